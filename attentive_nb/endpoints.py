@@ -1,0 +1,77 @@
+"""The Attentive endpoints this toolkit calls, as one table.
+
+Every fact here comes from ``shared/attentive-api.md`` (sections 2 and 4):
+the scope an OAuth token needs, the documented rate limit per access token,
+and whether a call messages a real person (subscribe and unsubscribe text or
+email the subscriber, so a request whose answer was lost is never resent).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One API operation: what it is called, where it lives, what it needs."""
+
+    name: str
+    method: str
+    path: str
+    scope: str | None
+    rate_per_second: float
+    messages_people: bool = False
+
+    @property
+    def label(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+_TABLE = [
+    Endpoint("me", "GET", "/v1/me", None, 150),
+    Endpoint("token", "POST", "/v1/authorization-codes/tokens", None, 150),
+    Endpoint("subscribe", "POST", "/v1/subscriptions", "subscriptions:write", 10, True),
+    Endpoint("unsubscribe", "POST", "/v1/subscriptions/unsubscribe", "subscriptions:write", 5, True),
+    Endpoint("subscriptions", "GET", "/v1/subscriptions", "subscriptions:read", 150),
+    Endpoint("attributes", "POST", "/v1/attributes/custom", "attributes:write", 150),
+    Endpoint("attributes_read", "GET", "/v1/attributes/custom", "attributes:write", 150),
+    Endpoint("events", "POST", "/v1/events/custom", "events:write", 150),
+    Endpoint("product-view", "POST", "/v1/events/ecommerce/product-view", "ecommerce:write", 150),
+    Endpoint("add-to-cart", "POST", "/v1/events/ecommerce/add-to-cart", "ecommerce:write", 150),
+    Endpoint("purchase", "POST", "/v1/events/ecommerce/purchase", "ecommerce:write", 150),
+    Endpoint(
+        "attributes_bulk", "POST", "/v2/bulk/user/attributes",
+        "attributes:write subscriptions:write", 100,
+    ),
+    Endpoint("bulk_job", "GET", "/v2/bulk/job/{id}", None, 100),
+]
+
+ENDPOINTS: dict[str, Endpoint] = {e.name: e for e in _TABLE}
+
+# The scopes a public app can ask for on Attentive's consent page, in the
+# order the sign-in panel shows them, and those the send functions need.
+OAUTH_SCOPES = (
+    "subscriptions:write",
+    "subscriptions:read",
+    "attributes:write",
+    "events:write",
+    "ecommerce:write",
+    "segments:read",
+    "segments:write",
+)
+SEND_SCOPES = ("subscriptions:write", "attributes:write", "events:write", "ecommerce:write")
+
+
+def endpoint_for(method: str, path: str) -> Endpoint | None:
+    """The table row for a request, matching ``{id}`` templates loosely."""
+    for endpoint in _TABLE:
+        if endpoint.method == method.upper() and _path_matches(endpoint.path, path):
+            return endpoint
+    return None
+
+
+def _path_matches(template: str, path: str) -> bool:
+    want, got = template.strip("/").split("/"), path.split("?")[0].strip("/").split("/")
+    return len(want) == len(got) and all(
+        w == g or w.startswith("{") for w, g in zip(want, got)
+    )
