@@ -1,5 +1,65 @@
-"""attentive_nb: send pandas DataFrames to Attentive from a notebook."""
+"""attentive_nb: send pandas DataFrames to Attentive from a notebook.
+
+>>> import attentive_nb as att
+>>> conn = att.connect()                       # doctest: +SKIP
+>>> report = conn.send_subscribers(df, sign_up_source_id="123")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from typing import Any
 
 from attentive_nb.__about__ import __version__
+from attentive_nb.auth import ApiKeyAuth, TokenAuth
+from attentive_nb.client import Client, RetryPolicy
+from attentive_nb.config import describe_credentials
+from attentive_nb.connection import Connection
+from attentive_nb.errors import (
+    ApiError,
+    AttentiveError,
+    AuthError,
+    ConfigError,
+    NotSignedIn,
+    OAuthError,
+    RateLimited,
+    ScopeError,
+    ServerError,
+    TransportError,
+)
+from attentive_nb.oauth import OAuthFlow
+from attentive_nb.report import SendReport
 
-__all__ = ["__version__"]
+
+def connect(*args: Any, **kwargs: Any) -> Connection:
+    """Sign in from a notebook: verify saved credentials, or show the sign-in panel.
+
+    See :func:`attentive_nb.widgets.connect`; imported here lazily so that
+    scripts using only the library never load ipywidgets.
+    """
+    from attentive_nb.widgets import connect as widget_connect
+
+    return widget_connect(*args, **kwargs)
+
+
+__all__ = [
+    "ApiError",
+    "ApiKeyAuth",
+    "AttentiveError",
+    "AuthError",
+    "Client",
+    "ConfigError",
+    "Connection",
+    "NotSignedIn",
+    "OAuthError",
+    "OAuthFlow",
+    "RateLimited",
+    "RetryPolicy",
+    "ScopeError",
+    "SendReport",
+    "ServerError",
+    "TokenAuth",
+    "TransportError",
+    "__version__",
+    "connect",
+    "describe_credentials",
+]

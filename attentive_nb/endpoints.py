@@ -31,7 +31,9 @@ _TABLE = [
     Endpoint("me", "GET", "/v1/me", None, 150),
     Endpoint("token", "POST", "/v1/authorization-codes/tokens", None, 150),
     Endpoint("subscribe", "POST", "/v1/subscriptions", "subscriptions:write", 10, True),
-    Endpoint("unsubscribe", "POST", "/v1/subscriptions/unsubscribe", "subscriptions:write", 5, True),
+    Endpoint(
+        "unsubscribe", "POST", "/v1/subscriptions/unsubscribe", "subscriptions:write", 5, True
+    ),
     Endpoint("subscriptions", "GET", "/v1/subscriptions", "subscriptions:read", 150),
     Endpoint("attributes", "POST", "/v1/attributes/custom", "attributes:write", 150),
     Endpoint("attributes_read", "GET", "/v1/attributes/custom", "attributes:write", 150),
@@ -40,8 +42,11 @@ _TABLE = [
     Endpoint("add-to-cart", "POST", "/v1/events/ecommerce/add-to-cart", "ecommerce:write", 150),
     Endpoint("purchase", "POST", "/v1/events/ecommerce/purchase", "ecommerce:write", 150),
     Endpoint(
-        "attributes_bulk", "POST", "/v2/bulk/user/attributes",
-        "attributes:write subscriptions:write", 100,
+        "attributes_bulk",
+        "POST",
+        "/v2/bulk/user/attributes",
+        "attributes:write subscriptions:write",
+        100,
     ),
     Endpoint("bulk_job", "GET", "/v2/bulk/job/{id}", None, 100),
 ]
@@ -72,6 +77,4 @@ def endpoint_for(method: str, path: str) -> Endpoint | None:
 
 def _path_matches(template: str, path: str) -> bool:
     want, got = template.strip("/").split("/"), path.split("?")[0].strip("/").split("/")
-    return len(want) == len(got) and all(
-        w == g or w.startswith("{") for w, g in zip(want, got)
-    )
+    return len(want) == len(got) and all(w == g or w.startswith("{") for w, g in zip(want, got))

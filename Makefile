@@ -1,0 +1,43 @@
+# Two commands matter: `make demo` and `make test`. Everything else supports them.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo lab test unit lint bench sandbox clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=25.1"
+	$(BIN)/python -m pip install --quiet -e . --group dev
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/attentive-nb demo
+
+lab: $(STAMP)
+	$(BIN)/attentive-nb lab
+
+sandbox: $(STAMP)
+	$(BIN)/attentive-nb sandbox
+
+test: $(STAMP)
+	$(BIN)/ruff check attentive_nb tests benchmarks scripts
+	$(BIN)/python -m pytest
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest tests/unit
+
+lint: $(STAMP)
+	$(BIN)/ruff check attentive_nb tests benchmarks scripts
+	$(BIN)/ruff format --check attentive_nb tests benchmarks scripts
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_sandbox.py
+	$(BIN)/python benchmarks/bench_send.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts

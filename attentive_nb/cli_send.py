@@ -1,0 +1,212 @@
+"""``attentive-nb send KIND FILE``: read a file, call the same send_* a notebook calls, print.
+
+Nothing here decides anything about the data: the command reads the file into
+a DataFrame, turns the options into the Python keyword arguments, calls the
+``Connection`` method and prints the :class:`~attentive_nb.report.SendReport`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import re
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from attentive_nb.connection import Connection
+from attentive_nb.errors import ConfigError
+
+METHODS = {
+    "subscribers": "send_subscribers",
+    "unsubscribe": "unsubscribe",
+    "attributes": "send_attributes",
+    "events": "send_events",
+    "ecommerce": "send_ecommerce",
+}
+PARQUET_SUFFIXES = (".parquet", ".pq")
+# Python keyword names in the library's messages, said as the options that set them.
+_KEYWORD_NAMES = re.compile(
+    r"\b(columns|sign_up_source_id|locale|subscription_type|single_opt_in|subscriptions|"
+    r"event_type|type_column|occurred_at_column|event_id_column|event|group_by|currency|"
+    r"default_region|timezone)=(?=[\s,.;:)]|$)"
+)
+_OPTION_FOR = {"default_region": "region"}
+
+
+class BadInput(Exception):
+    """The command line or the file cannot be used (exit code 2)."""
+
+
+def parse_columns(values: list[str] | None) -> dict[str, str] | None:
+    """``["phone=Mobile,email=E-mail"]`` (FIELD=COLUMN) -> ``{"Mobile": "phone", ...}``.
+
+    The Python ``columns=`` maps input column -> field; on the command line the
+    field comes first because it reads as "phone is in Mobile". A piece without
+    ``=`` belongs to the previous column name (a column name with a comma).
+    """
+    if not values:
+        return None
+    pieces: list[str] = []
+    for value in values:
+        for piece in value.split(","):
+            if "=" in piece or not pieces:
+                pieces.append(piece)
+            else:
+                pieces[-1] += "," + piece
+    mapping: dict[str, str] = {}
+    for piece in pieces:
+        field, sep, column = piece.partition("=")
+        if not sep or not field.strip() or not column:
+            raise BadInput(f"--columns {piece!r} is not FIELD=COLUMN, e.g. --columns phone=Mobile")
+        mapping[column] = field.strip()
+    return mapping
+
+
+# --- reading the file -------------------------------------------------------
+
+
+def read_table(name: str):
+    """The file as a DataFrame: Parquet by extension, otherwise CSV; ``-`` is CSV on stdin."""
+    import pandas as pd
+
+    source: Any = sys.stdin if name == "-" else Path(name)
+    if name != "-" and not source.is_file():
+        raise BadInput(f"{name}: no such file")
+    with _noting_ctrl_c() as interrupted:
+        try:
+            if name != "-" and source.suffix.lower() in PARQUET_SUFFIXES:
+                return pd.read_parquet(source)
+            return pd.read_csv(source)
+        except ImportError:
+            raise BadInput(f"{name}: reading Parquet needs pyarrow (pip install pyarrow)") from None
+        except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+            if interrupted:  # pandas' C parser turns a Ctrl-C inside read() into its own error
+                raise KeyboardInterrupt from None
+            what = "Parquet" if Path(name).suffix.lower() in PARQUET_SUFFIXES else "CSV"
+            raise BadInput(f"{name}: cannot be read as {what} ({_first_line(exc)})") from None
+
+
+@contextlib.contextmanager
+def _noting_ctrl_c() -> Iterator[list]:
+    """A list that gets an item when Ctrl-C is pressed inside the block (main thread only)."""
+    noted: list = []
+    if threading.current_thread() is not threading.main_thread():
+        yield noted
+        return
+
+    def note(signum, frame):
+        noted.append(signum)
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, note)
+    try:
+        yield noted
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+_KEYWORDS = {
+    "sign_up_source_id": "sign_up_source_id",
+    "locale": "locale",
+    "subscription_type": "subscription_type",
+    "subscriptions": "subscriptions",
+    "event_type": "event_type",
+    "type_column": "type_column",
+    "occurred_at_column": "occurred_at_column",
+    "event_id_column": "event_id_column",
+    "event": "event",
+    "currency": "currency",
+    "region": "default_region",
+    "timezone": "timezone",
+}
+
+
+def send_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The keyword arguments of the send_* call; options not given keep the Python defaults."""
+    options: dict[str, Any] = {
+        "dry_run": args.dry_run,
+        "resend": args.resend,
+        "progress": sys.stderr.isatty(),
+    }
+    for dest, keyword in _KEYWORDS.items():
+        if getattr(args, dest, None) is not None:
+            options[keyword] = getattr(args, dest)
+    flags = {
+        "yes": ("confirm", True),
+        "single_opt_in": ("single_opt_in", True),
+        "no_notify": ("notify", False),
+        "bulk": ("bulk", True),
+    }
+    for dest, (keyword, value) in flags.items():
+        if getattr(args, dest, False):
+            options[keyword] = value
+    if getattr(args, "group_by", None):
+        names = [n.strip() for n in args.group_by.split(",") if n.strip()]
+        options["group_by"] = names[0] if len(names) == 1 else names
+    columns = parse_columns(args.columns)
+    if columns:
+        options["columns"] = columns
+    return options
+
+
+# --- running it -------------------------------------------------------------
+
+
+def run_send(args: argparse.Namespace, extra: list[str]) -> int:
+    """Read, send, print; 0 when every row is done, 1 otherwise."""
+    options = send_options(args)  # option errors before reading a large file
+    frame = read_table(args.file)
+    conn = Connection.from_env(api_url=args.api_url)
+    try:
+        report = getattr(conn, METHODS[args.kind])(frame, **options)
+    except ConfigError as exc:
+        raise ConfigError(in_cli_words(str(exc))) from exc
+    print_report(report)
+    _write_outputs(report, args)
+    return 0 if report.ok else 1
+
+
+def in_cli_words(message: str) -> str:
+    """``sign_up_source_id=`` in a library message -> ``--sign-up-source-id``."""
+
+    def option(match: re.Match) -> str:
+        name = _OPTION_FOR.get(match.group(1), match.group(1))
+        return "--" + name.replace("_", "-")
+
+    return _KEYWORD_NAMES.sub(option, message)
+
+
+def print_report(report) -> None:
+    """The one-line verdict, the summary table with its top reasons, and the notes."""
+    print(repr(report))
+    summary = report.summary
+    width = max(len(s) for s in summary["status"])
+    for status, rows, meaning, reasons in summary.itertuples(index=False):
+        print(f"  {status:<{width}}  {rows:>9,}  {meaning}".rstrip())
+        for reason in reasons:
+            print(f"  {'':<{width}}  {'':>9}    {reason}")
+    for note in report.notes:
+        print(f"note: {note}")
+
+
+def _write_outputs(report, args: argparse.Namespace) -> None:
+    if args.out:
+        path = report.to_csv(args.out)
+        print(f"Per-row report written to {path} (identifiers masked).")
+    n_failed = len(report.failed)
+    if args.failed_out and n_failed:
+        report.failed_with_reasons().to_csv(args.failed_out, index=False)
+        print(f"{n_failed:,} rows to fix and send again written to {args.failed_out}.")
+    elif n_failed and not args.failed_out:
+        print(
+            f"{n_failed:,} rows need attention; --failed-out FILE writes them with their reasons."
+        )

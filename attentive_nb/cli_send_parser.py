@@ -1,0 +1,215 @@
+"""The ``attentive-nb send`` options and their help: they mirror the Python keyword arguments."""
+
+from __future__ import annotations
+
+import argparse
+
+from attentive_nb.cli_send import run_send
+
+EPILOG = """\
+FILE is a CSV file, a Parquet file (.parquet, .pq), or - for CSV on standard input.
+Columns are matched by name (phone, email, ...); --columns FIELD=COLUMN overrides.
+
+exit codes: 0 every row sent or skipped (dry run: would be sent)
+            1 some rows invalid, rejected, failed, unknown or not sent
+            2 bad command line, unreadable file, or a setting is missing or wrong
+
+examples:
+  attentive-nb send subscribers people.csv --sign-up-source-id 123456 --dry-run
+  attentive-nb send events orders.parquet --event-type "Order Shipped" --out results.csv
+"""
+
+KIND_HELP = {
+    "subscribers": (
+        "subscribe each row's phone and/or email",
+        "  attentive-nb send subscribers people.csv --sign-up-source-id 123456 --yes\n"
+        "  attentive-nb send subscribers people.csv --locale en-US --subscription-type MARKETING\n"
+        "  attentive-nb send subscribers people.csv --sign-up-source-id 123456 "
+        "--columns phone=Mobile,email=E-mail",
+    ),
+    "unsubscribe": (
+        "unsubscribe each row's phone and/or email",
+        "  attentive-nb send unsubscribe leavers.csv --yes\n"
+        "  attentive-nb send unsubscribe leavers.csv --subscriptions MARKETING:TEXT --no-notify",
+    ),
+    "attributes": (
+        "set custom attributes (every column that is not an identifier)",
+        "  attentive-nb send attributes loyalty.csv --out results.csv\n"
+        "  attentive-nb send attributes loyalty.parquet --bulk --timezone America/New_York",
+    ),
+    "events": (
+        "send one custom event per row",
+        '  attentive-nb send events shipped.csv --event-type "Order Shipped"\n'
+        "  attentive-nb send events events.csv --type-column kind "
+        "--occurred-at-column ts --event-id-column id",
+    ),
+    "ecommerce": (
+        "send purchase / add-to-cart / product-view events, one row per item",
+        "  attentive-nb send ecommerce orders.csv --event purchase --group-by order_id\n"
+        "  cat views.csv | attentive-nb send ecommerce - --event product-view --dry-run",
+    ),
+}
+
+
+# --- option types -----------------------------------------------------------
+
+
+def locale_type(text: str) -> dict[str, str]:
+    """``en-US`` -> ``{"language": "en", "country": "US"}``."""
+    parts = text.replace("_", "-").split("-")
+    if len(parts) != 2 or len(parts[0]) != 2 or len(parts[1]) != 2 or not text.isascii():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a locale like en-US")
+    return {"language": parts[0].lower(), "country": parts[1].upper()}
+
+
+def subscriptions_type(text: str) -> list[tuple[str, str]]:
+    """``MARKETING:TEXT,TRANSACTIONAL:EMAIL`` -> ``[("MARKETING", "TEXT"), ...]``."""
+    pairs = []
+    for item in filter(None, (p.strip() for p in text.split(","))):
+        kind, sep, channel = item.partition(":")
+        if not sep or not kind or not channel:
+            raise argparse.ArgumentTypeError(f"{item!r} is not TYPE:CHANNEL like MARKETING:TEXT")
+        pairs.append((kind.strip().upper(), channel.strip().upper()))
+    return pairs
+
+
+# --- the parser ---------------------------------------------------------------
+
+
+def add_parser(subparsers, common: argparse.ArgumentParser, formatter) -> None:
+    """``send`` with one sub-command per kind of data."""
+    send = subparsers.add_parser(
+        "send",
+        help="send a CSV or Parquet file to Attentive",
+        epilog=EPILOG,
+        description="Send a file's rows to Attentive, or check them with --dry-run.",
+        formatter_class=formatter,
+    )
+    kinds = send.add_subparsers(dest="kind", metavar="KIND", required=True)
+    for kind, (summary, examples) in KIND_HELP.items():
+        parser = kinds.add_parser(
+            kind,
+            parents=[common],
+            help=summary,
+            description=summary[0].upper() + summary[1:] + ".",
+            epilog=f"examples:\n{examples}\n\n{EPILOG.split('examples:')[0]}",
+            formatter_class=formatter,
+        )
+        _add_common_send_options(parser, kind)
+        KIND_OPTIONS[kind](parser)
+        parser.set_defaults(run=run_send, parser=parser)
+
+
+def _add_common_send_options(p: argparse.ArgumentParser, kind: str) -> None:
+    p.add_argument("file", metavar="FILE", help="CSV or Parquet file; - reads CSV from stdin")
+    p.add_argument(
+        "--columns",
+        action="append",
+        metavar="FIELD=COLUMN",
+        help="which column holds which field, e.g. --columns phone=Mobile,email=E-mail "
+        "(repeatable)",
+    )
+    p.add_argument(
+        "--region", metavar="CC", help="country for phone numbers without +code (default US)"
+    )
+    if kind in ("attributes", "events", "ecommerce"):
+        p.add_argument(
+            "--timezone",
+            metavar="TZ",
+            help="time zone of timestamps without one (default UTC), e.g. America/New_York",
+        )
+    p.add_argument("--dry-run", action="store_true", help="check every row, send nothing")
+    p.add_argument(
+        "--resend",
+        action="store_true",
+        help="send rows again even if an earlier run sent them (see the journal)",
+    )
+    if kind in ("subscribers", "unsubscribe"):
+        p.add_argument(
+            "--yes",
+            action="store_true",
+            help="confirm sending to more than 1,000 people (texts or emails them)",
+        )
+    p.add_argument("--out", metavar="CSV", help="write the per-row report (identifiers masked)")
+    p.add_argument(
+        "--failed-out",
+        metavar="CSV",
+        help="write the rows that need another go, input columns plus status and "
+        "reason, ready to fix and send again",
+    )
+
+
+def _subscribers_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--sign-up-source-id", metavar="ID", help="sign-up unit id (Sign-up Units tab)")
+    p.add_argument(
+        "--locale",
+        type=locale_type,
+        metavar="LL-CC",
+        help="with --subscription-type instead of a sign-up source, e.g. en-US",
+    )
+    p.add_argument("--subscription-type", choices=("MARKETING", "TRANSACTIONAL"), type=str.upper)
+    p.add_argument(
+        "--single-opt-in", action="store_true", help="skip the double opt-in confirmation message"
+    )
+
+
+def _unsubscribe_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--subscriptions",
+        type=subscriptions_type,
+        metavar="TYPE:CHANNEL,...",
+        help="only these, e.g. MARKETING:TEXT,MARKETING:EMAIL (default: all)",
+    )
+    p.add_argument(
+        "--no-notify", action="store_true", help="do not send the unsubscribe confirmation message"
+    )
+
+
+def _attributes_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--bulk", action="store_true", help="use the v2 bulk endpoint (256 people per request)"
+    )
+
+
+def _events_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--event-type", metavar="NAME", help='the event type for every row, e.g. "Order Shipped"'
+    )
+    p.add_argument(
+        "--type-column", metavar="COLUMN", help="the column holding each row's event type"
+    )
+    p.add_argument(
+        "--occurred-at-column", metavar="COLUMN", help="the column holding when it happened"
+    )
+    p.add_argument(
+        "--event-id-column", metavar="COLUMN", help="the column holding a unique event id"
+    )
+
+
+def _ecommerce_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--event",
+        choices=("purchase", "add-to-cart", "product-view"),
+        default=None,
+        help="the kind of event (default purchase)",
+    )
+    p.add_argument(
+        "--group-by",
+        metavar="COLUMN[,COLUMN]",
+        help="rows sharing these columns become one event (default: order_id)",
+    )
+    p.add_argument("--currency", metavar="CODE", help="currency of prices (default USD)")
+    p.add_argument(
+        "--occurred-at-column", metavar="COLUMN", help="the column holding when it happened"
+    )
+
+
+KIND_OPTIONS = {
+    "subscribers": _subscribers_options,
+    "unsubscribe": _unsubscribe_options,
+    "attributes": _attributes_options,
+    "events": _events_options,
+    "ecommerce": _ecommerce_options,
+}
+
+# argparse destination -> Python keyword, for options passed through when given.

@@ -1,0 +1,307 @@
+"""HTTP client: one ``_request()``, one status-to-exception table, explicit retries.
+
+Retries cover transport errors, 429 and 5xx only, with exponential backoff,
+jitter and a cap, honouring ``Retry-After``. A 429 or 5xx answer means the
+request was *not* accepted, so it may always be retried. A request whose
+answer was lost (read timeout, connection reset after sending) may have been
+accepted: for endpoints that message people (subscribe, unsubscribe) it is
+never resent, because a duplicate texts a real person.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import requests
+
+from attentive_nb.__about__ import __version__
+from attentive_nb.config import api_url as configured_api_url
+from attentive_nb.endpoints import ENDPOINTS, Endpoint
+from attentive_nb.errors import (
+    ApiError,
+    AuthError,
+    RateLimited,
+    ScopeError,
+    ServerError,
+    TransportError,
+)
+from attentive_nb.ratelimit import Governors
+
+log = logging.getLogger("attentive_nb")
+
+USER_AGENT = f"attentive-nb/{__version__} (+python-requests/{requests.__version__})"
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how patiently to retry a request that was not accepted."""
+
+    attempts: int = 5
+    base_delay: float = 0.5
+    max_delay: float = 30.0
+    max_retry_after: float = 120.0
+
+    def delay(self, attempt: int, rng: random.Random) -> float:
+        """Backoff before retry number ``attempt`` (1-based): exponential, half jittered."""
+        ceiling = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
+        return ceiling / 2 + rng.uniform(0, ceiling / 2)
+
+
+@dataclass
+class ApiResponse:
+    """What an accepted request returned, and what it took to get there."""
+
+    status: int
+    body: Any
+    headers: dict[str, str] = field(repr=False)
+    attempts: int = 1
+    elapsed_s: float = 0.0
+
+
+class Client:
+    """Talks to one Attentive API base URL with one set of credentials."""
+
+    def __init__(
+        self,
+        auth: requests.auth.AuthBase,
+        api_url: str | None = None,
+        *,
+        session: requests.Session | None = None,
+        timeout: tuple[float, float] = (5.0, 30.0),
+        retry: RetryPolicy = RetryPolicy(),
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        seed: int | None = None,
+    ) -> None:
+        self.api_url = configured_api_url(api_url)
+        self.auth = auth
+        self.session = session or _pooled_session()
+        self.timeout = timeout
+        self.retry = retry
+        self.governors = Governors(clock=clock, sleep=sleep)
+        self._sleep = sleep
+        self._clock = clock
+        self._rng = random.Random(seed)
+
+    def __repr__(self) -> str:
+        return f"Client({self.api_url}, auth={self.auth!r})"
+
+    def request(
+        self,
+        endpoint: Endpoint | str,
+        *,
+        json_body: Any = None,
+        params: dict[str, str] | None = None,
+        path_args: dict[str, str] | None = None,
+    ) -> ApiResponse:
+        """Send one API request, retrying what may safely be retried."""
+        endpoint = ENDPOINTS[endpoint] if isinstance(endpoint, str) else endpoint
+        url = self.api_url + endpoint.path.format(**(path_args or {}))
+        governor = self.governors.for_endpoint(endpoint.name, endpoint.rate_per_second)
+        started = self._clock()
+        attempt = 0
+        while True:
+            attempt += 1
+            governor.acquire()
+            try:
+                response = self._send(endpoint.method, url, json_body, params)
+            except TransportError as error:
+                if not self._may_retry_lost(error, endpoint, attempt):
+                    raise _with_attempts(error, attempt) from None
+                self._sleep(self.retry.delay(attempt, self._rng))
+                continue
+            governor.observe(*_rate_headers(response))
+            if response.ok:
+                return ApiResponse(
+                    response.status_code,
+                    _body(response),
+                    dict(response.headers),
+                    attempt,
+                    self._clock() - started,
+                )
+            error = _error_for(response, endpoint, getattr(self.auth, "scrub", None))
+            if not isinstance(error, RateLimited | ServerError) or attempt >= self.retry.attempts:
+                raise _with_attempts(error, attempt)
+            self._sleep(self._backoff(error, attempt, governor))
+
+    def _send(self, method: str, url: str, body: Any, params: Any) -> requests.Response:
+        log.debug("%s %s", method, url)
+        try:
+            return self.session.request(
+                method, url, json=body, params=params, auth=self.auth, timeout=self.timeout
+            )
+        except requests.exceptions.RequestException as error:
+            raise _transport_error(error, url) from None
+
+    def _may_retry_lost(self, error: TransportError, endpoint: Endpoint, attempt: int) -> bool:
+        if attempt >= self.retry.attempts:
+            return False
+        return not (error.answer_lost and endpoint.messages_people)
+
+    def _backoff(self, error: ApiError, attempt: int, governor: Any) -> float:
+        # Retry-After is honoured on 429 and 5xx (a 503 may carry it too), capped
+        # before the governor sees it, else its pause would exceed the cap.
+        after = _retry_after(error.response) if error.response is not None else None
+        if after is not None:
+            after = min(after, self.retry.max_retry_after)
+        if isinstance(error, RateLimited):
+            governor.slow_down(after)
+        return after if after is not None else self.retry.delay(attempt, self._rng)
+
+
+def _pooled_session() -> requests.Session:
+    session = requests.Session()
+    # Enough pooled connections for the send engine's worker threads.
+    adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=64)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
+    # Credentials come only from our auth object, never from ~/.netrc.
+    session.trust_env = False
+    return session
+
+
+def _with_attempts(error: Exception, attempts: int) -> Exception:
+    error.attempts = attempts  # type: ignore[attr-defined]
+    return error
+
+
+def _transport_error(error: requests.exceptions.RequestException, url: str) -> TransportError:
+    """Classify a requests failure: was the request possibly received?"""
+    host = requests.utils.urlparse(url).netloc
+    if isinstance(error, requests.exceptions.ConnectTimeout) or _refused(error):
+        return TransportError(
+            f"Could not reach {host}: check the network and ATTENTIVE_API_URL.",
+            answer_lost=False,
+        )
+    if isinstance(error, requests.exceptions.ReadTimeout):
+        what = "no answer came in time"
+    else:
+        what = "the connection broke before the answer arrived"
+    return TransportError(
+        f"The request reached {host} but {what}; it may or may not have been accepted.",
+        answer_lost=True,
+    )
+
+
+def _refused(error: requests.exceptions.RequestException) -> bool:
+    """A connection that was never established: nothing was sent."""
+    if not isinstance(error, requests.exceptions.ConnectionError):
+        return False
+    reason = getattr(error.args[0], "reason", None) if error.args else None
+    return type(reason).__name__ in ("NewConnectionError", "NameResolutionError")
+
+
+def _rate_headers(response: requests.Response) -> tuple[int | None, int | None]:
+    return (
+        _int_or_none(response.headers.get("x-ratelimit-limit")),
+        _int_or_none(response.headers.get("x-ratelimit-remaining")),
+    )
+
+
+def _int_or_none(value: str | None) -> int | None:
+    try:
+        return int(float(value)) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _body(response: requests.Response) -> Any:
+    if not response.content:
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        return response.text
+
+
+def parse_error_body(
+    response: requests.Response, scrub: Callable[[str], str] | None = None
+) -> tuple[str, Any]:
+    """The message and error id of an error answer, read leniently.
+
+    Attentive's shapes: ``{"error": {"id", "message"}}``, ``{"error": "…"}``,
+    ``{"message": "…"}``, or plain text / an HTML error page. ``scrub`` masks
+    an echoed secret; it runs before shortening, so no secret is ever cut in
+    half and shown in part.
+    """
+    message, error_id = _parse_error_body(response)
+    message = scrub(message) if scrub else message
+    return _first_text(message) or response.reason or "no details given", error_id
+
+
+def _parse_error_body(response: requests.Response) -> tuple[str, Any]:
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text, None
+    error = body.get("error") if isinstance(body, dict) else None
+    if isinstance(error, dict):
+        return str(error.get("message") or error), error.get("id")
+    if isinstance(error, str):
+        return error, None
+    if isinstance(body, dict) and body.get("message"):
+        return str(body["message"]), None
+    return json.dumps(body), None
+
+
+def _first_text(text: str, limit: int = 200) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+_HINTS = {
+    401: "The API key or token was not accepted: it may be wrong, regenerated, or the app "
+    "was uninstalled. Check ATTENTIVE_API_KEY, or sign in again.",
+    429: "Attentive's rate limit was reached; attentive_nb slows down and retries.",
+}
+
+
+def _error_for(
+    response: requests.Response, endpoint: Endpoint, scrub: Callable[[str], str] | None = None
+) -> ApiError:
+    """Map a status to its exception class: the one table of statuses."""
+    message, error_id = parse_error_body(response, scrub)
+    status = response.status_code
+    common = {"status": status, "error_id": error_id, "response": response}
+    if status == 401:
+        return AuthError(message, hint=_HINTS[401], **common)
+    if status == 403:
+        return ScopeError(message, scope=endpoint.scope, hint=_scope_hint(endpoint), **common)
+    if status == 429:
+        return RateLimited(message, retry_after=_retry_after(response), hint=_HINTS[429], **common)
+    if status >= 500:
+        return ServerError(message, hint="Attentive had a problem; try again later.", **common)
+    return ApiError(message, **common)
+
+
+def _scope_hint(endpoint: Endpoint) -> str:
+    if not endpoint.scope:
+        return "This key or token is not allowed to call this endpoint."
+    return (
+        f"{endpoint.label} needs the '{endpoint.scope}' scope. Give the app that permission "
+        "in Attentive (or tick it when signing in with OAuth), then try again."
+    )
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    """``Retry-After`` in seconds, whether given as a number or an HTTP date."""
+    value = response.headers.get("Retry-After")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())

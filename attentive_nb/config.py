@@ -1,0 +1,238 @@
+"""Where settings come from: explicit argument > environment > ``.env`` file.
+
+Each credential is looked up by a short chain of tiny functions that return a
+value or None, so a user can always be told *why* a value is used
+(:func:`describe_credentials`). Secrets are only ever shown masked.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import stat
+import subprocess
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import dotenv
+
+from attentive_nb.errors import ConfigError
+
+DEFAULT_API_URL = "https://api.attentivemobile.com"
+DEFAULT_AUTH_URL = "https://ui.attentivemobile.com/integrations/oauth-install"
+
+SECRET_VARIABLES = ("ATTENTIVE_API_KEY", "ATTENTIVE_ACCESS_TOKEN", "ATTENTIVE_CLIENT_SECRET")
+VARIABLES = (
+    *SECRET_VARIABLES,
+    "ATTENTIVE_CLIENT_ID",
+    "ATTENTIVE_REDIRECT_URI",
+    "ATTENTIVE_API_URL",
+    "ATTENTIVE_AUTH_URL",
+)
+
+
+@dataclass(frozen=True)
+class Found:
+    """A setting's value and where it came from ("argument", "environment", a .env path)."""
+
+    name: str
+    value: str
+    source: str
+
+    @property
+    def shown(self) -> str:
+        """The value as it may be displayed: masked for secrets."""
+        return mask(self.value) if self.name in SECRET_VARIABLES else self.value
+
+    def __repr__(self) -> str:
+        return f"Found({self.name}={self.shown!r} from {self.source})"
+
+
+def mask(secret: str | None) -> str:
+    """``abcd…wxyz``: at most 8 characters of a secret, fewer for short ones."""
+    if not secret:
+        return "(empty)"
+    shown = min(4, len(secret) // 4)
+    if shown == 0:
+        return "…"
+    return f"{secret[:shown]}…{secret[-shown:]}"
+
+
+def lookup(name: str, explicit: str | None = None) -> Found | None:
+    """The first of: the explicit argument, the environment, the nearest ``.env``."""
+    for found in (_from_argument(name, explicit), _from_environment(name), _from_dotenv(name)):
+        if found is not None:
+            return found
+    return None
+
+
+def _from_argument(name: str, value: str | None) -> Found | None:
+    return None if value is None else Found(name, value, "argument")
+
+
+def _from_environment(name: str) -> Found | None:
+    value = os.environ.get(name)
+    return Found(name, value, "environment") if value else None
+
+
+def _from_dotenv(name: str) -> Found | None:
+    path = dotenv_path()
+    if path is None:
+        return None
+    value = dotenv.dotenv_values(path).get(name)
+    return Found(name, value, str(path)) if value else None
+
+
+def dotenv_path() -> Path | None:
+    """The ``.env`` found from the working directory upwards, if any."""
+    found = dotenv.find_dotenv(usecwd=True)
+    return Path(found) if found else None
+
+
+def describe_credentials() -> list[dict[str, str]]:
+    """For each setting: where its value comes from, masked where secret."""
+    rows = []
+    for name in VARIABLES:
+        found = lookup(name)
+        rows.append(
+            {
+                "variable": name,
+                "source": found.source if found else "not set",
+                "value": found.shown if found else "",
+            }
+        )
+    return rows
+
+
+def require_secret(name: str, value: str | None) -> str:
+    """A secret with surrounding blanks removed; ConfigError when empty."""
+    cleaned = (value or "").strip().strip("'\"").strip()
+    if not cleaned:
+        raise ConfigError(f"The {_words(name)} is empty: paste the value, or set {name}.")
+    # Keys and tokens are printable ASCII in one piece. Anything else (a line
+    # break inside, a masked "abcd…wxyz" pasted back) would fail later inside
+    # http.client, whose error message quotes the whole header, secret included.
+    if not (cleaned.isascii() and cleaned.isprintable()) or any(c.isspace() for c in cleaned):
+        raise ConfigError(
+            f"The {_words(name)} contains spaces, line breaks or characters a key never has "
+            f"(such as '…'): copy it again in one piece, or set {name}."
+        )
+    return cleaned
+
+
+def _words(name: str) -> str:
+    return name.removeprefix("ATTENTIVE_").replace("_", " ").lower().replace("api", "API")
+
+
+def api_url(explicit: str | None = None) -> str:
+    """The API base URL: scheme and host only, https unless on this machine."""
+    found = lookup("ATTENTIVE_API_URL", explicit)
+    url = found.value if found else DEFAULT_API_URL
+    return _check_url("ATTENTIVE_API_URL", url, path_allowed=False)
+
+
+def auth_url(explicit: str | None = None) -> str:
+    """The consent page a public app's user is sent to."""
+    found = lookup("ATTENTIVE_AUTH_URL", explicit)
+    url = found.value if found else DEFAULT_AUTH_URL
+    return _check_url("ATTENTIVE_AUTH_URL", url, path_allowed=True)
+
+
+def _check_url(name: str, url: str, *, path_allowed: bool) -> str:
+    url = url.strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        example = DEFAULT_API_URL if name == "ATTENTIVE_API_URL" else DEFAULT_AUTH_URL
+        raise ConfigError(
+            f"{name} must be a full address like {example}"
+            f" (got {url!r}: the https:// part or the host is missing)."
+        )
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
+        raise ConfigError(
+            f"{name} uses plain http:// to {parts.hostname}; only https:// is allowed, "
+            "except for a sandbox on this machine (127.0.0.1 or localhost)."
+        )
+    extra = (
+        parts.path.rstrip("/")
+        + (f"?{parts.query}" if parts.query else "")
+        + (f"#{parts.fragment}" if parts.fragment else "")
+    )
+    if not path_allowed and extra:
+        raise ConfigError(
+            f"{name} should be only the scheme and host, like {DEFAULT_API_URL}; remove "
+            f"{extra!r} (attentive_nb adds /v1/… and /v2/… itself)."
+        )
+    return url.rstrip("/") if not path_allowed else url
+
+
+def is_loopback(host: str) -> bool:
+    """True for localhost and the 127.0.0.0/8 and ::1 addresses."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def state_dir() -> Path:
+    """Private folder for tokens and pending sign-ins ($ATTENTIVE_NB_HOME or ~/.attentive_nb)."""
+    path = Path(os.environ.get("ATTENTIVE_NB_HOME") or Path.home() / ".attentive_nb")
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return path
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write a file that only its owner can read (mode 0600), atomically."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)
+    os.chmod(tmp, stat.S_IRUSR | stat.S_IWUSR)
+    os.replace(tmp, path)
+
+
+def write_env_var(name: str, value: str, path: Path | None = None) -> Path:
+    """Create or update one variable in a ``.env`` file, keeping the rest; mode 0600.
+
+    Warns when the file sits in a git checkout that does not ignore it.
+    """
+    target = Path(path) if path else (dotenv_path() or Path.cwd() / ".env")
+    if not target.exists():
+        write_private(target, "")
+    dotenv.set_key(target, name, value, quote_mode="never")
+    os.chmod(target, stat.S_IRUSR | stat.S_IWUSR)
+    if _tracked_by_git(target):
+        warnings.warn(
+            f"{target} is inside a git checkout and not ignored: add '.env' to .gitignore "
+            "so the key is never committed.",
+            UserWarning,
+            stacklevel=2,
+        )
+    return target
+
+
+def _tracked_by_git(path: Path) -> bool:
+    """True when ``path`` is in a git work tree and git does not ignore it."""
+    try:
+        inside = subprocess.run(
+            ["git", "rev-parse", "--is-inside-work-tree"],
+            cwd=path.parent,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if inside.returncode != 0:
+            return False
+        ignored = subprocess.run(
+            ["git", "check-ignore", "-q", str(path)],
+            cwd=path.parent,
+            capture_output=True,
+            check=False,
+        )
+    except OSError:
+        return False
+    return ignored.returncode != 0

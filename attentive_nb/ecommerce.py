@@ -1,0 +1,299 @@
+"""Ecommerce events (purchase, add-to-cart, product-view): one DataFrame row per item.
+
+Rows sharing ``group_by`` (default: the order id column when there is one)
+become one event with several items. A group is sent whole or not at all:
+one bad line makes every line of its order invalid, each with its reason.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from attentive_nb import mapping, options, validate
+from attentive_nb.errors import ConfigError
+from attentive_nb.prepare import Draft, Rows, has_identifier, prepare, require_identifier
+
+REQUIRED = {"productId": "product_id", "productVariantId": "product_variant_id", "price": "price"}
+TEXT_FIELDS = ("name", "productUrl", "productImage")
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+
+
+def plan(df, *, event, group_by, currency, occurred_at_column, columns, region, timezone) -> Draft:
+    """Draft for POST /v1/events/ecommerce/{event}."""
+    if event not in mapping.ECOMMERCE:
+        raise ConfigError(f"event={event!r}: use one of {', '.join(mapping.ECOMMERCE)}.")
+    default_currency = _currency_option(currency)
+    reserved = (
+        options.claimed_columns(df, {occurred_at_column: "occurredAt"})
+        if isinstance(df, pd.DataFrame)
+        else {}
+    )
+    reserved.update(_group_reserved(df, group_by, columns, event))
+    rows = prepare(
+        df,
+        event,
+        columns=columns,
+        region=region,
+        timezone=timezone,
+        reserved=reserved,
+        per_row_identifier=False,
+    )
+    _require_item_columns(rows)
+    frame = {c: df[c].reset_index(drop=True) for c in rows.cmap.fields.values()}
+    items = _items(rows, frame, default_currency)
+    stamps = options.occurred_at(rows, frame, timezone)
+    order_ids = _text(rows, frame, "orderId")
+    groups = Groups(df, _group_columns(df, group_by, rows), rows.cmap.fields.get("orderId"))
+    _check_groups(rows, groups, {"occurredAt": stamps, "orderId": order_ids})
+    if event != "purchase" and order_ids is not None:
+        rows.notes.append(
+            f"column {rows.cmap.fields['orderId']!r} groups items; "
+            f"{event} events carry no order id."
+        )
+    send_ids = order_ids if event == "purchase" else None
+    valid = groups.valid_units(rows.valid_mask())
+    return Draft(
+        kind=event,
+        rows=rows,
+        identifiers=rows.identifiers_frame(df.index),
+        duplicates={},
+        units=lambda: groups.units(valid),
+        count=int(valid.sum()),
+        payload=lambda unit: _body(rows, unit, items, stamps, send_ids),
+        column_map=rows.cmap.column_map(),
+    )
+
+
+def _currency_option(currency) -> str:
+    text = str(currency).strip().upper()
+    if not _CURRENCY.match(text):
+        raise ConfigError(f"currency={currency!r} is not a three-letter ISO 4217 code like 'USD'.")
+    return text
+
+
+def _group_reserved(df, group_by, columns, kind) -> dict:
+    """Group columns that are no payload field, so they are not reported unused."""
+    if group_by is None or not isinstance(df, pd.DataFrame):
+        return {}
+    cols = [group_by] if not isinstance(group_by, (list, tuple)) else list(group_by)
+    named = options.claimed_columns(df, {c: "group_by" for c in cols})
+    explicit = columns or {}
+    return {
+        c: t
+        for c, t in named.items()
+        if c not in explicit and mapping.target_field(c, kind) is None
+    }
+
+
+def _group_columns(df, group_by, rows: Rows) -> list:
+    if group_by is None:
+        order = rows.cmap.fields.get("orderId")
+        return [order] if order is not None else []
+    return [group_by] if not isinstance(group_by, (list, tuple)) else list(group_by)
+
+
+def _require_item_columns(rows: Rows) -> None:
+    missing = [name for field, name in REQUIRED.items() if field not in rows.cmap.fields]
+    if missing:
+        raise ConfigError(
+            f"send_ecommerce needs one row per item with columns {', '.join(REQUIRED.values())}; "
+            f"missing: {', '.join(missing)} (map yours with columns={{'SKU': 'product_id'}})."
+        )
+
+
+# -- items -------------------------------------------------------------------------------------
+
+
+def _items(rows: Rows, frame: dict, default_currency: str) -> dict[str, np.ndarray]:
+    out = {
+        f: _text(rows, frame, f, required=f in REQUIRED) for f in ("productId", "productVariantId")
+    }
+    out.update({f: _text(rows, frame, f) for f in TEXT_FIELDS if f in rows.cmap.fields})
+    out["price"] = _checked(rows, frame, "price", _number, required=True)
+    currency = _checked(rows, frame, "currency", _currency)
+    out["currency"] = _filled(currency, default_currency, rows.n)
+    if "quantity" in rows.cmap.fields:
+        out["quantity"] = _checked(rows, frame, "quantity", _whole)
+    return out
+
+
+def _text(rows: Rows, frame: dict, field: str, required: bool = False) -> np.ndarray | None:
+    return _checked(rows, frame, field, lambda v: validate.id_text(v), required)
+
+
+def _checked(rows: Rows, frame: dict, field: str, convert, required: bool = False):
+    """Convert one item column per distinct value; blanks in a required column are reasons."""
+    col = rows.cmap.fields.get(field)
+    if col is None:
+        return None
+
+    def check(value):
+        result, problem = convert(value)
+        return result, (f"{col} {validate.quote(value)} {problem}" if problem else None)
+
+    values, row_problems = validate.per_distinct(frame[col], check)
+    validate.report(rows.problems, row_problems)
+    if required:
+        blank = np.flatnonzero([v is None for v in values])
+        rows.problems.add_many([p for p in blank if row_problems[p] is None], f"{col} is empty")
+    return values
+
+
+def _filled(values: np.ndarray | None, default: str, n: int) -> np.ndarray:
+    out = np.empty(n, dtype=object)
+    out[:] = default if values is None else [default if v is None else v for v in values]
+    return out
+
+
+def _number(value):
+    if validate.is_blank(value):
+        return None, None
+    if isinstance(value, str):
+        try:
+            value = float(value.strip())
+        except ValueError:
+            return None, "is not a number"
+    converted, problem, _ = validate.json_scalar(value)
+    if problem or isinstance(converted, bool) or not isinstance(converted, (int, float)):
+        return None, problem or "is not a number"
+    return converted, None
+
+
+def _whole(value):
+    number, problem = _number(value)
+    if number is None and problem is None:
+        return None, None
+    if problem or not float(number).is_integer():
+        return None, problem or "is not a whole number"
+    return int(number), None
+
+
+def _currency(value):
+    text, problem = validate.id_text(value)
+    if problem or text is None:
+        return None, problem
+    if not _CURRENCY.match(text.upper()):
+        return None, "is not a three-letter currency code (ISO 4217) like USD"
+    return text.upper(), None
+
+
+def _body(rows: Rows, unit, items, stamps, order_ids) -> dict:
+    body = {"items": [_item(items, p) for p in unit], "user": _group_user(rows, unit)}
+    when = _first(stamps, unit)
+    if when is not None:
+        body["occurredAt"] = when
+    order = _first(order_ids, unit)
+    if order is not None:
+        body["orderId"] = order
+    return body
+
+
+def _item(items: dict, p: int) -> dict:
+    out = {k: v[p] for k, v in items.items() if k not in ("price", "currency") and v[p] is not None}
+    out["price"] = [{"value": items["price"][p], "currency": items["currency"][p]}]
+    return out
+
+
+def _first(values, unit):
+    if values is None:
+        return None
+    return next((values[p] for p in unit if values[p] is not None), None)
+
+
+def _group_user(rows: Rows, unit) -> dict:
+    """The group's EventUser, from whichever lines carry each identifier."""
+    user = {k: v for k in ("phone", "email") if (v := _first(rows.ids.get(k), unit)) is not None}
+    ext = {}
+    if (client := _first(rows.ids.get("clientUserId"), unit)) is not None:
+        ext["clientUserId"] = client
+    custom = [{"name": k, "value": _first(v, unit)} for k, v in rows.custom.items()]
+    custom = [c for c in custom if c["value"] is not None]
+    if custom:
+        ext["customIdentifiers"] = custom
+    if ext:
+        user["externalIdentifiers"] = ext
+    return user
+
+
+# -- groups ------------------------------------------------------------------------------------
+
+
+class Groups:
+    """Row positions grouped into events, numbered in order of first appearance."""
+
+    def __init__(self, df: pd.DataFrame, columns: list, order_column) -> None:
+        n = len(df)
+        self.columns, self.frame = columns, df[columns].reset_index(drop=True) if columns else None
+        self.noun = "order" if columns == [order_column] else "group"
+        self.gid = _group_ids(self.frame, n) if columns else np.arange(n)
+        self.order = np.argsort(self.gid, kind="stable")
+        self.starts = np.flatnonzero(np.r_[True, np.diff(self.gid[self.order]) != 0])
+        self.n_groups = len(self.starts)
+
+    def label(self, p: int) -> str:
+        """How messages name the event row ``p`` belongs to ("order 1001")."""
+        if self.frame is None:
+            return "this event"
+        key = "/".join(str(validate.id_text(v)[0]) for v in self.frame.iloc[p].tolist())
+        return f"{self.noun} {key}"
+
+    def members(self, groups: np.ndarray) -> np.ndarray:
+        """Positions of every row in the given groups."""
+        return np.flatnonzero(np.isin(self.gid, groups))
+
+    def valid_units(self, valid_rows: np.ndarray) -> np.ndarray:
+        """Per group: True when every line is valid."""
+        bad = np.bincount(self.gid, weights=~valid_rows, minlength=self.n_groups)
+        return bad == 0
+
+    def units(self, valid_groups: np.ndarray):
+        ends = np.r_[self.starts[1:], len(self.order)]
+        for g in np.flatnonzero(valid_groups):
+            yield tuple(int(p) for p in self.order[self.starts[g] : ends[g]])
+
+
+def _group_ids(frame: pd.DataFrame, n: int) -> np.ndarray:
+    """Group numbers by first appearance; a row with a blank key is an event of its own."""
+    blank = frame.map(validate.is_blank).any(axis=1).to_numpy()
+    gid = frame.groupby(list(frame.columns), sort=False, dropna=False).ngroup().to_numpy()
+    gid = np.where(blank, n + np.arange(n), gid)
+    _, first, inverse = np.unique(gid, return_index=True, return_inverse=True)
+    rank = np.empty(len(first), dtype=np.int64)
+    rank[np.argsort(first)] = np.arange(len(first))
+    return rank[inverse]
+
+
+def _check_groups(rows: Rows, groups: Groups, extra: dict) -> None:
+    """One person, one time and one order per group; one bad line spoils its group."""
+    has_id = np.bincount(groups.gid, weights=has_identifier(rows), minlength=groups.n_groups) > 0
+    require_identifier(rows, groups.members(np.flatnonzero(~has_id)))
+    fields = {**rows.ids, **{f"custom id {k}": v for k, v in rows.custom.items()}, **extra}
+    for name, values in fields.items():
+        if values is None:
+            continue
+        for g in _conflicting(groups.gid, values):
+            members = groups.members([g])
+            label = groups.label(int(members[0]))
+            rows.problems.add_many(members, f"lines of {label} have different {name} values")
+    _spread(rows, groups)
+
+
+def _conflicting(gid: np.ndarray, values: np.ndarray) -> np.ndarray:
+    present = np.fromiter((v is not None for v in values), dtype=bool, count=len(values))
+    if not present.any():
+        return np.array([], dtype=np.int64)
+    sub = pd.DataFrame({"g": gid[present], "v": pd.Series(values[present], dtype=object)})
+    counts = sub.groupby("g")["v"].nunique()
+    return counts.index[counts > 1].to_numpy()
+
+
+def _spread(rows: Rows, groups: Groups) -> None:
+    invalid = np.array(sorted(rows.problems.by_row), dtype=np.int64)
+    if not len(invalid):
+        return
+    for p in groups.members(np.unique(groups.gid[invalid])):
+        if p not in rows.problems:
+            rows.problems.add(int(p), f"another line of {groups.label(int(p))} is invalid")

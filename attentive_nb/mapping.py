@@ -1,0 +1,220 @@
+"""Which DataFrame column feeds which payload field: one table, one override.
+
+A column maps by convention when its name, lower-cased and stripped of
+spaces, underscores and hyphens, is one of a field's aliases (``Phone Number``
+and ``phone_number`` both mean ``phone``). ``columns=`` overrides the
+convention, input column -> field, and ``None`` drops a column. Columns that
+match nothing become properties where the endpoint takes properties
+(attributes, events) and are listed as unused otherwise.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from attentive_nb.errors import ConfigError
+
+ECOMMERCE = ("purchase", "add-to-cart", "product-view")
+KINDS = ("subscribe", "unsubscribe", "attributes", "attributes_bulk", "events", *ECOMMERCE)
+PROPERTY_KINDS = ("attributes", "attributes_bulk", "events")
+CUSTOM_PREFIX = "custom_id:"
+IDENTIFIERS = ("phone", "email", "clientUserId", "shopifyId", "klaviyoId")
+ITEM_FIELDS = (
+    "productId",
+    "productVariantId",
+    "price",
+    "currency",
+    "quantity",
+    "name",
+    "productUrl",
+    "productImage",
+)
+
+_EVENTS = ("events", *ECOMMERCE)
+
+
+@dataclass(frozen=True)
+class Field:
+    """A payload field, the column names that mean it, and the kinds where it applies."""
+
+    name: str
+    aliases: tuple[str, ...]
+    kinds: tuple[str, ...] = KINDS
+
+
+FIELDS = (
+    Field(
+        "phone",
+        (
+            "phone",
+            "phone_number",
+            "phonenumber",
+            "mobile",
+            "mobile_phone",
+            "mobile_number",
+            "cell",
+            "cell_phone",
+            "sms",
+        ),
+    ),
+    Field("email", ("email", "email_address", "e-mail")),
+    Field("clientUserId", ("client_user_id",)),
+    Field("shopifyId", ("shopify_id",)),
+    Field("klaviyoId", ("klaviyo_id",)),
+    Field("occurredAt", ("occurred_at", "timestamp"), _EVENTS),
+    Field("productId", ("product_id",), ECOMMERCE),
+    Field("productVariantId", ("product_variant_id", "variant_id"), ECOMMERCE),
+    Field("price", ("price",), ECOMMERCE),
+    Field("currency", ("currency",), ECOMMERCE),
+    Field("quantity", ("quantity",), ECOMMERCE),
+    Field("name", ("name", "product_name"), ECOMMERCE),
+    Field("productUrl", ("product_url",), ECOMMERCE),
+    Field("productImage", ("product_image",), ECOMMERCE),
+    Field("orderId", ("order_id",), ECOMMERCE),
+)
+
+# The identifier fields each kind can carry (custom ids aside); the rest are reported unused.
+USABLE_IDS = {
+    "subscribe": IDENTIFIERS,
+    "unsubscribe": ("phone", "email"),
+    "attributes_bulk": IDENTIFIERS,
+}
+EVENT_USER_IDS = ("phone", "email", "clientUserId")  # the v1 EventUser schema
+CUSTOM_IDS_OK = {k for k in KINDS if k != "unsubscribe"}
+
+
+def norm(name: object) -> str:
+    """The comparison form of a column or field name: lower case, no spaces, _ or -."""
+    return re.sub(r"[\s_\-]+", "", str(name)).lower()
+
+
+def usable_ids(kind: str) -> tuple[str, ...]:
+    """The identifier fields an endpoint accepts."""
+    return USABLE_IDS.get(kind, EVENT_USER_IDS)
+
+
+def _lookup(kind: str) -> dict[str, str]:
+    """alias (normalised) -> field name, for the fields that apply to ``kind``."""
+    table = {}
+    for f in FIELDS:
+        if kind in f.kinds:
+            table.update({norm(a): f.name for a in (*f.aliases, f.name)})
+    return table
+
+
+def target_field(target: str, kind: str) -> str | None:
+    """The field a ``columns=`` target names, or None when it names none for this kind."""
+    text = str(target)
+    if norm(text[: len(CUSTOM_PREFIX)]) == norm(CUSTOM_PREFIX) and text[len(CUSTOM_PREFIX) :]:
+        return CUSTOM_PREFIX + text[len(CUSTOM_PREFIX) :].strip()
+    return _lookup(kind).get(norm(text))
+
+
+def valid_targets(kind: str) -> list[str]:
+    """Every target ``columns=`` accepts for ``kind``, for error messages."""
+    return [f.name for f in FIELDS if kind in f.kinds] + ["custom_id:<name>", "None (drop)"]
+
+
+@dataclass
+class ColumnMap:
+    """The outcome of mapping: field -> input column, property columns, unused columns."""
+
+    fields: dict[str, object] = field(default_factory=dict)
+    properties: list[object] = field(default_factory=list)
+    unused: list[object] = field(default_factory=list)
+    dropped: list[object] = field(default_factory=list)
+
+    def column_map(self, property_prefix: str = "properties.") -> dict[object, str]:
+        """Input column -> field, for the Plan (properties shown with their prefix)."""
+        out = {col: name for name, col in self.fields.items()}
+        out.update({col: f"{property_prefix}{col}" for col in self.properties})
+        return out
+
+    @property
+    def custom_ids(self) -> dict[str, object]:
+        """Custom identifier name -> input column."""
+        return {
+            k[len(CUSTOM_PREFIX) :]: c
+            for k, c in self.fields.items()
+            if k.startswith(CUSTOM_PREFIX)
+        }
+
+
+def map_columns(
+    frame_columns, kind: str, columns: dict | None = None, reserved: dict | None = None
+) -> ColumnMap:
+    """Map every input column to a field, a property or nothing.
+
+    ``reserved`` holds columns already claimed by keyword arguments
+    (``type_column=``, ``occurred_at_column=``...), column -> field.
+    Raises ConfigError for an unknown column or field in ``columns=``
+    and for two columns claiming the same field.
+    """
+    present = list(frame_columns)
+    explicit = _check_override(columns or {}, present, kind)
+    claimed = dict(reserved or {})
+    lookup, out, owners = _lookup(kind), ColumnMap(), {}
+    for col in present:
+        if col in claimed:
+            target = claimed[col]
+        elif col in explicit:
+            target = explicit[col]
+        else:
+            target = _convention(col, lookup)
+        if target is None and col in explicit:
+            out.dropped.append(col)
+        elif target is None:
+            (out.properties if kind in PROPERTY_KINDS else out.unused).append(col)
+        else:
+            owners.setdefault(target, []).append(col)
+    for target, cols in owners.items():
+        out.fields[target] = _one_owner(target, cols, explicit, claimed)
+        out.unused.extend(c for c in cols if c != out.fields[target])
+    return out
+
+
+def _convention(col: object, lookup: dict[str, str]) -> str | None:
+    """The field a column name means by itself: an alias, or ``custom_id:<name>``."""
+    text = str(col)
+    if text.lower().startswith(CUSTOM_PREFIX) and text[len(CUSTOM_PREFIX) :].strip():
+        return CUSTOM_PREFIX + text[len(CUSTOM_PREFIX) :].strip()
+    return lookup.get(norm(text))
+
+
+def _one_owner(target: str, cols: list, explicit: dict, claimed: dict) -> object:
+    """The column that feeds ``target``: the only candidate, or the one named explicitly."""
+    if len(cols) == 1:
+        return cols[0]
+    chosen = [c for c in cols if c in explicit or c in claimed]
+    if len(chosen) == 1:
+        return chosen[0]
+    names = ", ".join(repr(c) for c in cols)
+    raise ConfigError(
+        f"Columns {names} all map to '{target}'. Keep one, or say which with "
+        f"columns={{{cols[-1]!r}: None}} to leave the others out."
+    )
+
+
+def _check_override(columns: dict, present: list, kind: str) -> dict[object, str | None]:
+    """Validate ``columns=`` and turn its targets into field names."""
+    if not isinstance(columns, dict):
+        raise ConfigError(
+            "columns= must be a dict of input column -> field, e.g. {'Mobile': 'phone'}."
+        )
+    out = {}
+    for col, target in columns.items():
+        if col not in present:
+            listed = ", ".join(repr(c) for c in present)
+            raise ConfigError(
+                f"columns= names {col!r}, which is not a column of the data ({listed})."
+            )
+        field_name = None if target is None else target_field(target, kind)
+        if target is not None and field_name is None:
+            listed = ", ".join(valid_targets(kind))
+            raise ConfigError(
+                f"columns= maps {col!r} to {target!r}, which is not a field for {kind}. "
+                f"Valid fields: {listed}."
+            )
+        out[col] = field_name
+    return out

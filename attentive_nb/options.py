@@ -1,0 +1,139 @@
+"""Call-level options of the send functions, checked before any row is looked at.
+
+Each helper turns keyword arguments into the fixed part of every request body,
+or raises ConfigError with what to pass instead.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from attentive_nb import timestamps
+from attentive_nb.errors import ConfigError
+
+SUBSCRIPTION_TYPES = ("MARKETING", "TRANSACTIONAL")
+UNSUBSCRIBE_TYPES = ("MARKETING", "TRANSACTIONAL", "CHECKOUT_ABANDONED")
+CHANNELS = ("TEXT", "EMAIL")
+_LOCALE = re.compile(r"^([A-Za-z]{2})[-_]([A-Za-z]{2})$")
+
+
+def subscribe_options(sign_up_source_id, locale, subscription_type, single_opt_in) -> dict:
+    """The fixed fields of a subscribe body: signUpSourceId or locale + subscriptionType."""
+    out: dict = {}
+    if sign_up_source_id is not None and str(sign_up_source_id).strip():
+        out["signUpSourceId"] = str(sign_up_source_id).strip()
+    if locale is not None:
+        out["locale"] = parse_locale(locale)
+    if subscription_type is not None:
+        out["subscriptionType"] = _subscription_type(subscription_type)
+    if "signUpSourceId" not in out and not ("locale" in out and "subscriptionType" in out):
+        raise ConfigError(
+            "send_subscribers needs sign_up_source_id= (the ID in the Sign-up Units tab of "
+            "Attentive), or both locale= (e.g. 'en-US') and subscription_type= "
+            "('MARKETING' or 'TRANSACTIONAL')."
+        )
+    if not isinstance(single_opt_in, (bool, np.bool_)):
+        raise ConfigError(f"single_opt_in= must be True or False, not {single_opt_in!r}.")
+    if single_opt_in:
+        out["singleOptIn"] = True
+    return out
+
+
+def parse_locale(locale) -> dict[str, str]:
+    """'en-US', 'en_US', ('en', 'US') or {'language': 'en', 'country': 'US'} -> LocaleDto."""
+    if isinstance(locale, dict):
+        pair = (locale.get("language"), locale.get("country"))
+    elif isinstance(locale, (tuple, list)) and len(locale) == 2:
+        pair = tuple(locale)
+    else:
+        match = _LOCALE.match(str(locale).strip())
+        pair = match.groups() if match else (None, None)
+    language, country = (str(x).strip() if x is not None else "" for x in pair)
+    if not (re.fullmatch(r"[A-Za-z]{2}", language) and re.fullmatch(r"[A-Za-z]{2}", country)):
+        raise ConfigError(
+            f"locale={locale!r} is not a locale Attentive reads; give a two-letter language "
+            "and country, e.g. 'en-US' or {'language': 'en', 'country': 'US'}."
+        )
+    return {"language": language.lower(), "country": country.upper()}
+
+
+def _subscription_type(value) -> str:
+    text = str(value).strip().upper()
+    if text not in SUBSCRIPTION_TYPES:
+        raise ConfigError(f"subscription_type={value!r}: use 'MARKETING' or 'TRANSACTIONAL'.")
+    return text
+
+
+def unsubscribe_options(subscriptions, notify) -> dict:
+    """The fixed fields of an unsubscribe body: which subscriptions, and notification."""
+    out: dict = {}
+    if subscriptions is not None:
+        items = [subscriptions] if isinstance(subscriptions, (dict, str)) else list(subscriptions)
+        if not items:
+            raise ConfigError("subscriptions= is empty; leave it out to unsubscribe from all.")
+        out["subscriptions"] = [_subscription(item) for item in items]
+    if not isinstance(notify, (bool, np.bool_)):
+        raise ConfigError(f"notify= must be True or False, not {notify!r}.")
+    if not notify:
+        out["notification"] = {"disabled": True}
+    return out
+
+
+def _subscription(item) -> dict[str, str]:
+    if isinstance(item, dict):
+        pair = (item.get("type"), item.get("channel"))
+    elif isinstance(item, str) and ":" in item:
+        pair = tuple(item.split(":", 1))
+    elif isinstance(item, (tuple, list)) and len(item) == 2:
+        pair = tuple(item)
+    else:
+        pair = (None, None)
+    kind, channel = (str(x).strip().upper() for x in pair)
+    if kind not in UNSUBSCRIBE_TYPES or channel not in CHANNELS:
+        raise ConfigError(
+            f"subscriptions= item {item!r} is not a subscription: give type "
+            f"({', '.join(UNSUBSCRIBE_TYPES)}) and channel ({', '.join(CHANNELS)}), "
+            "e.g. {'type': 'MARKETING', 'channel': 'TEXT'} or ('MARKETING', 'TEXT')."
+        )
+    return {"type": kind, "channel": channel}
+
+
+def event_columns(df: pd.DataFrame, event_type, type_column, occurred_at_column, event_id_column):
+    """Columns claimed by keyword arguments of send_events, column -> field."""
+    if (event_type is None) == (type_column is None):
+        raise ConfigError(
+            "send_events needs exactly one of event_type= (one type for every row, e.g. "
+            "'Order Shipped') or type_column= (the column holding each row's type)."
+        )
+    claimed = {
+        type_column: "type",
+        occurred_at_column: "occurredAt",
+        event_id_column: "externalEventId",
+    }
+    return claimed_columns(df, claimed)
+
+
+def claimed_columns(df: pd.DataFrame, claimed: dict) -> dict:
+    """Check that every column named by a keyword argument exists; drop the unset ones."""
+    out = {}
+    for col, target in claimed.items():
+        if col is None:
+            continue
+        if col not in df.columns:
+            listed = ", ".join(repr(c) for c in df.columns)
+            raise ConfigError(f"There is no column {col!r} (for {target}); the data has {listed}.")
+        out[col] = target
+    return out
+
+
+def occurred_at(rows, frame: dict, timezone: str) -> np.ndarray | None:
+    """RFC 3339 times from the occurredAt column, if there is one; naive ones counted on rows."""
+    col = rows.cmap.fields.get("occurredAt")
+    if col is None:
+        return None
+    values, naive = timestamps.occurred_at_column(frame[col], str(col), rows.problems, timezone)
+    rows.naive += naive
+    return values

@@ -1,0 +1,254 @@
+"""One call's rows, normalised: identifiers, properties, reasons, notes.
+
+``prepare`` runs every column check once over the whole frame and keeps the
+results as numpy object arrays aligned with the rows (``None`` = omit), so
+payloads can be built later, a chunk at a time, without touching pandas.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from attentive_nb import mapping, timestamps, validate
+from attentive_nb.errors import ConfigError
+
+ATTRIBUTE_NAME_LIMIT = 200
+
+
+@dataclass
+class Rows:
+    """Normalised columns of one call, aligned with the input rows."""
+
+    kind: str
+    n: int
+    cmap: mapping.ColumnMap
+    problems: validate.Problems = field(default_factory=validate.Problems)
+    notes: list[str] = field(default_factory=list)
+    ids: dict[str, np.ndarray] = field(default_factory=dict)  # usable identifiers, sendable
+    shown: dict[str, np.ndarray] = field(default_factory=dict)  # identifiers for the report
+    custom: dict[str, np.ndarray] = field(default_factory=dict)  # custom id name -> values
+    unusable: dict[str, np.ndarray] = field(default_factory=dict)  # ids this kind cannot send
+    props: list[tuple[str, np.ndarray]] = field(default_factory=list)
+    naive: int = 0  # timestamps without a time zone, taken in ``timezone``
+    timezone: str = "UTC"
+
+    def all_notes(self) -> list[str]:
+        """The notes, with the one remark about naive timestamps when there were any."""
+        extra = [timestamps.naive_note(self.naive, self.timezone)] if self.naive else []
+        return self.notes + extra
+
+    def user_ids(self, p: int) -> dict[str, str]:
+        """The standard identifiers of row ``p`` that are present (field -> value)."""
+        return {k: v[p] for k, v in self.ids.items() if v[p] is not None}
+
+    def custom_ids(self, p: int, key: str = "name") -> list[dict[str, str]]:
+        """Row ``p``'s custom identifiers as [{name|key, value}]."""
+        return [{key: k, "value": v[p]} for k, v in self.custom.items() if v[p] is not None]
+
+    def properties(self, p: int) -> dict:
+        """Row ``p``'s properties, blanks left out."""
+        return {k: v[p] for k, v in self.props if v[p] is not None}
+
+    def valid_mask(self) -> np.ndarray:
+        mask = np.ones(self.n, dtype=bool)
+        mask[list(self.problems.by_row)] = False
+        return mask
+
+    def identifiers_frame(self, index: pd.Index) -> pd.DataFrame:
+        """Identifiers as the report shows them: normalised, or raw where invalid."""
+        return pd.DataFrame(dict(self.shown), index=index)
+
+
+@dataclass
+class Draft:
+    """Everything a Plan needs, built by one of the payload modules."""
+
+    kind: str
+    rows: Rows
+    identifiers: pd.DataFrame
+    duplicates: dict[int, int]
+    units: Callable[[], Iterator[tuple[int, ...]]]  # the requests' row positions, in order
+    count: int  # how many units ``units`` yields
+    payload: Callable[[tuple[int, ...]], dict]
+    column_map: dict
+
+
+def prepare(
+    df: pd.DataFrame,
+    kind: str,
+    *,
+    columns: dict | None,
+    region: str,
+    timezone: str = "UTC",
+    reserved: dict | None = None,
+    per_row_identifier: bool = True,
+) -> Rows:
+    """Map and check every column of ``df`` for ``kind``; ConfigError for call-level faults."""
+    check_frame(df)
+    cmap = mapping.map_columns(df.columns, kind, columns, reserved)
+    rows = Rows(kind, len(df), cmap, timezone=timezone)
+    rows.notes.extend(f"column {c!r} is not used by {kind}." for c in cmap.unused)
+    frame = _positional(df)
+    rows.unusable = _identifiers(rows, frame, region)
+    _require_identifier_column(rows, df)
+    if per_row_identifier:
+        require_identifier(rows, np.arange(rows.n))
+    if kind in mapping.PROPERTY_KINDS:
+        _properties(rows, frame, timezone, nested_ok=(kind == "events"))
+    return rows
+
+
+def check_frame(df: object) -> None:
+    """A pandas DataFrame with unique column names, or ConfigError."""
+    if not isinstance(df, pd.DataFrame):
+        raise ConfigError(f"Expected a pandas DataFrame, got {type(df).__name__}.")
+    repeated = df.columns[df.columns.duplicated()].unique().tolist()
+    if repeated:
+        raise ConfigError(
+            f"The DataFrame has repeated column names: {repeated}. Rename them first."
+        )
+
+
+def _positional(df: pd.DataFrame) -> dict[object, pd.Series]:
+    """Each column with a 0..n-1 index, so positions and index labels never mix."""
+    return {col: df[col].reset_index(drop=True) for col in df.columns}
+
+
+def _identifiers(rows: Rows, frame: dict, region: str) -> dict[str, np.ndarray]:
+    """Normalise identifier columns; return the ones this kind cannot send (for messages)."""
+    usable, unusable = mapping.usable_ids(rows.kind), {}
+    for name, col in rows.cmap.fields.items():
+        if name not in mapping.IDENTIFIERS and not name.startswith(mapping.CUSTOM_PREFIX):
+            continue
+        values, shown = _identifier(name, col, frame[col], rows.problems, region)
+        custom = name.startswith(mapping.CUSTOM_PREFIX)
+        if (name in usable) or (custom and rows.kind in mapping.CUSTOM_IDS_OK):
+            rows.shown[name] = shown
+            target = rows.custom if custom else rows.ids
+            target[name[len(mapping.CUSTOM_PREFIX) :] if custom else name] = values
+        else:
+            unusable[str(col)] = shown
+            rows.notes.append(f"column {col!r} ({name}) is not used by {rows.kind}.")
+    return unusable
+
+
+def _identifier(name, col, series, problems, region) -> tuple[np.ndarray, np.ndarray]:
+    if name == "phone":
+        return validate.phone_column(series, region, problems)
+    if name == "email":
+        return validate.email_column(series, problems)
+    values = validate.identifier_column(series, str(col), problems)
+    return values, values
+
+
+def _require_identifier_column(rows: Rows, df: pd.DataFrame) -> None:
+    if rows.ids or rows.custom:
+        return
+    wanted = ", ".join(_accepted_names(rows.kind))
+    raise ConfigError(
+        f"No column identifies the people for {rows.kind}: the data has {list(df.columns)}. "
+        f"Name a column {wanted}, or map one with columns={{'Your column': 'phone'}}."
+    )
+
+
+def _either(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+
+
+def _accepted_names(kind: str, custom: str = "custom_id:<name>") -> list[str]:
+    names = {
+        "phone": "phone",
+        "email": "email",
+        "clientUserId": "client_user_id",
+        "shopifyId": "shopify_id",
+        "klaviyoId": "klaviyo_id",
+    }
+    out = [names[k] for k in mapping.usable_ids(kind)]
+    return out + ([custom] if kind in mapping.CUSTOM_IDS_OK else [])
+
+
+def require_identifier(rows: Rows, positions: np.ndarray) -> None:
+    """Rows at ``positions`` with no identifier the endpoint accepts get a reason."""
+    needed = ("phone", "email") if rows.kind == "subscribe" else None
+    blank = np.ones(len(positions), dtype=bool)
+    for name, values in {**rows.ids, **rows.custom}.items():
+        if needed is None or name in needed:
+            blank &= _none(rows.shown.get(name, values)[positions])
+    wanted = _either(list(needed) if needed else _accepted_names(rows.kind, "custom id"))
+    for i in np.flatnonzero(blank):
+        p = int(positions[i])
+        others = [c for c, v in rows.unusable.items() if v[p] is not None]
+        extra = f" ({', '.join(others)} cannot identify people here)" if others else ""
+        rows.problems.add(p, f"no {wanted} to identify the person{extra}")
+
+
+def has_identifier(rows: Rows) -> np.ndarray:
+    """Rows with at least one identifier the endpoint accepts (raw presence, valid or not)."""
+    found = np.zeros(rows.n, dtype=bool)
+    for name, values in rows.ids.items():
+        found |= ~_none(rows.shown.get(name, values))
+    for values in rows.custom.values():
+        found |= ~_none(values)
+    return found
+
+
+def _none(values: np.ndarray) -> np.ndarray:
+    return np.fromiter((v is None for v in values), dtype=bool, count=len(values))
+
+
+def _properties(rows: Rows, frame: dict, timezone: str, nested_ok: bool) -> None:
+    for col in rows.cmap.properties:
+        values, naive = validate.json_column(
+            frame[col], str(col), rows.problems, timezone, nested_ok
+        )
+        rows.naive += naive
+        rows.props.append((str(col), values))
+        bad = property_name_problem(str(col), rows.kind)
+        if bad:
+            rows.problems.add_many(np.flatnonzero(~_none(values)), bad)
+
+
+EVENT_KEY_FORBIDDEN = '"{}[]\\|'
+
+
+def property_name_problem(name: str, kind: str) -> str | None:
+    """Why a column name cannot be a property name for ``kind`` (None if it can)."""
+    if kind == "events":
+        found = validate.forbidden_in(name, EVENT_KEY_FORBIDDEN)
+        if found:
+            chars = " ".join(found)
+            return f"property name {validate.quote(name)} contains {chars}, which Attentive forbids"
+    elif len(name) > ATTRIBUTE_NAME_LIMIT:
+        return (
+            f"attribute name {validate.quote(name)} is longer than "
+            f"{ATTRIBUTE_NAME_LIMIT} characters ({len(name)})"
+        )
+    return None
+
+
+def first_seen(keys: list[np.ndarray], valid: np.ndarray) -> dict[int, int]:
+    """Valid rows sharing a non-blank key with an earlier valid row -> that earlier row."""
+    n = len(valid)
+    best = np.arange(n)
+    for values in keys:
+        take = valid & ~_none(values)
+        positions = np.flatnonzero(take)
+        if not len(positions):
+            continue
+        codes, _ = pd.factorize(pd.Series(values[positions], dtype=object))
+        _, first = np.unique(codes, return_index=True)
+        earlier = positions[first[codes]]
+        best[positions] = np.minimum(best[positions], earlier)
+    dup = np.flatnonzero(best < np.arange(n))
+    return {int(p): int(best[p]) for p in dup}
+
+
+def lowered(values: np.ndarray) -> np.ndarray:
+    """Emails compared without case: the same mailbox whatever the capitals."""
+    out = np.empty(len(values), dtype=object)
+    out[:] = [None if v is None else v.lower() for v in values]
+    return out

@@ -1,0 +1,121 @@
+"""Text and static HTML views of a SendReport.
+
+The HTML is plain markup with inline styles (no script), so it survives saving
+the notebook and renders on GitHub. Every value is escaped: row data comes from
+the analyst's files and may hold anything, including ``<script>``.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable
+
+import pandas as pd
+
+HEAD_ROWS = 20
+MAX_NOTES = 20
+MAX_CELL = 200
+SANDBOX_BANNER = "Sandbox: nothing was sent to Attentive"
+
+_BANNER_STYLE = "background:#fff3cd;border:1px solid #d4a000;padding:4px 8px;font-weight:bold"
+_CELL_STYLE = "text-align:left;vertical-align:top"
+
+
+def _esc(value: object) -> str:
+    """Escaped text of a cell, missing values blank, long values cut."""
+    if value is None or (not isinstance(value, (list, tuple)) and pd.isna(value)):
+        return ""
+    text = str(value)
+    if len(text) > MAX_CELL:
+        text = text[: MAX_CELL - 1] + "…"
+    return html.escape(text, quote=True)
+
+
+def _counts_text(counts: dict[str, int]) -> str:
+    return ", ".join(f"{status} {n:,}" for status, n in counts.items() if n)
+
+
+def text_summary(report) -> str:
+    """``<SendReport subscribe: 1,000 rows — sent 990, invalid 8, unknown 2>``."""
+    flags = " (dry run)" if report.dry_run else ""
+    flags += " [sandbox]" if report.sandbox else ""
+    counts = _counts_text(report.counts)
+    tail = f" — {counts}" if counts else ""
+    return f"<SendReport {report.kind}{flags}: {len(report):,} rows{tail}>"
+
+
+def _heading(report) -> str:
+    who = f" for {report.company}" if report.company else ""
+    took = f" in {report.elapsed_s:.1f} s" if report.elapsed_s is not None else ""
+    title = _esc(f"Attentive {report.kind}{who}")
+    return f"<p><strong>{title}</strong>: {len(report):,} rows{took}</p>"
+
+
+def _status_lines(report) -> list[str]:
+    """The one-line verdicts: dry run, and what needs doing next."""
+    lines = []
+    if report.dry_run:
+        would = report.counts.get("would_send", 0)
+        lines.append(f"<p>Dry run: nothing was sent. {would:,} rows would be sent.</p>")
+    n_failed = len(report.failed)
+    if n_failed:
+        lines.append(
+            f"<p>{n_failed:,} rows need attention: <code>report.failed</code> holds them, "
+            "with the input columns, ready to fix and send again.</p>"
+        )
+    return lines
+
+
+def _table(header: Iterable[str], rows: Iterable[Iterable[str]]) -> str:
+    """A plain table from already escaped cells."""
+    head = "".join(f'<th style="{_CELL_STYLE}">{h}</th>' for h in header)
+    body = "".join(
+        "<tr>" + "".join(f'<td style="{_CELL_STYLE}">{c}</td>' for c in row) + "</tr>"
+        for row in rows
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _summary_table(summary: pd.DataFrame) -> str:
+    def reasons(lines: list[str]) -> str:
+        return "<br>".join(_esc(line) for line in lines)
+
+    rows = (
+        (_esc(r.status), f"{r.rows:,}", _esc(r.meaning), reasons(r.top_reasons))
+        for r in summary.itertuples(index=False)
+    )
+    return _table(("status", "rows", "meaning", "top reasons"), rows)
+
+
+def _notes(notes: list[str]) -> str:
+    if not notes:
+        return ""
+    items = [f"<li>{_esc(n)}</li>" for n in notes[:MAX_NOTES]]
+    if len(notes) > MAX_NOTES:
+        items.append(f"<li>… {len(notes) - MAX_NOTES:,} more notes</li>")
+    return "<p>Notes:</p><ul>" + "".join(items) + "</ul>"
+
+
+def _head_table(table: pd.DataFrame) -> str:
+    head = table.iloc[:HEAD_ROWS]
+    header = ["", *(_esc(c) for c in head.columns)]
+    rows = (
+        [_esc(label), *(_esc(v) for v in values)]
+        for label, values in zip(head.index, head.itertuples(index=False, name=None))
+    )
+    shown = f"Showing the first {len(head):,} of {len(table):,} rows, identifiers masked; "
+    return _table(header, rows) + f"<p>{shown}<code>report.table</code> has them all.</p>"
+
+
+def render(report) -> str:
+    """Static HTML: banner, verdict, summary with top reasons, notes, first rows (masked)."""
+    banner = f'<div style="{_BANNER_STYLE}">{_esc(SANDBOX_BANNER)}</div>'
+    parts = [
+        banner if report.sandbox else "",
+        _heading(report),
+        *_status_lines(report),
+        _summary_table(report.summary),
+        _notes(report.notes),
+        _head_table(report.table),
+    ]
+    return '<div class="attentive-nb-report">' + "".join(parts) + "</div>"

@@ -1,0 +1,104 @@
+"""The summary side of a SendReport: rows per status and the reasons grouped."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+MEANINGS = {
+    "sent": "accepted by Attentive",
+    "invalid": "failed the checks here and was never sent; fix these rows and send them again",
+    "rejected": "Attentive answered with an error (4xx); the reason is Attentive's message",
+    "failed": "gave up after retries (rate limit, server error or network); safe to send again",
+    "unknown": (
+        "the request may have reached Attentive but no answer came; "
+        "check these people before sending again"
+    ),
+    "skipped": "not sent: accepted in an earlier run (see the journal) or repeats an earlier row",
+    "not_sent": "the run stopped before their turn; send them again",
+    "would_send": "dry run: valid, and would be sent",
+    "total": "",
+}
+
+# Our own validation reasons arrive joined with "; "; the API's messages are kept whole.
+_JOINED = frozenset({"invalid"})
+_QUOTED = re.compile(r"""\s*(?:'[^']*'|"[^"]*")""")
+
+
+def reason_key(reason: str) -> str:
+    """Group key for a reason: quoted values stripped, so one bad value per row groups as one.
+
+    ``phone '555-0100' is not a valid number for region US`` ->
+    ``phone is not a valid number for region US``.
+    """
+    return " ".join(_QUOTED.sub("", reason).split())
+
+
+def _strip_quoted(reasons: pd.Series) -> pd.Series:
+    """:func:`reason_key` for a whole column at once (vectorised)."""
+    stripped = reasons.str.replace(_QUOTED.pattern, "", regex=True)
+    return stripped.str.replace(r"\s+", " ", regex=True).str.strip()
+
+
+def _pairs(status: pd.Series, reason: pd.Series) -> list[tuple[str, str, int]]:
+    """(status, reason key, rows) for each distinct pair, joined reasons split apart."""
+    frame = pd.DataFrame({"status": status.array, "reason": reason.array})
+    frame = frame[frame["reason"] != ""]
+    # Stripping quoted values first leaves few distinct reasons, so the loop below is short.
+    frame["reason"] = _strip_quoted(frame["reason"])
+    out = []
+    for (stat, text), rows in frame.value_counts(sort=False).items():
+        parts = text.split(";") if stat in _JOINED else [text]
+        out.extend((stat, reason_key(part), int(rows)) for part in parts)
+    return out
+
+
+def group_reasons(status: pd.Series, reason: pd.Series, order: Sequence[str]) -> pd.DataFrame:
+    """``status``, ``reason`` (grouped by :func:`reason_key`), ``rows``; most frequent first."""
+    raw = pd.DataFrame(_pairs(status, reason), columns=["status", "reason", "rows"])
+    raw = raw[raw["reason"] != ""]
+    grouped = raw.groupby(["status", "reason"], as_index=False, sort=False)["rows"].sum()
+    grouped["rank"] = grouped["status"].map({s: i for i, s in enumerate(order)})
+    grouped = grouped.sort_values(["rank", "rows", "reason"], ascending=[True, False, True])
+    return pd.DataFrame(
+        {
+            "status": pd.array(grouped["status"].tolist(), dtype="str"),
+            "reason": pd.array(grouped["reason"].tolist(), dtype="str"),
+            "rows": grouped["rows"].to_numpy(dtype="int64"),
+        }
+    )
+
+
+def _plural(n: int) -> str:
+    return f"{n:,} row" if n == 1 else f"{n:,} rows"
+
+
+def top_reasons(reasons: pd.DataFrame, status: str, top: int) -> list[str]:
+    """``["312 rows: phone is not a valid number", ...]`` for one status, at most ``top`` + 1."""
+    mine = reasons[reasons["status"] == status]
+    lines = [f"{_plural(n)}: {r}" for r, n in zip(mine["reason"][:top], mine["rows"][:top])]
+    if len(mine) > top:
+        rest = mine["rows"][top:]
+        lines.append(f"{_plural(int(rest.sum()))}: {len(rest):,} other reasons")
+    return lines
+
+
+def summarise(counts: Mapping[str, int], reasons: pd.DataFrame, top: int) -> pd.DataFrame:
+    """One line per non-zero status (in ``counts`` order) and a ``total`` line."""
+    lines = [
+        (status, n, MEANINGS.get(status, ""), top_reasons(reasons, status, top))
+        for status, n in counts.items()
+        if n
+    ]
+    lines.append(("total", sum(counts.values()), "", []))
+    return pd.DataFrame(
+        {
+            "status": pd.array([s for s, *_ in lines], dtype="str"),
+            "rows": np.array([n for _, n, *_ in lines], dtype="int64"),
+            "meaning": pd.array([m for _, _, m, _ in lines], dtype="str"),
+            "top_reasons": pd.Series([t for *_, t in lines], dtype=object),
+        }
+    )

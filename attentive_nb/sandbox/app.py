@@ -1,0 +1,49 @@
+"""The route table: which handler answers which path."""
+
+from __future__ import annotations
+
+from tornado.web import Application
+
+from attentive_nb.sandbox import bulk, handlers, oauth
+from attentive_nb.sandbox.base import SandboxHandler, log_request
+from attentive_nb.sandbox.context import Context
+
+_JOB_ID = r"([A-Za-z0-9_-]{1,64})"
+
+
+class NotFoundHandler(SandboxHandler):
+    """Any other path: a JSON 404, like Attentive's."""
+
+    def prepare(self) -> None:
+        self.send_error_json(404, f"Not found: the sandbox serves no {self.request.path}")
+
+
+def make_app(ctx: Context) -> Application:
+    """A Tornado application serving the sandbox for ``ctx``."""
+    events = [
+        (rf"/v1/events/ecommerce/{name}", handlers.EventHandler, {"name": name})
+        for name in ("product-view", "add-to-cart", "purchase")
+    ]
+    routes = [
+        (r"/", oauth.IndexHandler),
+        (r"/v1/me", handlers.MeHandler),
+        (r"/v1/subscriptions", handlers.SubscriptionsHandler),
+        (r"/v1/subscriptions/unsubscribe", handlers.UnsubscribeHandler),
+        (r"/v1/attributes/custom", handlers.AttributesHandler),
+        (r"/v1/events/custom", handlers.EventHandler, {"name": "events"}),
+        *events,
+        (r"/v2/bulk/user/attributes", bulk.BulkAttributesHandler),
+        (rf"/v2/bulk/job/{_JOB_ID}", bulk.BulkJobHandler),
+        (rf"/v2/bulk/job/{_JOB_ID}/results\.jsonl", bulk.BulkResultsHandler),
+        (r"/v1/authorization-codes/tokens", oauth.TokenHandler),
+        (r"/integrations/oauth-install", oauth.InstallHandler),
+        (r"/oauth/callback", oauth.CallbackHandler),
+    ]
+    return Application(
+        routes,
+        ctx=ctx,
+        default_handler_class=NotFoundHandler,
+        log_function=log_request,
+        serve_traceback=False,
+        compress_response=False,
+    )

@@ -1,0 +1,84 @@
+"""Everything the handlers share: credentials, grants, codes, store, limits, faults."""
+
+from __future__ import annotations
+
+import itertools
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from attentive_nb.endpoints import ENDPOINTS, OAUTH_SCOPES
+from attentive_nb.sandbox.faults import Faults
+from attentive_nb.sandbox.ratelimit import WindowLimiter
+from attentive_nb.sandbox.state import State
+
+PRIVATE_APP = "Sandbox private app"
+PUBLIC_APP = "Sandbox Notebook App"
+# What the OAuth app may ask for; an API key of a private app gets these and more.
+APP_SCOPES = OAUTH_SCOPES
+ALL_SCOPES = frozenset(
+    {*OAUTH_SCOPES, *(s for e in ENDPOINTS.values() if e.scope for s in e.scope.split())}
+)
+CODE_LIFETIME_S = 120.0
+MAX_BODY_BYTES = 1024 * 1024
+
+COMPANY = {
+    "companyName": "Sandbox Outfitters (not Attentive)",
+    "companyId": "U2FuZGJveENvbXBhbnk6MQ",
+    "applicationName": PRIVATE_APP,
+    "attentiveDomainName": "sandbox-outfitters.sandbox.invalid",
+    "contactEmail": "analyst@example.com",
+}
+
+
+@dataclass(frozen=True)
+class Grant:
+    """What a bearer token may do, and which app it belongs to."""
+
+    scopes: frozenset[str]
+    app: str
+
+
+@dataclass(frozen=True)
+class Code:
+    """An authorization code waiting to be exchanged."""
+
+    redirect_uri: str
+    scopes: frozenset[str]
+    issued_at: float
+
+
+@dataclass(repr=False)  # no secret may end up in a repr
+class Context:
+    """One sandbox's shared state; handlers reach it as ``self.ctx``."""
+
+    clock: Callable[[], float]
+    faults: Faults
+    limiter: WindowLimiter
+    bulk_polls_before_done: int = 1
+    url: str = ""
+    company: dict = field(default_factory=lambda: dict(COMPANY))
+    state: State = field(default_factory=State)
+    api_key: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    client_id: str = field(default_factory=lambda: secrets.token_hex(16))
+    client_secret: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    tokens: dict[str, Grant] = field(default_factory=dict)
+    codes: dict[str, Code] = field(default_factory=dict)
+    error_ids: itertools.count = field(default_factory=lambda: itertools.count(910_000_001))
+
+    def __post_init__(self) -> None:
+        self.tokens[self.api_key] = Grant(ALL_SCOPES, PRIVATE_APP)
+
+    @property
+    def redirect_uri(self) -> str:
+        return f"{self.url}/oauth/callback"
+
+    def issue_code(self, scopes: frozenset[str]) -> str:
+        code = secrets.token_urlsafe(24)
+        self.codes[code] = Code(self.redirect_uri, scopes, self.clock())
+        return code
+
+    def issue_token(self, scopes: frozenset[str]) -> str:
+        token = secrets.token_urlsafe(32)
+        self.tokens[token] = Grant(scopes, PUBLIC_APP)
+        return token

@@ -1,0 +1,54 @@
+"""Seeded fault injection: latency, 500/503 answers, resets and slow answers.
+
+One ``random.Random(seed)`` per sandbox draws, for every API request in the
+order requests arrive, whether it fails and how. With the same seed and the
+same sequence of requests the same faults happen, so a test can replay them.
+The settings are plain attributes: tests switch faults on and off mid-test.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Faults:
+    """Fault settings; change them at any time (``sb.faults.error_rate = 0.5``).
+
+    - ``latency_ms`` + up to ``jitter_ms``: added before every API answer.
+    - ``error_rate``: share of requests answered 500 or 503 (one of
+      ``error_statuses``) before anything is processed.
+    - ``reset_rate``: share of requests whose connection is reset with no
+      answer; ``reset_after=True`` (default) processes the request first, so
+      the effect happens but the answer is lost; False resets before.
+    - ``slow_rate``: share of requests processed, then answered only after
+      ``slow_seconds`` (past a client's timeout). The wait is asynchronous.
+    """
+
+    latency_ms: float = 0.0
+    jitter_ms: float = 0.0
+    error_rate: float = 0.0
+    reset_rate: float = 0.0
+    slow_rate: float = 0.0
+    slow_seconds: float = 5.0
+    reset_after: bool = True
+    error_statuses: tuple[int, ...] = (500, 503)
+    seed: int | None = None
+    rng: random.Random = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.rng = random.Random(self.seed)
+
+    def draw(self) -> tuple[str | None, float]:
+        """Choose this request's fault (None, "error:500", "reset", "slow") and delay (s)."""
+        roll, jitter = self.rng.random(), self.rng.random()
+        delay = (self.latency_ms + jitter * self.jitter_ms) / 1000.0
+        if roll < self.error_rate:
+            return f"error:{self.error_statuses[int(jitter * len(self.error_statuses))]}", delay
+        roll -= self.error_rate
+        if roll < self.reset_rate:
+            return "reset", delay
+        if roll - self.reset_rate < self.slow_rate:
+            return "slow", delay
+        return None, delay

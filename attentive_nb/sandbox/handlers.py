@@ -1,0 +1,128 @@
+"""The v1 API endpoints: me, subscriptions, custom attributes, custom and ecommerce events."""
+
+from __future__ import annotations
+
+import re
+
+from attentive_nb.sandbox.base import ApiHandler, Reject
+from attentive_nb.sandbox.schemas import EMAIL, PHONE
+
+# Sign-up units the sandbox company has, found by locale + subscription type.
+SIGN_UP_UNITS = {("en", "US", "MARKETING"), ("en", "US", "TRANSACTIONAL")}
+
+
+class MeHandler(ApiHandler):
+    """GET /v1/me: the company behind the token."""
+
+    endpoints = {"GET": "me"}
+
+    def handle_get(self):
+        self.accepted({})
+        return 200, {**self.ctx.company, "applicationName": self.grant.app}
+
+
+class SubscriptionsHandler(ApiHandler):
+    """POST /v1/subscriptions subscribes; GET /v1/subscriptions shows eligibility."""
+
+    endpoints = {"POST": "subscribe", "GET": "subscriptions"}
+
+    def handle_post(self):
+        body = self.json_body()
+        sub_type = body.get("subscriptionType", "MARKETING")
+        if "signUpSourceId" not in body:
+            locale = body["locale"]
+            unit = (locale.get("language"), locale.get("country"), sub_type)
+            if unit not in SIGN_UP_UNITS:
+                raise Reject(
+                    400,
+                    "Invalid parameter in request body: no API sign-up unit "
+                    "matches locale and subscriptionType; send signUpSourceId",
+                )
+        responses = self.ctx.state.subscribe(body["user"], sub_type)
+        self.accepted(body)
+        answer = {"user": body["user"], "subscriptionResponses": responses}
+        if "externalIdentifiers" in body:
+            answer["externalIdentifiers"] = body["externalIdentifiers"]
+        return 202, answer
+
+    def handle_get(self):
+        who = query_person(self, allow_both=True)
+        found = []
+        for channel, value in who:
+            found += self.ctx.state.eligibilities(value, channel)
+        self.accepted(_query(self))
+        return 200, {"subscriptionEligibilities": found}
+
+
+class UnsubscribeHandler(ApiHandler):
+    """POST /v1/subscriptions/unsubscribe."""
+
+    endpoints = {"POST": "unsubscribe"}
+
+    def handle_post(self):
+        body = self.json_body()
+        responses = self.ctx.state.unsubscribe(body["user"], body.get("subscriptions"))
+        self.accepted(body)
+        return 202, {"user": body["user"], "subscriptionResponses": responses}
+
+
+class AttributesHandler(ApiHandler):
+    """POST /v1/attributes/custom stores; GET lists one person's attributes."""
+
+    endpoints = {"POST": "attributes", "GET": "attributes_read"}
+
+    def handle_post(self):
+        body = self.json_body()
+        clash = self.ctx.state.set_attributes(people(body["user"]), body["properties"])
+        if clash:
+            raise Reject(400, f"Invalid parameter in request body: {clash}")
+        self.accepted(body)
+        return 200, None
+
+    def handle_get(self):
+        ((_, value),) = query_person(self, allow_both=False)
+        self.accepted(_query(self))
+        return 200, self.ctx.state.attributes_of(value)
+
+
+class EventHandler(ApiHandler):
+    """POST /v1/events/custom and the three ecommerce events: checked, recorded, 200."""
+
+    def initialize(self, name: str) -> None:
+        self.endpoints = {"POST": name}
+
+    def handle_post(self):
+        self.accepted(self.json_body())
+        return 200, None
+
+
+def people(user: dict) -> list[str]:
+    """The identifiers attributes are stored under: phone, email, clientUserId."""
+    found = [user[k] for k in ("phone", "email") if k in user]
+    client_id = user.get("externalIdentifiers", {}).get("clientUserId")
+    return found + ([client_id] if client_id else [])
+
+
+def _query(handler: ApiHandler) -> dict:
+    return {k: handler.get_query_argument(k) for k in handler.request.query_arguments}
+
+
+def query_person(handler: ApiHandler, *, allow_both: bool) -> list[tuple[str, str]]:
+    """The (channel, value) pairs asked for with ``?phone=`` and/or ``?email=``; 400 if wrong."""
+    query = _query(handler)
+    asked = [
+        (c, query[k], rule)
+        for k, c, rule in (("phone", "TEXT", PHONE), ("email", "EMAIL", EMAIL))
+        if k in query
+    ]
+    if not asked or (len(asked) == 2 and not allow_both):
+        need = "phone or email" if allow_both else "exactly one of phone or email"
+        raise Reject(400, f"Invalid parameter in request query: give {need} (encode + as %2B)")
+    for channel, value, rule in asked:
+        if not re.search(rule["pattern"], value):
+            name = "phone" if channel == "TEXT" else "email"
+            hint = " (in a query, write + as %2B)" if channel == "TEXT" else ""
+            raise Reject(
+                400, f"Invalid parameter in request query: {name} {rule['x-message']}{hint}"
+            )
+    return [(c, v) for c, v, _ in asked]

@@ -1,0 +1,251 @@
+"""``Sandbox``: the server in a background thread, plus what tests inspect."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterable
+
+from tornado.httpserver import HTTPServer
+from tornado.ioloop import IOLoop
+from tornado.netutil import bind_sockets
+
+from attentive_nb.sandbox.app import make_app
+from attentive_nb.sandbox.context import Context
+from attentive_nb.sandbox.faults import Faults
+from attentive_nb.sandbox.ratelimit import WindowLimiter
+
+# Tornado reads bodies up to this; the API answers 413 above MAX_BODY_BYTES.
+_SERVER_MAX_BODY = 64 * 1024 * 1024
+
+
+class Sandbox:
+    """A local Attentive look-alike on ``http://127.0.0.1:<port>``; nothing reaches Attentive.
+
+    Use it as a context manager (``with Sandbox(port=0) as sb:``) or call
+    ``start()`` / ``stop()``. It runs Tornado on its own daemon thread;
+    ``start()`` returns once the socket listens. ``port=0`` picks a free port.
+
+    Credentials (random per sandbox): ``api_key`` (a private app's key, all
+    scopes), and the OAuth app ``client_id``, ``client_secret`` and
+    ``redirect_uri``. ``url`` is the API base, ``auth_url`` the consent page.
+    ``company`` holds the five ``/v1/me`` fields. ``faults`` (a ``Faults``)
+    can be changed mid-test; ``rate_scale`` too. ``clock`` drives OAuth code
+    expiry and rate-limit windows.
+
+    Inspection, safe to call from any thread:
+
+    - ``received(path)``: the JSON bodies (query dicts for GETs) whose effect
+      happened on that endpoint, in order; ``path`` is the endpoint's path
+      (``"/v1/subscriptions"``, ``"/v2/bulk/job/{id}"`` or a concrete job path).
+      A request answered 4xx, 429, an injected 500/503 or reset *before*
+      processing is not there; one processed and then reset or answered slowly
+      is (its effect happened, only the answer was lost or late).
+    - ``subscribe_count(phone_or_email)``: subscribe calls processed for that
+      person, counted the same way.
+    - ``counters``: answers by status (``"202"``, ``"429"``, ``"500"``...), plus
+      ``"reset"`` and ``"slow"`` for injected resets and slow answers.
+    - ``history``: one dict per API request: method, path, endpoint, status,
+      outcome (status or "reset"/"slow"), fault.
+    - ``subscribed(who, channel="TEXT", subscription_type="MARKETING")``, ``attributes(who)``.
+    - ``token_for(scopes)``: an OAuth-style token with only those scopes.
+    - ``reset()``: forget everything received and stored; keys and tokens stay.
+    """
+
+    def __init__(
+        self,
+        port: int = 0,
+        *,
+        latency_ms: float = 0,
+        jitter_ms: float = 0,
+        error_rate: float = 0.0,
+        reset_rate: float = 0.0,
+        slow_rate: float = 0.0,
+        slow_seconds: float = 5.0,
+        rate_scale: float = 1.0,
+        seed: int | None = None,
+        clock: Callable[[], float] = time.time,
+        bulk_polls_before_done: int = 1,
+    ) -> None:
+        self.port = port
+        self.faults = Faults(
+            latency_ms=latency_ms,
+            jitter_ms=jitter_ms,
+            error_rate=error_rate,
+            reset_rate=reset_rate,
+            slow_rate=slow_rate,
+            slow_seconds=slow_seconds,
+            seed=seed,
+        )
+        self._ctx = Context(
+            clock=clock,
+            faults=self.faults,
+            limiter=WindowLimiter(clock, rate_scale),
+            bulk_polls_before_done=bulk_polls_before_done,
+        )
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stopping: asyncio.Event | None = None
+        self._failure: BaseException | None = None
+
+    # -- lifecycle -----------------------------------------------------------
+
+    def start(self) -> Sandbox:
+        """Bind 127.0.0.1 and serve on a background thread; return once listening."""
+        if self._thread is not None:
+            raise RuntimeError("this sandbox is already running")
+        sockets = bind_sockets(self.port, "127.0.0.1", family=socket.AF_INET)
+        self.port = sockets[0].getsockname()[1]
+        self._ctx.url = f"http://127.0.0.1:{self.port}"
+        ready = threading.Event()
+        self._thread = threading.Thread(
+            target=self._serve, args=(sockets, ready), name=f"sandbox:{self.port}", daemon=True
+        )
+        self._thread.start()
+        ready.wait()
+        if self._failure is not None:
+            self._thread = None
+            raise RuntimeError("the sandbox could not start") from self._failure
+        return self
+
+    def stop(self) -> None:
+        """Close the socket and every connection, and end the thread."""
+        if self._thread is None:
+            return
+        if self._loop is not None and self._stopping is not None:
+            self._loop.call_soon_threadsafe(self._stopping.set)
+        self._thread.join(timeout=10)
+        self._thread = None
+
+    def __enter__(self) -> Sandbox:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def _serve(self, sockets: list[socket.socket], ready: threading.Event) -> None:
+        ioloop = IOLoop(make_current=False)
+        try:
+            ioloop.run_sync(lambda: self._main(sockets, ready))
+        except BaseException as exc:  # reported to start(), which raises it
+            self._failure = exc
+            for sock in sockets:
+                sock.close()
+        finally:
+            ready.set()
+            ioloop.close(all_fds=True)
+
+    async def _main(self, sockets: list[socket.socket], ready: threading.Event) -> None:
+        self._loop, self._stopping = asyncio.get_running_loop(), asyncio.Event()
+        server = HTTPServer(make_app(self._ctx), max_body_size=_SERVER_MAX_BODY)
+        server.add_sockets(sockets)
+        ready.set()
+        await self._stopping.wait()
+        server.stop()
+        await asyncio.wait_for(server.close_all_connections(), timeout=5)
+        await _cancel_others()
+
+    def __repr__(self) -> str:
+        state = "running" if self._thread is not None else "stopped"
+        return f"<Sandbox {self.url or 'not started'} {state}>"
+
+    # -- what clients need ---------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        return self._ctx.url
+
+    @property
+    def auth_url(self) -> str:
+        return f"{self.url}/integrations/oauth-install"
+
+    @property
+    def api_key(self) -> str:
+        return self._ctx.api_key
+
+    @property
+    def client_id(self) -> str:
+        return self._ctx.client_id
+
+    @property
+    def client_secret(self) -> str:
+        return self._ctx.client_secret
+
+    @property
+    def redirect_uri(self) -> str:
+        return self._ctx.redirect_uri
+
+    @property
+    def company(self) -> dict:
+        return dict(self._ctx.company)
+
+    @property
+    def rate_scale(self) -> float:
+        return self._ctx.limiter.scale
+
+    @rate_scale.setter
+    def rate_scale(self, value: float) -> None:
+        self._ctx.limiter.scale = value
+
+    def token_for(self, scopes: Iterable[str]) -> str:
+        """A bearer token granted exactly ``scopes``, as if through OAuth."""
+        return self._ctx.issue_token(frozenset(scopes))
+
+    # -- inspection ------------------------------------------------------------
+
+    def received(self, path: str) -> list:
+        state = self._ctx.state
+        with state.lock:
+            key = path if path in state.received else _template_for(path, state.received)
+            return copy.deepcopy(state.received.get(key, []))
+
+    def subscribe_count(self, phone_or_email: str) -> int:
+        with self._ctx.state.lock:
+            return self._ctx.state.subscribe_counts[phone_or_email]
+
+    @property
+    def counters(self) -> dict[str, int]:
+        with self._ctx.state.lock:
+            return dict(self._ctx.state.counters)
+
+    @property
+    def history(self) -> list[dict]:
+        with self._ctx.state.lock:
+            return [dict(e) for e in self._ctx.state.log]
+
+    def subscribed(
+        self, who: str, channel: str = "TEXT", subscription_type: str = "MARKETING"
+    ) -> bool:
+        with self._ctx.state.lock:
+            return bool(self._ctx.state.active.get((who, channel, subscription_type)))
+
+    def attributes(self, who: str) -> dict:
+        with self._ctx.state.lock:
+            return dict(self._ctx.state.attributes.get(who, {}))
+
+    def reset(self) -> None:
+        """Forget everything received, stored and counted; keys and tokens stay."""
+        self._ctx.state.clear()
+        self._ctx.limiter.clear()
+
+
+def _template_for(path: str, known: Iterable[str]) -> str:
+    parts = path.strip("/").split("/")
+    for key in known:
+        want = key.strip("/").split("/")
+        if len(want) == len(parts) and all(
+            w == p or w.startswith("{") for w, p in zip(want, parts)
+        ):
+            return key
+    return path
+
+
+async def _cancel_others() -> None:
+    """Cancel what is still running (a slow answer's sleep), so the loop closes cleanly."""
+    others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    for task in others:
+        task.cancel()
+    await asyncio.gather(*others, return_exceptions=True)

@@ -1,0 +1,174 @@
+"""The sandbox's memory: people, subscriptions, attributes, bulk jobs, and what came in.
+
+Handlers run on the server thread; tests read from theirs. Every method takes
+the one lock, and inspection returns copies, so a test never sees a list
+change under it.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import secrets
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+
+_NUMBER = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9:.]+(Z|[+-][0-9:]+)?)?$")
+
+
+def attribute_kind(value) -> str:
+    """The type Attentive infers from a value: boolean, number, date or text."""
+    if isinstance(value, bool) or (isinstance(value, str) and value.lower() in ("true", "false")):
+        return "boolean"
+    if isinstance(value, (int, float)) or (isinstance(value, str) and _NUMBER.match(value)):
+        return "number"
+    return "date" if _DATE.match(str(value)) else "text"
+
+
+def fits(kind: str, value) -> bool:
+    """Whether a later value fits an attribute whose type is ``kind``; text takes any string."""
+    return attribute_kind(value) == kind or (kind == "text" and isinstance(value, str))
+
+
+@dataclass
+class BulkJob:
+    """A v2 bulk job: its result lines, and how many polls it has had."""
+
+    id: str
+    lines: list[dict]
+    download_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    polls: int = 0
+
+
+class State:
+    """People, subscriptions, attributes and bulk jobs, plus what was received."""
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.clear()
+
+    def clear(self) -> None:
+        """Forget everything received and stored (credentials live elsewhere)."""
+        with self.lock:
+            self.received: dict[str, list] = {}
+            self.log: list[dict] = []
+            self.counters: Counter[str] = Counter()
+            self.subscribe_counts: Counter[str] = Counter()
+            self.active: dict[tuple[str, str, str], bool] = {}  # (who, channel, type) -> on
+            self.attributes: dict[str, dict] = {}
+            self.attribute_kinds: dict[str, str] = {}
+            self.jobs: dict[str, BulkJob] = {}
+
+    # -- recording ---------------------------------------------------------
+
+    def record(self, path: str, body) -> None:
+        """Keep a copy of a body whose effect happened."""
+        with self.lock:
+            self.received.setdefault(path, []).append(copy.deepcopy(body))
+
+    def count(self, *names: str) -> None:
+        with self.lock:
+            self.counters.update(names)
+
+    def note(self, entry: dict) -> None:
+        with self.lock:
+            self.log.append(entry)
+
+    # -- subscriptions -----------------------------------------------------
+
+    def subscribe(self, user: dict, sub_type: str) -> list[dict]:
+        """Subscribe each identifier on its channel; NEWLY_ or PREVIOUSLY_CREATED each."""
+        out = []
+        with self.lock:
+            for who in user.values():
+                self.subscribe_counts[who] += 1
+            for who, channel in _channels(user):
+                key = (who, channel, sub_type)
+                status = "PREVIOUSLY_CREATED" if self.active.get(key) else "NEWLY_CREATED"
+                self.active[key] = True
+                sub = {"type": sub_type, "channel": channel}
+                out.append({"subscription": sub, "subscriptionCreationStatus": status})
+        return out
+
+    def unsubscribe(self, user: dict, subscriptions: list[dict] | None) -> list[dict]:
+        """Unsubscribe from the listed (or all) subscriptions on each identifier's channel."""
+        out = []
+        with self.lock:
+            for who, channel in _channels(user):
+                for sub_type in self._targets(who, channel, subscriptions):
+                    key = (who, channel, sub_type)
+                    status = "NEWLY_" if self.active.get(key) else "PREVIOUSLY_"
+                    self.active[key] = False
+                    out.append(
+                        {
+                            "subscription": {"type": sub_type, "channel": channel},
+                            "subscriptionUnsubscribeStatus": status + "UNSUBSCRIBED",
+                        }
+                    )
+        return out
+
+    def _targets(self, who: str, channel: str, subscriptions: list[dict] | None) -> list[str]:
+        if subscriptions:
+            wanted = [s for s in subscriptions if s.get("channel", channel) == channel]
+            return [s.get("type", "MARKETING") for s in wanted]
+        on = [t for (w, c, t), active in self.active.items() if (w, c) == (who, channel) and active]
+        return on or ["MARKETING"]
+
+    def eligibilities(self, who: str, channel: str) -> list[dict]:
+        """GET /v1/subscriptions: whether each subscription type is active for ``who``."""
+        with self.lock:
+            return [
+                {
+                    "subscription": {"type": t, "channel": channel},
+                    "eligibility": {"isEligible": bool(self.active.get((who, channel, t)))},
+                }
+                for t in ("MARKETING", "TRANSACTIONAL")
+            ]
+
+    # -- custom attributes -------------------------------------------------
+
+    def set_attributes(self, people: list[str], properties: dict) -> str | None:
+        """Store attributes for each identifier; a message if a value's type clashes."""
+        with self.lock:
+            for name, value in properties.items():
+                kind = self.attribute_kinds.get(name)
+                if kind is not None and not fits(kind, value):
+                    return (
+                        f"properties.{name} was first sent as {kind}; "
+                        f"a {attribute_kind(value)} value is not accepted"
+                    )
+            for name, value in properties.items():
+                self.attribute_kinds.setdefault(name, attribute_kind(value))
+            for who in people:
+                self.attributes.setdefault(who, {}).update(properties)
+        return None
+
+    def attributes_of(self, who: str) -> list[dict]:
+        with self.lock:
+            stored = self.attributes.get(who, {})
+            return [{"name": k, "value": str(v)} for k, v in stored.items()]
+
+    # -- bulk jobs ---------------------------------------------------------
+
+    def add_job(self, lines: list[dict]) -> BulkJob:
+        job = BulkJob(id=secrets.token_hex(16), lines=lines)
+        with self.lock:
+            self.jobs[job.id] = job
+        return job
+
+    def poll_job(self, job_id: str) -> tuple[BulkJob, int] | None:
+        """The job and how many polls it had before this one, or None if unknown."""
+        with self.lock:
+            job = self.jobs.get(job_id)
+            if job is None:
+                return None
+            job.polls += 1
+            return job, job.polls - 1
+
+
+def _channels(user: dict) -> list[tuple[str, str]]:
+    """Identifier and channel: a phone touches TEXT, an email touches EMAIL."""
+    pairs = [(user["phone"], "TEXT")] if "phone" in user else []
+    return pairs + ([(user["email"], "EMAIL")] if "email" in user else [])

@@ -1,0 +1,72 @@
+"""Checking bodies against the sandbox's schemas, and saying what is wrong in words."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError, best_match
+
+from attentive_nb.sandbox.schemas import BULK_ENVELOPE, BULK_USER, SCHEMAS
+
+# Compiled once: the handlers only iterate errors.
+_VALIDATORS = {name: Draft202012Validator(schema) for name, schema in SCHEMAS.items()}
+# The bulk envelope 400s as a whole; each record is checked on its own.
+_VALIDATORS["attributes_bulk"] = Draft202012Validator(BULK_ENVELOPE)
+_VALIDATORS["bulk_user"] = Draft202012Validator(BULK_USER)
+
+
+def problem(name: str, body: Any) -> str | None:
+    """The first problem with ``body`` for endpoint ``name``, in words; None when valid."""
+    error = best_match(_VALIDATORS[name].iter_errors(body))
+    return None if error is None else describe(error)
+
+
+def describe(error: ValidationError) -> str:
+    """One sentence naming the field and what is wrong with it (never the value)."""
+    # anyOf failures come back as one of their branches; the rule's text is on the parent.
+    while error.parent is not None and not _custom(error):
+        error = error.parent
+    field, text = _field(error.absolute_path), _custom(error)
+    if text:
+        return f"{field} {text}" if field else text
+    return _default_message(error, field)
+
+
+def _custom(error: ValidationError) -> str | None:
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    return schema.get("x-messages", {}).get(error.validator) or schema.get("x-message")
+
+
+def _field(path) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _join(field: str, name: str) -> str:
+    return f"{field}.{name}" if field else name
+
+
+def _default_message(error: ValidationError, field: str) -> str:
+    kind, value = error.validator, error.validator_value
+    if kind == "required":
+        missing = [n for n in value if n not in error.instance]
+        return f"{_join(field, missing[0])} is required"
+    if kind == "additionalProperties":
+        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        return f"{_join(field, extra[0])} is not an accepted field"
+    where = field or "body"
+    messages = {
+        "type": lambda: (
+            f"{where} must be of type {value if isinstance(value, str) else ' or '.join(value)}"
+        ),
+        "enum": lambda: f"{where} must be one of: {', '.join(map(repr, value))}",
+        "minItems": lambda: f"{where} needs at least {value} item(s)",
+        "maxItems": lambda: f"{where} takes at most {value} items",
+        "minProperties": lambda: f"{where} must not be empty",
+        "maxLength": lambda: f"{where} is longer than {value} characters",
+        "minLength": lambda: f"{where} must not be empty",
+    }
+    return messages.get(kind, lambda: f"{where} is not valid ({kind})")()

@@ -1,0 +1,311 @@
+"""The plain logic behind ``att.connect()``: no ipywidgets here.
+
+The sign-in panel in :mod:`attentive_nb.widgets` is a thin shell over these
+functions, and so is the prompt fallback used by scripts and terminals:
+
+- :func:`existing_credentials` and :func:`verify` check a key or token that is
+  already available (argument, environment, ``.env``);
+- :func:`sign_in_with_key` is what the panel's Connect button calls;
+- :func:`explain` turns an error into words for the analyst;
+- :class:`StatusCard` is the compact "signed in to …" card;
+- :func:`detect_front_end` decides between panel, prompts and a clear error;
+- :func:`prompt_sign_in` is the getpass / input fallback.
+"""
+
+from __future__ import annotations
+
+import getpass
+import html
+import sys
+import time
+import warnings
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from attentive_nb import config
+from attentive_nb.auth import ApiKeyAuth, BearerAuth
+from attentive_nb.client import Client, RetryPolicy
+from attentive_nb.connection import Connection, credentials_from_env
+from attentive_nb.endpoints import SEND_SCOPES
+from attentive_nb.errors import (
+    ApiError,
+    AttentiveError,
+    AuthError,
+    ConfigError,
+    TransportError,
+)
+from attentive_nb.oauth import CODE_LIFETIME_S, OAuthFlow
+from attentive_nb.tokens import TokenStore
+
+# Checking a credential should answer fast: one quick retry, not the send policy.
+PROBE_RETRY = RetryPolicy(attempts=2, base_delay=0.2, max_delay=1.0)
+
+NO_CREDENTIALS = (
+    "No Attentive credentials found and nobody can be asked for them here (no notebook "
+    "front end, no terminal). Set ATTENTIVE_API_KEY (a private app's key) or "
+    "ATTENTIVE_ACCESS_TOKEN (an OAuth token) in the environment or in a .env file, "
+    "then run again."
+)
+
+REDIRECT_HELP = (
+    "After you click Authorize, your browser may say the page cannot be reached: that is "
+    "expected (nothing runs at the redirect address). Copy that page's full address from "
+    "the address bar and paste it below."
+)
+
+
+# Where a credential comes from, and checking it.
+
+
+def existing_credentials(
+    api_key: str | None = None,
+) -> tuple[config.Found, type[BearerAuth]] | None:
+    """The key passed in, else the API key or access token in the environment or .env."""
+    if api_key is not None:
+        return config.Found("ATTENTIVE_API_KEY", api_key, "argument"), ApiKeyAuth
+    return credentials_from_env()
+
+
+def verify(
+    found: config.Found, auth_class: type[BearerAuth], api_url: str | None = None
+) -> Connection:
+    """A connection for this credential, after ``/v1/me`` accepted it."""
+    auth = auth_class(found.value)
+    probe = Connection(Client(auth, api_url, retry=PROBE_RETRY))
+    company = probe.me()
+    # The probe retries little; the connection handed back keeps the full policy.
+    conn = Connection(Client(auth, api_url), source=found.source)
+    conn.company = company
+    return conn
+
+
+def sign_in_with_key(key: str | None, api_url: str | None = None) -> Connection:
+    """What the panel's Connect button does: check the key with ``/v1/me``."""
+    cleaned = config.require_secret("ATTENTIVE_API_KEY", key)
+    return verify(config.Found("ATTENTIVE_API_KEY", cleaned, "sign-in panel"), ApiKeyAuth, api_url)
+
+
+def remember_in_env(name: str, value: str) -> str:
+    """Write one variable to ``.env`` (0600) and say where, with git's warning if any."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        path = config.write_env_var(name, value)
+    lines = [f"Saved {name} in {path} (readable only by you)."]
+    lines += [f"Warning: {w.message}" for w in caught]
+    return " ".join(lines)
+
+
+def stored_token(conn: Connection) -> str | None:
+    """The access token the OAuth sign-in stored for this connection's company."""
+    return TokenStore().token(conn.company_id())
+
+
+# Errors in words.
+
+
+def explain(error: BaseException, api_url: str | None = None, secrets: Iterable[str] = ()) -> str:
+    """What went wrong and what to do, for the analyst; never a secret."""
+    if isinstance(error, AuthError):
+        text = (
+            "The key was not accepted (401): it is wrong, or it was regenerated in "
+            "Attentive. Copy the current key from the app's page and try again."
+        )
+    elif isinstance(error, TransportError):
+        text = f"Cannot reach the API at {_where(api_url)}: {error}"
+    elif isinstance(error, (ApiError, AttentiveError)):
+        text = str(error)
+    else:
+        text = f"Unexpected problem ({type(error).__name__}): {error}"
+    return scrub(text, secrets)
+
+
+def _where(api_url: str | None) -> str:
+    try:
+        return config.api_url(api_url)
+    except ConfigError:
+        return str(api_url)
+
+
+def scrub(text: str, secrets: Iterable[str]) -> str:
+    """``text`` with every given secret replaced by its masked form."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, config.mask(secret))
+    return text
+
+
+# What is shown once signed in.
+
+
+def describe_source(source: str) -> str:
+    """Where a credential came from, in words."""
+    if source in ("argument", "environment", "sign-in panel"):
+        return {
+            "argument": "the api_key argument",
+            "environment": "the environment",
+            "sign-in panel": "the sign-in panel",
+        }[source]
+    return source  # a .env file path
+
+
+@dataclass
+class StatusCard:
+    """The compact card shown when a saved credential works: who, how, from where."""
+
+    company: str
+    app: str
+    kind: str
+    masked: str
+    source: str
+    api_url: str
+    notes: list[str] = field(default_factory=list)
+
+    @classmethod
+    def for_connection(cls, conn: Connection, notes: Sequence[str] = ()) -> StatusCard:
+        company = conn.company or {}
+        auth = conn.client.auth
+        return cls(
+            company=str(company.get("companyName") or "unknown company"),
+            app=str(company.get("applicationName") or "unknown app"),
+            kind=getattr(auth, "kind", "credential"),
+            masked=getattr(auth, "masked", "…"),
+            source=describe_source(conn.source),
+            api_url=conn.client.api_url,
+            notes=list(notes),
+        )
+
+    def rows(self) -> list[tuple[str, str]]:
+        rows = [
+            ("Company", self.company),
+            ("App", self.app),
+            (self.kind, f"{self.masked} from {self.source}"),
+        ]
+        if config.is_loopback(self.api_url.split("://")[-1].split(":")[0].strip("[]")):
+            rows.append(("API", f"{self.api_url} (sandbox on this machine)"))
+        return rows
+
+    def __repr__(self) -> str:
+        lines = [f"Connected to Attentive: {self.company}"]
+        lines += [f"  {k}: {v}" for k, v in self.rows()[1:]] + [f"  {n}" for n in self.notes]
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        cells = "".join(
+            f"<tr><th style='text-align:left;padding-right:1em'>{html.escape(k)}</th>"
+            f"<td style='text-align:left'>{html.escape(v)}</td></tr>"
+            for k, v in self.rows()
+        )
+        notes = "".join(f"<div>{html.escape(n)}</div>" for n in self.notes)
+        return (
+            f"<div class='attentive-status'><b>Connected to Attentive</b>"
+            f"<table>{cells}</table>{notes}</div>"
+        )
+
+
+def signed_in_text(conn: Connection) -> str:
+    """One line after a successful sign-in."""
+    company = (conn.company or {}).get("companyName") or "unknown company"
+    text = f"Connected to {company}"
+    if conn.scopes:
+        text += f" with scopes {', '.join(conn.scopes)}; token stored for {company}"
+    return text + "."
+
+
+def countdown_text(seconds_left: float, now: Callable[[], float] = time.time) -> str:
+    """How long the two-minute code stays valid, with the wall-clock deadline."""
+    left = int(seconds_left)
+    if left <= 0:
+        return (
+            "The two minutes are over: the code has expired. Click "
+            "'Get authorization link' for a new link."
+        )
+    until = time.strftime("%H:%M:%S", time.localtime(now() + left))
+    return f"Paste the address within {left // 60} min {left % 60:02d} s (before {until})."
+
+
+# Which front end is there to ask the user?
+
+
+def detect_front_end() -> str:
+    """ "widgets" in an interactive kernel, "prompt" on a terminal, else "none"."""
+    shell = _kernel_shell()
+    if shell is not None:
+        # nbclient and papermill run kernels without stdin: nobody is there to click.
+        return "widgets" if getattr(shell.kernel, "_allow_stdin", True) else "none"
+    return "prompt" if _stdin_is_tty() else "none"
+
+
+def _kernel_shell():
+    if "ipykernel" not in sys.modules:
+        return None
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    shell = get_ipython()
+    return shell if getattr(shell, "kernel", None) is not None else None
+
+
+def _stdin_is_tty() -> bool:
+    try:
+        return sys.stdin is not None and sys.stdin.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+# The prompt fallback for scripts and terminals.
+
+
+@dataclass
+class Prompter:
+    """How the fallback asks and tells; tests pass scripted functions."""
+
+    ask: Callable[[str], str] = input
+    ask_secret: Callable[[str], str] = getpass.getpass
+    say: Callable[[str], None] = print
+
+
+def prompt_sign_in(
+    prompter: Prompter,
+    *,
+    api_url: str | None = None,
+    auth_url: str | None = None,
+    remember: bool = False,
+    clock: Callable[[], float] = time.time,
+) -> Connection:
+    """Ask for an API key (hidden); an empty answer switches to the OAuth sign-in."""
+    key = prompter.ask_secret("Attentive API key (hidden; press Enter to sign in with OAuth): ")
+    if key.strip():
+        conn = sign_in_with_key(key, api_url)
+        variable, value = "ATTENTIVE_API_KEY", key.strip()
+    else:
+        conn = _prompt_oauth(prompter, api_url=api_url, auth_url=auth_url, clock=clock)
+        variable, value = "ATTENTIVE_ACCESS_TOKEN", stored_token(conn) or ""
+    prompter.say(signed_in_text(conn))
+    if remember and value:
+        prompter.say(remember_in_env(variable, value))
+    return conn
+
+
+def _prompt_oauth(prompter: Prompter, *, api_url, auth_url, clock) -> Connection:
+    client_id = _ask_default(prompter, "Client ID", "ATTENTIVE_CLIENT_ID")
+    secret = prompter.ask_secret("Client secret (hidden; Enter to use ATTENTIVE_CLIENT_SECRET): ")
+    redirect = _ask_default(prompter, "Redirect URI", "ATTENTIVE_REDIRECT_URI")
+    flow = OAuthFlow(
+        client_id or None,
+        secret.strip() or None,
+        redirect or None,
+        SEND_SCOPES,
+        api_url=api_url,
+        auth_url=auth_url,
+        clock=clock,
+    )
+    prompter.say(f"Open this link and click Authorize:\n{flow.authorization_url}")
+    prompter.say(REDIRECT_HELP + f" The code lives {CODE_LIFETIME_S // 60} minutes.")
+    return flow.finish(prompter.ask("Paste the address: "))
+
+
+def _ask_default(prompter: Prompter, label: str, variable: str) -> str:
+    found = config.lookup(variable)
+    hint = f" [{found.value}]" if found else ""
+    return prompter.ask(f"{label}{hint}: ").strip() or (found.value if found else "")

@@ -1,0 +1,106 @@
+"""Timestamps as RFC 3339 with an offset, as Attentive requires.
+
+Format: seconds precision, milliseconds added only when the value has a
+fraction of a second, ``Z`` for UTC and ``+hh:mm`` otherwise (the offset the
+value carries is kept). Naive values are taken in the ``timezone=`` the caller
+passes (default UTC) and counted, so the plan can say so once.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from attentive_nb import validate
+
+_LOOKS_LIKE_TIME = re.compile(r"^\s*\d")
+_EXAMPLE = "e.g. 2024-05-01T12:00:00Z"
+
+
+def format_timestamp(ts: pd.Timestamp) -> str:
+    """An aware Timestamp as RFC 3339: ``2024-05-01T12:00:00Z`` or ``…+02:00``."""
+    spec = "milliseconds" if ts.microsecond or ts.nanosecond else "seconds"
+    text = ts.isoformat(timespec=spec)
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def localize(ts: pd.Timestamp, timezone: str) -> pd.Timestamp | None:
+    """A naive Timestamp placed in ``timezone``; None when the clock change makes it ambiguous."""
+    try:
+        return ts.tz_localize(timezone)
+    except (ValueError, OverflowError):  # pytz/zoneinfo ambiguous or non-existent times
+        return None
+
+
+def timestamp_column(
+    series: pd.Series, label: str, problems: validate.Problems, timezone: str
+) -> tuple[np.ndarray, int]:
+    """A datetime64 column as RFC 3339 text (None where blank) and its count of naive values."""
+    n_naive = 0
+    if series.dt.tz is None:
+        n_naive = int(series.notna().sum())
+        local = series.dt.tz_localize(timezone, ambiguous="NaT", nonexistent="NaT")
+        lost = np.flatnonzero((local.isna() & series.notna()).to_numpy())
+        for pos in lost:
+            problems.add(pos, _clock_change(label, series.iloc[pos], timezone))
+        series = local
+    values, _ = validate.per_distinct(series, lambda ts: (format_timestamp(ts), None))
+    return values, n_naive
+
+
+def _clock_change(label: str, value: object, timezone: str) -> str:
+    return (
+        f"{label} {validate.quote(value)} does not exist or is ambiguous in {timezone} "
+        "(clock change); give it with an offset"
+    )
+
+
+def occurred_at_column(
+    series: pd.Series, label: str, problems: validate.Problems, timezone: str
+) -> tuple[np.ndarray, int]:
+    """Event times from any column (datetimes or text) as RFC 3339, and the naive count."""
+    if isinstance(series.dtype, pd.DatetimeTZDtype) or series.dtype.kind == "M":
+        return timestamp_column(series, label, problems, timezone)
+
+    def check(value):
+        if validate.is_blank(value):
+            return None, None
+        ts = _parse(value)
+        if ts is None:
+            return None, f"{label} {validate.quote(value)} is not a date and time ({_EXAMPLE})"
+        if ts.tzinfo is not None:
+            return (format_timestamp(ts), False), None
+        local = localize(ts, timezone)
+        if local is None:
+            return None, _clock_change(label, value, timezone)
+        return (format_timestamp(local), True), None
+
+    pairs, row_problems = validate.per_distinct(series, check)
+    validate.report(problems, row_problems)
+    values = validate._pair_column(pairs, 0)
+    n_naive = sum(1 for p in pairs if p is not None and p[1])
+    return values, n_naive
+
+
+def _parse(value: object) -> pd.Timestamp | None:
+    """A Timestamp from a datetime or date-like text; None for anything else (numbers too)."""
+    if isinstance(value, str):
+        if not _LOOKS_LIKE_TIME.match(value):
+            return None  # pandas would read "now" or "today" as the current time
+    elif isinstance(value, (bool, int, float, np.number)):
+        return None  # epoch numbers are ambiguous (seconds? milliseconds?)
+    try:
+        ts = pd.Timestamp(value)
+    except (ValueError, TypeError, OverflowError):
+        return None
+    return None if ts is pd.NaT else ts
+
+
+def naive_note(count: int, timezone: str) -> str:
+    """The one remark a plan makes about naive timestamps."""
+    noun = (
+        "timestamp without a time zone was" if count == 1 else "timestamps without a time zone were"
+    )
+    return f"{count} {noun} taken as {timezone}."

@@ -1,0 +1,299 @@
+"""Value rules: blanks, identifiers, phones, emails, JSON scalars; reasons per row.
+
+Every check works on a whole column and looks at each *distinct* value once
+(``pandas.factorize``), so a million rows with a few thousand distinct values
+cost a few thousand checks. Results are numpy object arrays aligned with the
+input rows, holding the value to send or ``None`` for "omit this key".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+import phonenumbers
+
+from attentive_nb.phones import is_valid_e164
+
+_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+_DIGITS = re.compile(r"^\d{8,15}$")
+_EMAIL = re.compile(
+    r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
+)
+_NESTED = (list, tuple, set, frozenset, dict, np.ndarray, pd.Series)
+
+
+class Problems:
+    """Every reason found for every row, in the order the checks ran."""
+
+    def __init__(self) -> None:
+        self.by_row: dict[int, list[str]] = {}
+
+    def add(self, position: int, message: str) -> None:
+        """Record one reason for one row (a reason is never repeated)."""
+        reasons = self.by_row.setdefault(int(position), [])
+        if message not in reasons:
+            reasons.append(message)
+
+    def add_many(self, positions: Iterable[int], message: str) -> None:
+        """Record the same reason for several rows."""
+        for p in positions:
+            self.add(p, message)
+
+    def __contains__(self, position: int) -> bool:
+        return position in self.by_row
+
+
+def quote(value: object, limit: int = 60) -> str:
+    """A value as an analyst reads it in a message: quoted, shortened."""
+    text = str(value)
+    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
+
+
+def is_blank(value: object) -> bool:
+    """NaN, None, NaT, pd.NA and blank text: omitted from payloads, never sent as null."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    if isinstance(value, (float, np.floating)):
+        return math.isnan(value)
+    if isinstance(value, np.datetime64):
+        return bool(np.isnat(value))
+    return False
+
+
+def per_distinct(series: pd.Series, check: Callable) -> tuple[np.ndarray, list[str | None]]:
+    """Apply ``check(value) -> (result, problem)`` once per distinct non-missing value.
+
+    ``check`` must treat blank text as missing (``id_text`` and ``json_scalar`` do).
+
+    Returns the results aligned with the rows (None for blanks) and the
+    problem per row (None when fine). Unhashable values (lists) are checked
+    one by one.
+    """
+    try:
+        codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    except TypeError:
+        checked = [(None, None) if is_blank(v) else check(v) for v in series.tolist()]
+        return _split(checked, None)
+    checked = [check(v) for v in _python_values(uniques)]  # factorize left the NA values out
+    checked.append((None, None))  # code -1 (missing) picks this last entry
+    return _split(checked, codes)
+
+
+def _python_values(uniques) -> list:
+    """The distinct values as Python objects (categoricals give their categories)."""
+    if isinstance(uniques, pd.Categorical):
+        return list(np.asarray(uniques, dtype=object))
+    return list(uniques)
+
+
+def _split(checked: list, codes: np.ndarray | None) -> tuple[np.ndarray, list]:
+    values = np.empty(len(checked), dtype=object)
+    values[:] = [c[0] for c in checked]
+    problems = np.empty(len(checked), dtype=object)
+    problems[:] = [c[1] for c in checked]
+    if codes is None:
+        return values, list(problems)
+    return values[codes], problems[codes]
+
+
+def report(problems: Problems, row_problems, prefix: str = "") -> None:
+    """Copy per-row problems (None = fine) into ``problems``."""
+    arr = np.asarray(row_problems, dtype=object)
+    for pos in np.flatnonzero(arr != None):  # noqa: E711  (elementwise comparison)
+        problems.add(int(pos), prefix + arr[pos])
+
+
+# -- identifiers -------------------------------------------------------------------------------
+
+
+def _fast_text(value: str) -> tuple[str | None, None]:
+    """``id_text`` for the common case of a str, without the type checks."""
+    return (value.strip() or None), None
+
+
+def id_text(value: object) -> tuple[str | None, str | None]:
+    """An identifier as text: ints without '.0', text stripped; lists refused."""
+    if isinstance(value, _NESTED):
+        return None, "is a list or mapping, not a single value"
+    if isinstance(value, (bool, np.bool_)):
+        return str(bool(value)).lower(), None
+    if isinstance(value, (int, np.integer)):
+        return str(int(value)), None
+    if isinstance(value, (float, np.floating, Decimal)):
+        if not math.isfinite(value):
+            return None, "is not a finite number"
+        return (str(int(value)) if float(value).is_integer() else str(value)), None
+    text = str(value).strip()
+    return (text or None), None
+
+
+def identifier_column(series: pd.Series, label: str, problems: Problems) -> np.ndarray:
+    """Identifier values as stripped text (None where blank); problems named by ``label``."""
+
+    def check(value):
+        text, problem = _fast_text(value) if type(value) is str else id_text(value)
+        return text, (f"{label} {quote(value)} {problem}" if problem else None)
+
+    values, row_problems = per_distinct(series, check)
+    report(problems, row_problems)
+    return values
+
+
+def phone_column(
+    series: pd.Series, region: str, problems: Problems
+) -> tuple[np.ndarray, np.ndarray]:
+    """Phones in E.164 (None where blank or invalid) and the raw text, for the report."""
+
+    def check(value):
+        text, problem = _fast_text(value) if type(value) is str else id_text(value)
+        if problem:
+            return (None, text), f"phone {quote(value)} {problem}"
+        if text is None:
+            return None, None
+        e164 = to_e164(text, region)
+        if e164 is None:
+            where = "" if text.startswith("+") else f" for region {region}"
+            return (None, text), f"phone {quote(text)} is not a valid number{where}"
+        return (e164, e164), None
+
+    pairs, row_problems = per_distinct(series, check)
+    report(problems, row_problems)
+    return _pair_column(pairs, 0), _pair_column(pairs, 1)
+
+
+def _pair_column(pairs: np.ndarray, index: int) -> np.ndarray:
+    out = np.empty(len(pairs), dtype=object)
+    out[:] = [None if p is None else p[index] for p in pairs]
+    return out
+
+
+def to_e164(text: str, region: str) -> str | None:
+    """The number in E.164, or None when phonenumbers finds it invalid.
+
+    Already-E.164 text valid as written takes a fast path (see ``phones``). Digits-only text
+    that is not valid for the region is retried with a '+' (spreadsheets drop
+    it from international numbers stored as numbers).
+    """
+    if _E164.match(text):
+        return text if is_valid_e164(text) else _valid(text, None)
+    found = _valid(text, region)
+    if found is None and _DIGITS.match(text):
+        found = _valid("+" + text, None)
+    return found
+
+
+def _valid(text: str, region: str | None) -> str | None:
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return e164
+
+
+def email_column(series: pd.Series, problems: Problems) -> tuple[np.ndarray, np.ndarray]:
+    """Emails that pass a syntax check (None otherwise) and the raw text, for the report."""
+
+    def check(value):
+        text, problem = _fast_text(value) if type(value) is str else id_text(value)
+        if problem:
+            return (None, text), f"email {quote(value)} {problem}"
+        if text is None:
+            return None, None
+        if len(text) > 254 or not _EMAIL.match(text):
+            return (None, text), f"email {quote(text)} is not a valid address"
+        return (text, text), None
+
+    pairs, row_problems = per_distinct(series, check)
+    report(problems, row_problems)
+    return _pair_column(pairs, 0), _pair_column(pairs, 1)
+
+
+# -- JSON values -------------------------------------------------------------------------------
+
+
+def json_scalar(value: object, nested_ok: bool = False):
+    """A cell as plain JSON: (value or None to omit, problem or None, was_naive_timestamp)."""
+    if isinstance(value, _NESTED):
+        if not nested_ok:
+            kind = "mapping" if isinstance(value, dict) else "list"
+            return None, f"is a {kind}; Attentive accepts only single values here", False
+        return _nested(value), None, False
+    if is_blank(value):
+        return None, None, False
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value), None, False
+    if isinstance(value, (int, np.integer)):
+        return int(value), None, False
+    if isinstance(value, (float, np.floating, Decimal)):
+        number = float(value)
+        if not math.isfinite(number):
+            return None, "is not a finite number", False
+        return number, None, False
+    if isinstance(value, str):
+        return value, None, False
+    if isinstance(value, (dt.datetime, np.datetime64)):
+        return _timestamp_value(pd.Timestamp(value))
+    if isinstance(value, dt.date):
+        return value.isoformat(), None, False
+    return None, f"has a value of type {type(value).__name__} that cannot be sent", False
+
+
+def _timestamp_value(ts: pd.Timestamp):
+    """Timestamps in object columns: formatted here; naive ones flagged for the caller."""
+    return ts, None, ts.tzinfo is None
+
+
+def _nested(value: object):
+    """Lists and dicts for event properties, blanks dropped, numpy made plain."""
+    if isinstance(value, dict):
+        out = {}
+        for k, v in value.items():
+            converted, _, _ = json_scalar(v, nested_ok=True)
+            if converted is not None:
+                out[str(k)] = converted
+        return out
+    converted = [json_scalar(v, nested_ok=True)[0] for v in list(value)]
+    return [v for v in converted if v is not None]
+
+
+def json_column(
+    series: pd.Series, label: str, problems: Problems, timezone: str, nested_ok: bool = False
+) -> tuple[np.ndarray, int]:
+    """A property column as plain JSON values (None = omit) and its count of naive timestamps."""
+    from attentive_nb import timestamps  # imports this module; loaded late to avoid a cycle
+
+    if isinstance(series.dtype, pd.DatetimeTZDtype) or series.dtype.kind == "M":
+        return timestamps.timestamp_column(series, label, problems, timezone)
+
+    def check(value):
+        converted, problem, naive = json_scalar(value, nested_ok)
+        return (converted, naive), (f"{label} {quote(value)} {problem}" if problem else None)
+
+    pairs, row_problems = per_distinct(series, check)
+    report(problems, row_problems)
+    values = _pair_column(pairs, 0)
+    naive = np.array([bool(p is not None and p[1]) for p in pairs], dtype=bool)
+    stamps = np.flatnonzero([isinstance(v, pd.Timestamp) for v in values])
+    for pos in stamps:
+        ts = values[pos] if values[pos].tzinfo else timestamps.localize(values[pos], timezone)
+        if ts is None:
+            problems.add(pos, f"{label} {quote(values[pos])} does not exist in {timezone}")
+        values[pos] = None if ts is None else timestamps.format_timestamp(ts)
+    return values, int(naive.sum())
+
+
+def forbidden_in(text: str, characters: str) -> list[str]:
+    """The forbidden characters found in ``text``, in the order of ``characters``."""
+    return [c for c in characters if c in text]

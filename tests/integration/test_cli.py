@@ -1,0 +1,594 @@
+"""The ``attentive-nb`` command, run as a real subprocess against a sandbox on loopback."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pandas as pd
+import pytest
+import requests
+
+pytestmark = pytest.mark.sandbox
+
+CLI = [sys.executable, "-m", "attentive_nb.cli"]
+PEOPLE = """phone,email,first_name
++12015550110,ada@example.com,Ada
+212-555-0111,ben@example.com,Ben
+(415) 555-0112,,Chloe
+"""
+
+
+def run(*args: str, env: dict | None = None, stdin: str | None = None, timeout: float = 90):
+    """The command's CompletedProcess; env adds to the test's (already cleaned) environment."""
+    return subprocess.run(
+        [*CLI, *args],
+        env={**os.environ, **(env or {})},
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def creds(sb, key: str | None = None) -> dict[str, str]:
+    return {"ATTENTIVE_API_URL": sb.url, "ATTENTIVE_API_KEY": key or sb.api_key}
+
+
+def assert_no_secret(result, *secrets: str) -> None:
+    for secret in secrets:
+        assert secret not in result.stdout and secret not in result.stderr
+
+
+def assert_usage_error(result, what: str) -> None:
+    """Exit 2, the usage, one line saying what is wrong, no traceback."""
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("usage: attentive-nb")
+    errors = [line for line in result.stderr.splitlines() if ": error: " in line]
+    assert len(errors) == 1 and what in errors[0], result.stderr
+
+
+def write(name: str, text: str) -> Path:
+    path = Path(name)
+    path.write_text(text)
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# --- help and version -------------------------------------------------------------
+
+HELP_COMMANDS = [
+    [],
+    ["whoami"],
+    ["send"],
+    ["send", "subscribers"],
+    ["send", "unsubscribe"],
+    ["send", "attributes"],
+    ["send", "events"],
+    ["send", "ecommerce"],
+    ["oauth"],
+    ["oauth", "url"],
+    ["oauth", "finish"],
+    ["lab"],
+    ["demo"],
+]
+
+
+@pytest.mark.parametrize("command", HELP_COMMANDS, ids=lambda c: " ".join(c) or "top")
+def test_every_command_has_help_with_an_example(command):
+    result = run(*command, "--help")
+    assert result.returncode == 0
+    assert "example" in result.stdout and "attentive-nb " in result.stdout
+
+
+def test_version():
+    from attentive_nb import __version__
+
+    result = run("--version")
+    assert result.returncode == 0 and __version__ in result.stdout
+
+
+def test_sandbox_help_is_the_sandbox_own():
+    result = run("sandbox", "--help")
+    assert result.returncode == 0 and "--port" in result.stdout
+
+
+def test_no_command_prints_help_and_exits_2():
+    result = run()
+    assert result.returncode == 2 and "COMMAND" in result.stderr
+
+
+# --- whoami -----------------------------------------------------------------------
+
+
+def test_whoami_shows_where_credentials_come_from_and_the_company(sandbox):
+    result = run("whoami", env=creds(sandbox))
+    assert result.returncode == 0, result.stderr
+    assert sandbox.company["companyName"] in result.stdout
+    assert "ATTENTIVE_API_KEY" in result.stdout and "environment" in result.stdout
+    assert "sandbox on this machine" in result.stdout
+    assert_no_secret(result, sandbox.api_key)
+
+
+def test_whoami_reads_dotenv_and_names_it(sandbox):
+    write(".env", f"ATTENTIVE_API_KEY={sandbox.api_key}\nATTENTIVE_API_URL={sandbox.url}\n")
+    result = run("whoami")
+    assert result.returncode == 0, result.stderr
+    assert str(Path(".env").resolve()) in result.stdout
+    assert_no_secret(result, sandbox.api_key)
+
+
+def test_whoami_without_credentials_exits_1():
+    result = run("whoami")
+    assert result.returncode == 1
+    assert "no Attentive credentials found" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_whoami_with_a_wrong_key_exits_1_and_never_shows_it(sandbox):
+    wrong = "wrong-key-0123456789abcdef"
+    result = run("whoami", env=creds(sandbox, wrong))
+    assert result.returncode == 1
+    assert "not accepted" in result.stderr and "401" in result.stderr
+    assert_no_secret(result, wrong)
+
+
+def test_debug_shows_the_traceback_but_no_secret(sandbox):
+    wrong = "wrong-key-0123456789abcdef"
+    write("e.csv", "phone\n+12015550110\n")
+    result = run(
+        "send", "events", "e.csv", "--event-type", "X", "--debug", env=creds(sandbox, wrong)
+    )
+    assert result.returncode == 2
+    assert "Traceback" in result.stderr and "AuthError" in result.stderr
+    assert_no_secret(result, wrong)
+
+
+# --- send ---------------------------------------------------------------------------
+
+
+def test_send_subscribers_reports_each_row_and_writes_out(sandbox):
+    write("people.csv", PEOPLE + "555,not-an-email,Bad\n")
+    result = run(
+        "send",
+        "subscribers",
+        "people.csv",
+        "--sign-up-source-id",
+        "123456",
+        "--out",
+        "results.csv",
+        env=creds(sandbox),
+    )
+    assert result.returncode == 1, result.stderr  # one row invalid
+    assert "rows in 3 requests" in result.stdout  # the engine's estimate
+    assert "sent" in result.stdout and "invalid" in result.stdout
+    out = pd.read_csv("results.csv", index_col=0)
+    assert {"status", "http_status", "reason", "phone", "email"} <= set(out.columns)
+    assert out["status"].tolist() == ["sent", "sent", "sent", "invalid"]
+    assert "+12015550110" not in out.to_csv()  # masked
+    bodies = sandbox.received("/v1/subscriptions")
+    assert len(bodies) == 3 and {b["signUpSourceId"] for b in bodies} == {"123456"}
+    assert sandbox.subscribe_count("+12125550111") == 1
+    assert_no_secret(result, sandbox.api_key)
+
+
+def test_send_all_valid_exits_0_and_failed_out_is_not_written(sandbox):
+    write("people.csv", PEOPLE)
+    result = run(
+        "send",
+        "subscribers",
+        "people.csv",
+        "--locale",
+        "en-US",
+        "--subscription-type",
+        "marketing",
+        "--failed-out",
+        "f.csv",
+        env=creds(sandbox),
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert {b["locale"]["language"] for b in sandbox.received("/v1/subscriptions")} == {"en"}
+    assert not Path("f.csv").exists()
+
+
+def test_failed_out_holds_the_input_rows_to_fix(sandbox):
+    write("people.csv", PEOPLE + "555,,Bad\n")
+    result = run(
+        "send",
+        "subscribers",
+        "people.csv",
+        "--sign-up-source-id",
+        "1",
+        "--failed-out",
+        "fix.csv",
+        env=creds(sandbox),
+    )
+    assert result.returncode == 1
+    fix = pd.read_csv("fix.csv")
+    assert fix["first_name"].tolist() == ["Bad"] and fix["status"].tolist() == ["invalid"]
+
+
+def test_dry_run_sends_nothing(sandbox):
+    write("people.csv", PEOPLE)
+    result = run(
+        "send",
+        "subscribers",
+        "people.csv",
+        "--sign-up-source-id",
+        "1",
+        "--dry-run",
+        "--out",
+        "r.csv",
+        env=creds(sandbox),
+    )
+    assert result.returncode == 0, result.stderr
+    assert "would_send" in result.stdout and "nothing was sent" in result.stdout
+    assert pd.read_csv("r.csv")["status"].eq("would_send").all()
+    assert sandbox.received("/v1/subscriptions") == []
+
+
+def test_a_second_run_skips_what_was_sent(sandbox):
+    write("people.csv", PEOPLE)
+    args = ["send", "subscribers", "people.csv", "--sign-up-source-id", "1"]
+    assert run(*args, env=creds(sandbox)).returncode == 0
+    again = run(*args, "--out", "r.csv", env=creds(sandbox))
+    assert again.returncode == 0 and "skipped" in again.stdout
+    assert len(sandbox.received("/v1/subscriptions")) == 3
+    resent = run(*args, "--resend", env=creds(sandbox))
+    assert resent.returncode == 0 and len(sandbox.received("/v1/subscriptions")) == 6
+
+
+def test_unsubscribe_without_notification(sandbox):
+    write("leavers.csv", "Mobile\n+12015550110\n+12125550111\n")
+    result = run(
+        "send",
+        "unsubscribe",
+        "leavers.csv",
+        "--columns",
+        "phone=Mobile",
+        "--no-notify",
+        "--subscriptions",
+        "MARKETING:TEXT",
+        env=creds(sandbox),
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    bodies = sandbox.received("/v1/subscriptions/unsubscribe")
+    assert len(bodies) == 2
+    assert all(b["notification"] == {"disabled": True} for b in bodies)
+    assert {b["user"]["phone"] for b in bodies} == {"+12015550110", "+12125550111"}
+
+
+def test_attributes_v1_and_bulk(sandbox):
+    write("attrs.csv", "email,tier,points\nada@example.com,gold,500\nben@example.com,silver,20\n")
+    result = run("send", "attributes", "attrs.csv", env=creds(sandbox))
+    assert result.returncode == 0, result.stdout + result.stderr
+    bodies = sandbox.received("/v1/attributes/custom")
+    assert sorted(b["properties"]["tier"] for b in bodies) == ["gold", "silver"]
+    bulk = run("send", "attributes", "attrs.csv", "--bulk", "--resend", env=creds(sandbox))
+    assert bulk.returncode == 0, bulk.stdout + bulk.stderr
+    assert len(sandbox.received("/v2/bulk/user/attributes")) == 1
+
+
+def test_events_from_parquet(sandbox):
+    pd.DataFrame(
+        {
+            "phone": ["+12015550110", "+12125550111"],
+            "when": ["2025-03-03T11:51:00Z", "2025-03-04T14:50:00Z"],
+            "carrier": ["UPS", "USPS"],
+        }
+    ).to_parquet("shipped.parquet")
+    result = run(
+        "send",
+        "events",
+        "shipped.parquet",
+        "--event-type",
+        "Order Shipped",
+        "--occurred-at-column",
+        "when",
+        env=creds(sandbox),
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    bodies = sandbox.received("/v1/events/custom")
+    assert [b["type"] for b in bodies] == ["Order Shipped"] * 2
+    assert sorted(b["properties"]["carrier"] for b in bodies) == ["UPS", "USPS"]
+
+
+def test_ecommerce_purchase_from_stdin_groups_lines(sandbox):
+    csv = (
+        "order,phone,product_id,variant_id,product_name,price,quantity\n"
+        "A-1,+12015550110,P-1,P-1-L,Vest,149.00,1\n"
+        "A-1,+12015550110,P-2,P-2-M,Runner,89.00,2\n"
+        "A-2,+12125550111,P-1,P-1-S,Vest,149.00,1\n"
+    )
+    result = run(
+        "send",
+        "ecommerce",
+        "-",
+        "--event",
+        "purchase",
+        "--group-by",
+        "order",
+        "--currency",
+        "EUR",
+        env=creds(sandbox),
+        stdin=csv,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    bodies = sandbox.received("/v1/events/ecommerce/purchase")
+    assert sorted(len(b["items"]) for b in bodies) == [1, 2]
+    assert json.dumps(bodies).count('"currency": "EUR"') == 3
+
+
+def test_more_than_1000_subscribers_need_yes(sandbox):
+    phones = "\n".join(f"+1201555{n:04d}" for n in range(1001))
+    write("many.csv", "phone\n" + phones + "\n")
+    args = ["send", "subscribers", "many.csv", "--sign-up-source-id", "1"]
+    refused = run(*args, env=creds(sandbox))
+    assert_usage_error(refused, "--yes")
+    assert sandbox.received("/v1/subscriptions") == []
+    # With --yes it starts (1,001 people at 10/s); interrupt it once under way.
+    proc = subprocess.Popen(
+        [*CLI, *args, "--yes", "--out", "r.csv"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **creds(sandbox)},
+    )
+    assert "1,001 rows" in proc.stdout.readline()  # the estimate: past the confirmation
+    _wait_for(lambda: len(sandbox.received("/v1/subscriptions")) >= 5)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1, err  # a partial report: the rest not_sent
+    assert "not_sent" in out and "Traceback" not in err
+    statuses = pd.read_csv("r.csv")["status"]
+    assert statuses.eq("not_sent").sum() > 500 and statuses.eq("sent").sum() >= 5
+
+
+def _wait_for(condition, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+# --- bad input ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "what"),
+    [
+        (["send", "events", "missing.csv", "--event-type", "X"], "missing.csv: no such file"),
+        (["send", "events", "bad.csv", "--event-type", "X"], "cannot be read as CSV"),
+        (["send", "events", "empty.csv", "--event-type", "X"], "cannot be read as CSV"),
+        (["send", "events", "bad.parquet", "--event-type", "X"], "cannot be read as Parquet"),
+        (
+            ["send", "events", "ok.csv", "--event-type", "X", "--columns", "phone=Mobile"],
+            "--columns names 'Mobile', which is not a column",
+        ),
+        (
+            ["send", "events", "ok.csv", "--event-type", "X", "--columns", "phone"],
+            "is not FIELD=COLUMN",
+        ),
+        (["send", "events", "ok.csv", "--bogus"], "unrecognized arguments: --bogus"),
+        (["send", "subscribers", "ok.csv"], "--sign-up-source-id"),
+        (["send", "subscribers", "ok.csv", "--locale", "english"], "not a locale like en-US"),
+        (["send", "ecommerce", "ok.csv", "--event", "refund"], "invalid choice"),
+        (["send", "teleport", "ok.csv"], "invalid choice"),
+        (["whoami", "--bogus"], "unrecognized arguments"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(sandbox, args, what):
+    write("bad.csv", 'a,b\n1,2,3,4\n"x')
+    write("empty.csv", "")
+    write("bad.parquet", "this is not parquet")
+    write("ok.csv", "phone\n+12015550110\n")
+    result = run(*args, env=creds(sandbox))
+    assert_usage_error(result, what)
+    assert sandbox.received("/v1/events/custom") == []
+
+
+def test_send_without_credentials_is_a_configuration_error():
+    write("ok.csv", "phone\n+12015550110\n")
+    result = run("send", "events", "ok.csv", "--event-type", "X")
+    assert_usage_error(result, "No Attentive credentials found")
+
+
+def test_ctrl_c_outside_the_engine_exits_130_without_a_traceback(sandbox):
+    proc = subprocess.Popen(
+        [*CLI, "send", "events", "-", "--event-type", "X"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **creds(sandbox)},
+    )
+    proc.stdin.write("phone\n+12015550110\n")  # stdin left open: still reading the file
+    proc.stdin.flush()
+    time.sleep(2)  # let it import and start reading
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130
+    assert "interrupted" in err and "Traceback" not in err
+    assert sandbox.received("/v1/events/custom") == []
+
+
+# --- oauth -----------------------------------------------------------------------------
+
+
+def _authorize(link: str) -> str:
+    """Click Authorize on the sandbox's consent page; the address it redirects to."""
+    fields = {k: v[0] for k, v in parse_qs(urlsplit(link).query).items()}
+    page = requests.get(link, timeout=10)
+    assert page.status_code == 200 and "Authorize" in page.text
+    answer = requests.post(
+        link.split("?")[0],
+        data={**fields, "decision": "authorize"},
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert answer.status_code in (302, 303)
+    return answer.headers["Location"]
+
+
+def test_oauth_url_then_finish_in_a_new_process(sandbox):
+    env = {
+        "ATTENTIVE_API_URL": sandbox.url,
+        "ATTENTIVE_AUTH_URL": sandbox.auth_url,
+        "ATTENTIVE_CLIENT_SECRET": sandbox.client_secret,
+    }
+    made = run(
+        "oauth",
+        "url",
+        "--client-id",
+        sandbox.client_id,
+        "--redirect-uri",
+        sandbox.redirect_uri,
+        "--scope",
+        "events:write",
+        env=env,
+    )
+    assert made.returncode == 0, made.stderr
+    link = made.stdout.strip()
+    assert link.startswith(sandbox.auth_url) and "scope=events%3Awrite" in link
+    pasted = _authorize(link)
+    # No --client-id / --redirect-uri: found with the pending state on disk.
+    done = run("oauth", "finish", pasted, "--remember", env=env)
+    assert done.returncode == 0, done.stderr
+    assert sandbox.company["companyName"] in done.stdout and "tokens.json" in done.stdout
+    assert "ATTENTIVE_ACCESS_TOKEN=" in Path(".env").read_text()
+    assert_no_secret(done, sandbox.client_secret, Path(".env").read_text().split("=", 1)[1].strip())
+    who = run("whoami", env={"ATTENTIVE_API_URL": sandbox.url})
+    assert who.returncode == 0 and "ATTENTIVE_ACCESS_TOKEN" in who.stdout
+    again = run("oauth", "finish", pasted, env=env)
+    assert again.returncode == 1 and "already used" in again.stderr
+
+
+def test_oauth_finish_reads_the_address_from_stdin(sandbox):
+    env = {
+        "ATTENTIVE_API_URL": sandbox.url,
+        "ATTENTIVE_AUTH_URL": sandbox.auth_url,
+        "ATTENTIVE_CLIENT_SECRET": sandbox.client_secret,
+        "ATTENTIVE_CLIENT_ID": sandbox.client_id,
+        "ATTENTIVE_REDIRECT_URI": sandbox.redirect_uri,
+    }
+    link = run("oauth", "url", env=env).stdout.strip()
+    done = run("oauth", "finish", env=env, stdin=_authorize(link) + "\n")
+    assert done.returncode == 0, done.stderr
+    assert not Path(".env").exists()
+
+
+def test_oauth_denied_exits_1(sandbox):
+    env = {
+        "ATTENTIVE_API_URL": sandbox.url,
+        "ATTENTIVE_CLIENT_SECRET": sandbox.client_secret,
+        "ATTENTIVE_CLIENT_ID": sandbox.client_id,
+    }
+    result = run(
+        "oauth",
+        "finish",
+        f"{sandbox.redirect_uri}?error=access_denied&state=x",
+        "--redirect-uri",
+        sandbox.redirect_uri,
+        env=env,
+    )
+    assert result.returncode == 1 and "declined" in result.stderr
+
+
+def test_oauth_url_without_client_id_exits_2():
+    result = run("oauth", "url", env={"ATTENTIVE_CLIENT_SECRET": "s3cret-value-xyz"})
+    assert_usage_error(result, "ATTENTIVE_CLIENT_ID")
+
+
+# --- long-running commands -------------------------------------------------------------
+
+
+def _start(*args: str, env: dict | None = None) -> subprocess.Popen:
+    return subprocess.Popen(
+        [*CLI, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def _interrupt(proc: subprocess.Popen) -> tuple[int, str]:
+    proc.send_signal(signal.SIGINT)
+    try:
+        out, _ = proc.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        raise
+    return proc.returncode, out
+
+
+def test_sandbox_command_prints_its_url_and_stops_on_ctrl_c():
+    proc = _start("sandbox", "--port", "0")
+    try:
+        first = proc.stdout.readline()
+        assert "http://127.0.0.1:" in first
+        url = first.split("http://")[1].split()[0]
+        assert requests.get(f"http://{url}/", timeout=10).status_code == 200
+    finally:
+        code, _ = _interrupt(proc)
+    assert code == 0
+
+
+def _lab_args(port: int, token: str) -> list[str]:
+    args = ["--no-browser", "--port", str(port), f"--IdentityProvider.token={token}"]
+    return args + (["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else [])
+
+
+def _wait_for_lab(proc: subprocess.Popen, port: int, token: str) -> dict:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, proc.stdout.read()
+        try:
+            answer = requests.get(
+                f"http://127.0.0.1:{port}/api/status", params={"token": token}, timeout=2
+            )
+            if answer.status_code == 200:
+                return answer.json()
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.3)
+    raise AssertionError("JupyterLab did not start")
+
+
+def _port_closed(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) != 0
+
+
+@pytest.mark.parametrize("command", ["lab", "demo"])
+def test_lab_and_demo_serve_the_notebooks_and_stop_on_ctrl_c(command):
+    port, token = free_port(), "test-token-123"
+    proc = _start(command, *_lab_args(port, token))
+    try:
+        _wait_for_lab(proc, port, token)
+        listing = requests.get(
+            f"http://127.0.0.1:{port}/api/contents", params={"token": token}, timeout=10
+        ).json()
+        names = {item["name"] for item in listing["content"]}
+        assert "01_connect.ipynb" in names
+    finally:
+        code, out = _interrupt(proc)
+    assert code == 0, out
+    assert "Traceback" not in out
+    if command == "demo":
+        assert "SANDBOX, not to Attentive" in out
+    _wait_for(lambda: _port_closed(port), timeout=15)

@@ -1,0 +1,174 @@
+"""Custom event plans: types, properties, occurredAt, externalEventId."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import uuid
+
+import numpy as np
+import pandas as pd
+import pytest
+from plan_helpers import sent
+
+from attentive_nb.errors import ConfigError
+from attentive_nb.payloads import EVENT_NAMESPACE
+from attentive_nb.plan import canonical_json, plan_events
+
+
+def shipments() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "email": ["a@x.com", "b@x.com"],
+            "Order Id": [54321, 54322],
+            "tracking": ["1Z", None],
+            "occurred_at": ["2024-05-01T12:00:00Z", "2024-05-01 09:30:00"],
+        }
+    )
+
+
+def test_event_payloads_with_generated_ids():
+    plan = plan_events(shipments(), event_type="Order Shipped")
+    first = {
+        "type": "Order Shipped",
+        "user": {"email": "a@x.com"},
+        "properties": {"Order Id": 54321, "tracking": "1Z"},
+        "occurredAt": "2024-05-01T12:00:00Z",
+    }
+    second = {
+        "type": "Order Shipped",
+        "user": {"email": "b@x.com"},
+        "properties": {"Order Id": 54322},
+        "occurredAt": "2024-05-01T09:30:00Z",
+    }
+    ids = [str(uuid.uuid5(EVENT_NAMESPACE, canonical_json(body))) for body in (first, second)]
+    assert sent(plan) == [
+        ((0,), {**first, "externalEventId": ids[0]}),
+        ((1,), {**second, "externalEventId": ids[1]}),
+    ]
+    assert plan.notes == ["1 timestamp without a time zone was taken as UTC."]
+    assert plan.column_map == {
+        "email": "email",
+        "occurred_at": "occurredAt",
+        "Order Id": "properties.Order Id",
+        "tracking": "properties.tracking",
+    }
+
+
+def test_generated_ids_are_the_same_in_another_process():
+    code = (
+        "import pandas as pd; from attentive_nb.plan import plan_events;"
+        "df = pd.DataFrame({'email': ['a@x.com'], 'n': [1]});"
+        "print(next(plan_events(df, event_type='T').requests())[0].payload['externalEventId'])"
+    )
+    other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    df = pd.DataFrame({"email": ["a@x.com"], "n": [1]})
+    here = sent(plan_events(df, event_type="T"))[0][1]["externalEventId"]
+    assert other.stdout.strip() == here
+
+
+def test_event_ids_from_a_column_and_type_from_a_column():
+    df = pd.DataFrame(
+        {
+            "phone": ["+12015550123"] * 3,
+            "kind": ["Signed Up", "Bad (type)", None],
+            "eid": ["e1", "e2", "e3"],
+            "when": pd.to_datetime(["2024-05-01"] * 3, utc=True),
+        }
+    )
+    plan = plan_events(df, type_column="kind", event_id_column="eid", occurred_at_column="when")
+    assert sent(plan) == [
+        (
+            (0,),
+            {
+                "type": "Signed Up",
+                "user": {"phone": "+12015550123"},
+                "occurredAt": "2024-05-01T00:00:00Z",
+                "externalEventId": "e1",
+            },
+        )
+    ]
+    assert plan.invalid == {
+        1: ["event type 'Bad (type)' contains ( ), which Attentive forbids"],
+        2: ["event type is empty"],
+    }
+    assert plan.notes == []
+
+
+def test_repeated_events_are_flagged_and_kept():
+    df = pd.DataFrame({"email": ["a@x.com", "a@x.com", "a@x.com"], "n": [1, 1, 2]})
+    plan = plan_events(df, event_type="T")
+    assert plan.duplicates == {1: 0}
+    assert len(sent(plan)) == 3
+    assert plan.notes == ["1 rows repeat an earlier event (same externalEventId)."]
+
+
+def test_empty_event_id_is_invalid():
+    df = pd.DataFrame({"email": ["a@x.com"], "eid": [np.nan]})
+    assert plan_events(df, event_type="T", event_id_column="eid").invalid == {
+        0: ["event id (eid) is empty"]
+    }
+
+
+def test_property_keys_with_forbidden_characters():
+    df = pd.DataFrame({"email": ["a@x.com", "b@x.com"], "size [cm]": [3, None], "ok": [1, 2]})
+    plan = plan_events(df, event_type="T")
+    assert plan.invalid == {0: ["property name 'size [cm]' contains [ ], which Attentive forbids"]}
+    assert [p for p, _ in sent(plan)] == [(1,)]
+
+
+def test_nested_properties_are_allowed_for_events():
+    df = pd.DataFrame(
+        {
+            "email": ["a@x.com"],
+            "products": [np.array(["p1", "p2"])],
+            "shipment": [{"carrier": "fedex", "eta": np.nan}],
+        }
+    )
+    assert sent(plan_events(df, event_type="T"))[0][1]["properties"] == {
+        "products": ["p1", "p2"],
+        "shipment": {"carrier": "fedex"},
+    }
+
+
+def test_unparseable_occurred_at_quotes_the_value():
+    df = pd.DataFrame({"email": ["a@x.com"], "timestamp": ["last tuesday"]})
+    assert plan_events(df, event_type="T").invalid == {
+        0: ["timestamp 'last tuesday' is not a date and time (e.g. 2024-05-01T12:00:00Z)"]
+    }
+
+
+def test_occurred_at_in_a_given_timezone():
+    df = pd.DataFrame({"email": ["a@x.com"], "occurred_at": ["2024-01-15 08:00"]})
+    plan = plan_events(df, event_type="T", timezone="America/New_York")
+    assert sent(plan)[0][1]["occurredAt"] == "2024-01-15T08:00:00-05:00"
+    assert plan.notes == ["1 timestamp without a time zone was taken as America/New_York."]
+
+
+def test_event_user_external_identifiers():
+    df = pd.DataFrame({"client_user_id": ["c1"], "custom_id:crm": [42], "klaviyo_id": ["k"]})
+    plan = plan_events(df, event_type="T")
+    assert sent(plan)[0][1]["user"] == {
+        "externalIdentifiers": {
+            "clientUserId": "c1",
+            "customIdentifiers": [{"name": "crm", "value": "42"}],
+        }
+    }
+    assert "column 'klaviyo_id' (klaviyoId) is not used by events." in plan.notes
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({}, "exactly one of event_type= .* or type_column="),
+        ({"event_type": "A", "type_column": "email"}, "exactly one of"),
+        ({"event_type": "Order, Shipped"}, "Event type 'Order, Shipped' contains ,"),
+        ({"event_type": "  "}, "Event type is empty"),
+        ({"type_column": "kind"}, "There is no column 'kind' \\(for type\\)"),
+        ({"event_type": "A", "occurred_at_column": "when"}, "no column 'when'"),
+        ({"event_type": "A", "event_id_column": "id"}, "no column 'id'"),
+    ],
+)
+def test_event_config_errors(kwargs, message):
+    with pytest.raises(ConfigError, match=message):
+        plan_events(pd.DataFrame({"email": ["a@x.com"]}), **kwargs)

@@ -1,0 +1,344 @@
+"""SendReport: table, masking, summary, failed rows, CSV and the notebook views."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from attentive_nb.masking import mask_email, mask_identifiers, mask_other, mask_phone
+from attentive_nb.report import STATUSES, RowOutcome, SendReport
+from attentive_nb.report_summary import reason_key
+
+BAD_PHONE = "phone '555-0100' is not a valid number for region US"
+
+
+def _data() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "phone": ["+12015550123", "555-0100", "+12015550124", "+12015550125"],
+            "email": ["jane.doe@example.com", "bob@example.org", "<script>x</script>", None],
+            "name": ["Jane", "Bob", "<script>alert(1)</script>", "Al"],
+        },
+        index=["r1", "r2", "r1", "r4"],  # a duplicate label on purpose
+    )
+
+
+def _report(outcomes=None, **kwargs) -> SendReport:
+    data = _data()
+    outcomes = outcomes or [
+        RowOutcome(0, "sent", 202, "", 1, 12.5),
+        RowOutcome(1, "invalid", None, BAD_PHONE),
+        RowOutcome(2, "rejected", 400, "Invalid email <script>", 1, 8.0),
+        RowOutcome(3, "unknown", None, "no answer after 30 s", 3),
+    ]
+    kwargs.setdefault("kind", "subscribe")
+    return SendReport(data, data[["phone", "email"]], outcomes, **kwargs)
+
+
+def test_table_columns_dtypes_and_order():
+    table = _report().table
+    assert list(table.columns) == [
+        "status",
+        "http_status",
+        "reason",
+        "attempts",
+        "latency_ms",
+        "phone",
+        "email",
+    ]
+    assert [str(t) for t in table.dtypes] == [
+        "str",
+        "Int64",
+        "str",
+        "int64",
+        "float64",
+        "str",
+        "str",
+    ]
+    assert list(table.index) == ["r1", "r2", "r1", "r4"]
+    assert table["status"].tolist() == ["sent", "invalid", "rejected", "unknown"]
+    assert table["http_status"].tolist() == [202, pd.NA, 400, pd.NA]
+    assert table["reason"].tolist() == [
+        "",
+        BAD_PHONE,
+        "Invalid email <script>",
+        "no answer after 30 s",
+    ]
+    assert table["attempts"].tolist() == [1, 0, 1, 3]
+    assert table["latency_ms"].tolist()[:1] == [12.5]
+    assert np.isnan(table["latency_ms"].iloc[1])
+
+
+def test_table_masks_identifiers_and_unmasked_does_not():
+    report = _report()
+    assert report.table["phone"].tolist() == [
+        "+1201•••0123",
+        "55•••00",
+        "+1201•••0124",
+        "+1201•••0125",
+    ]
+    assert report.table["email"].tolist()[:2] == ["j•••@example.com", "b•••@example.org"]
+    assert pd.isna(report.table["email"].iloc[3])
+    clear = report.table_unmasked()
+    assert clear["phone"].tolist() == _data()["phone"].tolist()
+    assert list(clear.columns) == list(report.table.columns)
+
+
+def test_outcomes_may_arrive_in_any_order():
+    outcomes = [RowOutcome(i, "sent") for i in (3, 1, 0, 2)]
+    outcomes[0] = RowOutcome(3, "failed", 503, "server error", 5)
+    assert _report(outcomes).table["status"].tolist() == ["sent", "sent", "sent", "failed"]
+
+
+@pytest.mark.parametrize(
+    "positions", [(0, 1, 2), (0, 1, 2, 3, 3), (0, 1, 2, 4)], ids=["missing", "repeated", "out"]
+)
+def test_outcomes_must_cover_each_position_once(positions):
+    with pytest.raises(ValueError, match="position"):
+        _report([RowOutcome(p, "sent") for p in positions])
+
+
+def test_unknown_status_is_a_programming_error():
+    with pytest.raises(ValueError, match="unknown statuses"):
+        _report([RowOutcome(p, "done") for p in range(4)])
+
+
+def test_table_is_protected_from_edits():
+    report = _report()
+    table = report.table
+    table.loc["r4", "status"] = "sent"
+    assert table["status"].iloc[3] == "sent"
+    assert report.table["status"].iloc[3] == "unknown"
+
+
+@pytest.mark.parametrize(
+    ("value", "masked"),
+    [
+        ("+12015550123", "+1201•••0123"),
+        ("+447911123456", "+4479•••3456"),
+        ("2015550123", "20•••23"),  # short values show less
+        ("+4479111", "+4•••11"),
+        ("12345", "•••"),
+        ("", ""),
+        (None, None),
+        (np.nan, None),
+    ],
+)
+def test_mask_phone(value, masked):
+    out = mask_phone(pd.Series([value], dtype=object)).iloc[0]
+    assert (pd.isna(out) and masked is None) or out == masked
+
+
+@pytest.mark.parametrize(
+    ("value", "masked"),
+    [
+        ("jane.doe@example.com", "j•••@example.com"),
+        ("abc@example.com", "a•••@example.com"),
+        ("ab@example.com", "•••@example.com"),
+        ("a@example.com", "•••@example.com"),
+        ("@example.com", "•••@example.com"),
+        ('"a@b"@example.com', "•••@example.com"),  # the domain follows the last "@"
+        ('"abc@d"@example.com', '"•••@example.com'),
+        ("no-at-sign", "no•••"),
+        ("abc", "•••"),
+        ("", ""),
+        (None, None),
+    ],
+)
+def test_mask_email(value, masked):
+    out = mask_email(pd.Series([value], dtype=object)).iloc[0]
+    assert (pd.isna(out) and masked is None) or out == masked
+
+
+@pytest.mark.parametrize(
+    ("value", "masked"),
+    [("cust-9876", "cu•••"), (1234567, "12•••"), ("abcd", "•••"), ("", ""), (None, None)],
+)
+def test_mask_other(value, masked):
+    out = mask_other(pd.Series([value], dtype=object)).iloc[0]
+    assert (pd.isna(out) and masked is None) or out == masked
+
+
+def test_mask_identifiers_keeps_index_and_picks_the_rule_by_column():
+    ids = pd.DataFrame(
+        {
+            "phone": ["+12015550123"] * 2,
+            "email": ["jo@x.io", "jane@x.io"],
+            "shopifyId": [42, 123456],
+        },
+        index=["a", "a"],
+    )
+    expected = pd.DataFrame(
+        {
+            "phone": ["+1201•••0123"] * 2,
+            "email": ["•••@x.io", "j•••@x.io"],
+            "shopifyId": ["•••", "12•••"],
+        },
+        index=["a", "a"],
+    )
+    pd.testing.assert_frame_equal(mask_identifiers(ids), expected)
+
+
+def test_reason_key_strips_quoted_values():
+    assert reason_key(BAD_PHONE) == "phone is not a valid number for region US"
+    assert reason_key('email "x@" is  not valid') == "email is not valid"
+
+
+def test_counts_ok_and_summary():
+    report = _report()
+    assert report.counts == dict.fromkeys(STATUSES, 0) | {
+        "sent": 1,
+        "invalid": 1,
+        "rejected": 1,
+        "unknown": 1,
+    }
+    assert report.ok is False
+    summary = report.summary
+    assert list(summary.columns) == ["status", "rows", "meaning", "top_reasons"]
+    assert summary["status"].tolist() == ["sent", "invalid", "rejected", "unknown", "total"]
+    assert summary["rows"].tolist() == [1, 1, 1, 1, 4]
+    assert summary["top_reasons"].tolist() == [
+        [],
+        ["1 row: phone is not a valid number for region US"],
+        ["1 row: Invalid email <script>"],
+        ["1 row: no answer after 30 s"],
+        [],
+    ]
+    unknown = summary.set_index("status").loc["unknown", "meaning"]
+    assert "may have reached Attentive" in unknown and "check these people" in unknown
+
+
+def test_summary_groups_reasons_and_caps_them():
+    reasons = [f"phone '{i}' is not a valid number; email '{i}' is empty" for i in range(312)]
+    reasons += [f"field{i} is odd" for i in range(7) for _ in range(i + 1)]
+    data = pd.DataFrame({"x": range(len(reasons))})
+    outcomes = [RowOutcome(i, "invalid", message=m) for i, m in enumerate(reasons)]
+    report = SendReport(data, None, outcomes, kind="events")
+    assert report.summary["top_reasons"].iloc[0] == [
+        "312 rows: email is empty",
+        "312 rows: phone is not a valid number",
+        "7 rows: field6 is odd",
+        "6 rows: field5 is odd",
+        "5 rows: field4 is odd",
+        "10 rows: 4 other reasons",
+    ]
+    assert report.reasons["rows"].sum() == 312 * 2 + 28
+
+
+def test_ok_when_everything_is_done():
+    outcomes = [RowOutcome(0, "sent"), RowOutcome(1, "skipped"), RowOutcome(2, "sent")]
+    outcomes.append(RowOutcome(3, "skipped", message="accepted in an earlier run"))
+    report = _report(outcomes)
+    assert report.ok and report.failed.empty
+    assert report.summary["status"].tolist() == ["sent", "skipped", "total"]
+
+
+def test_failed_keeps_input_columns_and_index():
+    report = _report()
+    expected = _data().iloc[[1, 2, 3]]
+    pd.testing.assert_frame_equal(report.failed, expected)
+    with_reasons = report.failed_with_reasons()
+    assert list(with_reasons.columns) == ["phone", "email", "name", "status", "reason"]
+    assert with_reasons["status"].tolist() == ["invalid", "rejected", "unknown"]
+
+
+def test_failed_with_reasons_does_not_overwrite_an_input_status_column():
+    data = pd.DataFrame({"status": ["vip"]})
+    report = SendReport(data, None, [RowOutcome(0, "failed", 503, "busy")], kind="attributes")
+    out = report.failed_with_reasons()
+    assert out.to_dict("list") == {"status": ["vip"], "status_2": ["failed"], "reason": ["busy"]}
+
+
+def test_identifier_named_like_a_report_column_is_renamed():
+    data = pd.DataFrame({"a": [1]})
+    ids = pd.DataFrame({"status": ["gold-member"]})
+    report = SendReport(data, ids, [RowOutcome(0, "sent")], kind="subscribe")
+    assert report.table.columns[-1] == "status_2"
+    assert report.table["status_2"].iloc[0] == "go•••"
+
+
+def test_to_csv_round_trip(tmp_path):
+    report = _report()
+    path = report.to_csv(tmp_path / "report.csv")
+    back = pd.read_csv(path, index_col=0, keep_default_na=False, dtype={"http_status": "Int64"})
+    assert back.index.tolist() == ["r1", "r2", "r1", "r4"]
+    assert back["phone"].tolist() == report.table["phone"].tolist()
+    assert back["http_status"].tolist() == [202, pd.NA, 400, pd.NA]
+    assert "12015550123" not in path.read_text(encoding="utf-8")
+    clear = report.to_csv(tmp_path / "clear.csv", unmasked=True).read_text(encoding="utf-8")
+    assert "+12015550123" in clear
+
+
+def test_repr_is_a_short_summary():
+    assert repr(_report()) == (
+        "<SendReport subscribe: 4 rows — sent 1, invalid 1, rejected 1, unknown 1>"
+    )
+    outcomes = [RowOutcome(i, "would_send") for i in range(4)]
+    dry = _report(outcomes, dry_run=True, sandbox=True)
+    assert repr(dry) == "<SendReport subscribe (dry run) [sandbox]: 4 rows — would_send 4>"
+
+
+def test_html_escapes_hostile_values_and_masks():
+    data = _report(company="<b>Acme</b>", notes=["column '<img src=x>' not used"])
+    page = data._repr_html_()
+    assert "<script" not in page and "<img" not in page and "<b>Acme" not in page
+    assert "Invalid email &lt;script&gt;" in page and "&lt;b&gt;Acme" in page
+    assert "&lt;s•••" in page  # the hostile email, masked then escaped
+    assert "+12015550123" not in page and "jane.doe@" not in page
+    assert "+1201•••0123" in page
+    assert "Sandbox" not in page and "Dry run" not in page
+    assert "may have reached Attentive" in page
+    assert "3 rows need attention" in page
+
+
+def test_html_banner_dry_run_line_and_cap():
+    n = 1000
+    data = pd.DataFrame({"phone": [f"+1201555{i:04d}" for i in range(n)]})
+    outcomes = [RowOutcome(i, "would_send") for i in range(n - 2)]
+    outcomes += [RowOutcome(n - 2, "invalid", message="x"), RowOutcome(n - 1, "invalid")]
+    report = SendReport(data, data, outcomes, kind="subscribe", dry_run=True, sandbox=True)
+    page = report._repr_html_()
+    assert "Sandbox: nothing was sent to Attentive" in page
+    assert "Dry run: nothing was sent. 998 rows would be sent." in page
+    assert page.count("<tr>") == 1 + 3 + 1 + 20  # summary head + 3 statuses + head + 20 rows
+    assert "first 20 of 1,000 rows" in page
+    assert "<script" not in page
+
+
+def test_empty_input():
+    report = SendReport(pd.DataFrame({"phone": []}), None, [], kind="subscribe")
+    assert report.ok and len(report.table) == 0 and report.reasons.empty
+    assert report.summary["status"].tolist() == ["total"]
+    assert repr(report) == "<SendReport subscribe: 0 rows>"
+    assert "0 rows" in report._repr_html_()
+
+
+def test_identifiers_must_match_the_data():
+    with pytest.raises(ValueError, match="identifiers have 1 rows"):
+        SendReport(_data(), _data().iloc[:1], [], kind="subscribe")
+
+
+def test_a_million_rows_build_fast(capsys):
+    n = 1_000_000
+    ids = pd.DataFrame(
+        {
+            "phone": [f"+1201555{i % 10000:04d}" for i in range(n)],
+            "email": [f"user{i}@example.com" for i in range(n)],
+        }
+    )
+    cycle = [("sent", 202, "")] * 10 + [("invalid", None, BAD_PHONE), ("rejected", 400, "nope")]
+    outcomes = [RowOutcome(i, *cycle[i % 12], attempts=1) for i in range(n)]
+    start = time.perf_counter()
+    report = SendReport(ids, ids, outcomes, kind="subscribe")
+    built = time.perf_counter()
+    table, summary, page = report.table, report.summary, report._repr_html_()
+    done = time.perf_counter()
+    with capsys.disabled():
+        print(
+            f"\n1,000,000 rows: built {built - start:.2f}s, +table/summary/html {done - built:.2f}s"
+        )
+    assert len(table) == n and summary["rows"].iloc[-1] == n and len(page) < 50_000
+    assert report.counts["invalid"] == len(report.failed) - report.counts["rejected"]

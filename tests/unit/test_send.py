@@ -1,0 +1,196 @@
+"""The send engine with HTTP faked at the edge (responses): no sockets, no sleeps."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+import requests
+import responses
+
+import attentive_nb as att
+from attentive_nb.journal import Journal
+from attentive_nb.plan import plan_subscribers
+from attentive_nb.send import estimate_line
+
+API = "https://api.attentivemobile.com"
+ME = {
+    "companyName": "Hudson Ivy",
+    "companyId": "MDc6Q29tcGFueTI",
+    "applicationName": "Uploader",
+    "attentiveDomainName": "hudsonivy.attn.tv",
+    "contactEmail": "ops@example.com",
+}
+SUBSCRIBED = {
+    "subscriptionResponses": [
+        {
+            "subscription": {"type": "MARKETING", "channel": "TEXT"},
+            "subscriptionCreationStatus": "NEWLY_CREATED",
+        }
+    ]
+}
+
+
+@pytest.fixture
+def slept():
+    return []
+
+
+@pytest.fixture
+def conn(slept):
+    return att.Connection.from_api_key("test-key-0123456789", sleep=slept.append)
+
+
+def people(n: int) -> pd.DataFrame:
+    return pd.DataFrame({"phone": [f"+1201{5550000 + i:07d}" for i in range(n)]})
+
+
+def nonzero(counts: dict[str, int]) -> dict[str, int]:
+    return {status: n for status, n in counts.items() if n}
+
+
+def quiet(**options):
+    return {"progress": False, "say": lambda _line: None, **options}
+
+
+@responses.activate
+def test_dry_run_of_a_thousand_rows_makes_no_request(conn):
+    report = conn.send_subscribers(people(1000), sign_up_source_id="42", **quiet(dry_run=True))
+    assert len(responses.calls) == 0
+    assert nonzero(report.counts) == {"would_send": 1000}
+
+
+@responses.activate
+def test_subscribe_sends_each_row_once_and_reports_it(conn):
+    responses.get(f"{API}/v1/me", json=ME)
+    responses.post(f"{API}/v1/subscriptions", json=SUBSCRIBED, status=202)
+    df = people(3)
+    report = conn.send_subscribers(df, sign_up_source_id="42", **quiet())
+    posted = [json.loads(c.request.body) for c in responses.calls if c.request.method == "POST"]
+    assert sorted(p["user"]["phone"] for p in posted) == sorted(df["phone"])
+    assert all(p["signUpSourceId"] == "42" for p in posted)
+    assert nonzero(report.counts) == {"sent": 3}
+    assert list(report.table["http_status"]) == [202, 202, 202]
+    assert "NEWLY_CREATED" in report.table["reason"].iloc[0]
+    assert report.company == "Hudson Ivy"
+
+
+@responses.activate
+def test_rerun_skips_rows_the_journal_shows_accepted(conn):
+    responses.get(f"{API}/v1/me", json=ME)
+    responses.post(f"{API}/v1/subscriptions", json=SUBSCRIBED, status=202)
+    conn.send_subscribers(people(2), sign_up_source_id="42", **quiet())
+    again = conn.send_subscribers(people(3), sign_up_source_id="42", **quiet())
+    posts = [c for c in responses.calls if c.request.method == "POST"]
+    assert len(posts) == 3
+    assert list(again.table["status"]) == ["skipped", "skipped", "sent"]
+    forced = conn.send_subscribers(people(1), sign_up_source_id="42", **quiet(resend=True))
+    assert nonzero(forced.counts) == {"sent": 1}
+
+
+@responses.activate
+def test_lost_answer_on_subscribe_is_unknown_and_never_resent(conn):
+    responses.get(f"{API}/v1/me", json=ME)
+    responses.post(f"{API}/v1/subscriptions", body=requests.exceptions.ReadTimeout("slow"))
+    report = conn.send_subscribers(people(1), sign_up_source_id="42", **quiet())
+    assert len([c for c in responses.calls if c.request.method == "POST"]) == 1
+    assert nonzero(report.counts) == {"unknown": 1}
+    assert "not resent" in report.table["reason"].iloc[0]
+    assert len(Journal().seen("MDc6Q29tcGFueTI", "subscribe", [])) == 0
+
+
+@responses.activate
+def test_rate_limited_then_accepted_row_is_sent_after_a_retry(conn, slept):
+    responses.get(f"{API}/v1/me", json=ME)
+    responses.post(f"{API}/v1/events/custom", status=429, json={"error": "slow down"})
+    responses.post(f"{API}/v1/events/custom", status=200)
+    df = pd.DataFrame({"email": ["a@example.com"], "plan": ["gold"]})
+    report = conn.send_events(df, event_type="Upgraded", **quiet())
+    assert nonzero(report.counts) == {"sent": 1}
+    assert report.table["attempts"].iloc[0] == 2
+    assert slept, "the engine waited before retrying"
+
+
+@responses.activate
+def test_rejected_row_keeps_the_api_message(conn):
+    responses.get(f"{API}/v1/me", json=ME)
+    responses.post(
+        f"{API}/v1/events/custom",
+        status=400,
+        json={"error": {"id": 7, "message": "Invalid parameter: type"}},
+    )
+    df = pd.DataFrame({"email": ["a@example.com"]})
+    report = conn.send_events(df, event_type="Upgraded", **quiet())
+    assert nonzero(report.counts) == {"rejected": 1}
+    assert report.table["reason"].iloc[0] == "Invalid parameter: type"
+    assert report.table["http_status"].iloc[0] == 400
+
+
+@responses.activate
+def test_a_rejected_key_stops_the_run_and_leaves_the_rest_not_sent(conn):
+    responses.get(f"{API}/v1/me", json=ME)
+    responses.post(f"{API}/v1/events/custom", status=401, json={"error": "bad token"})
+    df = pd.DataFrame({"email": [f"p{i}@example.com" for i in range(50)]})
+    report = conn.send_events(df, event_type="Upgraded", **quiet(workers=1))
+    assert report.counts["rejected"] >= 1
+    assert report.counts["rejected"] + report.counts["not_sent"] == 50
+    assert report.counts["not_sent"] > 0
+    assert any("Stopped early" in note for note in report.notes)
+
+
+@responses.activate
+def test_many_subscribers_need_a_confirmation(conn):
+    with pytest.raises(att.ConfigError, match="confirm=True"):
+        conn.send_subscribers(people(1001), sign_up_source_id="42", **quiet())
+    assert len(responses.calls) == 0
+
+
+def test_missing_sign_up_source_is_refused_before_sending(conn):
+    with pytest.raises(att.ConfigError):
+        conn.send_subscribers(people(1), **quiet())
+
+
+def test_unknown_option_is_a_config_error(conn):
+    with pytest.raises(att.ConfigError, match="dryrun"):
+        conn.send_subscribers(people(1), sign_up_source_id="42", dryrun=True)
+
+
+def test_estimate_line_names_rows_rate_and_time():
+    plan = plan_subscribers(people(12_000), sign_up_source_id="42")
+    assert estimate_line(plan) == (
+        "12,000 rows in 12,000 requests to POST /v1/subscriptions at 10/s ≈ 20 min"
+    )
+
+
+@responses.activate
+def test_bulk_attributes_fold_job_lines_back_to_rows(conn):
+    responses.get(f"{API}/v1/me", json=ME)
+    responses.post(
+        f"{API}/v2/bulk/user/attributes",
+        status=202,
+        json={"message": "accepted", "batchJobId": "job-1"},
+    )
+    responses.get(f"{API}/v2/bulk/job/job-1", json={"bulkJobId": "job-1", "status": "IN_PROGRESS"})
+    responses.get(
+        f"{API}/v2/bulk/job/job-1",
+        json={
+            "bulkJobId": "job-1",
+            "status": "COMPLETED",
+            "totalRecords": 2,
+            "url": "https://files.example.com/job-1.jsonl",
+        },
+    )
+    lines = [
+        {"request": {}, "response": {"status": "SUCCESS"}},
+        {"request": {}, "response": {"status": "FAILED", "message": "age must be a number"}},
+    ]
+    responses.get(
+        "https://files.example.com/job-1.jsonl", body="\n".join(json.dumps(line) for line in lines)
+    )
+    df = pd.DataFrame({"email": ["a@example.com", "b@example.com"], "age": [30, 41]})
+    report = conn.send_attributes(df, bulk=True, **quiet(sleep=lambda _s: None))
+    assert list(report.table["status"]) == ["sent", "rejected"]
+    assert report.table["reason"].iloc[1] == "age must be a number"
+    download = [c for c in responses.calls if "files.example.com" in c.request.url][0]
+    assert "Authorization" not in download.request.headers

@@ -1,0 +1,278 @@
+"""Value rules: blanks, phones, emails, identifiers, JSON scalars, timestamps."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from attentive_nb import timestamps, validate
+from attentive_nb.validate import Problems
+
+
+@pytest.mark.parametrize(
+    "value", [None, np.nan, float("nan"), pd.NA, pd.NaT, "", "   ", "\t", np.datetime64("NaT")]
+)
+def test_blanks(value):
+    assert validate.is_blank(value)
+
+
+@pytest.mark.parametrize("value", [0, 0.0, False, "0", "x", np.int64(0)])
+def test_not_blanks(value):
+    assert not validate.is_blank(value)
+
+
+def test_phone_column_normalises_and_reports_in_words():
+    problems = Problems()
+    series = pd.Series(
+        [
+            "+12015550123",
+            "(201) 555-0124",
+            "555-0100",
+            None,
+            "",
+            12015550125.0,
+            "+44 20 7183 8750",
+            "442071838750",
+            "+1555",
+            "call me",
+        ]
+    )
+    sent, shown = validate.phone_column(series, "US", problems)
+    assert list(sent) == [
+        "+12015550123",
+        "+12015550124",
+        None,
+        None,
+        None,
+        "+12015550125",
+        "+442071838750",
+        "+442071838750",
+        None,
+        None,
+    ]
+    assert list(shown)[2] == "555-0100" and shown[3] is None
+    assert problems.by_row == {
+        2: ["phone '555-0100' is not a valid number for region US"],
+        8: ["phone '+1555' is not a valid number"],
+        9: ["phone 'call me' is not a valid number for region US"],
+    }
+
+
+def test_phone_region_matters():
+    problems = Problems()
+    sent, _ = validate.phone_column(pd.Series(["020 7183 8750"]), "GB", problems)
+    assert list(sent) == ["+442071838750"] and not problems.by_row
+
+
+def test_phone_ints_and_nullable_ints():
+    problems = Problems()
+    series = pd.Series([12015550123, None], dtype="Int64")
+    sent, _ = validate.phone_column(series, "US", problems)
+    assert list(sent) == ["+12015550123", None] and not problems.by_row
+
+
+def test_each_distinct_phone_is_parsed_once(monkeypatch):
+    calls = []
+    real = validate.to_e164
+    monkeypatch.setattr(validate, "to_e164", lambda t, r: calls.append(t) or real(t, r))
+    validate.phone_column(pd.Series(["+12015550123"] * 1000 + ["2015550124"] * 5), "US", Problems())
+    assert sorted(calls) == ["+12015550123", "2015550124"]
+
+
+@pytest.mark.parametrize("email", ["a@x.com", "first.last+tag@sub.example.co.uk", "O'Neil@x.io"])
+def test_valid_emails(email):
+    problems = Problems()
+    sent, _ = validate.email_column(pd.Series([email]), problems)
+    assert list(sent) == [email] and not problems.by_row
+
+
+@pytest.mark.parametrize(
+    "email", ["bob@", "bob", "@x.com", "a b@x.com", "a@x", "a..b@x.com", "a@-x.com", "a@x.c"]
+)
+def test_invalid_emails(email):
+    problems = Problems()
+    sent, shown = validate.email_column(pd.Series([email]), problems)
+    assert list(sent) == [None] and list(shown) == [email.strip()]
+    assert problems.by_row == {0: [f"email {email!r} is not a valid address"]}
+
+
+def test_email_is_stripped():
+    sent, _ = validate.email_column(pd.Series(["  a@x.com "]), Problems())
+    assert list(sent) == ["a@x.com"]
+
+
+def test_identifiers_are_text_without_dot_zero():
+    problems = Problems()
+    series = pd.Series([123.0, np.nan, 1.5, " ab ", np.int64(7), Decimal("9")], dtype=object)
+    values = validate.identifier_column(series, "loyalty", problems)
+    assert list(values) == ["123", None, "1.5", "ab", "7", "9"] and not problems.by_row
+
+
+def test_identifier_float_column_from_nullable_ints():
+    values = validate.identifier_column(pd.Series([1001, None]).astype(float), "id", Problems())
+    assert list(values) == ["1001", None]
+
+
+def test_identifier_list_is_a_problem():
+    problems = Problems()
+    validate.identifier_column(pd.Series([["a"], "b"], dtype=object), "loyalty", problems)
+    assert problems.by_row == {0: ["loyalty \"['a']\" is a list or mapping, not a single value"]}
+
+
+def test_json_scalars_become_plain_python():
+    series = pd.Series(
+        [
+            np.int64(3),
+            np.float32(1.5),
+            np.bool_(True),
+            Decimal("2.25"),
+            "x",
+            dt.date(2024, 5, 1),
+            None,
+            np.nan,
+            pd.NA,
+            "  ",
+        ],
+        dtype=object,
+    )
+    values, naive = validate.json_column(series, "c", Problems(), "UTC")
+    assert list(values) == [3, 1.5, True, 2.25, "x", "2024-05-01", None, None, None, None]
+    assert [type(v) for v in values[:4]] == [int, float, bool, float]
+    assert naive == 0
+
+
+@pytest.mark.parametrize(
+    ("series", "expected"),
+    [
+        (pd.Series([1, None], dtype="Int64"), [1, None]),
+        (pd.Series([True, None], dtype="boolean"), [True, None]),
+        (pd.Series([1.5, None], dtype="Float64"), [1.5, None]),
+        (pd.Series(["a", None, ""], dtype="str"), ["a", None, None]),
+        (pd.Series(["a", None], dtype="category"), ["a", None]),
+        (pd.Series([1, 2], dtype="int8"), [1, 2]),
+    ],
+)
+def test_json_column_dtypes(series, expected):
+    values, _ = validate.json_column(series, "c", Problems(), "UTC")
+    assert list(values) == expected
+    assert all(type(v) is type(e) for v, e in zip(values, expected))
+
+
+def test_lists_and_dicts_are_refused_unless_nested_ok():
+    series = pd.Series([["chicago", "new york"], {"a": 1}, "ok"], dtype=object)
+    problems = Problems()
+    validate.json_column(series, "cities", problems, "UTC")
+    assert problems.by_row == {
+        0: [
+            "cities \"['chicago', 'new york']\" is a list; "
+            "Attentive accepts only single values here"
+        ],
+        1: ["cities \"{'a': 1}\" is a mapping; Attentive accepts only single values here"],
+    }
+    values, _ = validate.json_column(series, "cities", Problems(), "UTC", nested_ok=True)
+    assert list(values) == [["chicago", "new york"], {"a": 1}, "ok"]
+
+
+def test_numpy_array_nested_values_become_lists():
+    series = pd.Series([np.array([1, 2]), {"n": np.int64(2), "gone": np.nan}], dtype=object)
+    values, _ = validate.json_column(series, "c", Problems(), "UTC", nested_ok=True)
+    assert list(values) == [[1, 2], {"n": 2}]
+
+
+def test_infinity_is_refused():
+    problems = Problems()
+    validate.json_column(pd.Series([np.inf, 1.0]), "score", problems, "UTC")
+    assert problems.by_row == {0: ["score 'inf' is not a finite number"]}
+
+
+def test_datetime_columns_become_rfc3339_with_offset():
+    naive = pd.Series(
+        pd.to_datetime(["2024-05-01 12:00:00", None, "2024-05-01 12:00:00.250"], format="ISO8601")
+    )
+    values, count = validate.json_column(naive, "c", Problems(), "UTC")
+    assert list(values) == ["2024-05-01T12:00:00Z", None, "2024-05-01T12:00:00.250Z"]
+    assert count == 2
+    values, count = validate.json_column(naive, "c", Problems(), "America/New_York")
+    assert list(values)[0] == "2024-05-01T12:00:00-04:00"
+    aware = naive.dt.tz_localize("Europe/Paris")
+    values, count = validate.json_column(aware, "c", Problems(), "UTC")
+    assert list(values)[0] == "2024-05-01T12:00:00+02:00" and count == 0
+
+
+def test_timestamps_in_object_columns():
+    series = pd.Series(
+        [pd.Timestamp("2024-05-01 12:00"), dt.datetime(2024, 5, 1, tzinfo=dt.UTC)], dtype=object
+    )
+    values, count = validate.json_column(series, "c", Problems(), "UTC")
+    assert list(values) == ["2024-05-01T12:00:00Z", "2024-05-01T00:00:00Z"] and count == 1
+
+
+def test_nonexistent_local_time_is_a_problem():
+    problems = Problems()
+    series = pd.Series(pd.to_datetime(["2024-03-10 02:30"]))
+    values, _ = validate.json_column(series, "when", problems, "America/New_York")
+    assert list(values) == [None]
+    assert "does not exist or is ambiguous in America/New_York" in problems.by_row[0][0]
+
+
+def test_occurred_at_text_values():
+    problems = Problems()
+    series = pd.Series(
+        ["2024-05-01T12:00:00+0000", "2024-05-01 08:00", "yesterday", "now", 5, None], dtype=object
+    )
+    values, naive = timestamps.occurred_at_column(series, "occurred_at", problems, "UTC")
+    assert list(values) == ["2024-05-01T12:00:00Z", "2024-05-01T08:00:00Z", None, None, None, None]
+    assert naive == 1
+    hint = "is not a date and time (e.g. 2024-05-01T12:00:00Z)"
+    assert problems.by_row == {
+        2: [f"occurred_at 'yesterday' {hint}"],
+        3: [f"occurred_at 'now' {hint}"],
+        4: [f"occurred_at '5' {hint}"],
+    }
+
+
+def test_forbidden_characters_named_in_order():
+    assert validate.forbidden_in("a(b)|c", "\"'(){}[]\\|,") == ["(", ")", "|"]
+
+
+def test_problems_keep_every_reason_once():
+    problems = Problems()
+    problems.add(1, "a")
+    problems.add(1, "b")
+    problems.add(1, "a")
+    assert problems.by_row == {1: ["a", "b"]}
+
+
+def test_quote_shortens_long_values():
+    assert validate.quote("x" * 100) == repr("x" * 59 + "…")
+
+
+def test_blank_strings_in_every_column_kind_are_missing():
+    problems = Problems()
+    series = pd.Series(["", "  ", None], dtype="str")
+    assert list(validate.phone_column(series, "US", problems)[0]) == [None, None, None]
+    assert list(validate.email_column(series, problems)[0]) == [None, None, None]
+    assert list(validate.identifier_column(series, "id", problems)) == [None, None, None]
+    assert list(timestamps.occurred_at_column(series, "t", problems, "UTC")[0]) == [None] * 3
+    assert problems.by_row == {}
+
+
+def test_fast_path_agrees_with_phonenumbers_on_examples():
+    import phonenumbers
+
+    from attentive_nb.phones import is_valid_e164
+
+    for region in ("US", "CA", "GB", "FR", "DE", "BR", "IN", "JP", "AU", "JM", "IT"):
+        example = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
+        text = phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.E164)
+        assert validate.to_e164(text, "US") == text
+        if not text[3:].startswith("0"):
+            assert is_valid_e164(text) is True
+    assert is_valid_e164("+12015550100") is phonenumbers.is_valid_number(
+        phonenumbers.parse("+12015550100")
+    )
+    assert is_valid_e164("+1555") is False and is_valid_e164("+999123456789") is False
