@@ -196,6 +196,8 @@ def print_report(report) -> None:
             print(f"  {'':<{width}}  {'':>9}    {reason}")
     for note in report.notes:
         print(f"note: {note}")
+    if report.dry_run and not any("nothing was sent" in note for note in report.notes):
+        print("Dry run: nothing was sent.")
 
 
 def _write_outputs(report, args: argparse.Namespace) -> None:

@@ -62,7 +62,7 @@ class ApiResponse:
     body: Any
     headers: dict[str, str] = field(repr=False)
     attempts: int = 1
-    elapsed_s: float = 0.0
+    elapsed_s: float = 0.0  # the last attempt's time on the wire
 
 
 class Client:
@@ -105,16 +105,17 @@ class Client:
         endpoint = ENDPOINTS[endpoint] if isinstance(endpoint, str) else endpoint
         url = self.api_url + endpoint.path.format(**(path_args or {}))
         governor = self.governors.for_endpoint(endpoint.name, endpoint.rate_per_second)
-        started = self._clock()
         attempt = 0
         while True:
             attempt += 1
             governor.acquire()
+            # Latency is the last attempt's time on the wire, not the pacing waits.
+            started = self._clock()
             try:
                 response = self._send(endpoint.method, url, json_body, params)
             except TransportError as error:
                 if not self._may_retry_lost(error, endpoint, attempt):
-                    raise _with_attempts(error, attempt) from None
+                    raise _with_attempts(error, attempt, self._clock() - started) from None
                 self._sleep(self.retry.delay(attempt, self._rng))
                 continue
             governor.observe(*_rate_headers(response))
@@ -128,7 +129,7 @@ class Client:
                 )
             error = _error_for(response, endpoint, getattr(self.auth, "scrub", None))
             if not isinstance(error, RateLimited | ServerError) or attempt >= self.retry.attempts:
-                raise _with_attempts(error, attempt)
+                raise _with_attempts(error, attempt, self._clock() - started)
             self._sleep(self._backoff(error, attempt, governor))
 
     def _send(self, method: str, url: str, body: Any, params: Any) -> requests.Response:
@@ -168,8 +169,10 @@ def _pooled_session() -> requests.Session:
     return session
 
 
-def _with_attempts(error: Exception, attempts: int) -> Exception:
+def _with_attempts(error: Exception, attempts: int, elapsed_s: float) -> Exception:
+    """Tell the engine how many attempts were made and how long the last one took."""
     error.attempts = attempts  # type: ignore[attr-defined]
+    error.elapsed_s = elapsed_s  # type: ignore[attr-defined]
     return error
 
 

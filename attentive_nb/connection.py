@@ -101,33 +101,32 @@ class Connection:
 
     def send_subscribers(self, df: pd.DataFrame, **options: Any) -> SendReport:
         """Subscribe each row's phone/email (POST /v1/subscriptions)."""
-        from attentive_nb.send import send_subscribers
-
-        return send_subscribers(self, df, **options)
+        return self._send("send_subscribers", df, options)
 
     def unsubscribe(self, df: pd.DataFrame, **options: Any) -> SendReport:
         """Unsubscribe each row's phone/email (POST /v1/subscriptions/unsubscribe)."""
-        from attentive_nb.send import unsubscribe
-
-        return unsubscribe(self, df, **options)
+        return self._send("unsubscribe", df, options)
 
     def send_attributes(self, df: pd.DataFrame, **options: Any) -> SendReport:
         """Set custom attributes per user (v1, or the v2 bulk endpoint with bulk=True)."""
-        from attentive_nb.send import send_attributes
-
-        return send_attributes(self, df, **options)
+        return self._send("send_attributes", df, options)
 
     def send_events(self, df: pd.DataFrame, **options: Any) -> SendReport:
         """Send one custom event per row (POST /v1/events/custom)."""
-        from attentive_nb.send import send_events
-
-        return send_events(self, df, **options)
+        return self._send("send_events", df, options)
 
     def send_ecommerce(self, df: pd.DataFrame, **options: Any) -> SendReport:
         """Send purchase / add-to-cart / product-view events, one row per item."""
-        from attentive_nb.send import send_ecommerce
+        return self._send("send_ecommerce", df, options)
 
-        return send_ecommerce(self, df, **options)
+    def _send(self, name: str, df: pd.DataFrame, options: dict[str, Any]) -> SendReport:
+        # A dry run needs no credentials; anything else says "sign in first" before
+        # any other complaint.
+        if not options.get("dry_run"):
+            self.client  # noqa: B018 - raises NotSignedIn while the panel is open
+        from attentive_nb import send
+
+        return getattr(send, name)(self, df, **options)
 
 
 def credentials_from_env() -> tuple[config.Found, type[BearerAuth]] | None:

@@ -230,13 +230,20 @@ class Groups:
         self.noun = "order" if columns == [order_column] else "group"
         self.gid = _group_ids(self.frame, n) if columns else np.arange(n)
         self.order = np.argsort(self.gid, kind="stable")
-        self.starts = np.flatnonzero(np.r_[True, np.diff(self.gid[self.order]) != 0])
+        self.starts = np.flatnonzero(np.diff(self.gid[self.order], prepend=-1) != 0)
         self.n_groups = len(self.starts)
+        self._labels: dict[int, str] = {}
 
     def label(self, p: int) -> str:
         """How messages name the event row ``p`` belongs to ("order 1001")."""
         if self.frame is None:
             return "this event"
+        g = int(self.gid[p])
+        if g not in self._labels:
+            self._labels[g] = self._label(p)
+        return self._labels[g]
+
+    def _label(self, p: int) -> str:
         key = "/".join(str(validate.id_text(v)[0]) for v in self.frame.iloc[p].tolist())
         return f"{self.noun} {key}"
 
@@ -274,10 +281,9 @@ def _check_groups(rows: Rows, groups: Groups, extra: dict) -> None:
     for name, values in fields.items():
         if values is None:
             continue
-        for g in _conflicting(groups.gid, values):
-            members = groups.members([g])
-            label = groups.label(int(members[0]))
-            rows.problems.add_many(members, f"lines of {label} have different {name} values")
+        for p in groups.members(_conflicting(groups.gid, values)):
+            label = groups.label(int(p))
+            rows.problems.add(int(p), f"lines of {label} have different {name} values")
     _spread(rows, groups)
 
 

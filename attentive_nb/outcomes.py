@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from attentive_nb.client import ApiResponse
 from attentive_nb.endpoints import Endpoint
 from attentive_nb.errors import (
     ApiError,
@@ -27,11 +28,14 @@ UNKNOWN_REASON = (
 )
 
 
-def accepted(
-    positions: Iterable[int], status: int, body: Any, attempts: int, latency_ms: float
-) -> list[RowOutcome]:
-    message = describe_accepted(body)
-    return [RowOutcome(p, "sent", status, message, attempts, latency_ms) for p in positions]
+def accepted(positions: Iterable[int], response: ApiResponse) -> list[RowOutcome]:
+    """Every row of a 2xx answer is sent; the reason says what Attentive made of it."""
+    message = describe_accepted(response.body)
+    latency = milliseconds(response.elapsed_s)
+    return [
+        RowOutcome(p, "sent", response.status, message, response.attempts, latency)
+        for p in positions
+    ]
 
 
 def describe_accepted(body: Any) -> str:
@@ -51,12 +55,17 @@ def describe_accepted(body: Any) -> str:
 
 
 def from_error(
-    positions: Iterable[int], error: BaseException, endpoint: Endpoint, latency_ms: float
+    positions: Iterable[int], error: BaseException, endpoint: Endpoint
 ) -> list[RowOutcome]:
     """The outcome of a request that ended in an exception."""
     status, http, message = classify(error, endpoint)
     attempts = getattr(error, "attempts", 1)
-    return [RowOutcome(p, status, http, message, attempts, latency_ms) for p in positions]
+    latency = milliseconds(getattr(error, "elapsed_s", None))
+    return [RowOutcome(p, status, http, message, attempts, latency) for p in positions]
+
+
+def milliseconds(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds * 1000, 1)
 
 
 def classify(error: BaseException, endpoint: Endpoint) -> tuple[str, int | None, str]:

@@ -40,8 +40,11 @@ def _draft(rows: Rows, df, positions, payload, duplicates=None, prefix="properti
 
 def _person_duplicates(rows: Rows) -> dict[int, int]:
     """Rows naming a person (same phone, same email, ...) an earlier valid row already named."""
-    keys = [lowered(v) if k == "email" else v for k, v in rows.ids.items()]
-    dups = first_seen(keys + list(rows.custom.values()), rows.valid_mask())
+    messaging = rows.kind in ("subscribe", "unsubscribe")  # a person is a phone or an email there
+    ids = {k: v for k, v in rows.ids.items() if not messaging or k in ("phone", "email")}
+    keys = [lowered(v) if k == "email" else v for k, v in ids.items()]
+    keys += [] if messaging else list(rows.custom.values())
+    dups = first_seen(keys, rows.valid_mask())
     if dups:
         rows.notes.append(_duplicate_note(len(dups), rows.kind))
     return dups

@@ -435,3 +435,9 @@ def test_plan_repr_has_counts_not_people():
     assert repr(plan) == (
         "Plan(kind='unsubscribe', rows=1, valid=1, invalid=0, duplicates=0, requests=1)"
     )
+
+
+def test_subscribe_duplicates_are_by_phone_or_email_only():
+    df = pd.DataFrame({"email": ["a@x.com", "b@x.com"], "client_user_id": ["same", "same"]})
+    assert plan_subscribers(df, sign_up_source_id="1").duplicates == {}
+    assert plan_attributes(df.assign(tier=["g", "s"])).duplicates == {1: 0}

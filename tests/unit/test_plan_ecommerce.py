@@ -254,3 +254,25 @@ def test_blank_text_cells_are_missing_values():
         ],
         "user": {"email": "a@x.com"},
     }
+
+
+def test_empty_frames_plan_nothing():
+    from attentive_nb.plan import plan_attributes, plan_events, plan_subscribers
+
+    empty = pd.DataFrame(
+        {
+            "email": pd.Series([], dtype="str"),
+            "product_id": [],
+            "product_variant_id": [],
+            "price": [],
+            "tier": [],
+        }
+    )
+    plans = [
+        plan_ecommerce(empty),
+        plan_subscribers(empty[["email"]], sign_up_source_id="1"),
+        plan_attributes(empty[["email", "tier"]], bulk=True),
+        plan_events(empty[["email", "tier"]], event_type="T"),
+    ]
+    for plan in plans:
+        assert (plan.n_rows, plan.n_requests, list(plan.requests())) == (0, 0, [])

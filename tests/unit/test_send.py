@@ -12,7 +12,7 @@ import responses
 import attentive_nb as att
 from attentive_nb.journal import Journal
 from attentive_nb.plan import plan_subscribers
-from attentive_nb.send import estimate_line
+from attentive_nb.sender import estimate_line
 
 API = "https://api.attentivemobile.com"
 ME = {
