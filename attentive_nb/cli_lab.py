@@ -21,7 +21,8 @@ FIRST_NOTEBOOK = "01_connect.ipynb"
 STOP_GRACE_S = 10
 
 LAB_EPILOG = """\
-Other options (--ServerApp.*, --IdentityProvider.token=..., --allow-root) go to JupyterLab.
+Other options (--ServerApp.*, --IdentityProvider.token=...) go to JupyterLab;
+--allow-root is added when running as root.
 Credentials come from the environment or .env, as in a notebook.
 
 examples:
@@ -105,10 +106,17 @@ def lab_command(
         command.append("--no-browser")
     if args.port is not None:
         command.append(f"--port={args.port}")
+    if _is_root() and "--allow-root" not in extra:
+        # JupyterLab refuses root unless told; containers often run as root.
+        command.append("--allow-root")
     command += extra
     if first and (root / first).is_file():
         command.append(first)
     return command
+
+
+def _is_root() -> bool:
+    return hasattr(os, "geteuid") and os.geteuid() == 0
 
 
 def run_lab(args: argparse.Namespace, extra: list[str]) -> int:
@@ -143,10 +151,11 @@ def sandbox_environment(sb) -> dict[str, str]:
 
 
 def banner(sb) -> str:
-    """What the demo is, in a box; no secret in it."""
+    """What the demo is, in a box; only the sandbox's own throwaway key is shown."""
     lines = [
         "DEMO: the notebooks are connected to a local SANDBOX, not to Attentive.",
         f"Sandbox API: {sb.url}   (nothing sent here reaches Attentive)",
+        f"Demo API key, for the 'API key' tab (works only on this sandbox): {sb.api_key}",
         f"Start with {FIRST_NOTEBOOK}. Press Ctrl-C here to stop JupyterLab and the sandbox.",
     ]
     rule = "=" * max(len(line) for line in lines)

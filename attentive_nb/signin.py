@@ -226,12 +226,17 @@ def countdown_text(seconds_left: float, now: Callable[[], float] = time.time) ->
 # Which front end is there to ask the user?
 
 
-def detect_front_end() -> str:
-    """ "widgets" in an interactive kernel, "prompt" on a terminal, else "none"."""
+def detect_front_end(*, panel_asked_for: bool = False) -> str:
+    """ "widgets" in an interactive kernel, "prompt" on a terminal, else "none".
+
+    ``panel_asked_for``: the notebook explicitly wants the panel, so show it in
+    any kernel, even one run by nbclient where nobody may be there to click.
+    """
     shell = _kernel_shell()
     if shell is not None:
         # nbclient and papermill run kernels without stdin: nobody is there to click.
-        return "widgets" if getattr(shell.kernel, "_allow_stdin", True) else "none"
+        interactive = getattr(shell.kernel, "_allow_stdin", True)
+        return "widgets" if interactive or panel_asked_for else "none"
     return "prompt" if _stdin_is_tty() else "none"
 
 

@@ -279,6 +279,7 @@ def connect(
     front_end: str = "auto",
     clock: Callable[[], float] = time.time,
     prompter: signin.Prompter | None = None,
+    use_saved: bool = True,
 ) -> Connection:
     """Sign in to Attentive: check saved credentials, or ask for them.
 
@@ -288,11 +289,16 @@ def connect(
     used on a terminal, and :class:`ConfigError` is raised where nobody can
     answer. The returned connection raises ``NotSignedIn`` until the panel's
     sign-in finishes. ``display`` may be False, or a function to show with;
-    ``front_end`` ("auto", "widgets", "prompt", "none") overrides detection.
+    ``front_end`` ("auto", "widgets", "prompt", "none") overrides detection;
+    ``use_saved=False`` asks even when a key is saved (to sign in as another app).
     """
     show = _shower(display)
-    mode = signin.detect_front_end() if front_end == "auto" else front_end
-    conn, problem = _try_existing(api_key, api_url, remember, mode, show)
+    mode = front_end
+    if mode == "auto":
+        mode = signin.detect_front_end(panel_asked_for=not use_saved)
+    conn, problem = Connection.pending(), None
+    if use_saved:
+        conn, problem = _try_existing(api_key, api_url, remember, mode, show)
     if conn.signed_in:
         return conn
     if mode == "widgets":

@@ -84,25 +84,24 @@ when a key is already saved.
   browser lands on (even if the page says it cannot be reached), paste it into
   **Paste the address** and click **Finish**. The code in that address lasts two minutes.
 
-In the demo (`make demo`) the OAuth tab is filled in for you: try it end to end.""",
+In the demo (`make demo`) the OAuth tab is filled in for you: try it end to end. For the
+API key tab, use the demo key printed in the terminal where `make demo` runs; it works only
+on the local sandbox.""",
     ),
     (
         "code",
         "panel",
         """\
-from attentive_nb.widgets import SignInPanel
-
-panel = SignInPanel()  # the panel on its own, even when a key is saved
-panel""",
+panel_conn = att.connect(use_saved=False)  # the panel, even though a key is saved""",
     ),
     (
         "md",
         "panel-conn-why",
         """\
-Once the panel says *Connected*, `panel.connection` is a connection like `conn`, and can
+Once the panel says *Connected*, `panel_conn` is a connection like `conn`, and can
 send in exactly the same way.""",
     ),
-    ("code", "panel-conn", "panel.connection"),
+    ("code", "panel-conn", "panel_conn"),
     (
         "md",
         "me-why",

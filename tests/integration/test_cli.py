@@ -549,8 +549,8 @@ def test_sandbox_command_prints_its_url_and_stops_on_ctrl_c():
 
 
 def _lab_args(port: int, token: str) -> list[str]:
-    args = ["--no-browser", "--port", str(port), f"--IdentityProvider.token={token}"]
-    return args + (["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else [])
+    # No --allow-root: the command adds it itself when running as root.
+    return ["--no-browser", "--port", str(port), f"--IdentityProvider.token={token}"]
 
 
 def _wait_for_lab(proc: subprocess.Popen, port: int, token: str) -> dict:
