@@ -97,36 +97,56 @@ class Connection:
         name = (self.company or {}).get("companyName") or "company not checked yet"
         return f"<Connection {name!r} via {self.client.auth!r} at {self.client.api_url}>"
 
-    # The send methods: thin doors into attentive_nb.send.
+    # The send methods: thin doors into attentive_nb.send. Each takes the options of
+    # its planner in attentive_nb.plan, plus dry_run=, progress=, resend=, confirm=.
 
     def send_subscribers(self, df: pd.DataFrame, **options: Any) -> SendReport:
-        """Subscribe each row's phone/email (POST /v1/subscriptions)."""
+        """Subscribe each row's phone/email (POST /v1/subscriptions).
+
+        Needs ``sign_up_source_id=`` or ``locale=`` + ``subscription_type=``; see
+        :func:`attentive_nb.plan.plan_subscribers` for every option.
+        """
         return self._send("send_subscribers", df, options)
 
     def unsubscribe(self, df: pd.DataFrame, **options: Any) -> SendReport:
-        """Unsubscribe each row's phone/email (POST /v1/subscriptions/unsubscribe)."""
+        """Unsubscribe each row's phone/email (POST /v1/subscriptions/unsubscribe).
+
+        ``subscriptions=`` (default all), ``notify=False`` to send no confirmation;
+        see :func:`attentive_nb.plan.plan_unsubscribe`.
+        """
         return self._send("unsubscribe", df, options)
 
     def send_attributes(self, df: pd.DataFrame, **options: Any) -> SendReport:
-        """Set custom attributes per user (v1, or the v2 bulk endpoint with bulk=True)."""
+        """Set custom attributes per user (v1, or the v2 bulk endpoint with ``bulk=True``).
+
+        See :func:`attentive_nb.plan.plan_attributes`.
+        """
         return self._send("send_attributes", df, options)
 
     def send_events(self, df: pd.DataFrame, **options: Any) -> SendReport:
-        """Send one custom event per row (POST /v1/events/custom)."""
+        """Send one custom event per row (POST /v1/events/custom).
+
+        ``event_type=`` or ``type_column=``, ``occurred_at_column=``,
+        ``event_id_column=``; see :func:`attentive_nb.plan.plan_events`.
+        """
         return self._send("send_events", df, options)
 
     def send_ecommerce(self, df: pd.DataFrame, **options: Any) -> SendReport:
-        """Send purchase / add-to-cart / product-view events, one row per item."""
+        """Send purchase / add-to-cart / product-view events, one row per item.
+
+        ``event=``, ``group_by=`` (default ``order_id``), ``currency=``; see
+        :func:`attentive_nb.plan.plan_ecommerce`.
+        """
         return self._send("send_ecommerce", df, options)
 
-    def _send(self, name: str, df: pd.DataFrame, options: dict[str, Any]) -> SendReport:
+    def _send(self, method: str, df: pd.DataFrame, options: dict[str, Any]) -> SendReport:
         # A dry run needs no credentials; anything else says "sign in first" before
         # any other complaint.
         if not options.get("dry_run"):
             self.client  # noqa: B018 - raises NotSignedIn while the panel is open
-        from attentive_nb import send
+        from attentive_nb.send import send
 
-        return getattr(send, name)(self, df, **options)
+        return send(self, method, df, options)
 
 
 def credentials_from_env() -> tuple[config.Found, type[BearerAuth]] | None:

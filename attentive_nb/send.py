@@ -1,13 +1,16 @@
 """The send engine's front: DataFrame -> plan -> (dry run | Sender) -> SendReport.
 
-Each ``send_*`` builds a :class:`~attentive_nb.plan.Plan` with the pure
-mapping layer, then :func:`run` settles the rows that need no request
-(invalid ones, repeats of the same person), asks for a confirmation before
-messaging many people, and hands the rest to :class:`~attentive_nb.sender.Sender`.
+Each ``conn.send_*`` builds a :class:`~attentive_nb.plan.Plan` with the
+pure mapping layer (its options are those of the matching ``plan_*``), then
+:func:`run` settles the rows that need no request (invalid ones, repeats of
+the same person), asks for a confirmation before messaging many people, and
+hands the rest to :class:`~attentive_nb.sender.Sender`.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -50,104 +53,27 @@ class RunOptions:
     sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
 
 
-_PLAN_OPTIONS = ("columns", "default_region", "timezone")
+#: What each Connection method plans with.
+PLANNERS: dict[str, Callable[..., Plan]] = {
+    "send_subscribers": plan_subscribers,
+    "unsubscribe": plan_unsubscribe,
+    "send_attributes": plan_attributes,
+    "send_events": plan_events,
+    "send_ecommerce": plan_ecommerce,
+}
+_RUN_OPTIONS = frozenset(f.name for f in dataclasses.fields(RunOptions))
 
 
-def _split(options: dict[str, Any], *, timezone: bool = True) -> tuple[dict, RunOptions]:
-    plan_opts = {k: options.pop(k) for k in _PLAN_OPTIONS if k in options}
-    if not timezone:
-        plan_opts.pop("timezone", None)
+def send(conn: Connection, method: str, df: pd.DataFrame, options: dict[str, Any]) -> SendReport:
+    """Plan with the method's planner, then run: the body of every ``conn.send_*``."""
+    planner = PLANNERS[method]
+    plan_options = {k: v for k, v in options.items() if k not in _RUN_OPTIONS}
     try:
-        return plan_opts, RunOptions(**options)
+        inspect.signature(planner).bind(df, **plan_options)
     except TypeError as error:
-        unknown = str(error).replace("RunOptions.__init__() ", "")
-        raise ConfigError(f"Unknown option: {unknown}") from None
-
-
-def send_subscribers(
-    conn: Connection,
-    df: pd.DataFrame,
-    *,
-    sign_up_source_id: str | None = None,
-    locale: Any = None,
-    subscription_type: str | None = None,
-    single_opt_in: bool = False,
-    **options: Any,
-) -> SendReport:
-    plan_opts, run_opts = _split(options, timezone=False)
-    plan = plan_subscribers(
-        df,
-        sign_up_source_id=sign_up_source_id,
-        locale=locale,
-        subscription_type=subscription_type,
-        single_opt_in=single_opt_in,
-        **plan_opts,
-    )
-    return run(conn, df, plan, run_opts)
-
-
-def unsubscribe(
-    conn: Connection,
-    df: pd.DataFrame,
-    *,
-    subscriptions: Any = None,
-    notify: bool = True,
-    **options: Any,
-) -> SendReport:
-    plan_opts, run_opts = _split(options, timezone=False)
-    plan = plan_unsubscribe(df, subscriptions=subscriptions, notify=notify, **plan_opts)
-    return run(conn, df, plan, run_opts)
-
-
-def send_attributes(
-    conn: Connection, df: pd.DataFrame, *, bulk: bool = False, **options: Any
-) -> SendReport:
-    plan_opts, run_opts = _split(options)
-    return run(conn, df, plan_attributes(df, bulk=bulk, **plan_opts), run_opts)
-
-
-def send_events(
-    conn: Connection,
-    df: pd.DataFrame,
-    *,
-    event_type: str | None = None,
-    type_column: str | None = None,
-    occurred_at_column: str | None = None,
-    event_id_column: str | None = None,
-    **options: Any,
-) -> SendReport:
-    plan_opts, run_opts = _split(options)
-    plan = plan_events(
-        df,
-        event_type=event_type,
-        type_column=type_column,
-        occurred_at_column=occurred_at_column,
-        event_id_column=event_id_column,
-        **plan_opts,
-    )
-    return run(conn, df, plan, run_opts)
-
-
-def send_ecommerce(
-    conn: Connection,
-    df: pd.DataFrame,
-    *,
-    event: str = "purchase",
-    group_by: str | None = None,
-    currency: str = "USD",
-    occurred_at_column: str | None = None,
-    **options: Any,
-) -> SendReport:
-    plan_opts, run_opts = _split(options)
-    plan = plan_ecommerce(
-        df,
-        event=event,
-        group_by=group_by,
-        currency=currency,
-        occurred_at_column=occurred_at_column,
-        **plan_opts,
-    )
-    return run(conn, df, plan, run_opts)
+        raise ConfigError(f"{method}() does not take that option: {error}.") from None
+    run_options = RunOptions(**{k: v for k, v in options.items() if k in _RUN_OPTIONS})
+    return run(conn, df, planner(df, **plan_options), run_options)
 
 
 def run(conn: Connection, df: pd.DataFrame, plan: Plan, options: RunOptions) -> SendReport:
@@ -164,6 +90,8 @@ def run(conn: Connection, df: pd.DataFrame, plan: Plan, options: RunOptions) -> 
         conn.company_id()
         company = (conn.company or {}).get("companyName")
         Sender(conn, plan, options, results, notes).send()
+    if not plan.skips_duplicates:
+        _flag_repeats(df, plan, results)
     return SendReport(
         df,
         plan.identifiers,
@@ -192,6 +120,23 @@ def _upfront_outcomes(df: pd.DataFrame, plan: Plan) -> dict[int, RowOutcome]:
                 position, "skipped", message=f"same person as row {label!r}; sent once"
             )
     return settled
+
+
+_REPEAT_REMARKS = {
+    "events": "same event as row {row!r} (same externalEventId)",
+    "attributes": "same person as row {row!r}; the later values win",
+    "attributes_bulk": "same person as row {row!r}; the later values win",
+}
+
+
+def _flag_repeats(df: pd.DataFrame, plan: Plan, results: dict[int, RowOutcome]) -> None:
+    """Rows sent although they repeat an earlier row (events, attributes): say so."""
+    template = _REPEAT_REMARKS.get(plan.kind, "same person as row {row!r}")
+    for position, first in plan.duplicates.items():
+        outcome = results[position]
+        remark = template.format(row=df.index[first])
+        message = f"{outcome.message}; {remark}" if outcome.message else remark
+        results[position] = dataclasses.replace(outcome, message=message)
 
 
 def _would_send(plan: Plan, settled: dict[int, RowOutcome]) -> dict[int, RowOutcome]:

@@ -194,3 +194,21 @@ def test_bulk_attributes_fold_job_lines_back_to_rows(conn):
     assert report.table["reason"].iloc[1] == "age must be a number"
     download = [c for c in responses.calls if "files.example.com" in c.request.url][0]
     assert "Authorization" not in download.request.headers
+
+
+def test_repeated_people_in_events_are_sent_and_flagged(conn):
+    df = pd.DataFrame({"email": ["a@example.com", "b@example.com", "a@example.com"]})
+    report = conn.send_events(df, event_type="Visited", **quiet(dry_run=True))
+    assert list(report.table["status"]) == ["would_send"] * 3
+    assert report.table["reason"].iloc[2] == "same event as row 0 (same externalEventId)"
+
+
+@responses.activate
+def test_repeated_people_in_subscribe_are_sent_once(conn):
+    responses.get(f"{API}/v1/me", json=ME)
+    responses.post(f"{API}/v1/subscriptions", json=SUBSCRIBED, status=202)
+    df = pd.DataFrame({"phone": ["+12015550123", "+12015550124", "(201) 555-0123"]})
+    report = conn.send_subscribers(df, sign_up_source_id="42", **quiet())
+    assert len([c for c in responses.calls if c.request.method == "POST"]) == 2
+    assert list(report.table["status"]) == ["sent", "sent", "skipped"]
+    assert "same person as row 0" in report.table["reason"].iloc[2]
