@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo lab test unit lint bench sandbox clean
+.PHONY: demo lab test unit lint bench sandbox screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,19 +25,24 @@ sandbox: $(STAMP)
 	$(BIN)/attentive-nb sandbox
 
 test: $(STAMP)
-	$(BIN)/ruff check attentive_nb tests benchmarks scripts
+	$(BIN)/ruff check attentive_nb tests benchmarks scripts docs
 	$(BIN)/python -m pytest
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests/unit
 
 lint: $(STAMP)
-	$(BIN)/ruff check attentive_nb tests benchmarks scripts
-	$(BIN)/ruff format --check attentive_nb tests benchmarks scripts
+	$(BIN)/ruff check attentive_nb tests benchmarks scripts docs
+	$(BIN)/ruff format --check attentive_nb tests benchmarks scripts docs
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_sandbox.py
 	$(BIN)/python benchmarks/bench_send.py
+
+# Refresh the README's screenshots from the browser test and the sign-in panel script.
+screenshots: $(STAMP)
+	ATTENTIVE_NB_UPDATE_SCREENSHOTS=1 $(BIN)/python -m pytest tests/browser -q
+	$(BIN)/python docs/make_signin_screenshots.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts

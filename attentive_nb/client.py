@@ -18,11 +18,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
 from attentive_nb.__about__ import __version__
 from attentive_nb.config import api_url as configured_api_url
+from attentive_nb.config import is_loopback
 from attentive_nb.endpoints import ENDPOINTS, Endpoint
 from attentive_nb.errors import (
     ApiError,
@@ -82,7 +84,7 @@ class Client:
     ) -> None:
         self.api_url = configured_api_url(api_url)
         self.auth = auth
-        self.session = session or _pooled_session()
+        self.session = session or _pooled_session(self.api_url)
         self.timeout = timeout
         self.retry = retry
         self.governors = Governors(clock=clock, sleep=sleep)
@@ -157,15 +159,16 @@ class Client:
         return after if after is not None else self.retry.delay(attempt, self._rng)
 
 
-def _pooled_session() -> requests.Session:
+def _pooled_session(api_url: str) -> requests.Session:
     session = requests.Session()
     # Enough pooled connections for the send engine's worker threads.
     adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=64)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
-    # Credentials come only from our auth object, never from ~/.netrc.
-    session.trust_env = False
+    # Proxy settings (HTTPS_PROXY, REQUESTS_CA_BUNDLE) apply to Attentive, as for any
+    # requests user behind a corporate proxy; never to a sandbox on this machine.
+    session.trust_env = not is_loopback(urlsplit(api_url).hostname or "")
     return session
 
 

@@ -27,7 +27,7 @@ import requests
 from attentive_nb import config
 from attentive_nb.client import USER_AGENT, parse_error_body
 from attentive_nb.endpoints import ENDPOINTS, SEND_SCOPES
-from attentive_nb.errors import ConfigError, OAuthError
+from attentive_nb.errors import AttentiveError, ConfigError, OAuthError
 from attentive_nb.tokens import PendingSignIns, TokenStore
 
 if TYPE_CHECKING:
@@ -221,7 +221,15 @@ class OAuthFlow:
         from attentive_nb.connection import Connection
 
         conn = Connection.from_token(token, api_url=self.api_url)
-        company = conn.me()
+        try:
+            company = conn.me()
+        except AttentiveError as error:
+            raise OAuthError(
+                f"Attentive issued a token, but would not say which company it is for ({error})."
+                " Try the sign-in again; if it keeps failing, reinstall the app."
+            ) from None
+        if not company.get("companyId"):
+            raise OAuthError("Attentive's /v1/me named no company for the new token; try again.")
         TokenStore().save(
             company["companyId"],
             token,

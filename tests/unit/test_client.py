@@ -462,3 +462,8 @@ def test_transport_error_hides_the_requests_exception(client, mock):
 
 def test_repr_shows_url_and_masked_auth(client):
     assert repr(client) == f"Client({API}, auth=ApiKeyAuth(key_…stuv))"
+
+
+def test_proxy_settings_apply_to_attentive_but_never_to_a_local_sandbox():
+    assert Client(ApiKeyAuth(KEY), "https://api.attentivemobile.com").session.trust_env
+    assert not Client(ApiKeyAuth(KEY), "http://127.0.0.1:8765").session.trust_env

@@ -386,3 +386,19 @@ def test_every_failure_has_its_own_message(clock, mock):
     attempt(lambda s: redirected(s), later=CODE_LIFETIME_S + 5)
     attempt(lambda s: redirected(s, code="used-code-123456"), used=True)
     assert len(messages) == 5
+
+
+def test_token_that_me_refuses_is_an_oauth_error(flow, mock):
+    mock.post(TOKEN_URL, json={"access_token": TOKEN, "id_token": "id", "token_type": "Bearer"})
+    mock.get(API + "/v1/me", status=401, json={"error": "revoked"})
+    with pytest.raises(OAuthError, match="would not say which company"):
+        flow.finish(redirected(start(flow)))
+    assert TokenStore().companies() == {}
+
+
+def test_me_without_a_company_id_stores_nothing(flow, mock):
+    mock.post(TOKEN_URL, json={"access_token": TOKEN, "id_token": "id", "token_type": "Bearer"})
+    mock.get(API + "/v1/me", json={**ME, "companyId": None})
+    with pytest.raises(OAuthError, match="named no company"):
+        flow.finish(redirected(start(flow)))
+    assert TokenStore().companies() == {}
