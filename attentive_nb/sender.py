@@ -43,13 +43,14 @@ def estimate_line(plan: Plan, before: AcceptedBefore | None = None) -> str:
     rows = plan.n_valid - repeats - before.rows
     requests = plan.n_requests - len(before.keys)
     rate = plan.endpoint.rate_per_second
+    skipped = f"{before.rows:,} rows accepted in an earlier run are skipped"
+    if requests == 0:
+        return f"Nothing to send: {skipped}." if before.rows else "Nothing to send."
     line = (
         f"{rows:,} rows in {requests:,} requests to {plan.endpoint.label} "
         f"at {rate:g}/s ≈ {_duration(requests / rate)}"
     )
-    if before.rows:
-        line += f"; {before.rows:,} rows accepted in an earlier run are skipped"
-    return line
+    return f"{line}; {skipped}" if before.rows else line
 
 
 def _duration(seconds: float) -> str:
@@ -214,5 +215,5 @@ def outcome_skipped(position: int) -> RowOutcome:
     return RowOutcome(
         position,
         "skipped",
-        message="already accepted in an earlier run (resend=True sends it again)",
+        message="already accepted in an earlier run (resend sends it again)",
     )

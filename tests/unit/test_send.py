@@ -12,7 +12,7 @@ import responses
 import attentive_nb as att
 from attentive_nb.journal import Journal
 from attentive_nb.plan import plan_subscribers
-from attentive_nb.sender import estimate_line
+from attentive_nb.sender import AcceptedBefore, estimate_line
 
 API = "https://api.attentivemobile.com"
 ME = {
@@ -212,3 +212,11 @@ def test_repeated_people_in_subscribe_are_sent_once(conn):
     assert len([c for c in responses.calls if c.request.method == "POST"]) == 2
     assert list(report.table["status"]) == ["sent", "sent", "skipped"]
     assert "same person as row 0" in report.table["reason"].iloc[2]
+
+
+def test_estimate_line_when_everything_was_sent_before():
+    plan = plan_subscribers(people(3), sign_up_source_id="42")
+    before = AcceptedBefore(keys={r.key for chunk in plan.requests() for r in chunk}, rows=3)
+    assert estimate_line(plan, before) == (
+        "Nothing to send: 3 rows accepted in an earlier run are skipped."
+    )
