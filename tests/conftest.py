@@ -3,8 +3,29 @@
 from __future__ import annotations
 
 import os
+import socket
 
 import pytest
+
+from attentive_nb.config import is_loopback
+
+
+class OffLoopback(RuntimeError):
+    """A test tried to reach a host other than this machine; not an OSError, so it is loud."""
+
+
+@pytest.fixture(autouse=True)
+def loopback_only(monkeypatch):
+    """No test in this process resolves, so none reaches, any host but loopback."""
+    resolve = socket.getaddrinfo
+
+    def guarded(host, *args, **kwargs):
+        name = host.decode() if isinstance(host, bytes) else host
+        if name is not None and not is_loopback(str(name)):
+            raise OffLoopback(f"a test tried to reach {name!r}; only loopback is allowed")
+        return resolve(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", guarded)
 
 
 @pytest.fixture(autouse=True)
