@@ -26,6 +26,7 @@ from attentive_nb.__about__ import __version__
 from attentive_nb.cli_lab import NotebooksMissing
 from attentive_nb.cli_send import BadInput
 from attentive_nb.errors import AttentiveError, AuthError, ConfigError, ScopeError
+from attentive_nb.signin import scrub
 
 PROG = "attentive-nb"
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -164,9 +165,7 @@ def _secrets() -> list[str]:
 
 def _scrub(text: str) -> str:
     """``text`` with every known secret (environment or .env) masked."""
-    for secret in _secrets():
-        text = text.replace(secret, config.mask(secret))
-    return text
+    return scrub(text, _secrets())
 
 
 class _ScrubFilter(logging.Filter):

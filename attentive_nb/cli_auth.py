@@ -184,16 +184,17 @@ def run_url(args: argparse.Namespace, extra: list[str]) -> int:
 def run_finish(args: argparse.Namespace, extra: list[str]) -> int:
     """Exchange the pasted address for a token; say which company and where it is kept."""
     from attentive_nb.oauth import OAuthFlow
+    from attentive_nb.signin import stored_token
     from attentive_nb.tokens import TokenStore
 
     pasted = _read_pasted(args.pasted)
     client_id, redirect_uri = _from_pending(pasted, args.client_id, args.redirect_uri)
     conn = OAuthFlow(client_id, None, redirect_uri, api_url=args.api_url).finish(pasted)
-    company, store = conn.company or {}, TokenStore()
+    company = conn.company or {}
     print(f"Signed in to {company.get('companyName')} (company id {company.get('companyId')}).")
-    print(f"The access token is kept in {store.path} (readable only by you).")
+    print(f"The access token is kept in {TokenStore().path} (readable only by you).")
     if args.remember:
-        token = store.token(conn.company_id()) or ""
+        token = stored_token(conn) or ""
         path = config.write_env_var("ATTENTIVE_ACCESS_TOKEN", token)
         print(f"ATTENTIVE_ACCESS_TOKEN={config.mask(token)} written to {path}.")
     return 0

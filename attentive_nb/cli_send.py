@@ -28,13 +28,27 @@ METHODS = {
     "ecommerce": "send_ecommerce",
 }
 PARQUET_SUFFIXES = (".parquet", ".pq")
-# Python keyword names in the library's messages, said as the options that set them.
-_KEYWORD_NAMES = re.compile(
-    r"\b(columns|sign_up_source_id|locale|subscription_type|single_opt_in|subscriptions|"
-    r"event_type|type_column|occurred_at_column|event_id_column|event|group_by|currency|"
-    r"default_region|timezone)=(?=[\s,.;:)]|$)"
-)
-_OPTION_FOR = {"default_region": "region"}
+# argparse destination -> Python keyword, for options passed through when given.
+_KEYWORDS = {
+    "sign_up_source_id": "sign_up_source_id",
+    "locale": "locale",
+    "subscription_type": "subscription_type",
+    "subscriptions": "subscriptions",
+    "event_type": "event_type",
+    "type_column": "type_column",
+    "occurred_at_column": "occurred_at_column",
+    "event_id_column": "event_id_column",
+    "event": "event",
+    "currency": "currency",
+    "region": "default_region",
+    "timezone": "timezone",
+}
+# Python keyword -> option, for saying the library's messages in command-line words.
+_OPTION_FOR = {
+    **{keyword: dest for dest, keyword in _KEYWORDS.items()},
+    **{name: name for name in ("columns", "single_opt_in", "group_by")},
+}
+_KEYWORD_NAMES = re.compile(rf"\b({'|'.join(_OPTION_FOR)})=(?=[\s,.;:)]|$)")
 
 
 class BadInput(Exception):
@@ -76,9 +90,10 @@ def read_table(name: str):
     source: Any = sys.stdin if name == "-" else Path(name)
     if name != "-" and not source.is_file():
         raise BadInput(f"{name}: no such file")
+    parquet = name != "-" and source.suffix.lower() in PARQUET_SUFFIXES
     with _noting_ctrl_c() as interrupted:
         try:
-            if name != "-" and source.suffix.lower() in PARQUET_SUFFIXES:
+            if parquet:
                 return pd.read_parquet(source)
             return pd.read_csv(source)
         except ImportError:
@@ -86,7 +101,7 @@ def read_table(name: str):
         except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
             if interrupted:  # pandas' C parser turns a Ctrl-C inside read() into its own error
                 raise KeyboardInterrupt from None
-            what = "Parquet" if Path(name).suffix.lower() in PARQUET_SUFFIXES else "CSV"
+            what = "Parquet" if parquet else "CSV"
             raise BadInput(f"{name}: cannot be read as {what} ({_first_line(exc)})") from None
 
 
@@ -112,22 +127,6 @@ def _noting_ctrl_c() -> Iterator[list]:
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__
-
-
-_KEYWORDS = {
-    "sign_up_source_id": "sign_up_source_id",
-    "locale": "locale",
-    "subscription_type": "subscription_type",
-    "subscriptions": "subscriptions",
-    "event_type": "event_type",
-    "type_column": "type_column",
-    "occurred_at_column": "occurred_at_column",
-    "event_id_column": "event_id_column",
-    "event": "event",
-    "currency": "currency",
-    "region": "default_region",
-    "timezone": "timezone",
-}
 
 
 def send_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -179,8 +178,7 @@ def in_cli_words(message: str) -> str:
     """``sign_up_source_id=`` in a library message -> ``--sign-up-source-id``."""
 
     def option(match: re.Match) -> str:
-        name = _OPTION_FOR.get(match.group(1), match.group(1))
-        return "--" + name.replace("_", "-")
+        return "--" + _OPTION_FOR[match.group(1)].replace("_", "-")
 
     return _KEYWORD_NAMES.sub(option, message)
 

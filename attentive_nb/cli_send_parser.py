@@ -211,5 +211,3 @@ KIND_OPTIONS = {
     "events": _events_options,
     "ecommerce": _ecommerce_options,
 }
-
-# argparse destination -> Python keyword, for options passed through when given.

@@ -14,7 +14,16 @@ import pandas as pd
 
 from attentive_nb import mapping, options, validate
 from attentive_nb.errors import ConfigError
-from attentive_nb.prepare import Draft, Rows, has_identifier, prepare, require_identifier
+from attentive_nb.payloads import event_user
+from attentive_nb.prepare import (
+    Draft,
+    Rows,
+    first,
+    has_identifier,
+    missing,
+    prepare,
+    require_identifier,
+)
 
 REQUIRED = {"productId": "product_id", "productVariantId": "product_variant_id", "price": "price"}
 TEXT_FIELDS = ("name", "productUrl", "productImage")
@@ -42,10 +51,9 @@ def plan(df, *, event, group_by, currency, occurred_at_column, columns, region, 
         per_row_identifier=False,
     )
     _require_item_columns(rows)
-    frame = {c: df[c].reset_index(drop=True) for c in rows.cmap.fields.values()}
-    items = _items(rows, frame, default_currency)
-    stamps = options.occurred_at(rows, frame, timezone)
-    order_ids = _text(rows, frame, "orderId")
+    items = _items(rows, default_currency)
+    stamps = options.occurred_at(rows, timezone)
+    order_ids = _text(rows, "orderId")
     groups = Groups(df, _group_columns(df, group_by, rows), rows.cmap.fields.get("orderId"))
     _check_groups(rows, groups, {"occurredAt": stamps, "orderId": order_ids})
     if event != "purchase" and order_ids is not None:
@@ -78,8 +86,7 @@ def _group_reserved(df, group_by, columns, kind) -> dict:
     """Group columns that are no payload field, so they are not reported unused."""
     if group_by is None or not isinstance(df, pd.DataFrame):
         return {}
-    cols = [group_by] if not isinstance(group_by, (list, tuple)) else list(group_by)
-    named = options.claimed_columns(df, {c: "group_by" for c in cols})
+    named = options.claimed_columns(df, dict.fromkeys(_as_list(group_by), "group_by"))
     explicit = columns or {}
     return {
         c: t
@@ -92,7 +99,11 @@ def _group_columns(df, group_by, rows: Rows) -> list:
     if group_by is None:
         order = rows.cmap.fields.get("orderId")
         return [order] if order is not None else []
-    return [group_by] if not isinstance(group_by, (list, tuple)) else list(group_by)
+    return _as_list(group_by)
+
+
+def _as_list(group_by) -> list:
+    return list(group_by) if isinstance(group_by, (list, tuple)) else [group_by]
 
 
 def _require_item_columns(rows: Rows) -> None:
@@ -107,24 +118,21 @@ def _require_item_columns(rows: Rows) -> None:
 # -- items -------------------------------------------------------------------------------------
 
 
-def _items(rows: Rows, frame: dict, default_currency: str) -> dict[str, np.ndarray]:
-    out = {
-        f: _text(rows, frame, f, required=f in REQUIRED) for f in ("productId", "productVariantId")
-    }
-    out.update({f: _text(rows, frame, f) for f in TEXT_FIELDS if f in rows.cmap.fields})
-    out["price"] = _checked(rows, frame, "price", _number, required=True)
-    currency = _checked(rows, frame, "currency", _currency)
-    out["currency"] = _filled(currency, default_currency, rows.n)
+def _items(rows: Rows, default_currency: str) -> dict[str, np.ndarray]:
+    out = {f: _text(rows, f, required=True) for f in ("productId", "productVariantId")}
+    out.update({f: _text(rows, f) for f in TEXT_FIELDS if f in rows.cmap.fields})
+    out["price"] = _checked(rows, "price", _number, required=True)
+    out["currency"] = _filled(_checked(rows, "currency", _currency), default_currency, rows.n)
     if "quantity" in rows.cmap.fields:
-        out["quantity"] = _checked(rows, frame, "quantity", _whole)
+        out["quantity"] = _checked(rows, "quantity", _whole)
     return out
 
 
-def _text(rows: Rows, frame: dict, field: str, required: bool = False) -> np.ndarray | None:
-    return _checked(rows, frame, field, lambda v: validate.id_text(v), required)
+def _text(rows: Rows, field: str, required: bool = False) -> np.ndarray | None:
+    return _checked(rows, field, validate.id_text, required)
 
 
-def _checked(rows: Rows, frame: dict, field: str, convert, required: bool = False):
+def _checked(rows: Rows, field: str, convert, required: bool = False):
     """Convert one item column per distinct value; blanks in a required column are reasons."""
     col = rows.cmap.fields.get(field)
     if col is None:
@@ -134,10 +142,10 @@ def _checked(rows: Rows, frame: dict, field: str, convert, required: bool = Fals
         result, problem = convert(value)
         return result, (f"{col} {validate.quote(value)} {problem}" if problem else None)
 
-    values, row_problems = validate.per_distinct(frame[col], check)
+    values, row_problems = validate.per_distinct(rows.frame[col], check)
     validate.report(rows.problems, row_problems)
     if required:
-        blank = np.flatnonzero([v is None for v in values])
+        blank = np.flatnonzero(missing(values))
         rows.problems.add_many([p for p in blank if row_problems[p] is None], f"{col} is empty")
     return values
 
@@ -181,11 +189,11 @@ def _currency(value):
 
 
 def _body(rows: Rows, unit, items, stamps, order_ids) -> dict:
-    body = {"items": [_item(items, p) for p in unit], "user": _group_user(rows, unit)}
-    when = _first(stamps, unit)
+    body = {"items": [_item(items, p) for p in unit], "user": event_user(rows, unit)}
+    when = first(stamps, unit)
     if when is not None:
         body["occurredAt"] = when
-    order = _first(order_ids, unit)
+    order = first(order_ids, unit)
     if order is not None:
         body["orderId"] = order
     return body
@@ -195,27 +203,6 @@ def _item(items: dict, p: int) -> dict:
     out = {k: v[p] for k, v in items.items() if k not in ("price", "currency") and v[p] is not None}
     out["price"] = [{"value": items["price"][p], "currency": items["currency"][p]}]
     return out
-
-
-def _first(values, unit):
-    if values is None:
-        return None
-    return next((values[p] for p in unit if values[p] is not None), None)
-
-
-def _group_user(rows: Rows, unit) -> dict:
-    """The group's EventUser, from whichever lines carry each identifier."""
-    user = {k: v for k in ("phone", "email") if (v := _first(rows.ids.get(k), unit)) is not None}
-    ext = {}
-    if (client := _first(rows.ids.get("clientUserId"), unit)) is not None:
-        ext["clientUserId"] = client
-    custom = [{"name": k, "value": _first(v, unit)} for k, v in rows.custom.items()]
-    custom = [c for c in custom if c["value"] is not None]
-    if custom:
-        ext["customIdentifiers"] = custom
-    if ext:
-        user["externalIdentifiers"] = ext
-    return user
 
 
 # -- groups ------------------------------------------------------------------------------------
@@ -288,7 +275,7 @@ def _check_groups(rows: Rows, groups: Groups, extra: dict) -> None:
 
 
 def _conflicting(gid: np.ndarray, values: np.ndarray) -> np.ndarray:
-    present = np.fromiter((v is not None for v in values), dtype=bool, count=len(values))
+    present = ~missing(values)
     if not present.any():
         return np.array([], dtype=np.int64)
     sub = pd.DataFrame({"g": gid[present], "v": pd.Series(values[present], dtype=object)})

@@ -106,9 +106,18 @@ def _lookup(kind: str) -> dict[str, str]:
 def target_field(target: str, kind: str) -> str | None:
     """The field a ``columns=`` target names, or None when it names none for this kind."""
     text = str(target)
-    if norm(text[: len(CUSTOM_PREFIX)]) == norm(CUSTOM_PREFIX) and text[len(CUSTOM_PREFIX) :]:
-        return CUSTOM_PREFIX + text[len(CUSTOM_PREFIX) :].strip()
-    return _lookup(kind).get(norm(text))
+    return _custom_field(text, loose=True) or _lookup(kind).get(norm(text))
+
+
+def _custom_field(text: str, loose: bool) -> str | None:
+    """``custom_id:<name>`` when ``text`` names a custom identifier, else None.
+
+    Column names must start with ``custom_id:`` in any case; ``columns=``
+    targets (``loose``) may also spell it ``Custom ID:``.
+    """
+    head, name = text[: len(CUSTOM_PREFIX)], text[len(CUSTOM_PREFIX) :].strip()
+    same = norm(head) == norm(CUSTOM_PREFIX) if loose else head.lower() == CUSTOM_PREFIX
+    return CUSTOM_PREFIX + name if same and name else None
 
 
 def valid_targets(kind: str) -> list[str]:
@@ -177,9 +186,7 @@ def map_columns(
 def _convention(col: object, lookup: dict[str, str]) -> str | None:
     """The field a column name means by itself: an alias, or ``custom_id:<name>``."""
     text = str(col)
-    if text.lower().startswith(CUSTOM_PREFIX) and text[len(CUSTOM_PREFIX) :].strip():
-        return CUSTOM_PREFIX + text[len(CUSTOM_PREFIX) :].strip()
-    return lookup.get(norm(text))
+    return _custom_field(text, loose=False) or lookup.get(norm(text))
 
 
 def _one_owner(target: str, cols: list, explicit: dict, claimed: dict) -> object:

@@ -129,11 +129,12 @@ def claimed_columns(df: pd.DataFrame, claimed: dict) -> dict:
     return out
 
 
-def occurred_at(rows, frame: dict, timezone: str) -> np.ndarray | None:
+def occurred_at(rows, timezone: str) -> np.ndarray | None:
     """RFC 3339 times from the occurredAt column, if there is one; naive ones counted on rows."""
     col = rows.cmap.fields.get("occurredAt")
     if col is None:
         return None
-    values, naive = timestamps.occurred_at_column(frame[col], str(col), rows.problems, timezone)
+    series = rows.frame[col]
+    values, naive = timestamps.occurred_at_column(series, str(col), rows.problems, timezone)
     rows.naive += naive
     return values

@@ -6,18 +6,30 @@ and returns a Draft whose ``payload(positions)`` builds one body on demand.
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import numpy as np
 
 from attentive_nb import options, validate
 from attentive_nb.errors import ConfigError
-from attentive_nb.prepare import Draft, Rows, first_seen, lowered, prepare
+from attentive_nb.prepare import Draft, Rows, first, first_seen, lowered, missing, prepare
 
 BULK_SIZE = 256
+# Kinds where a person is a phone or an email, and a repeated person is sent once.
+SEND_ONCE = ("subscribe", "unsubscribe")
 # Fixed forever: changing it would change every generated externalEventId.
 EVENT_NAMESPACE = uuid.UUID("5d0c8f4e-6a0b-4f43-9f43-7e1c0b6f2a91")
 TYPE_FORBIDDEN = "\"'(){}[]\\|,"
+# One encoder for every payload: json.dumps with options builds a new one per call.
+_CANONICAL = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+)
+
+
+def canonical_json(payload: dict) -> str:
+    """The one text form of a payload (request keys, event ids): sorted keys, no spaces, no NaN."""
+    return _CANONICAL.encode(payload)
 
 
 def _singles(positions: np.ndarray):
@@ -40,7 +52,7 @@ def _draft(rows: Rows, df, positions, payload, duplicates=None, prefix="properti
 
 def _person_duplicates(rows: Rows) -> dict[int, int]:
     """Rows naming a person (same phone, same email, ...) an earlier valid row already named."""
-    messaging = rows.kind in ("subscribe", "unsubscribe")  # a person is a phone or an email there
+    messaging = rows.kind in SEND_ONCE
     ids = {k: v for k, v in rows.ids.items() if not messaging or k in ("phone", "email")}
     keys = [lowered(v) if k == "email" else v for k, v in ids.items()]
     keys += [] if messaging else list(rows.custom.values())
@@ -52,7 +64,7 @@ def _person_duplicates(rows: Rows) -> dict[int, int]:
 
 def _duplicate_note(count: int, kind: str) -> str:
     rows = "row repeats" if count == 1 else "rows repeat"
-    if kind in ("subscribe", "unsubscribe"):
+    if kind in SEND_ONCE:
         return f"{count} {rows} a person named earlier in the data; each person is sent once."
     return f"{count} {rows} a person named earlier in the data; all are sent, the last one wins."
 
@@ -106,15 +118,26 @@ def _user(rows: Rows, p: int, fields) -> dict:
     return {k: rows.ids[k][p] for k in fields if k in rows.ids and rows.ids[k][p] is not None}
 
 
-def event_user(rows: Rows, p: int) -> dict:
-    """The v1 EventUser: phone, email, externalIdentifiers{clientUserId, customIdentifiers}."""
-    user = _user(rows, p, ("phone", "email"))
-    ext = _user(rows, p, ("clientUserId",))
-    if rows.custom_ids(p):
-        ext["customIdentifiers"] = rows.custom_ids(p)
+def event_user(rows: Rows, unit: tuple[int, ...]) -> dict:
+    """The v1 EventUser: phone, email, externalIdentifiers{clientUserId, customIdentifiers}.
+
+    Each identifier comes from the first row of ``unit`` that has it (an
+    ecommerce event spans the lines of its order).
+    """
+    user = _firsts(rows.ids, ("phone", "email"), unit)
+    ext = _firsts(rows.ids, ("clientUserId",), unit)
+    custom = [{"name": k, "value": v} for k, v in _firsts(rows.custom, rows.custom, unit).items()]
+    if custom:
+        ext["customIdentifiers"] = custom
     if ext:
         user["externalIdentifiers"] = ext
     return user
+
+
+def _firsts(columns: dict[str, np.ndarray], names, unit: tuple[int, ...]) -> dict:
+    """name -> first value in ``unit``, for the ``names`` in ``columns`` that have one."""
+    found = {k: first(columns[k], unit) for k in names if k in columns}
+    return {k: v for k, v in found.items() if v is not None}
 
 
 # -- attributes --------------------------------------------------------------------------------
@@ -130,7 +153,7 @@ def attributes(df, *, bulk, columns, region, timezone):
     if not bulk:
 
         def payload(units):
-            return {"user": event_user(rows, units[0]), "properties": rows.properties(units[0])}
+            return {"user": event_user(rows, units), "properties": rows.properties(units[0])}
 
         return _draft(rows, df, positions, payload, dups)
     draft = _draft(
@@ -154,7 +177,7 @@ def _require_properties(rows: Rows) -> None:
         )
     empty = np.ones(rows.n, dtype=bool)
     for _, values in rows.props:
-        empty &= np.fromiter((v is None for v in values), dtype=bool, count=rows.n)
+        empty &= missing(values)
     rows.problems.add_many(np.flatnonzero(empty), "no attribute values to send (all blank)")
 
 
@@ -188,16 +211,16 @@ def events(
     rows = prepare(
         df, "events", columns=columns, region=region, timezone=timezone, reserved=reserved
     )
-    frame = {c: df[c].reset_index(drop=True) for c in rows.cmap.fields.values()}
-    types = _types(rows, frame, event_type)
-    stamps = options.occurred_at(rows, frame, timezone)
-    given_ids = _given_ids(rows, frame)
+    types = _types(rows, event_type)
+    stamps = options.occurred_at(rows, timezone)
+    given_ids = _given_ids(rows)
     positions = _send_positions(rows)
 
     def body(p):
-        out = {"type": types[p], "user": event_user(rows, p)}
-        if rows.properties(p):
-            out["properties"] = rows.properties(p)
+        out = {"type": types[p], "user": event_user(rows, (p,))}
+        properties = rows.properties(p)
+        if properties:
+            out["properties"] = properties
         if stamps is not None and stamps[p] is not None:
             out["occurredAt"] = stamps[p]
         return out
@@ -214,8 +237,6 @@ def events(
 
 def event_uuid(body: dict) -> str:
     """A UUID5 of the event's content and type: the same for the same row in every run."""
-    from attentive_nb.plan import canonical_json
-
     return str(uuid.uuid5(EVENT_NAMESPACE, canonical_json(body)))
 
 
@@ -238,7 +259,7 @@ def type_problem(text: str) -> str | None:
     return None
 
 
-def _types(rows: Rows, frame: dict, event_type) -> np.ndarray:
+def _types(rows: Rows, event_type) -> np.ndarray:
     if event_type is not None:
         out = np.empty(rows.n, dtype=object)
         out[:] = str(event_type)
@@ -249,18 +270,16 @@ def _types(rows: Rows, frame: dict, event_type) -> np.ndarray:
         return text, (type_problem(text or "") if problem is None else f"event type {problem}")
 
     col = rows.cmap.fields["type"]
-    values, row_problems = validate.per_distinct(frame[col], check)
+    values, row_problems = validate.per_distinct(rows.frame[col], check)
     validate.report(rows.problems, row_problems)
-    for p in np.flatnonzero([v is None for v in values]):
-        rows.problems.add(int(p), "event type is empty")
+    rows.problems.add_many(np.flatnonzero(missing(values)), "event type is empty")
     return values
 
 
-def _given_ids(rows: Rows, frame: dict) -> np.ndarray | None:
+def _given_ids(rows: Rows) -> np.ndarray | None:
     col = rows.cmap.fields.get("externalEventId")
     if col is None:
         return None
-    values = validate.identifier_column(frame[col], str(col), rows.problems)
-    for p in np.flatnonzero([v is None for v in values]):
-        rows.problems.add(int(p), f"event id ({col}) is empty")
+    values = validate.identifier_column(rows.frame[col], str(col), rows.problems)
+    rows.problems.add_many(np.flatnonzero(missing(values)), f"event id ({col}) is empty")
     return values

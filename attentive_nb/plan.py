@@ -9,7 +9,6 @@ million-row frame never holds a million payloads.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -17,6 +16,7 @@ import pandas as pd
 
 from attentive_nb import ecommerce, payloads
 from attentive_nb.endpoints import ENDPOINTS, Endpoint
+from attentive_nb.payloads import canonical_json
 from attentive_nb.prepare import Draft
 
 __all__ = [
@@ -29,17 +29,6 @@ __all__ = [
     "plan_unsubscribe",
     "request_key",
 ]
-
-
-# One encoder for every payload: json.dumps with options builds a new one per call.
-_CANONICAL = json.JSONEncoder(
-    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-)
-
-
-def canonical_json(payload: dict) -> str:
-    """The one text form of a payload: sorted keys, no spaces, no NaN."""
-    return _CANONICAL.encode(payload)
 
 
 def request_key(endpoint_name: str, payload: dict) -> str:
@@ -80,8 +69,8 @@ class Plan:
     identifiers: pd.DataFrame
     column_map: dict[str, str]
     _units: Callable[[], Iterator[tuple[int, ...]]] = field(repr=False, compare=False)
-    _count: int = field(repr=False, compare=False, default=0)
-    _payload: Callable[[tuple[int, ...]], dict] = field(repr=False, compare=False, default=dict)
+    _count: int = field(repr=False, compare=False)
+    _payload: Callable[[tuple[int, ...]], dict] = field(repr=False, compare=False)
 
     @classmethod
     def from_draft(cls, draft: Draft) -> Plan:
@@ -114,7 +103,7 @@ class Plan:
     @property
     def skips_duplicates(self) -> bool:
         """True when duplicate rows are left out of the requests (subscribe, unsubscribe)."""
-        return self.kind in ("subscribe", "unsubscribe")
+        return self.kind in payloads.SEND_ONCE
 
     def requests(self, chunk_size: int = 5000) -> Iterator[list[Request]]:
         """Requests in input order, in lists covering about ``chunk_size`` input rows each."""

@@ -35,6 +35,10 @@ class Rows:
     props: list[tuple[str, np.ndarray]] = field(default_factory=list)
     naive: int = 0  # timestamps without a time zone, taken in ``timezone``
     timezone: str = "UTC"
+    frame: dict[object, pd.Series] = field(default_factory=dict)  # input columns, 0..n-1 index
+
+    def __repr__(self) -> str:  # the arrays hold phones and emails: keep them out of reprs
+        return f"Rows(kind={self.kind!r}, n={self.n}, invalid={len(self.problems.by_row)})"
 
     def all_notes(self) -> list[str]:
         """The notes, with the one remark about naive timestamps when there were any."""
@@ -54,6 +58,7 @@ class Rows:
         return {k: v[p] for k, v in self.props if v[p] is not None}
 
     def valid_mask(self) -> np.ndarray:
+        """True for rows without a problem."""
         mask = np.ones(self.n, dtype=bool)
         mask[list(self.problems.by_row)] = False
         return mask
@@ -69,7 +74,7 @@ class Draft:
 
     kind: str
     rows: Rows
-    identifiers: pd.DataFrame
+    identifiers: pd.DataFrame = field(repr=False)  # phones and emails: not for reprs
     duplicates: dict[int, int]
     units: Callable[[], Iterator[tuple[int, ...]]]  # the requests' row positions, in order
     count: int  # how many units ``units`` yields
@@ -90,15 +95,14 @@ def prepare(
     """Map and check every column of ``df`` for ``kind``; ConfigError for call-level faults."""
     check_frame(df)
     cmap = mapping.map_columns(df.columns, kind, columns, reserved)
-    rows = Rows(kind, len(df), cmap, timezone=timezone)
+    rows = Rows(kind, len(df), cmap, timezone=timezone, frame=_positional(df))
     rows.notes.extend(f"column {c!r} is not used by {kind}." for c in cmap.unused)
-    frame = _positional(df)
-    rows.unusable = _identifiers(rows, frame, region)
+    rows.unusable = _identifiers(rows, region)
     _require_identifier_column(rows, df)
     if per_row_identifier:
         require_identifier(rows, np.arange(rows.n))
     if kind in mapping.PROPERTY_KINDS:
-        _properties(rows, frame, timezone, nested_ok=(kind == "events"))
+        _properties(rows, timezone, nested_ok=(kind == "events"))
     return rows
 
 
@@ -118,13 +122,13 @@ def _positional(df: pd.DataFrame) -> dict[object, pd.Series]:
     return {col: df[col].reset_index(drop=True) for col in df.columns}
 
 
-def _identifiers(rows: Rows, frame: dict, region: str) -> dict[str, np.ndarray]:
+def _identifiers(rows: Rows, region: str) -> dict[str, np.ndarray]:
     """Normalise identifier columns; return the ones this kind cannot send (for messages)."""
     usable, unusable = mapping.usable_ids(rows.kind), {}
     for name, col in rows.cmap.fields.items():
         if name not in mapping.IDENTIFIERS and not name.startswith(mapping.CUSTOM_PREFIX):
             continue
-        values, shown = _identifier(name, col, frame[col], rows.problems, region)
+        values, shown = _identifier(name, col, rows.frame[col], rows.problems, region)
         custom = name.startswith(mapping.CUSTOM_PREFIX)
         if (name in usable) or (custom and rows.kind in mapping.CUSTOM_IDS_OK):
             rows.shown[name] = shown
@@ -177,7 +181,7 @@ def require_identifier(rows: Rows, positions: np.ndarray) -> None:
     blank = np.ones(len(positions), dtype=bool)
     for name, values in {**rows.ids, **rows.custom}.items():
         if needed is None or name in needed:
-            blank &= _none(rows.shown.get(name, values)[positions])
+            blank &= missing(rows.shown.get(name, values)[positions])
     wanted = _either(list(needed) if needed else _accepted_names(rows.kind, "custom id"))
     for i in np.flatnonzero(blank):
         p = int(positions[i])
@@ -190,26 +194,34 @@ def has_identifier(rows: Rows) -> np.ndarray:
     """Rows with at least one identifier the endpoint accepts (raw presence, valid or not)."""
     found = np.zeros(rows.n, dtype=bool)
     for name, values in rows.ids.items():
-        found |= ~_none(rows.shown.get(name, values))
+        found |= ~missing(rows.shown.get(name, values))
     for values in rows.custom.values():
-        found |= ~_none(values)
+        found |= ~missing(values)
     return found
 
 
-def _none(values: np.ndarray) -> np.ndarray:
+def missing(values: np.ndarray) -> np.ndarray:
+    """True where a normalised column holds None (blank or refused)."""
     return np.fromiter((v is None for v in values), dtype=bool, count=len(values))
 
 
-def _properties(rows: Rows, frame: dict, timezone: str, nested_ok: bool) -> None:
+def first(values: np.ndarray | None, unit: tuple[int, ...]) -> object:
+    """The first value that is not None among the rows of ``unit`` (None if none is)."""
+    if values is None:
+        return None
+    return next((values[p] for p in unit if values[p] is not None), None)
+
+
+def _properties(rows: Rows, timezone: str, nested_ok: bool) -> None:
     for col in rows.cmap.properties:
         values, naive = validate.json_column(
-            frame[col], str(col), rows.problems, timezone, nested_ok
+            rows.frame[col], str(col), rows.problems, timezone, nested_ok
         )
         rows.naive += naive
         rows.props.append((str(col), values))
         bad = property_name_problem(str(col), rows.kind)
         if bad:
-            rows.problems.add_many(np.flatnonzero(~_none(values)), bad)
+            rows.problems.add_many(np.flatnonzero(~missing(values)), bad)
 
 
 EVENT_KEY_FORBIDDEN = '"{}[]\\|'
@@ -235,7 +247,7 @@ def first_seen(keys: list[np.ndarray], valid: np.ndarray) -> dict[int, int]:
     n = len(valid)
     best = np.arange(n)
     for values in keys:
-        take = valid & ~_none(values)
+        take = valid & ~missing(values)
         positions = np.flatnonzero(take)
         if not len(positions):
             continue

@@ -4,17 +4,18 @@ The sign-in panel in :mod:`attentive_nb.widgets` is a thin shell over these
 functions, and so is the prompt fallback used by scripts and terminals:
 
 - :func:`existing_credentials` and :func:`verify` check a key or token that is
-  already available (argument, environment, ``.env``);
+  already available (argument, environment, ``.env``); :func:`check_saved`
+  does both, as ``att.connect()`` does first;
 - :func:`sign_in_with_key` is what the panel's Connect button calls;
 - :func:`explain` turns an error into words for the analyst;
 - :class:`StatusCard` is the compact "signed in to …" card;
-- :func:`detect_front_end` decides between panel, prompts and a clear error;
-- :func:`prompt_sign_in` is the getpass / input fallback.
+- :func:`detect_front_end` decides between panel, prompts and a clear error.
+
+The getpass / input fallback is :mod:`attentive_nb.prompt`.
 """
 
 from __future__ import annotations
 
-import getpass
 import html
 import sys
 import time
@@ -26,15 +27,7 @@ from attentive_nb import config
 from attentive_nb.auth import ApiKeyAuth, BearerAuth
 from attentive_nb.client import Client, RetryPolicy
 from attentive_nb.connection import Connection, credentials_from_env
-from attentive_nb.endpoints import SEND_SCOPES
-from attentive_nb.errors import (
-    ApiError,
-    AttentiveError,
-    AuthError,
-    ConfigError,
-    TransportError,
-)
-from attentive_nb.oauth import CODE_LIFETIME_S, OAuthFlow
+from attentive_nb.errors import AttentiveError, AuthError, ConfigError, TransportError
 from attentive_nb.tokens import TokenStore
 
 # Checking a credential should answer fast: one quick retry, not the send policy.
@@ -100,6 +93,40 @@ def stored_token(conn: Connection) -> str | None:
     return TokenStore().token(conn.company_id())
 
 
+def check_saved(
+    api_key: str | None = None,
+    api_url: str | None = None,
+    *,
+    remember: bool = False,
+    can_ask: bool = True,
+) -> tuple[Connection, StatusCard | None, str | None]:
+    """Verify a key or token already at hand: ``(connection, card, problem)``.
+
+    Signed in: the connection and the card to show. Nothing at hand: a pending
+    connection. Rejected: a pending connection and the problem in words, or,
+    when nobody can be asked (``can_ask=False``), the error itself is raised.
+    """
+    conn = Connection.pending()
+    found = existing_credentials(api_key)
+    if found is None:
+        return conn, None, None
+    setting, auth_class = found
+    try:
+        conn.adopt(verify(setting, auth_class, api_url))
+    except Exception as error:
+        if not can_ask:
+            raise
+        where = describe_source(setting.source)
+        problem = f"The credential from {where} did not work. " + explain(
+            error, api_url, secrets=[setting.value]
+        )
+        return conn, None, problem
+    notes = []
+    if remember and setting.source == "argument":
+        notes.append(remember_in_env("ATTENTIVE_API_KEY", setting.value.strip()))
+    return conn, StatusCard.for_connection(conn, notes), None
+
+
 # Errors in words.
 
 
@@ -112,7 +139,7 @@ def explain(error: BaseException, api_url: str | None = None, secrets: Iterable[
         )
     elif isinstance(error, TransportError):
         text = f"Cannot reach the API at {_where(api_url)}: {error}"
-    elif isinstance(error, (ApiError, AttentiveError)):
+    elif isinstance(error, AttentiveError):
         text = str(error)
     else:
         text = f"Unexpected problem ({type(error).__name__}): {error}"
@@ -137,15 +164,16 @@ def scrub(text: str, secrets: Iterable[str]) -> str:
 # What is shown once signed in.
 
 
+_SOURCE_WORDS = {
+    "argument": "the api_key argument",
+    "environment": "the environment",
+    "sign-in panel": "the sign-in panel",
+}
+
+
 def describe_source(source: str) -> str:
-    """Where a credential came from, in words."""
-    if source in ("argument", "environment", "sign-in panel"):
-        return {
-            "argument": "the api_key argument",
-            "environment": "the environment",
-            "sign-in panel": "the sign-in panel",
-        }[source]
-    return source  # a .env file path
+    """Where a credential came from, in words (a .env file is named by its path)."""
+    return _SOURCE_WORDS.get(source, source)
 
 
 @dataclass
@@ -158,6 +186,7 @@ class StatusCard:
     masked: str
     source: str
     api_url: str
+    sandbox: bool = False
     notes: list[str] = field(default_factory=list)
 
     @classmethod
@@ -171,6 +200,7 @@ class StatusCard:
             masked=getattr(auth, "masked", "…"),
             source=describe_source(conn.source),
             api_url=conn.client.api_url,
+            sandbox=conn.is_sandbox,
             notes=list(notes),
         )
 
@@ -180,7 +210,7 @@ class StatusCard:
             ("App", self.app),
             (self.kind, f"{self.masked} from {self.source}"),
         ]
-        if config.is_loopback(self.api_url.split("://")[-1].split(":")[0].strip("[]")):
+        if self.sandbox:
             rows.append(("API", f"{self.api_url} (sandbox on this machine)"))
         return rows
 
@@ -256,61 +286,3 @@ def _stdin_is_tty() -> bool:
         return sys.stdin is not None and sys.stdin.isatty()
     except (AttributeError, ValueError):
         return False
-
-
-# The prompt fallback for scripts and terminals.
-
-
-@dataclass
-class Prompter:
-    """How the fallback asks and tells; tests pass scripted functions."""
-
-    ask: Callable[[str], str] = input
-    ask_secret: Callable[[str], str] = getpass.getpass
-    say: Callable[[str], None] = print
-
-
-def prompt_sign_in(
-    prompter: Prompter,
-    *,
-    api_url: str | None = None,
-    auth_url: str | None = None,
-    remember: bool = False,
-    clock: Callable[[], float] = time.time,
-) -> Connection:
-    """Ask for an API key (hidden); an empty answer switches to the OAuth sign-in."""
-    key = prompter.ask_secret("Attentive API key (hidden; press Enter to sign in with OAuth): ")
-    if key.strip():
-        conn = sign_in_with_key(key, api_url)
-        variable, value = "ATTENTIVE_API_KEY", key.strip()
-    else:
-        conn = _prompt_oauth(prompter, api_url=api_url, auth_url=auth_url, clock=clock)
-        variable, value = "ATTENTIVE_ACCESS_TOKEN", stored_token(conn) or ""
-    prompter.say(signed_in_text(conn))
-    if remember and value:
-        prompter.say(remember_in_env(variable, value))
-    return conn
-
-
-def _prompt_oauth(prompter: Prompter, *, api_url, auth_url, clock) -> Connection:
-    client_id = _ask_default(prompter, "Client ID", "ATTENTIVE_CLIENT_ID")
-    secret = prompter.ask_secret("Client secret (hidden; Enter to use ATTENTIVE_CLIENT_SECRET): ")
-    redirect = _ask_default(prompter, "Redirect URI", "ATTENTIVE_REDIRECT_URI")
-    flow = OAuthFlow(
-        client_id or None,
-        secret.strip() or None,
-        redirect or None,
-        SEND_SCOPES,
-        api_url=api_url,
-        auth_url=auth_url,
-        clock=clock,
-    )
-    prompter.say(f"Open this link and click Authorize:\n{flow.authorization_url}")
-    prompter.say(REDIRECT_HELP + f" The code lives {CODE_LIFETIME_S // 60} minutes.")
-    return flow.finish(prompter.ask("Paste the address: "))
-
-
-def _ask_default(prompter: Prompter, label: str, variable: str) -> str:
-    found = config.lookup(variable)
-    hint = f" [{found.value}]" if found else ""
-    return prompter.ask(f"{label}{hint}: ").strip() or (found.value if found else "")

@@ -26,6 +26,11 @@ def format_timestamp(ts: pd.Timestamp) -> str:
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
+def is_datetime(series: pd.Series) -> bool:
+    """True for datetime64 columns, with or without a time zone."""
+    return series.dtype.kind == "M"
+
+
 def localize(ts: pd.Timestamp, timezone: str) -> pd.Timestamp | None:
     """A naive Timestamp placed in ``timezone``; None when the clock change makes it ambiguous."""
     try:
@@ -50,18 +55,20 @@ def timestamp_column(
     return values, n_naive
 
 
+def clock_change(timezone: str) -> str:
+    """Why a naive time cannot be placed in ``timezone``, in an analyst's words."""
+    return f"does not exist or is ambiguous in {timezone} (clock change); give it with an offset"
+
+
 def _clock_change(label: str, value: object, timezone: str) -> str:
-    return (
-        f"{label} {validate.quote(value)} does not exist or is ambiguous in {timezone} "
-        "(clock change); give it with an offset"
-    )
+    return f"{label} {validate.quote(value)} {clock_change(timezone)}"
 
 
 def occurred_at_column(
     series: pd.Series, label: str, problems: validate.Problems, timezone: str
 ) -> tuple[np.ndarray, int]:
     """Event times from any column (datetimes or text) as RFC 3339, and the naive count."""
-    if isinstance(series.dtype, pd.DatetimeTZDtype) or series.dtype.kind == "M":
+    if is_datetime(series):
         return timestamp_column(series, label, problems, timezone)
 
     def check(value):
@@ -79,9 +86,7 @@ def occurred_at_column(
 
     pairs, row_problems = validate.per_distinct(series, check)
     validate.report(problems, row_problems)
-    values = validate._pair_column(pairs, 0)
-    n_naive = sum(1 for p in pairs if p is not None and p[1])
-    return values, n_naive
+    return validate.pair_column(pairs, 0), sum(1 for p in pairs if p is not None and p[1])
 
 
 def _parse(value: object) -> pd.Timestamp | None:

@@ -115,11 +115,6 @@ def report(problems: Problems, row_problems, prefix: str = "") -> None:
 # -- identifiers -------------------------------------------------------------------------------
 
 
-def _fast_text(value: str) -> tuple[str | None, None]:
-    """``id_text`` for the common case of a str, without the type checks."""
-    return (value.strip() or None), None
-
-
 def id_text(value: object) -> tuple[str | None, str | None]:
     """An identifier as text: ints without '.0', text stripped; lists refused."""
     if isinstance(value, _NESTED):
@@ -136,16 +131,39 @@ def id_text(value: object) -> tuple[str | None, str | None]:
     return (text or None), None
 
 
+def _text(value: object) -> tuple[str | None, str | None]:
+    """``id_text``, with a fast path for the common case of a str."""
+    return ((value.strip() or None), None) if type(value) is str else id_text(value)
+
+
 def identifier_column(series: pd.Series, label: str, problems: Problems) -> np.ndarray:
     """Identifier values as stripped text (None where blank); problems named by ``label``."""
+    return _checked_text(series, label, problems, lambda text: (text, None))[0]
+
+
+def _checked_text(
+    series: pd.Series, label: str, problems: Problems, convert: Callable
+) -> tuple[np.ndarray, np.ndarray]:
+    """Cells as identifier text, then ``convert(text) -> (value, problem)``.
+
+    Returns the values to send (None where blank or refused) and the text the
+    report shows (the sent value, or the raw text where refused).
+    """
 
     def check(value):
-        text, problem = _fast_text(value) if type(value) is str else id_text(value)
-        return text, (f"{label} {quote(value)} {problem}" if problem else None)
+        text, problem = _text(value)
+        if problem:
+            return None, f"{label} {quote(value)} {problem}"
+        if text is None:
+            return None, None
+        sent, problem = convert(text)
+        if problem:
+            return (None, text), f"{label} {quote(text)} {problem}"
+        return (sent, sent), None
 
-    values, row_problems = per_distinct(series, check)
+    pairs, row_problems = per_distinct(series, check)
     report(problems, row_problems)
-    return values
+    return pair_column(pairs, 0), pair_column(pairs, 1)
 
 
 def phone_column(
@@ -153,24 +171,16 @@ def phone_column(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Phones in E.164 (None where blank or invalid) and the raw text, for the report."""
 
-    def check(value):
-        text, problem = _fast_text(value) if type(value) is str else id_text(value)
-        if problem:
-            return (None, text), f"phone {quote(value)} {problem}"
-        if text is None:
-            return None, None
+    def convert(text: str) -> tuple[str | None, str | None]:
         e164 = to_e164(text, region)
-        if e164 is None:
-            where = "" if text.startswith("+") else f" for region {region}"
-            return (None, text), f"phone {quote(text)} is not a valid number{where}"
-        return (e164, e164), None
+        where = "" if text.startswith("+") else f" for region {region}"
+        return e164, (None if e164 else f"is not a valid number{where}")
 
-    pairs, row_problems = per_distinct(series, check)
-    report(problems, row_problems)
-    return _pair_column(pairs, 0), _pair_column(pairs, 1)
+    return _checked_text(series, "phone", problems, convert)
 
 
-def _pair_column(pairs: np.ndarray, index: int) -> np.ndarray:
+def pair_column(pairs: np.ndarray, index: int) -> np.ndarray:
+    """Item ``index`` of each pair (None where the pair is None), as an object array."""
     out = np.empty(len(pairs), dtype=object)
     out[:] = [None if p is None else p[index] for p in pairs]
     return out
@@ -198,38 +208,34 @@ def _valid(text: str, region: str | None) -> str | None:
         return None
     if not phonenumbers.is_valid_number(number):
         return None
-    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    return e164
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def email_column(series: pd.Series, problems: Problems) -> tuple[np.ndarray, np.ndarray]:
     """Emails that pass a syntax check (None otherwise) and the raw text, for the report."""
 
-    def check(value):
-        text, problem = _fast_text(value) if type(value) is str else id_text(value)
-        if problem:
-            return (None, text), f"email {quote(value)} {problem}"
-        if text is None:
-            return None, None
+    def convert(text: str) -> tuple[str | None, str | None]:
         if len(text) > 254 or not _EMAIL.match(text):
-            return (None, text), f"email {quote(text)} is not a valid address"
-        return (text, text), None
+            return None, "is not a valid address"
+        return text, None
 
-    pairs, row_problems = per_distinct(series, check)
-    report(problems, row_problems)
-    return _pair_column(pairs, 0), _pair_column(pairs, 1)
+    return _checked_text(series, "email", problems, convert)
 
 
 # -- JSON values -------------------------------------------------------------------------------
 
 
-def json_scalar(value: object, nested_ok: bool = False):
-    """A cell as plain JSON: (value or None to omit, problem or None, was_naive_timestamp)."""
+def json_scalar(value: object, nested_ok: bool = False, timezone: str = "UTC"):
+    """A cell as plain JSON: (value or None to omit, problem or None, was_naive_timestamp).
+
+    Timestamps become RFC 3339 text, naive ones taken in ``timezone``.
+    """
     if isinstance(value, _NESTED):
         if not nested_ok:
             kind = "mapping" if isinstance(value, dict) else "list"
             return None, f"is a {kind}; Attentive accepts only single values here", False
-        return _nested(value), None, False
+        converted, naive = _nested(value, timezone)
+        return converted, None, naive
     if is_blank(value):
         return None, None, False
     if isinstance(value, (bool, np.bool_)):
@@ -244,28 +250,34 @@ def json_scalar(value: object, nested_ok: bool = False):
     if isinstance(value, str):
         return value, None, False
     if isinstance(value, (dt.datetime, np.datetime64)):
-        return _timestamp_value(pd.Timestamp(value))
+        return _timestamp_text(pd.Timestamp(value), timezone)
     if isinstance(value, dt.date):
         return value.isoformat(), None, False
     return None, f"has a value of type {type(value).__name__} that cannot be sent", False
 
 
-def _timestamp_value(ts: pd.Timestamp):
-    """Timestamps in object columns: formatted here; naive ones flagged for the caller."""
-    return ts, None, ts.tzinfo is None
+def _timestamp_text(ts: pd.Timestamp, timezone: str):
+    """A timestamp found in an object column or a nested value, as ``json_scalar`` returns it."""
+    from attentive_nb import timestamps  # imports this module; loaded late to avoid a cycle
+
+    if ts.tzinfo is not None:
+        return timestamps.format_timestamp(ts), None, False
+    local = timestamps.localize(ts, timezone)
+    if local is None:
+        return None, timestamps.clock_change(timezone), True
+    return timestamps.format_timestamp(local), None, True
 
 
-def _nested(value: object):
-    """Lists and dicts for event properties, blanks dropped, numpy made plain."""
-    if isinstance(value, dict):
-        out = {}
-        for k, v in value.items():
-            converted, _, _ = json_scalar(v, nested_ok=True)
-            if converted is not None:
-                out[str(k)] = converted
-        return out
-    converted = [json_scalar(v, nested_ok=True)[0] for v in list(value)]
-    return [v for v in converted if v is not None]
+def _nested(value: object, timezone: str) -> tuple[dict | list, bool]:
+    """Lists and dicts for event properties, blanks dropped, numpy made plain; any naive time."""
+    pairs = value.items() if isinstance(value, dict) else enumerate(list(value))
+    out, naive = {}, False
+    for k, v in pairs:
+        converted, _, was_naive = json_scalar(v, nested_ok=True, timezone=timezone)
+        naive |= was_naive
+        if converted is not None:
+            out[str(k)] = converted
+    return (out if isinstance(value, dict) else list(out.values())), naive
 
 
 def json_column(
@@ -274,24 +286,16 @@ def json_column(
     """A property column as plain JSON values (None = omit) and its count of naive timestamps."""
     from attentive_nb import timestamps  # imports this module; loaded late to avoid a cycle
 
-    if isinstance(series.dtype, pd.DatetimeTZDtype) or series.dtype.kind == "M":
+    if timestamps.is_datetime(series):
         return timestamps.timestamp_column(series, label, problems, timezone)
 
     def check(value):
-        converted, problem, naive = json_scalar(value, nested_ok)
+        converted, problem, naive = json_scalar(value, nested_ok, timezone)
         return (converted, naive), (f"{label} {quote(value)} {problem}" if problem else None)
 
     pairs, row_problems = per_distinct(series, check)
     report(problems, row_problems)
-    values = _pair_column(pairs, 0)
-    naive = np.array([bool(p is not None and p[1]) for p in pairs], dtype=bool)
-    stamps = np.flatnonzero([isinstance(v, pd.Timestamp) for v in values])
-    for pos in stamps:
-        ts = values[pos] if values[pos].tzinfo else timestamps.localize(values[pos], timezone)
-        if ts is None:
-            problems.add(pos, f"{label} {quote(values[pos])} does not exist in {timezone}")
-        values[pos] = None if ts is None else timestamps.format_timestamp(ts)
-    return values, int(naive.sum())
+    return pair_column(pairs, 0), sum(1 for p in pairs if p is not None and p[1])
 
 
 def forbidden_in(text: str, characters: str) -> list[str]:

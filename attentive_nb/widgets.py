@@ -21,7 +21,7 @@ from typing import Any
 
 import ipywidgets as w
 
-from attentive_nb import config, signin
+from attentive_nb import config, prompt, signin
 from attentive_nb.connection import Connection
 from attentive_nb.endpoints import OAUTH_SCOPES, SEND_SCOPES
 from attentive_nb.errors import ConfigError
@@ -278,7 +278,7 @@ def connect(
     display: bool | Callable[[Any], Any] = True,
     front_end: str = "auto",
     clock: Callable[[], float] = time.time,
-    prompter: signin.Prompter | None = None,
+    prompter: prompt.Prompter | None = None,
     use_saved: bool = True,
 ) -> Connection:
     """Sign in to Attentive: check saved credentials, or ask for them.
@@ -296,59 +296,37 @@ def connect(
     mode = front_end
     if mode == "auto":
         mode = signin.detect_front_end(panel_asked_for=not use_saved)
-    conn, problem = Connection.pending(), None
+    conn, card, problem = Connection.pending(), None, None
     if use_saved:
-        conn, problem = _try_existing(api_key, api_url, remember, mode, show)
-    if conn.signed_in:
+        can_ask = mode in ("widgets", "prompt")
+        conn, card, problem = signin.check_saved(
+            api_key, api_url, remember=remember, can_ask=can_ask
+        )
+    if card is not None:
+        show(card)
         return conn
     if mode == "widgets":
-        show(
-            SignInPanel(
-                conn,
-                api_url=api_url,
-                auth_url=auth_url,
-                remember=remember,
-                clock=clock,
-                problem=problem,
-            ).widget
+        panel = SignInPanel(
+            conn,
+            api_url=api_url,
+            auth_url=auth_url,
+            remember=remember,
+            clock=clock,
+            problem=problem,
         )
+        show(panel.widget)
         return conn
     if mode == "prompt":
+        prompter = prompter or prompt.Prompter()
         if problem:
-            (prompter or signin.Prompter()).say(problem)
+            prompter.say(problem)
         conn.adopt(
-            signin.prompt_sign_in(
-                prompter or signin.Prompter(),
-                api_url=api_url,
-                auth_url=auth_url,
-                remember=remember,
-                clock=clock,
+            prompt.prompt_sign_in(
+                prompter, api_url=api_url, auth_url=auth_url, remember=remember, clock=clock
             )
         )
         return conn
     raise ConfigError(signin.NO_CREDENTIALS)  # a rejected credential was raised above
-
-
-def _try_existing(api_key, api_url, remember, mode, show) -> tuple[Connection, str | None]:
-    """Verify a key or token already at hand; (connection, problem in words)."""
-    conn = Connection.pending()
-    found = signin.existing_credentials(api_key)
-    if found is None:
-        return conn, None
-    try:
-        conn.adopt(signin.verify(*found, api_url))
-    except Exception as error:
-        if mode not in ("widgets", "prompt"):
-            raise
-        where = signin.describe_source(found[0].source)
-        return conn, f"The credential from {where} did not work. " + signin.explain(
-            error, api_url, secrets=[found[0].value]
-        )
-    notes = []
-    if remember and found[0].source == "argument":
-        notes.append(signin.remember_in_env("ATTENTIVE_API_KEY", found[0].value.strip()))
-    show(signin.StatusCard.for_connection(conn, notes))
-    return conn, None
 
 
 def _shower(display: bool | Callable[[Any], Any]) -> Callable[[Any], Any]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import secrets
 import socket
 import struct
 
@@ -23,6 +24,11 @@ from attentive_nb.sandbox.context import MAX_BODY_BYTES, Context, Grant
 
 log = logging.getLogger("attentive_nb.sandbox")
 SANDBOX_HEADER = "x-attentive-sandbox"
+
+
+def same_secret(given: str, expected: str) -> bool:
+    """Constant-time comparison that also takes non-ASCII input (a 401/400, never a 500)."""
+    return secrets.compare_digest(given.encode(), expected.encode())
 
 
 class Reject(Exception):
@@ -48,6 +54,11 @@ class SandboxHandler(RequestHandler):
 
     def compute_etag(self) -> None:
         return None  # API answers are never cached; skip hashing every body
+
+    def set_rate_headers(self, limit: int, remaining: int | None = None) -> None:
+        """``x-ratelimit-limit`` and ``-remaining`` (all of it, before a request is counted)."""
+        self.set_header("x-ratelimit-limit", str(limit))
+        self.set_header("x-ratelimit-remaining", str(limit if remaining is None else remaining))
 
     def send_json(self, status: int, body=None) -> None:
         """Answer ``status`` with ``body`` as JSON (no body when None)."""
@@ -122,8 +133,7 @@ class ApiHandler(SandboxHandler):
         if name is None:
             raise HTTPError(405, f"Method not allowed: {self.request.method} {self.request.path}")
         self.endpoint = ENDPOINTS[name]
-        limit = self.ctx.limiter.limit(self.endpoint.rate_per_second)
-        self._rate_headers(limit, limit)
+        self.set_rate_headers(self.ctx.limiter.limit(self.endpoint.rate_per_second))
         self.fault, delay = self.ctx.faults.draw()
         if delay > 0:
             await asyncio.sleep(delay)
@@ -133,10 +143,6 @@ class ApiHandler(SandboxHandler):
         except Reject as problem:
             self.send_error_json(problem.status, problem.message)
 
-    def _rate_headers(self, limit: int, remaining: int) -> None:
-        self.set_header("x-ratelimit-limit", str(limit))
-        self.set_header("x-ratelimit-remaining", str(remaining))
-
     def _check_access(self) -> Grant:
         scheme, _, token = self.request.headers.get("Authorization", "").partition(" ")
         grant = self.ctx.tokens.get(token.strip()) if scheme.lower() == "bearer" else None
@@ -145,7 +151,7 @@ class ApiHandler(SandboxHandler):
         quota = self.ctx.limiter.take(
             token.strip(), self.endpoint.name, self.endpoint.rate_per_second
         )
-        self._rate_headers(quota.limit, quota.remaining)
+        self.set_rate_headers(quota.limit, quota.remaining)
         if not quota.allowed:
             raise Reject(
                 429,

@@ -8,10 +8,9 @@ turn the whole request into a 400.
 from __future__ import annotations
 
 import json
-import secrets
 
 from attentive_nb.sandbox import validation
-from attentive_nb.sandbox.base import ApiHandler, Reject, SandboxHandler
+from attentive_nb.sandbox.base import ApiHandler, Reject, SandboxHandler, same_secret
 
 
 class BulkAttributesHandler(ApiHandler):
@@ -67,7 +66,7 @@ class BulkResultsHandler(SandboxHandler):
     def get(self, job_id: str) -> None:
         job = self.ctx.state.jobs.get(job_id)
         sig = self.get_query_argument("sig", "")
-        if job is None or not secrets.compare_digest(sig, job.download_token):
+        if job is None or not same_secret(sig, job.download_token):
             self.send_error_json(403, "Forbidden: this download link is not valid")
             return
         self.set_header("Content-Type", "application/jsonl")

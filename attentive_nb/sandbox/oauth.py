@@ -16,8 +16,9 @@ from __future__ import annotations
 import secrets
 from urllib.parse import urlencode
 
+from attentive_nb.endpoints import ENDPOINTS
 from attentive_nb.sandbox import pages
-from attentive_nb.sandbox.base import Reject, SandboxHandler
+from attentive_nb.sandbox.base import Reject, SandboxHandler, same_secret
 from attentive_nb.sandbox.context import APP_SCOPES, CODE_LIFETIME_S, PUBLIC_APP
 
 FORM = "application/x-www-form-urlencoded"
@@ -59,7 +60,7 @@ class InstallHandler(SandboxHandler):
         return fields
 
     def _problem(self, fields: dict[str, str]) -> str | None:
-        if not secrets.compare_digest(fields["client_id"], self.ctx.client_id):
+        if not same_secret(fields["client_id"], self.ctx.client_id):
             return "The client_id is not one this sandbox knows."
         if fields["redirect_uri"] != self.ctx.redirect_uri:
             return "The redirect_uri is not the one registered for this app."
@@ -90,9 +91,7 @@ class TokenHandler(SandboxHandler):
     """POST /v1/authorization-codes/tokens: trade a code for an access token."""
 
     def post(self) -> None:
-        limit = self.ctx.limiter.limit(150)
-        self.set_header("x-ratelimit-limit", str(limit))
-        self.set_header("x-ratelimit-remaining", str(limit))
+        self.set_rate_headers(self.ctx.limiter.limit(ENDPOINTS["token"].rate_per_second))
         try:
             self.send_json(200, self._exchange())
             self.ctx.state.count("200")
@@ -107,8 +106,8 @@ class TokenHandler(SandboxHandler):
         if form["grant_type"] != "authorization_code":
             raise Reject(400, "Invalid parameter: grant_type must be authorization_code")
         if not (
-            secrets.compare_digest(form["client_id"], self.ctx.client_id)
-            and secrets.compare_digest(form["client_secret"], self.ctx.client_secret)
+            same_secret(form["client_id"], self.ctx.client_id)
+            and same_secret(form["client_secret"], self.ctx.client_secret)
         ):
             raise Reject(401, "Unauthorized: client_id or client_secret is not right")
         code = self.ctx.codes.get(form["code"])

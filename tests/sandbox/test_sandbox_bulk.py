@@ -59,6 +59,7 @@ def test_results_link_needs_its_signature(sandbox, api):
     url = poll(api, job_id)["url"]
     assert requests.get(url.split("?")[0], timeout=5).status_code == 403
     assert requests.get(url[:-3] + "abc", timeout=5).status_code == 403
+    assert requests.get(url[:-3] + "\u00e9", timeout=5).status_code == 403
 
 
 def test_polls_before_done_is_configurable(make_sandbox, make_api):

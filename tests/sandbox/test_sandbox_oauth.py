@@ -92,6 +92,7 @@ def test_consent_page_names_the_app_and_scopes(oauth_sb):
     "change",
     [
         {"client_id": "someone-else"},
+        {"client_id": "caf\u00e9"},  # non-ASCII: a 400 page, not a crash
         {"redirect_uri": "https://evil.example/cb"},
         {"scope": "everything:write"},
     ],
@@ -164,6 +165,7 @@ def test_exchange_rules(oauth_sb):
     wrong_uri = exchange(oauth_sb, code, redirect_uri="http://127.0.0.1:1/elsewhere")
     assert wrong_uri.status_code == 400 and "redirect_uri" in wrong_uri.json()["error"]["message"]
     assert exchange(oauth_sb, code, client_secret="guess").status_code == 401
+    assert exchange(oauth_sb, code, client_secret="caf\u00e9").status_code == 401
     assert exchange(oauth_sb, code, grant_type="password").status_code == 400
     assert exchange(oauth_sb, "made-up").status_code == 400
     assert exchange(oauth_sb, code).status_code == 200  # failed tries did not burn it

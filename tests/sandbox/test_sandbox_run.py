@@ -57,7 +57,8 @@ def test_runs_in_the_foreground_and_stops_on_ctrl_c():
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=10)
     finally:
-        proc.kill() if proc.poll() is None else None
+        if proc.poll() is None:
+            proc.kill()
         proc.stdout.close()
         proc.stderr.close()
     assert proc.returncode == 0

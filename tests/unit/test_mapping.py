@@ -119,3 +119,11 @@ def test_two_columns_resolved_by_naming_one():
 def test_columns_must_be_a_dict():
     with pytest.raises(ConfigError, match="must be a dict"):
         map_columns(["phone"], "subscribe", columns=["phone"])
+
+
+def test_custom_id_needs_a_name():
+    assert target_field("Custom ID: member", "attributes") == "custom_id:member"
+    assert target_field("custom_id:  ", "attributes") is None
+    with pytest.raises(ConfigError, match="not a field for attributes"):
+        map_columns(["Loyalty"], "attributes", columns={"Loyalty": "custom_id: "})
+    assert map_columns(["custom_id: ", "tier"], "attributes").properties == ["custom_id: ", "tier"]

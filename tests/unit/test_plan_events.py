@@ -131,6 +131,15 @@ def test_nested_properties_are_allowed_for_events():
     }
 
 
+def test_nested_timestamps_are_sent_as_text():
+    df = pd.DataFrame(
+        {"email": ["a@x.com"], "shipment": [{"at": pd.Timestamp("2024-05-01 12:00")}]}
+    )
+    plan = plan_events(df, event_type="T")
+    assert sent(plan)[0][1]["properties"] == {"shipment": {"at": "2024-05-01T12:00:00Z"}}
+    assert plan.notes == ["1 timestamp without a time zone was taken as UTC."]
+
+
 def test_unparseable_occurred_at_quotes_the_value():
     df = pd.DataFrame({"email": ["a@x.com"], "timestamp": ["last tuesday"]})
     assert plan_events(df, event_type="T").invalid == {

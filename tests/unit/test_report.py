@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -321,8 +319,8 @@ def test_identifiers_must_match_the_data():
         SendReport(_data(), _data().iloc[:1], [], kind="subscribe")
 
 
-def test_a_million_rows_build_fast(capsys):
-    n = 1_000_000
+def test_a_big_report_builds_from_column_arrays():
+    n = 20_000
     ids = pd.DataFrame(
         {
             "phone": [f"+1201555{i % 10000:04d}" for i in range(n)],
@@ -331,14 +329,12 @@ def test_a_million_rows_build_fast(capsys):
     )
     cycle = [("sent", 202, "")] * 10 + [("invalid", None, BAD_PHONE), ("rejected", 400, "nope")]
     outcomes = [RowOutcome(i, *cycle[i % 12], attempts=1) for i in range(n)]
-    start = time.perf_counter()
     report = SendReport(ids, ids, outcomes, kind="subscribe")
-    built = time.perf_counter()
     table, summary, page = report.table, report.summary, report._repr_html_()
-    done = time.perf_counter()
-    with capsys.disabled():
-        print(
-            f"\n1,000,000 rows: built {built - start:.2f}s, +table/summary/html {done - built:.2f}s"
-        )
     assert len(table) == n and summary["rows"].iloc[-1] == n and len(page) < 50_000
     assert report.counts["invalid"] == len(report.failed) - report.counts["rejected"]
+    assert (report.counts["sent"], report.counts["invalid"]) == (16_668, 1_666)
+    assert summary["top_reasons"].iloc[1] == [
+        "1,666 rows: phone is not a valid number for region US"
+    ]
+    assert table["phone"].iloc[0] == "+1201•••0000"

@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import responses
 
-from attentive_nb import signin
+from attentive_nb import prompt, signin
 from attentive_nb.auth import ApiKeyAuth, TokenAuth
 from attentive_nb.client import Client
 from attentive_nb.connection import Connection
@@ -65,6 +65,9 @@ def test_status_card_shows_company_app_source_and_masked_key():
         assert "unit…cdef" in shown and "/home/me/project/.env" in shown
         assert "Loader" in shown and "sandbox on this machine" in shown
     assert "Acme <Shoes>" in text and "Acme &lt;Shoes&gt;" in page
+    real = Connection(Client(ApiKeyAuth(KEY), "https://api.attentivemobile.com"))
+    real.company = dict(ME)
+    assert "sandbox" not in repr(signin.StatusCard.for_connection(real))
 
 
 def test_describe_source_in_words():
@@ -172,7 +175,7 @@ def test_connect_with_a_rejected_key_and_nobody_to_ask_raises_auth_error():
 
 def _prompter(answers, secrets_):
     said = []
-    prompter = signin.Prompter(
+    prompter = prompt.Prompter(
         ask=lambda _q: answers.pop(0), ask_secret=lambda _q: secrets_.pop(0), say=said.append
     )
     return prompter, said

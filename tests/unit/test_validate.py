@@ -276,3 +276,93 @@ def test_fast_path_agrees_with_phonenumbers_on_examples():
         phonenumbers.parse("+12015550100")
     )
     assert is_valid_e164("+1555") is False and is_valid_e164("+999123456789") is False
+
+
+def _phone_sample(seed: int = 20240501) -> list[str]:
+    """E.164 texts from every region and number type, each mutated, plus random digits."""
+    import random
+
+    import phonenumbers
+    from phonenumbers import PhoneNumberFormat, PhoneNumberType
+
+    rng = random.Random(seed)
+    examples = [
+        phonenumbers.example_number_for_type(region, kind)
+        for region in sorted(phonenumbers.SUPPORTED_REGIONS)
+        for kind in sorted(vars(PhoneNumberType).values(), key=str)
+        if isinstance(kind, int)
+    ]
+    examples += [
+        phonenumbers.example_number_for_non_geo_entity(cc)
+        for cc in sorted(phonenumbers.COUNTRY_CODES_FOR_NON_GEO_REGIONS)
+    ]
+    texts = set()
+    for number in filter(None, examples):
+        text = phonenumbers.format_number(number, PhoneNumberFormat.E164)
+        start = len(str(number.country_code)) + 1
+        texts.update({text, text[:-1], text + str(rng.randrange(10))})
+        for _ in range(3):  # one national digit changed
+            i = rng.randrange(start, len(text))
+            texts.add(text[:i] + str(rng.randrange(10)) + text[i + 1 :])
+    for _ in range(2000):
+        size = rng.randrange(7, 16)
+        texts.add("+" + str(rng.randrange(1, 10)) + "".join(rng.choices("0123456789", k=size - 1)))
+    return sorted(texts)
+
+
+def test_fast_path_agrees_with_phonenumbers_on_a_large_sample():
+    import phonenumbers
+
+    from attentive_nb.phones import is_valid_e164
+
+    def library(text: str) -> bool:  # valid, and E.164 exactly as written
+        try:
+            number = phonenumbers.parse(text, None)
+        except phonenumbers.NumberParseException:
+            return False
+        formatted = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        return phonenumbers.is_valid_number(number) and formatted == text
+
+    sample = _phone_sample()
+    expected = {text: library(text) for text in sample}
+    regions = {
+        phonenumbers.region_code_for_number(phonenumbers.parse(t)) for t in sample if expected[t]
+    }
+    assert sum(expected.values()) > 3000 and len(sample) - sum(expected.values()) > 3000
+    assert len(regions) > 200  # the sample covers the world, not a few countries
+    for text in sample:
+        if is_valid_e164(text):  # never valid where the library says not
+            assert expected[text], text
+        elif expected[text]:  # it may leave to the parser only numbers with a national 0
+            cc = phonenumbers.parse(text).country_code
+            assert text[len(str(cc)) + 1] == "0", text
+
+
+def test_nested_timestamps_become_rfc3339_and_count_as_naive():
+    series = pd.Series(
+        [
+            {"at": pd.Timestamp("2024-05-01 12:00"), "n": 1},
+            [dt.datetime(2024, 5, 1, tzinfo=dt.UTC)],
+        ],
+        dtype=object,
+    )
+    values, naive = validate.json_column(series, "c", Problems(), "Europe/Paris", nested_ok=True)
+    assert list(values) == [
+        {"at": "2024-05-01T12:00:00+02:00", "n": 1},
+        ["2024-05-01T00:00:00Z"],
+    ]
+    assert naive == 1
+
+
+def test_clock_change_reads_the_same_in_object_and_datetime_columns():
+    message = (
+        "does not exist or is ambiguous in America/New_York (clock change); give it with an offset"
+    )
+    for series in (
+        pd.Series(pd.to_datetime(["2024-03-10 02:30"])),
+        pd.Series([pd.Timestamp("2024-03-10 02:30")], dtype=object),
+    ):
+        problems = Problems()
+        values, naive = validate.json_column(series, "when", problems, "America/New_York")
+        assert list(values) == [None] and naive == 1
+        assert problems.by_row == {0: [f"when '2024-03-10 02:30:00' {message}"]}
