@@ -133,21 +133,8 @@ def run_demo(args: argparse.Namespace, extra: list[str]) -> int:
     root = notebooks_dir(args.notebooks)
     with Sandbox(port=args.sandbox_port) as sb:
         print(banner(sb), flush=True)
-        env = {**os.environ, **sandbox_environment(sb)}
+        env = {**os.environ, **sb.environment()}
         return run_jupyter(lab_command(args, extra, root, FIRST_NOTEBOOK), env, root)
-
-
-def sandbox_environment(sb) -> dict[str, str]:
-    """The settings that point the library at the sandbox (they beat any .env)."""
-    return {
-        "ATTENTIVE_API_URL": sb.url,
-        "ATTENTIVE_AUTH_URL": sb.auth_url,
-        "ATTENTIVE_API_KEY": sb.api_key,
-        "ATTENTIVE_CLIENT_ID": sb.client_id,
-        "ATTENTIVE_CLIENT_SECRET": sb.client_secret,
-        "ATTENTIVE_REDIRECT_URI": sb.redirect_uri,
-        "ATTENTIVE_NB_SANDBOX": "1",
-    }
 
 
 def banner(sb) -> str:

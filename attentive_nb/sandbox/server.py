@@ -190,6 +190,18 @@ class Sandbox:
     def rate_scale(self, value: float) -> None:
         self._ctx.limiter.scale = value
 
+    def environment(self) -> dict[str, str]:
+        """The settings that point attentive_nb at this sandbox (they beat any .env)."""
+        return {
+            "ATTENTIVE_API_URL": self.url,
+            "ATTENTIVE_AUTH_URL": self.auth_url,
+            "ATTENTIVE_API_KEY": self.api_key,
+            "ATTENTIVE_CLIENT_ID": self.client_id,
+            "ATTENTIVE_CLIENT_SECRET": self.client_secret,
+            "ATTENTIVE_REDIRECT_URI": self.redirect_uri,
+            "ATTENTIVE_NB_SANDBOX": "1",
+        }
+
     def token_for(self, scopes: Iterable[str]) -> str:
         """A bearer token granted exactly ``scopes``, as if through OAuth."""
         return self._ctx.issue_token(frozenset(scopes))

@@ -37,13 +37,7 @@ def lab(sandbox, tmp_path):
     shutil.copytree(ROOT / "notebooks", root, ignore=shutil.ignore_patterns(".*"))
     (tmp_path / "lab").mkdir()
     env = {
-        "ATTENTIVE_API_URL": sandbox.url,
-        "ATTENTIVE_AUTH_URL": sandbox.auth_url,
-        "ATTENTIVE_API_KEY": sandbox.api_key,
-        "ATTENTIVE_CLIENT_ID": sandbox.client_id,
-        "ATTENTIVE_CLIENT_SECRET": sandbox.client_secret,
-        "ATTENTIVE_REDIRECT_URI": sandbox.redirect_uri,
-        "ATTENTIVE_NB_SANDBOX": "1",
+        **sandbox.environment(),
         "ATTENTIVE_NB_HOME": str(tmp_path / "home"),
         "JUPYTER_PLATFORM_DIRS": "1",
     }

@@ -28,13 +28,7 @@ COMPANY = "Sandbox Outfitters"
 def folder(sandbox, tmp_path, monkeypatch):
     """A copy of notebooks/ and the environment `make demo` gives the kernel."""
     for name, value in {
-        "ATTENTIVE_API_URL": sandbox.url,
-        "ATTENTIVE_AUTH_URL": sandbox.auth_url,
-        "ATTENTIVE_API_KEY": sandbox.api_key,
-        "ATTENTIVE_CLIENT_ID": sandbox.client_id,
-        "ATTENTIVE_CLIENT_SECRET": sandbox.client_secret,
-        "ATTENTIVE_REDIRECT_URI": sandbox.redirect_uri,
-        "ATTENTIVE_NB_SANDBOX": "1",
+        **sandbox.environment(),
         "JUPYTER_PLATFORM_DIRS": "1",  # silences jupyter_core's path-migration warning
     }.items():
         monkeypatch.setenv(name, value)

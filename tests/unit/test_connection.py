@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 import responses
+from fakes import ME
 
 from attentive_nb.auth import ApiKeyAuth, TokenAuth
 from attentive_nb.connection import ME_FIELDS, Connection, credentials_from_env
@@ -14,13 +15,6 @@ from attentive_nb.errors import ConfigError, NotSignedIn
 API = "https://api.attentivemobile.com"
 KEY = "key_0123456789abcdefghijklmnopqrstuv"
 TOKEN = "tok_zyxwvutsrqponmlkjihgfedcba987654"
-ME = {
-    "companyName": "Hudson & Ivy",
-    "companyId": "MDc6Q29tcGFueTI",
-    "applicationName": "Pillow Api",
-    "attentiveDomainName": "hudsonivy.attn.tv",
-    "contactEmail": "name@company.com",
-}
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 import responses
+from fakes import ME
 
 from attentive_nb.endpoints import SEND_SCOPES
 from attentive_nb.errors import ConfigError, OAuthError
@@ -22,13 +23,6 @@ CLIENT_SECRET = "cs_0FvaRpPi5KBC4Izj9ALA0AG8J2WdcBhU"
 REDIRECT = "http://localhost:3000/callback"
 TOKEN = "at_riSm9jz2Tq2XKO8ZqS1CJg8tOJ8cALn19zRlQc9s1"
 CODE = "MTQ0NjJkZmQ5OTM2NDE1ZTZjNGZmZjI3"
-ME = {
-    "companyName": "Hudson & Ivy",
-    "companyId": "MDc6Q29tcGFueTI",
-    "applicationName": "Pillow Api",
-    "attentiveDomainName": "hudsonivy.attn.tv",
-    "contactEmail": "name@company.com",
-}
 
 
 class Clock:

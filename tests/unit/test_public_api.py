@@ -68,4 +68,3 @@ def test_importing_the_library_does_not_load_ipywidgets():
     code = "import sys, attentive_nb; print('ipywidgets' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
-

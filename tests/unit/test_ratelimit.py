@@ -7,24 +7,6 @@ import pytest
 from attentive_nb.ratelimit import HEADROOM, Governors, RateGovernor
 
 
-class FakeTime:
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
-@pytest.fixture
-def fake_time():
-    return FakeTime()
-
-
 def governor(rate, fake_time):
     return RateGovernor(rate, clock=fake_time.clock, sleep=fake_time.sleep)
 

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 import requests
 import responses
+from fakes import ME
 
 import attentive_nb as att
 from attentive_nb.journal import Journal
@@ -15,13 +16,6 @@ from attentive_nb.plan import plan_subscribers
 from attentive_nb.sender import AcceptedBefore, estimate_line
 
 API = "https://api.attentivemobile.com"
-ME = {
-    "companyName": "Hudson Ivy",
-    "companyId": "MDc6Q29tcGFueTI",
-    "applicationName": "Uploader",
-    "attentiveDomainName": "hudsonivy.attn.tv",
-    "contactEmail": "ops@example.com",
-}
 SUBSCRIBED = {
     "subscriptionResponses": [
         {
@@ -73,7 +67,7 @@ def test_subscribe_sends_each_row_once_and_reports_it(conn):
     assert nonzero(report.counts) == {"sent": 3}
     assert list(report.table["http_status"]) == [202, 202, 202]
     assert "NEWLY_CREATED" in report.table["reason"].iloc[0]
-    assert report.company == "Hudson Ivy"
+    assert report.company == ME["companyName"]
 
 
 @responses.activate
