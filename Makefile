@@ -38,6 +38,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_sandbox.py
 	$(BIN)/python benchmarks/bench_send.py
+	$(BIN)/python benchmarks/bench_report.py
 
 # Refresh the README's screenshots from the browser test and the sign-in panel script.
 screenshots: $(STAMP)
