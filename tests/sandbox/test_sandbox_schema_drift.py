@@ -10,24 +10,16 @@ spec files stay in ../shared; nothing is copied into the project.
 from __future__ import annotations
 
 import copy
-import functools
-import json
-from pathlib import Path
 
 import pytest
+from attentive_spec import ABSENT, V1, V2, load, resolve
 from jsonschema import Draft202012Validator
 
 from attentive_nb.endpoints import ENDPOINTS
 from attentive_nb.sandbox import schemas
 from attentive_nb.sandbox.oauth import TOKEN_FORM_FIELDS
 
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
-V1, V2 = SHARED / "attentive-openapi.json", SHARED / "attentive-openapi-v2.json"
-
-pytestmark = pytest.mark.skipif(
-    not (V1.exists() and V2.exists()),
-    reason=f"Attentive's OpenAPI documents are not beside the project (looked in {SHARED})",
-)
+pytestmark = pytest.mark.skipif(not (V1.exists() and V2.exists()), reason=ABSENT)
 
 # endpoint name -> (spec file, spec path, method)
 OPERATIONS = {
@@ -56,25 +48,6 @@ KNOWN = {
 }
 # Fields the spec gives no example for, where the sandbox checks the format.
 SAMPLE_VALUES = {".notification.language": "en-US"}
-
-
-@functools.cache
-def load(path: Path) -> dict:
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
-def resolve(node, doc):
-    """The schema with every local $ref replaced by what it points to."""
-    if isinstance(node, dict):
-        if "$ref" in node:
-            target = doc
-            for part in node["$ref"].lstrip("#/").split("/"):
-                target = target[part]
-            return resolve(target, doc)
-        return {k: resolve(v, doc) for k, v in node.items()}
-    if isinstance(node, list):
-        return [resolve(v, doc) for v in node]
-    return node
 
 
 def operation(name: str) -> dict:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from openapi_schemas import validate_payload
+from attentive_spec import validate_payload
 
 from attentive_nb.plan import Plan, request_key
 

@@ -6,18 +6,16 @@ is read in place, never copied into the project.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import jsonschema
 import pytest
 import responses
+from attentive_spec import V1, load, resolve
 
 from attentive_nb.connection import ME_FIELDS, Connection
 from attentive_nb.oauth import OAuthFlow
 
-SPEC_PATH = Path(__file__).resolve().parents[2].parent / "shared" / "attentive-openapi.json"
 API = "https://api.attentivemobile.com"
 TOKEN_URL = API + "/v1/authorization-codes/tokens"
 KEY = "key_0123456789abcdefghijklmnopqrstuv"
@@ -25,25 +23,7 @@ KEY = "key_0123456789abcdefghijklmnopqrstuv"
 
 @pytest.fixture(scope="module")
 def spec():
-    if not SPEC_PATH.exists():
-        pytest.skip(
-            f"Attentive's OpenAPI spec is not at {SPEC_PATH} (it lives outside the project)"
-        )
-    return json.loads(SPEC_PATH.read_text())
-
-
-def resolve(spec: dict, node):
-    """``node`` with every local ``$ref`` replaced by what it points to."""
-    if isinstance(node, dict):
-        if "$ref" in node:
-            target = spec
-            for part in node["$ref"].removeprefix("#/").split("/"):
-                target = target[part]
-            return resolve(spec, target)
-        return {key: resolve(spec, value) for key, value in node.items()}
-    if isinstance(node, list):
-        return [resolve(spec, item) for item in node]
-    return node
+    return load(V1)
 
 
 def example_of(schema: dict) -> dict:
@@ -52,12 +32,12 @@ def example_of(schema: dict) -> dict:
 
 @pytest.fixture
 def token_operation(spec):
-    return resolve(spec, spec["paths"]["/authorization-codes/tokens"]["post"])
+    return resolve(spec["paths"]["/authorization-codes/tokens"]["post"], spec)
 
 
 @pytest.fixture
 def me_schema(spec):
-    operation = resolve(spec, spec["paths"]["/me"]["get"])
+    operation = resolve(spec["paths"]["/me"]["get"], spec)
     return operation["responses"]["200"]["content"]["application/json"]["schema"]
 
 
@@ -76,7 +56,7 @@ def test_token_exchange_request_matches_the_spec(token_operation, spec):
 
     flow = OAuthFlow(example["client_id"], example["client_secret"], example["redirect_uri"])
     state = parse_qs(urlsplit(flow.authorization_url).query)["state"][0]
-    me_example = example_of(resolve(spec, spec["components"]["schemas"]["GetMeResponseDto"]))
+    me_example = example_of(resolve(spec["components"]["schemas"]["GetMeResponseDto"], spec))
     with responses.RequestsMock() as mock:
         mock.post(TOKEN_URL, json=token_example)
         mock.get(API + "/v1/me", json=me_example)
@@ -93,7 +73,7 @@ def test_token_exchange_request_matches_the_spec(token_operation, spec):
 
 
 def test_token_response_schema_is_what_the_flow_reads(spec):
-    schema = resolve(spec, spec["components"]["schemas"]["CreateTokenResponseDto"])
+    schema = resolve(spec["components"]["schemas"]["CreateTokenResponseDto"], spec)
     assert "access_token" in schema["properties"]
     assert schema["properties"]["access_token"]["type"] == "string"
 

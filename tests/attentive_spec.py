@@ -1,7 +1,9 @@
-"""Request-body schemas from Attentive's published OpenAPI files in ../shared.
+"""Attentive's published OpenAPI documents, read where they live in ../shared.
 
-The specs are read where they live (never copied into the project). Tests
-that need them are skipped with a clear reason when the folder is absent.
+Shared by every test that checks our payloads, our reading of answers, or the
+sandbox against Attentive's own documents. They are never copied into the
+project; tests that need them are skipped with a clear reason when the folder
+is absent.
 """
 
 from __future__ import annotations
@@ -15,22 +17,38 @@ import pytest
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 V1 = SHARED / "attentive-openapi.json"
 V2 = SHARED / "attentive-openapi-v2.json"
+ABSENT = f"Attentive's OpenAPI documents are not beside the project (looked in {SHARED})"
 
 
 @cache
-def _spec(path: Path) -> dict:
+def load(path: Path = V1) -> dict:
+    """One OpenAPI document; the calling test is skipped when it is absent."""
     if not path.exists():
-        pytest.skip(f"Attentive OpenAPI spec not found at {path.resolve()} (shared folder absent)")
+        pytest.skip(ABSENT)
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+def resolve(node, doc: dict):
+    """``node`` with every local ``$ref`` replaced by what it points to."""
+    if isinstance(node, dict):
+        if "$ref" in node:
+            target = doc
+            for part in node["$ref"].removeprefix("#/").split("/"):
+                target = target[part]
+            return resolve(target, doc)
+        return {key: resolve(value, doc) for key, value in node.items()}
+    if isinstance(node, list):
+        return [resolve(item, doc) for item in node]
+    return node
 
 
 def request_schema(method: str, path: str) -> tuple[dict, Registry]:
     """The JSON schema of the request body for ``method path`` (a /v1 path or a /v2 path)."""
     spec_path, key = (V2, path) if path.startswith("/v2/") else (V1, path.removeprefix("/v1"))
-    spec = _spec(spec_path)
+    spec = load(spec_path)
     body = spec["paths"][key][method.lower()]["requestBody"]
     schema = body["content"]["application/json"]["schema"]
     resource = Resource.from_contents(spec, default_specification=DRAFT4)
