@@ -96,6 +96,11 @@ class Plan:
         return self.n_rows - len(self.invalid)
 
     @property
+    def n_to_send(self) -> int:
+        """Rows the requests carry: the valid ones, less repeats that are sent once."""
+        return self.n_valid - (len(self.duplicates) if self.skips_duplicates else 0)
+
+    @property
     def n_requests(self) -> int:
         """How many requests ``requests()`` yields in all."""
         return self._count

@@ -106,35 +106,39 @@ def run(conn: Connection, df: pd.DataFrame, plan: Plan, options: RunOptions) -> 
 
 
 def _upfront_outcomes(df: pd.DataFrame, plan: Plan) -> dict[int, RowOutcome]:
-    """Rows settled before any request: invalid ones and repeats of the same person."""
+    """Rows settled before any request: invalid ones, and repeats sent once."""
     settled = {
         p: RowOutcome(p, "invalid", message="; ".join(reasons))
         for p, reasons in plan.invalid.items()
     }
-    if not plan.skips_duplicates:
-        return settled
-    for position, first in plan.duplicates.items():
-        if position not in settled:
-            label = df.index[first]
-            settled[position] = RowOutcome(
-                position, "skipped", message=f"same person as row {label!r}; sent once"
+    if plan.skips_duplicates:
+        for position, first in plan.duplicates.items():
+            settled.setdefault(
+                position, RowOutcome(position, "skipped", message=_repeat(df, plan, first))
             )
     return settled
 
 
 _REPEAT_REMARKS = {
+    "subscribe": "same person as row {row!r}; sent once",
+    "unsubscribe": "same person as row {row!r}; sent once",
     "events": "same event as row {row!r} (same externalEventId)",
     "attributes": "same person as row {row!r}; the later values win",
     "attributes_bulk": "same person as row {row!r}; the later values win",
 }
 
 
+def _repeat(df: pd.DataFrame, plan: Plan, first: int) -> str:
+    """Why a row is flagged as repeating an earlier one (by its index label)."""
+    template = _REPEAT_REMARKS.get(plan.kind, "same person as row {row!r}")
+    return template.format(row=df.index[first])
+
+
 def _flag_repeats(df: pd.DataFrame, plan: Plan, results: dict[int, RowOutcome]) -> None:
     """Rows sent although they repeat an earlier row (events, attributes): say so."""
-    template = _REPEAT_REMARKS.get(plan.kind, "same person as row {row!r}")
     for position, first in plan.duplicates.items():
         outcome = results[position]
-        remark = template.format(row=df.index[first])
+        remark = _repeat(df, plan, first)
         message = f"{outcome.message}; {remark}" if outcome.message else remark
         results[position] = dataclasses.replace(outcome, message=message)
 

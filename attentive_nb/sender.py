@@ -39,8 +39,7 @@ class AcceptedBefore:
 def estimate_line(plan: Plan, before: AcceptedBefore | None = None) -> str:
     """``12,000 rows in 12,000 requests … at 10/s ≈ 20 min``: said before sending."""
     before = before or AcceptedBefore()
-    repeats = len(plan.duplicates) if plan.skips_duplicates else 0
-    rows = plan.n_valid - repeats - before.rows
+    rows = plan.n_to_send - before.rows
     requests = plan.n_requests - len(before.keys)
     rate = plan.endpoint.rate_per_second
     skipped = f"{before.rows:,} rows accepted in an earlier run are skipped"
@@ -113,7 +112,7 @@ class Sender:
     def _send(self, accepted_before: set[str]) -> None:
         workers = self.options.workers or default_workers(self.plan)
         progress = Progress(
-            self.plan.n_valid, self.plan.kind, self.governor, enabled=self.options.progress
+            self.plan.n_to_send, self.plan.kind, self.governor, enabled=self.options.progress
         )
         pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="attentive-send")
         in_flight: dict[Future, Request] = {}

@@ -214,3 +214,10 @@ def test_estimate_line_when_everything_was_sent_before():
     assert estimate_line(plan, before) == (
         "Nothing to send: 3 rows accepted in an earlier run are skipped."
     )
+
+
+def test_estimate_and_progress_count_a_repeated_person_once():
+    df = pd.DataFrame({"phone": ["+12015550123", "+12015550124", "+12015550123"]})
+    plan = plan_subscribers(df, sign_up_source_id="42")
+    assert plan.n_valid == 3 and plan.n_to_send == 2
+    assert estimate_line(plan).startswith("2 rows in 2 requests")
