@@ -4,19 +4,20 @@
 is polled at ``GET /v2/bulk/job/{id}`` until ``COMPLETED`` (or ``FAILED``),
 and its ``url`` points to a JSON-lines file with one line per user, in the
 order sent, each holding the request and its response. Attentive documents
-the shape only loosely, so each line is read leniently.
+the shape only loosely, so each line is read leniently. Every request,
+the download included, goes through the one :class:`Client`.
 """
 
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import requests
-
-from attentive_nb.client import USER_AGENT, Client
+from attentive_nb.client import Client
+from attentive_nb.ratelimit import pause
 from attentive_nb.report import RowOutcome
 
 DONE_STATES = ("COMPLETED", "FAILED")
@@ -27,25 +28,26 @@ def wait_for_job(
     job_id: str,
     *,
     timeout_s: float,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] | None = None,
     clock: Callable[[], float] = time.monotonic,
+    stop: threading.Event | None = None,
 ) -> dict[str, Any]:
-    """Poll the job until it is done or ``timeout_s`` passes; return its last status."""
+    """Poll the job until it is done, ``timeout_s`` passes or ``stop`` is set; its last status."""
     deadline, delay = clock() + timeout_s, 0.5
     while True:
-        job = client.request("bulk_job", path_args={"id": job_id}).body or {}
+        job = client.request("bulk_job", path_args={"id": job_id}, stop=stop).body or {}
         if job.get("status") in DONE_STATES or clock() + delay > deadline:
             return job
-        sleep(delay)
+        if stop is not None and stop.is_set():
+            return job
+        pause(delay, stop, sleep)
         delay = min(delay * 2, 30.0)
 
 
-def fetch_results(url: str, *, timeout: float = 60.0) -> list[dict[str, Any]]:
-    """Download the job's JSON-lines results; the link is pre-signed, so no credentials."""
-    response = requests.get(url, timeout=timeout, headers={"User-Agent": USER_AGENT})
-    response.raise_for_status()
+def read_results(text: str) -> list[dict[str, Any]]:
+    """The job's JSON-lines results, one dict per line; an unreadable line says so."""
     lines = []
-    for raw in response.text.splitlines():
+    for raw in text.splitlines():
         if raw.strip():
             try:
                 lines.append(json.loads(raw))
@@ -59,16 +61,35 @@ def fold(
     job: dict[str, Any],
     lines: list[dict[str, Any]] | None,
     attempts: int,
-    latency_ms: float,
+    latency_ms: float | None,
+    *,
+    unread: str = "",
 ) -> list[RowOutcome]:
-    """One outcome per row of the request, from the job's per-user lines."""
+    """One outcome per row of the request, from the job's status and per-user lines.
+
+    ``lines`` is None when there are none to read: the job was not done when we
+    stopped waiting, or (``unread`` says why) its results could not be downloaded.
+    """
     job_id = job.get("bulkJobId", "?")
-    if lines is None:
-        reason = (
-            f"accepted in bulk job {job_id}; its result was not ready when we stopped "
-            f"waiting (status {job.get('status', 'unknown')})"
+    state = job.get("status", "unknown")
+
+    def every(status: str, reason: str) -> list[RowOutcome]:
+        return [RowOutcome(p, status, 202, reason, attempts, latency_ms) for p in positions]
+
+    if state == "FAILED":
+        return every("failed", f"bulk job {job_id} ended FAILED: Attentive applied none of it")
+    if lines is None and unread:
+        return every(
+            "sent",
+            f"accepted in bulk job {job_id} ({state}); its per-row results could not be read "
+            f"({unread}): look the job up later with GET /v2/bulk/job/{job_id}",
         )
-        return [RowOutcome(p, "sent", 202, reason, attempts, latency_ms) for p in positions]
+    if lines is None:
+        return every(
+            "sent",
+            f"accepted in bulk job {job_id}; its result was not ready when we stopped "
+            f"waiting (status {state})",
+        )
     outcomes = []
     for index, position in enumerate(positions):
         line = lines[index] if index < len(lines) else None
@@ -77,7 +98,11 @@ def fold(
 
 
 def _line_outcome(
-    position: int, line: dict[str, Any] | None, job_id: str, attempts: int, latency_ms: float
+    position: int,
+    line: dict[str, Any] | None,
+    job_id: str,
+    attempts: int,
+    latency_ms: float | None,
 ) -> RowOutcome:
     if line is None:
         return RowOutcome(

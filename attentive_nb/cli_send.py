@@ -133,7 +133,7 @@ def send_options(args: argparse.Namespace) -> dict[str, Any]:
     """The keyword arguments of the send_* call; options not given keep the Python defaults."""
     options: dict[str, Any] = {
         "dry_run": args.dry_run,
-        "resend": args.resend,
+        "resend": {None: False, "all": True, "unknown": "unknown"}[args.resend],
         "progress": sys.stderr.isatty(),
     }
     for dest, keyword in _KEYWORDS.items():

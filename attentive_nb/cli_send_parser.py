@@ -121,8 +121,11 @@ def _add_common_send_options(p: argparse.ArgumentParser, kind: str) -> None:
     p.add_argument("--dry-run", action="store_true", help="check every row, send nothing")
     p.add_argument(
         "--resend",
-        action="store_true",
-        help="send rows again even if an earlier run sent them (see the journal)",
+        nargs="?",
+        const="all",
+        choices=("all", "unknown"),
+        help="send again rows an earlier run sent ('all'), or only those whose answer was "
+        "lost ('unknown'); see the ledger in .attentive_nb/",
     )
     if kind in ("subscribers", "unsubscribe"):
         p.add_argument(

@@ -1,11 +1,16 @@
-"""HTTP client: one ``_request()``, one status-to-exception table, explicit retries.
+"""HTTP client: one ``request()``, one status-to-exception table, explicit retries.
 
 Retries cover transport errors, 429 and 5xx only, with exponential backoff,
 jitter and a cap, honouring ``Retry-After``. A 429 or 5xx answer means the
 request was *not* accepted, so it may always be retried. A request whose
 answer was lost (read timeout, connection reset after sending) may have been
-accepted: for endpoints that message people (subscribe, unsubscribe) it is
-never resent, because a duplicate texts a real person.
+accepted: it is retried only where the endpoint table says a copy is harmless
+(``resend_safe``); on the others (subscribe, unsubscribe, ecommerce) it is
+never resent, because a copy texts a real person or records a second purchase.
+
+Every wait (the rate governor's pacing, a retry's backoff) ends at once when
+the caller's ``stop`` event is set, so an interrupted send winds down within a
+moment; the request then raises :class:`Cancelled`.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,7 +40,7 @@ from attentive_nb.errors import (
     ServerError,
     TransportError,
 )
-from attentive_nb.ratelimit import Governors
+from attentive_nb.ratelimit import Governors, pause
 
 log = logging.getLogger("attentive_nb")
 
@@ -54,6 +60,18 @@ class RetryPolicy:
         """Backoff before retry number ``attempt`` (1-based): exponential, half jittered."""
         ceiling = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
         return ceiling / 2 + rng.uniform(0, ceiling / 2)
+
+
+class Cancelled(Exception):
+    """The caller's ``stop`` was set before this request could be sent or sent again.
+
+    ``reached`` is True when an earlier attempt's answer was lost, so Attentive
+    may have acted on it; ``attempts`` counts the attempts made.
+    """
+
+    def __init__(self, attempts: int, reached: bool) -> None:
+        super().__init__("stopped before the request could be sent (again)")
+        self.attempts, self.reached = attempts, reached
 
 
 @dataclass
@@ -78,16 +96,20 @@ class Client:
         session: requests.Session | None = None,
         timeout: tuple[float, float] = (5.0, 30.0),
         retry: RetryPolicy = RetryPolicy(),
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
         seed: int | None = None,
+        rate_scale: float = 1.0,
     ) -> None:
+        """``sleep`` and ``clock`` are for tests (None: real time, cut short by ``stop``);
+        ``rate_scale`` multiplies the documented limits, for a sandbox started with
+        ``--rate-scale``."""
         self.api_url = configured_api_url(api_url)
         self.auth = auth
         self.session = session or _pooled_session(self.api_url)
         self.timeout = timeout
         self.retry = retry
-        self.governors = Governors(clock=clock, sleep=sleep)
+        self.governors = Governors(clock=clock, sleep=sleep, scale=rate_scale)
         self._sleep = sleep
         self._clock = clock
         self._rng = random.Random(seed)
@@ -102,23 +124,27 @@ class Client:
         json_body: Any = None,
         params: dict[str, str] | None = None,
         path_args: dict[str, str] | None = None,
+        stop: threading.Event | None = None,
     ) -> ApiResponse:
-        """Send one API request, retrying what may safely be retried."""
+        """Send one API request, retrying what may safely be retried, until ``stop`` is set."""
         endpoint = ENDPOINTS[endpoint] if isinstance(endpoint, str) else endpoint
         url = self.api_url + endpoint.path.format(**(path_args or {}))
         governor = self.governors.for_endpoint(endpoint.name, endpoint.rate_per_second)
-        attempt = 0
+        attempt, reached = 0, False
         while True:
+            governor.acquire(stop)
+            if stop is not None and stop.is_set():
+                raise Cancelled(attempt, reached)
             attempt += 1
-            governor.acquire()
             # Latency is the last attempt's time on the wire, not the pacing waits.
             started = self._clock()
             try:
                 response = self._send(endpoint.method, url, json_body, params)
             except TransportError as error:
+                reached |= error.answer_lost
                 if not self._may_retry_lost(error, endpoint, attempt):
                     raise _with_attempts(error, attempt, self._clock() - started) from None
-                self._sleep(self.retry.delay(attempt, self._rng))
+                pause(self.retry.delay(attempt, self._rng), stop, self._sleep)
                 continue
             governor.observe(*_rate_headers(response))
             if response.ok:
@@ -132,7 +158,33 @@ class Client:
             error = _error_for(response, endpoint, getattr(self.auth, "scrub", None))
             if not isinstance(error, RateLimited | ServerError) or attempt >= self.retry.attempts:
                 raise _with_attempts(error, attempt, self._clock() - started)
-            self._sleep(self._backoff(error, attempt, governor))
+            pause(self._backoff(error, attempt, governor), stop, self._sleep)
+
+    def download(self, url: str, *, stop: threading.Event | None = None) -> str:
+        """GET a pre-signed link (bulk job results): no credentials, retried like any GET.
+
+        The link carries its own signature, so the Authorization header is never
+        sent with it (it may point to another host); only its path is logged.
+        """
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                response = self.session.get(url, timeout=self.timeout, auth=_NoAuth())
+            except requests.exceptions.RequestException as error:
+                failure: Exception = _transport_error(error, url)
+            else:
+                if response.ok:
+                    return response.text
+                failure = ServerError(
+                    response.reason or "no details given", status=response.status_code
+                )
+                if response.status_code < 500:
+                    raise failure
+            log.debug("download of %s failed (attempt %d)", urlsplit(url).path, attempt)
+            if attempt >= self.retry.attempts or (stop is not None and stop.is_set()):
+                raise failure
+            pause(self.retry.delay(attempt, self._rng), stop, self._sleep)
 
     def _send(self, method: str, url: str, body: Any, params: Any) -> requests.Response:
         log.debug("%s %s", method, url)
@@ -146,7 +198,7 @@ class Client:
     def _may_retry_lost(self, error: TransportError, endpoint: Endpoint, attempt: int) -> bool:
         if attempt >= self.retry.attempts:
             return False
-        return not (error.answer_lost and endpoint.messages_people)
+        return endpoint.resend_safe or not error.answer_lost
 
     def _backoff(self, error: ApiError, attempt: int, governor: Any) -> float:
         # Retry-After is honoured on 429 and 5xx (a 503 may carry it too), capped
@@ -157,6 +209,14 @@ class Client:
         if isinstance(error, RateLimited):
             governor.slow_down(after)
         return after if after is not None else self.retry.delay(attempt, self._rng)
+
+
+class _NoAuth(requests.auth.AuthBase):
+    """No Authorization header at all, even if the session or a .netrc would add one."""
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.headers.pop("Authorization", None)
+        return request
 
 
 def _pooled_session(api_url: str) -> requests.Session:

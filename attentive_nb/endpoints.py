@@ -1,9 +1,18 @@
 """The Attentive endpoints this toolkit calls, as one table.
 
-Every fact here comes from ``shared/attentive-api.md`` (sections 2 and 4):
-the scope an OAuth token needs, the documented rate limit per access token,
-and whether a call messages a real person (subscribe and unsubscribe text or
-email the subscriber, so a request whose answer was lost is never resent).
+Every fact here comes from Attentive's documentation (``attentive-api.md``
+sections 2 and 4): the scope an OAuth token needs, the documented rate limit
+per access token, whether a call messages the person it names (subscribe and
+unsubscribe: many of them need a confirmation), and the one rule of resending:
+
+- ``resend_safe=False``, **at most once**: subscribe, unsubscribe and the
+  ecommerce events. A second copy can text a person twice or record a second
+  purchase (ecommerce events carry no id Attentive could tell copies apart
+  by), so a request whose answer was lost is ``unknown``: never retried, and
+  not resent by a later run unless the user says so (``resend=``).
+- ``resend_safe=True``, **retry-safe**: custom events (a stable
+  ``externalEventId``) and attributes (setting a value twice is setting it
+  once) are retried after a lost answer and resent by a later run.
 """
 
 from __future__ import annotations
@@ -21,6 +30,7 @@ class Endpoint:
     scope: str | None
     rate_per_second: float
     messages_people: bool = False
+    resend_safe: bool = True
 
     @property
     def label(self) -> str:
@@ -30,17 +40,44 @@ class Endpoint:
 _TABLE = [
     Endpoint("me", "GET", "/v1/me", None, 150),
     Endpoint("token", "POST", "/v1/authorization-codes/tokens", None, 150),
-    Endpoint("subscribe", "POST", "/v1/subscriptions", "subscriptions:write", 10, True),
+    Endpoint("subscribe", "POST", "/v1/subscriptions", "subscriptions:write", 10, True, False),
     Endpoint(
-        "unsubscribe", "POST", "/v1/subscriptions/unsubscribe", "subscriptions:write", 5, True
+        "unsubscribe",
+        "POST",
+        "/v1/subscriptions/unsubscribe",
+        "subscriptions:write",
+        5,
+        messages_people=True,
+        resend_safe=False,
     ),
     Endpoint("subscriptions", "GET", "/v1/subscriptions", "subscriptions:read", 150),
     Endpoint("attributes", "POST", "/v1/attributes/custom", "attributes:write", 150),
     Endpoint("attributes_read", "GET", "/v1/attributes/custom", "attributes:write", 150),
     Endpoint("events", "POST", "/v1/events/custom", "events:write", 150),
-    Endpoint("product-view", "POST", "/v1/events/ecommerce/product-view", "ecommerce:write", 150),
-    Endpoint("add-to-cart", "POST", "/v1/events/ecommerce/add-to-cart", "ecommerce:write", 150),
-    Endpoint("purchase", "POST", "/v1/events/ecommerce/purchase", "ecommerce:write", 150),
+    Endpoint(
+        "product-view",
+        "POST",
+        "/v1/events/ecommerce/product-view",
+        "ecommerce:write",
+        150,
+        resend_safe=False,
+    ),
+    Endpoint(
+        "add-to-cart",
+        "POST",
+        "/v1/events/ecommerce/add-to-cart",
+        "ecommerce:write",
+        150,
+        resend_safe=False,
+    ),
+    Endpoint(
+        "purchase",
+        "POST",
+        "/v1/events/ecommerce/purchase",
+        "ecommerce:write",
+        150,
+        resend_safe=False,
+    ),
     Endpoint(
         "attributes_bulk",
         "POST",

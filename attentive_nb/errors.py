@@ -6,6 +6,7 @@
     ├── ConfigError        a setting is missing or malformed (also a ValueError)
     ├── NotSignedIn        a send was called before the sign-in panel finished
     ├── OAuthError         the pasted address or code cannot finish the sign-in
+    ├── LedgerError        the send ledger cannot be read or written; nothing more is sent
     ├── TransportError     no answer from the API (network, timeout, reset)
     └── ApiError           the API answered with an error status
         ├── AuthError      401: the key or token is wrong, regenerated or revoked
@@ -43,6 +44,19 @@ class NotSignedIn(AttentiveError):
 
 class OAuthError(AttentiveError):
     """The OAuth sign-in could not be finished (state, denial, expiry, exchange)."""
+
+
+class LedgerError(AttentiveError):
+    """The send ledger (what was sent, on disk) cannot be read or written.
+
+    Raised before the first request when the file is read-only, the disk is
+    full or the file is damaged; mid-run, the engine stops sending at once and
+    returns its report instead. ``path`` is the ledger file.
+    """
+
+    def __init__(self, message: str, *, path: object = None) -> None:
+        super().__init__(message)
+        self.path = path
 
 
 class TransportError(AttentiveError):

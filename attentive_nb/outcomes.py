@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from attentive_nb.client import ApiResponse
+from attentive_nb.client import ApiResponse, Cancelled
 from attentive_nb.endpoints import Endpoint
 from attentive_nb.errors import (
     ApiError,
@@ -24,7 +24,8 @@ from attentive_nb.report import RowOutcome
 
 UNKNOWN_REASON = (
     "no answer came, so Attentive may or may not have acted on it; not resent, because a "
-    "second request would message this person again. Check them before sending again."
+    "second request would message this person again (or record a second purchase). Check "
+    "them, then resend='unknown' sends them again."
 )
 
 
@@ -70,9 +71,11 @@ def milliseconds(seconds: float | None) -> float | None:
 
 def classify(error: BaseException, endpoint: Endpoint) -> tuple[str, int | None, str]:
     """(status, http status, reason) for an exception from one request."""
+    if isinstance(error, Cancelled):
+        return _cancelled(error, endpoint)
     if isinstance(error, TransportError):
         if error.answer_lost:
-            reason = UNKNOWN_REASON if endpoint.messages_people else f"{error} (retries ran out)"
+            reason = UNKNOWN_REASON if not endpoint.resend_safe else f"{error} (retries ran out)"
             return "unknown", None, reason
         return "failed", None, f"{error} (retries ran out)"
     if isinstance(error, RateLimited | ServerError):
@@ -80,6 +83,30 @@ def classify(error: BaseException, endpoint: Endpoint) -> tuple[str, int | None,
     if isinstance(error, ApiError):
         return "rejected", error.status, error.message
     return "failed", None, f"internal error in attentive_nb: {type(error).__name__}: {error}"
+
+
+def _cancelled(error: Cancelled, endpoint: Endpoint) -> tuple[str, int | None, str]:
+    if error.reached:
+        why = "the run was interrupted before a retry, and the last attempt's answer was lost"
+        return "unknown", None, f"{why}; Attentive may or may not have it"
+    if error.attempts:
+        return "not_sent", None, "the run was interrupted before a retry; Attentive did not take it"
+    return "not_sent", None, "not sent: the run was interrupted before its turn"
+
+
+def request_state(records: list[RowOutcome]) -> str | None:
+    """What the ledger records for a request from its rows' outcomes (None: it never left).
+
+    A request is ``sent`` only when every row it carried was; otherwise the
+    strongest sign that it may have reached Attentive wins.
+    """
+    statuses = {r.status for r in records}
+    if statuses == {"sent"}:
+        return "sent"
+    for status in ("unknown", "failed", "rejected"):
+        if status in statuses:
+            return status
+    return "failed" if "sent" in statuses else None
 
 
 def stops_the_run(error: BaseException) -> bool:

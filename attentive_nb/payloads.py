@@ -11,13 +11,12 @@ import uuid
 
 import numpy as np
 
-from attentive_nb import options, validate
+from attentive_nb import merge, options, validate
 from attentive_nb.errors import ConfigError
+from attentive_nb.merge import Grouping
 from attentive_nb.prepare import Draft, Rows, first, first_seen, lowered, missing, prepare
 
 BULK_SIZE = 256
-# Kinds where a person is a phone or an email, and a repeated person is sent once.
-SEND_ONCE = ("subscribe", "unsubscribe")
 # Fixed forever: changing it would change every generated externalEventId.
 EVENT_NAMESPACE = uuid.UUID("5d0c8f4e-6a0b-4f43-9f43-7e1c0b6f2a91")
 TYPE_FORBIDDEN = "\"'(){}[]\\|,"
@@ -25,6 +24,7 @@ TYPE_FORBIDDEN = "\"'(){}[]\\|,"
 _CANONICAL = json.JSONEncoder(
     sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
 )
+PERSON_KEYS = ("phone", "email")
 
 
 def canonical_json(payload: dict) -> str:
@@ -32,48 +32,100 @@ def canonical_json(payload: dict) -> str:
     return _CANONICAL.encode(payload)
 
 
-def _singles(positions: np.ndarray):
-    """Units of one row each, as plain-int tuples."""
-    return lambda: ((int(p),) for p in positions)
+def _singles(positions: np.ndarray) -> Grouping:
+    """One request per row."""
+    return Grouping(positions)
 
 
-def _draft(rows: Rows, df, positions, payload, duplicates=None, prefix="properties.") -> Draft:
+def _draft(rows: Rows, df, grouping: Grouping, payload, repeats=None, prefix="properties."):
     return Draft(
         kind=rows.kind,
         rows=rows,
         identifiers=rows.identifiers_frame(df.index),
-        duplicates=duplicates or {},
-        units=_singles(positions),
-        count=len(positions),
+        duplicates={**(repeats or {}), **grouping.merged},
+        units=grouping.units,
+        count=len(grouping),
         payload=payload,
         column_map=rows.cmap.column_map(prefix),
     )
 
 
-def _person_duplicates(rows: Rows) -> dict[int, int]:
-    """Rows naming a person (same phone, same email, ...) an earlier valid row already named."""
-    messaging = rows.kind in SEND_ONCE
-    ids = {k: v for k, v in rows.ids.items() if not messaging or k in ("phone", "email")}
-    keys = [lowered(v) if k == "email" else v for k, v in ids.items()]
-    keys += [] if messaging else list(rows.custom.values())
-    dups = first_seen(keys, rows.valid_mask())
+def _person_keys(rows: Rows) -> list[np.ndarray]:
+    """What names a person: the phone, and the email without regard to case."""
+    return [lowered(v) if k == "email" else v for k, v in rows.ids.items() if k in PERSON_KEYS]
+
+
+def _person_fields(rows: Rows) -> dict[str, np.ndarray]:
+    """Every identifier a request for a person carries, by the column it came from."""
+    columns = rows.cmap.fields
+    fields = {str(columns[k]): (lowered(v) if k == "email" else v) for k, v in rows.ids.items()}
+    fields.update({str(rows.cmap.custom_ids[k]): v for k, v in rows.custom.items()})
+    return fields
+
+
+def _people(rows: Rows, labels, *, refuse_conflicts: bool) -> Grouping:
+    """Rows naming the same person merged into one request when that loses no identifier.
+
+    Rows that share a phone or an email but disagree on another identifier are
+    refused (``refuse_conflicts``: a second request would message the person
+    twice) or sent each as written (every phone and email reached).
+    """
+    valid = rows.valid_mask()
+    groups = merge.linked_groups(_person_keys(rows), valid)
+    grouping = merge.group_rows(
+        groups, _person_fields(rows), valid, split_conflicts=not refuse_conflicts
+    )
+    for group, differ in grouping.conflicts:
+        for p in group:
+            others = merge.name_rows(labels, [q for q in group if q != p])
+            if refuse_conflicts:
+                rows.problems.add(p, _refused(others, differ))
+    if grouping.merged:
+        rows.notes.append(_merged_note(len(grouping.merged)))
+    if grouping.conflicts and not refuse_conflicts:
+        rows.notes.append(_split_note(grouping.conflicts))
+    return grouping
+
+
+def _refused(others: str, differ: list[str]) -> str:
+    return (
+        f"same person as {others} (a shared phone or email) but a different "
+        f"{' and '.join(differ)}: one request would drop a value and two would message "
+        "this person twice; keep one row per person"
+    )
+
+
+def _merged_note(count: int) -> str:
+    rows = "row names" if count == 1 else "rows name"
+    return (
+        f"{count} {rows} a person named earlier in the data with nothing new or different; "
+        "each person is sent once, with every identifier their rows give."
+    )
+
+
+def _split_note(conflicts: list) -> str:
+    rows = sum(len(group) for group, _ in conflicts)
+    return (
+        f"{rows} rows share a phone or email with another row but differ in "
+        f"{', '.join(sorted({d for _, differ in conflicts for d in differ}))}; each is sent as "
+        "written, so that every phone and email is reached."
+    )
+
+
+def _send_positions(rows: Rows) -> np.ndarray:
+    return np.flatnonzero(rows.valid_mask())
+
+
+def _repeats(rows: Rows) -> dict[int, int]:
+    """Rows naming a person an earlier valid row already named (flagged, all sent)."""
+    keys = [lowered(v) if k == "email" else v for k, v in rows.ids.items()]
+    dups = first_seen(keys + list(rows.custom.values()), rows.valid_mask())
     if dups:
-        rows.notes.append(_duplicate_note(len(dups), rows.kind))
+        rows.notes.append(
+            f"{len(dups)} {'row repeats' if len(dups) == 1 else 'rows repeat'} a person named "
+            "earlier in the data; all are sent, the last one wins."
+        )
     return dups
-
-
-def _duplicate_note(count: int, kind: str) -> str:
-    rows = "row repeats" if count == 1 else "rows repeat"
-    if kind in SEND_ONCE:
-        return f"{count} {rows} a person named earlier in the data; each person is sent once."
-    return f"{count} {rows} a person named earlier in the data; all are sent, the last one wins."
-
-
-def _send_positions(rows: Rows, skipped: dict[int, int] | None = None) -> np.ndarray:
-    mask = rows.valid_mask()
-    if skipped:
-        mask[list(skipped)] = False
-    return np.flatnonzero(mask)
 
 
 # -- subscribe / unsubscribe -------------------------------------------------------------------
@@ -82,40 +134,33 @@ def _send_positions(rows: Rows, skipped: dict[int, int] | None = None) -> np.nda
 def subscribers(
     df, *, sign_up_source_id, locale, subscription_type, single_opt_in, columns, region
 ):
-    """Draft for POST /v1/subscriptions."""
+    """Draft for POST /v1/subscriptions: one request per person, refused if rows disagree."""
     fixed = options.subscribe_options(sign_up_source_id, locale, subscription_type, single_opt_in)
     rows = prepare(df, "subscribe", columns=columns, region=region)
-    external = {k: v for k, v in rows.ids.items() if k not in ("phone", "email")}
+    external = {k: v for k, v in rows.ids.items() if k not in PERSON_KEYS}
 
-    def payload(positions):
-        p = positions[0]
-        body = {"user": _user(rows, p, ("phone", "email")), **fixed}
-        ext = {k: v[p] for k, v in external.items() if v[p] is not None}
-        custom = rows.custom_ids(p)
+    def payload(unit):
+        body = {"user": _firsts(rows.ids, PERSON_KEYS, unit), **fixed}
+        ext = _firsts(external, external, unit)
+        custom = _firsts(rows.custom, rows.custom, unit)
         if custom:
-            ext["customIdentifiers"] = custom
+            ext["customIdentifiers"] = [{"name": k, "value": v} for k, v in custom.items()]
         if ext:
             body["externalIdentifiers"] = ext
         return body
 
-    dups = _person_duplicates(rows)
-    return _draft(rows, df, _send_positions(rows, dups), payload, dups)
+    return _draft(rows, df, _people(rows, df.index, refuse_conflicts=True), payload)
 
 
 def unsubscribe(df, *, subscriptions, notify, columns, region):
-    """Draft for POST /v1/subscriptions/unsubscribe."""
+    """Draft for POST /v1/subscriptions/unsubscribe: every phone and email reached."""
     fixed = options.unsubscribe_options(subscriptions, notify)
     rows = prepare(df, "unsubscribe", columns=columns, region=region)
 
-    def payload(positions):
-        return {"user": _user(rows, positions[0], ("phone", "email")), **fixed}
+    def payload(unit):
+        return {"user": _firsts(rows.ids, PERSON_KEYS, unit), **fixed}
 
-    dups = _person_duplicates(rows)
-    return _draft(rows, df, _send_positions(rows, dups), payload, dups)
-
-
-def _user(rows: Rows, p: int, fields) -> dict:
-    return {k: rows.ids[k][p] for k in fields if k in rows.ids and rows.ids[k][p] is not None}
+    return _draft(rows, df, _people(rows, df.index, refuse_conflicts=False), payload)
 
 
 def event_user(rows: Rows, unit: tuple[int, ...]) -> dict:
@@ -148,20 +193,20 @@ def attributes(df, *, bulk, columns, region, timezone):
     kind = "attributes_bulk" if bulk else "attributes"
     rows = prepare(df, kind, columns=columns, region=region, timezone=timezone)
     _require_properties(rows)
-    dups = _person_duplicates(rows)
+    repeats = _repeats(rows)
     positions = _send_positions(rows)
     if not bulk:
 
         def payload(units):
             return {"user": event_user(rows, units), "properties": rows.properties(units[0])}
 
-        return _draft(rows, df, positions, payload, dups)
+        return _draft(rows, df, _singles(positions), payload, repeats)
     draft = _draft(
         rows,
         df,
-        positions,
+        _singles(positions),
         lambda units: _bulk_body(rows, units),
-        dups,
+        repeats,
         prefix="attributes.custom.",
     )
     draft.units = lambda: _chunks(positions, BULK_SIZE)
@@ -229,10 +274,33 @@ def events(
     ids[positions] = [
         given_ids[p] if given_ids is not None else event_uuid(body(p)) for p in positions
     ]
-    dups = first_seen([ids], rows.valid_mask())
-    if dups:
-        rows.notes.append(f"{len(dups)} rows repeat an earlier event (same externalEventId).")
-    return _draft(rows, df, positions, lambda u: {**body(u[0]), "externalEventId": ids[u[0]]}, dups)
+    grouping = _same_events(rows, df.index, ids, body)
+    return _draft(rows, df, grouping, lambda u: {**body(u[0]), "externalEventId": ids[u[0]]})
+
+
+def _same_events(rows: Rows, labels, ids: np.ndarray, body) -> Grouping:
+    """Rows with one externalEventId: one event sent once, or refused if their contents differ."""
+    valid = rows.valid_mask()
+    groups = merge.linked_groups([ids], valid)
+    contents = np.empty(rows.n, dtype=object)
+    for p in (p for group in groups for p in group):
+        contents[p] = canonical_json(body(p))
+    grouping = merge.group_rows(groups, {"event": contents}, valid, split_conflicts=False)
+    for group, _ in grouping.conflicts:
+        for p in group:
+            others = merge.name_rows(labels, [q for q in group if q != p])
+            rows.problems.add(
+                p,
+                f"event id {validate.quote(ids[p])} is also used by {others} for a different "
+                "event; give each event its own id",
+            )
+    if grouping.merged:
+        count = len(grouping.merged)
+        rows.notes.append(
+            f"{count} {'row repeats' if count == 1 else 'rows repeat'} an earlier event "
+            "(same externalEventId and content); each event is sent once."
+        )
+    return grouping
 
 
 def event_uuid(body: dict) -> str:

@@ -31,9 +31,16 @@ __all__ = [
 ]
 
 
-def request_key(endpoint_name: str, payload: dict) -> str:
-    """The journal key: sha256 of the endpoint name and the canonical payload (no PII in clear)."""
+def request_key(endpoint_name: str, payload: dict, occurrence: int = 0) -> str:
+    """The ledger key: sha256 of the endpoint name and the canonical payload (no PII in clear).
+
+    ``occurrence`` tells identical requests of one plan apart (two identical
+    product views with no time are two views): the n-th copy gets its own key,
+    the first keeps the plain one.
+    """
     text = endpoint_name + "\n" + canonical_json(payload)
+    if occurrence:
+        text += f"\n#{occurrence}"
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -54,10 +61,10 @@ class Plan:
     """The outcome of mapping and validation for one send call.
 
     ``invalid`` maps a row position to every reason it cannot be sent.
-    ``duplicates`` maps a row position to the earlier row it repeats: for
-    subscribe and unsubscribe those rows are not sent; for the other kinds they
-    are sent and only flagged. ``requests()`` yields valid, non-skipped rows'
-    requests in input order.
+    ``duplicates`` maps a row position to the earlier row it repeats: either
+    carried by that row's request (the same person or event, merged because
+    nothing is lost) or sent on its own and only flagged. ``requests()``
+    yields every valid row's request in input order.
     """
 
     kind: str
@@ -92,31 +99,29 @@ class Plan:
 
     @property
     def n_valid(self) -> int:
-        """Rows that passed validation (duplicates included)."""
+        """Rows that passed validation: every one is carried by a request."""
         return self.n_rows - len(self.invalid)
-
-    @property
-    def n_to_send(self) -> int:
-        """Rows the requests carry: the valid ones, less repeats that are sent once."""
-        return self.n_valid - (len(self.duplicates) if self.skips_duplicates else 0)
 
     @property
     def n_requests(self) -> int:
         """How many requests ``requests()`` yields in all."""
         return self._count
 
-    @property
-    def skips_duplicates(self) -> bool:
-        """True when duplicate rows are left out of the requests (subscribe, unsubscribe)."""
-        return self.kind in payloads.SEND_ONCE
-
     def requests(self, chunk_size: int = 5000) -> Iterator[list[Request]]:
         """Requests in input order, in lists covering about ``chunk_size`` input rows each."""
         batch: list[Request] = []
         carried = 0
+        seen: set[int] = set()  # 64 bits of each key: a million requests in ~60 MB
+        copies: dict[int, int] = {}  # the few keys seen more than once: copies so far
         for positions in self._units():
             payload = self._payload(positions)
-            batch.append(Request(positions, payload, request_key(self.endpoint.name, payload)))
+            key = request_key(self.endpoint.name, payload)
+            short = int(key[:16], 16)
+            if short in seen:
+                copies[short] = copies.get(short, 0) + 1
+                key = request_key(self.endpoint.name, payload, copies[short])
+            seen.add(short)
+            batch.append(Request(positions, payload, key))
             carried += len(positions)
             if carried >= chunk_size:
                 yield batch

@@ -22,6 +22,19 @@ SLOWDOWN = 0.7
 RECOVERY = 0.02
 
 
+def pause(seconds: float, stop: threading.Event | None, sleep: Callable | None = None) -> None:
+    """Wait ``seconds``: with the injected ``sleep`` (tests), else in real time, cut short
+    the moment ``stop`` is set."""
+    if seconds <= 0:
+        return
+    if sleep is not None:
+        sleep(seconds)
+    elif stop is not None:
+        stop.wait(seconds)
+    else:
+        time.sleep(seconds)
+
+
 class RateGovernor:
     """Hands out evenly spaced send slots for one endpoint; thread safe."""
 
@@ -30,7 +43,7 @@ class RateGovernor:
         rate_per_second: float,
         *,
         clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
     ) -> None:
         self.ceiling = rate_per_second * HEADROOM
         self.rate = self.ceiling
@@ -43,16 +56,15 @@ class RateGovernor:
         self.remaining: int | None = None
         self.throttled = 0
 
-    def acquire(self) -> float:
-        """Block until this caller may send; return the seconds waited."""
+    def acquire(self, stop: threading.Event | None = None) -> float:
+        """Block until this caller may send (or ``stop`` is set); return the seconds waited."""
         with self._lock:
             now = self._clock()
             slot = max(now, self._next_slot)
             self._next_slot = slot + 1.0 / self.rate
         wait = slot - now
-        if wait > 0:
-            self._sleep(wait)
-        return wait
+        pause(wait, stop, self._sleep)
+        return max(wait, 0.0)
 
     def observe(self, limit: int | None, remaining: int | None) -> None:
         """Adopt a lower limit announced by the headers; recover after a slowdown."""
@@ -83,10 +95,12 @@ class Governors:
         self,
         *,
         clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
+        scale: float = 1.0,
     ) -> None:
         self._clock = clock
         self._sleep = sleep
+        self._scale = scale
         self._lock = threading.Lock()
         self._by_name: dict[str, RateGovernor] = {}
 
@@ -94,6 +108,6 @@ class Governors:
         with self._lock:
             if name not in self._by_name:
                 self._by_name[name] = RateGovernor(
-                    rate_per_second, clock=self._clock, sleep=self._sleep
+                    rate_per_second * self._scale, clock=self._clock, sleep=self._sleep
                 )
             return self._by_name[name]

@@ -17,7 +17,8 @@ MEANINGS = {
         "the request may have reached Attentive but no answer came; "
         "check these people before sending again"
     ),
-    "skipped": "not sent: accepted in an earlier run (see the journal) or repeats an earlier row",
+    "skipped": "not sent: accepted in an earlier run (see the ledger), or another run in "
+    "progress is sending it",
     "not_sent": "the run stopped before their turn; send them again",
     "would_send": "dry run: valid, and would be sent",
     "total": "",

@@ -1,10 +1,10 @@
-"""The send engine's front: DataFrame -> plan -> (dry run | Sender) -> SendReport.
+"""The send engine's front: DataFrame -> plan -> (dry run | engine) -> SendReport.
 
 Each ``conn.send_*`` builds a :class:`~attentive_nb.plan.Plan` with the
 pure mapping layer (its options are those of the matching ``plan_*``), then
-:func:`run` settles the rows that need no request (invalid ones, repeats of
-the same person), asks for a confirmation before messaging many people, and
-hands the rest to :class:`~attentive_nb.sender.Sender`.
+:func:`run` asks for a confirmation before messaging many people, opens a
+run in the ledger, and builds the report from the outcomes the
+:class:`~attentive_nb.engine.Engine` yields.
 """
 
 from __future__ import annotations
@@ -12,12 +12,13 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from attentive_nb.engine import Engine, RunOptions, estimate_line
 from attentive_nb.errors import ConfigError
-from attentive_nb.journal import Journal
+from attentive_nb.ledger import Ledger
 from attentive_nb.plan import (
     Plan,
     plan_attributes,
@@ -27,7 +28,7 @@ from attentive_nb.plan import (
     plan_unsubscribe,
 )
 from attentive_nb.report import RowOutcome, SendReport
-from attentive_nb.sender import Sender
+from attentive_nb.resend import CHOICES as resend_choices
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -36,22 +37,6 @@ if TYPE_CHECKING:
 
 #: Above this many rows, subscribe and unsubscribe need an explicit confirmation.
 CONFIRM_ABOVE = 1000
-
-
-@dataclass
-class RunOptions:
-    """How to send: the options every send_* call shares."""
-
-    dry_run: bool = False
-    progress: bool = True
-    resend: bool = False
-    confirm: bool = False
-    workers: int | None = None
-    bulk_wait_s: float = 600.0
-    journal: Journal | None = None
-    say: Callable[[str], None] = print
-    sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
-
 
 #: What each Connection method plans with.
 PLANNERS: dict[str, Callable[..., Plan]] = {
@@ -73,29 +58,25 @@ def send(conn: Connection, method: str, df: pd.DataFrame, options: dict[str, Any
     except TypeError as error:
         raise ConfigError(f"{method}() does not take that option: {error}.") from None
     run_options = RunOptions(**{k: v for k, v in options.items() if k in _RUN_OPTIONS})
+    _check_resend(run_options.resend)
     return run(conn, df, planner(df, **plan_options), run_options)
 
 
 def run(conn: Connection, df: pd.DataFrame, plan: Plan, options: RunOptions) -> SendReport:
     """Carry out a plan (or only report it, in a dry run) and report every row."""
     started = time.monotonic()
-    results: dict[int, RowOutcome] = {}
-    results.update(_upfront_outcomes(df, plan))
-    notes = list(plan.notes)
-    company = None
+    notes, company = list(plan.notes), None
     if options.dry_run:
-        results.update(_would_send(plan, results))
+        found = _would_send(plan)
     else:
         _confirm(plan, plan.n_valid, options)
-        conn.company_id()
+        company_id = conn.company_id()
         company = (conn.company or {}).get("companyName")
-        Sender(conn, plan, options, results, notes).send()
-    if not plan.skips_duplicates:
-        _flag_repeats(df, plan, results)
+        found = list(_send(conn.client, company_id, plan, options, notes))
     return SendReport(
         df,
         plan.identifiers,
-        results.values(),
+        _with_remarks(df, plan, [*_invalid(plan), *found]),
         kind=plan.kind,
         dry_run=options.dry_run,
         notes=notes,
@@ -105,46 +86,73 @@ def run(conn: Connection, df: pd.DataFrame, plan: Plan, options: RunOptions) -> 
     )
 
 
-def _upfront_outcomes(df: pd.DataFrame, plan: Plan) -> dict[int, RowOutcome]:
-    """Rows settled before any request: invalid ones, and repeats sent once."""
-    settled = {
-        p: RowOutcome(p, "invalid", message="; ".join(reasons))
-        for p, reasons in plan.invalid.items()
-    }
-    if plan.skips_duplicates:
-        for position, first in plan.duplicates.items():
-            settled.setdefault(
-                position, RowOutcome(position, "skipped", message=_repeat(df, plan, first))
-            )
-    return settled
+def _send(client, company_id: str, plan: Plan, options: RunOptions, notes: list[str]):
+    """Open the ledger and a run in it (LedgerError before any request), then send."""
+    ledger = _ledger(options.ledger)
+    engine = None
+    try:
+        run_record = ledger.open_run(company_id, plan.endpoint.name)
+        options.say(estimate_line(plan))
+        engine = Engine(client, plan, run_record, options)
+        yield from engine.outcomes()
+    finally:
+        if engine is not None:
+            notes.extend(engine.notes)
+        # Workers left running after a second interrupt still record their answers.
+        if ledger is not options.ledger and not (engine and engine.abandoned):
+            ledger.close()
 
 
+def _ledger(given: object) -> Ledger:
+    if isinstance(given, Ledger):
+        return given
+    if given is None or isinstance(given, str | Path):
+        return Ledger(given)
+    raise ConfigError(f"ledger= must be a path or a Ledger, not {type(given).__name__}.")
+
+
+def _check_resend(resend: object) -> None:
+    if not any(resend is c if isinstance(c, bool) else resend == c for c in resend_choices):
+        raise ConfigError(
+            f"resend={resend!r}: use False (skip what was sent before), 'unknown' (also send "
+            "again the rows whose answer was lost) or True (send everything again)."
+        )
+
+
+def _invalid(plan: Plan) -> Iterator[RowOutcome]:
+    for p, reasons in plan.invalid.items():
+        yield RowOutcome(p, "invalid", message="; ".join(reasons))
+
+
+def _would_send(plan: Plan) -> list[RowOutcome]:
+    return [RowOutcome(p, "would_send") for p in range(plan.n_rows) if p not in plan.invalid]
+
+
+_CARRIED = ": one request carries both"
 _REPEAT_REMARKS = {
-    "subscribe": "same person as row {row!r}; sent once",
-    "unsubscribe": "same person as row {row!r}; sent once",
-    "events": "same event as row {row!r} (same externalEventId)",
-    "attributes": "same person as row {row!r}; the later values win",
-    "attributes_bulk": "same person as row {row!r}; the later values win",
+    "subscribe": "same person as row {row}" + _CARRIED,
+    "unsubscribe": "same person as row {row}" + _CARRIED,
+    "events": "same event as row {row} (same externalEventId)" + _CARRIED,
+    "attributes": "same person as row {row}; the later values win",
+    "attributes_bulk": "same person as row {row}; the later values win",
 }
 
 
-def _repeat(df: pd.DataFrame, plan: Plan, first: int) -> str:
-    """Why a row is flagged as repeating an earlier one (by its index label)."""
-    template = _REPEAT_REMARKS.get(plan.kind, "same person as row {row!r}")
-    return template.format(row=df.index[first])
+def _with_remarks(df: pd.DataFrame, plan: Plan, records: Iterable[RowOutcome]):
+    """Each outcome, with a remark on the rows that repeat an earlier row."""
+    template = _REPEAT_REMARKS.get(plan.kind, "same as row {row}")
+    for record in records:
+        first = plan.duplicates.get(record.position)
+        if first is not None and record.status != "invalid":
+            remark = template.format(row=_label(df.index[first]))
+            message = f"{record.message}; {remark}" if record.message else remark
+            record = dataclasses.replace(record, message=message)
+        yield record
 
 
-def _flag_repeats(df: pd.DataFrame, plan: Plan, results: dict[int, RowOutcome]) -> None:
-    """Rows sent although they repeat an earlier row (events, attributes): say so."""
-    for position, first in plan.duplicates.items():
-        outcome = results[position]
-        remark = _repeat(df, plan, first)
-        message = f"{outcome.message}; {remark}" if outcome.message else remark
-        results[position] = dataclasses.replace(outcome, message=message)
-
-
-def _would_send(plan: Plan, settled: dict[int, RowOutcome]) -> dict[int, RowOutcome]:
-    return {p: RowOutcome(p, "would_send") for p in range(plan.n_rows) if p not in settled}
+def _label(label: object) -> str:
+    plain = label.item() if hasattr(label, "item") else label
+    return repr(plain)
 
 
 def _confirm(plan: Plan, rows: int, options: RunOptions) -> None:

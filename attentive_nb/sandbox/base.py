@@ -107,6 +107,7 @@ class SandboxHandler(RequestHandler):
             "status": None if reset else self.get_status(),
             "outcome": self.outcome or self.get_status(),
             "fault": getattr(self, "fault", None),
+            "app": getattr(getattr(self, "grant", None), "app", None),
         }
         self.ctx.state.note(entry)
 
@@ -134,7 +135,7 @@ class ApiHandler(SandboxHandler):
             raise HTTPError(405, f"Method not allowed: {self.request.method} {self.request.path}")
         self.endpoint = ENDPOINTS[name]
         self.set_rate_headers(self.ctx.limiter.limit(self.endpoint.rate_per_second))
-        self.fault, delay = self.ctx.faults.draw()
+        self.fault, delay = self.ctx.faults.draw(name)
         if delay > 0:
             await asyncio.sleep(delay)
         try:

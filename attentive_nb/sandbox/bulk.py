@@ -12,6 +12,8 @@ import json
 from attentive_nb.sandbox import validation
 from attentive_nb.sandbox.base import ApiHandler, Reject, SandboxHandler, same_secret
 
+_JOB_FAILED = {"status": "FAILED", "message": "the job failed; nothing was applied"}
+
 
 class BulkAttributesHandler(ApiHandler):
     """POST /v2/bulk/user/attributes: 202 with a ``batchJobId`` to poll."""
@@ -20,8 +22,11 @@ class BulkAttributesHandler(ApiHandler):
 
     def handle_post(self):
         body = self.json_body()
-        lines = [{"request": user, "response": self._process(user)} for user in body["users"]]
-        job = self.ctx.state.add_job(lines)
+        if self.ctx.faults.fail_bulk_jobs:  # the job will end FAILED: nothing is applied
+            lines = [{"request": user, "response": _JOB_FAILED} for user in body["users"]]
+        else:
+            lines = [{"request": user, "response": self._process(user)} for user in body["users"]]
+        job = self.ctx.state.add_job(lines, failed=self.ctx.faults.fail_bulk_jobs)
         self.accepted(body)
         return 202, {
             "message": "Bulk user attributes job successfully submitted",
@@ -56,6 +61,8 @@ class BulkJobHandler(ApiHandler):
         answer = {"bulkJobId": job.id, "totalRecords": len(job.lines)}
         if earlier_polls < self.ctx.bulk_polls_before_done:
             return 200, {**answer, "status": "IN_PROGRESS"}
+        if job.failed:
+            return 200, {**answer, "status": "FAILED"}
         url = f"{self.ctx.url}/v2/bulk/job/{job.id}/results.jsonl?sig={job.download_token}"
         return 200, {**answer, "status": "COMPLETED", "url": url}
 
@@ -68,6 +75,10 @@ class BulkResultsHandler(SandboxHandler):
         sig = self.get_query_argument("sig", "")
         if job is None or not same_secret(sig, job.download_token):
             self.send_error_json(403, "Forbidden: this download link is not valid")
+            return
+        broken = self.ctx.faults.bulk_results_status
+        if broken is not None:
+            self.send_error_json(broken, "Injected sandbox fault: the results are not available")
             return
         self.set_header("Content-Type", "application/jsonl")
         self.finish("".join(json.dumps(line) + "\n" for line in job.lines))

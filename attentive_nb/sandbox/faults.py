@@ -24,6 +24,12 @@ class Faults:
       the effect happens but the answer is lost; False resets before.
     - ``slow_rate``: share of requests processed, then answered only after
       ``slow_seconds`` (past a client's timeout). The wait is asynchronous.
+    - ``endpoints``: when set, the names (``"subscribe"``, ``"purchase"``, see
+      ``attentive_nb.endpoints``) whose requests get these faults; the others
+      only get the latency. None: every endpoint.
+    - ``fail_bulk_jobs``: every v2 bulk job ends ``FAILED`` (nothing applied).
+    - ``bulk_results_status``: when set, the bulk results download answers this
+      status (e.g. 500) instead of the file.
     """
 
     latency_ms: float = 0.0
@@ -34,16 +40,21 @@ class Faults:
     slow_seconds: float = 5.0
     reset_after: bool = True
     error_statuses: tuple[int, ...] = (500, 503)
+    endpoints: frozenset[str] | None = None
+    fail_bulk_jobs: bool = False
+    bulk_results_status: int | None = None
     seed: int | None = None
     rng: random.Random = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)
 
-    def draw(self) -> tuple[str | None, float]:
+    def draw(self, endpoint: str | None = None) -> tuple[str | None, float]:
         """Choose this request's fault (None, "error:500", "reset", "slow") and delay (s)."""
         roll, jitter = self.rng.random(), self.rng.random()
         delay = (self.latency_ms + jitter * self.jitter_ms) / 1000.0
+        if self.endpoints is not None and endpoint not in self.endpoints:
+            return None, delay
         if roll < self.error_rate:
             return f"error:{self.error_statuses[int(jitter * len(self.error_statuses))]}", delay
         roll -= self.error_rate

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import json
 import socket
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable
 
 from tornado.httpserver import HTTPServer
@@ -17,6 +19,7 @@ from attentive_nb.sandbox.app import make_app
 from attentive_nb.sandbox.context import Context
 from attentive_nb.sandbox.faults import Faults
 from attentive_nb.sandbox.ratelimit import WindowLimiter
+from attentive_nb.sandbox.state import Trigger
 
 # Tornado reads bodies up to this; the API answers 413 above MAX_BODY_BYTES.
 _SERVER_MAX_BODY = 64 * 1024 * 1024
@@ -46,12 +49,22 @@ class Sandbox:
       is (its effect happened, only the answer was lost or late).
     - ``subscribe_count(phone_or_email)``: subscribe calls processed for that
       person, counted the same way.
+    - ``processed(path)``: how many times each distinct body was processed on
+      that endpoint (a ``Counter`` keyed by the body as canonical JSON), so a
+      test can say "no purchase was recorded twice".
     - ``counters``: answers by status (``"202"``, ``"429"``, ``"500"``...), plus
       ``"reset"`` and ``"slow"`` for injected resets and slow answers.
     - ``history``: one dict per API request: method, path, endpoint, status,
-      outcome (status or "reset"/"slow"), fault.
+      outcome (status or "reset"/"slow"), fault, app (the app whose key or
+      token made it: ``PRIVATE_APP`` for ``api_key``, ``PUBLIC_APP`` for
+      ``token_for``; None when refused 401).
     - ``subscribed(who, channel="TEXT", subscription_type="MARKETING")``, ``attributes(who)``.
     - ``token_for(scopes)``: an OAuth-style token with only those scopes.
+    - ``when_requests(n, callback, where=None)``: call ``callback()`` (on the
+      server thread) once the n-th API request from now (of those whose
+      ``history`` entry ``where(entry)`` accepts) has been answered, just before
+      the client gets the answer; tests use it to press Ctrl-C
+      (``os.kill(os.getpid(), signal.SIGINT)``) while a send is surely running.
     - ``reset()``: forget everything received and stored; keys and tokens stay.
     """
 
@@ -214,6 +227,11 @@ class Sandbox:
             key = path if path in state.received else _template_for(path, state.received)
             return copy.deepcopy(state.received.get(key, []))
 
+    def processed(self, path: str) -> Counter[str]:
+        return Counter(
+            json.dumps(body, sort_keys=True, separators=(",", ":")) for body in self.received(path)
+        )
+
     def subscribe_count(self, phone_or_email: str) -> int:
         with self._ctx.state.lock:
             return self._ctx.state.subscribe_counts[phone_or_email]
@@ -237,6 +255,12 @@ class Sandbox:
     def attributes(self, who: str) -> dict:
         with self._ctx.state.lock:
             return dict(self._ctx.state.attributes.get(who, {}))
+
+    def when_requests(
+        self, n: int, callback: Callable[[], None], where: Callable[[dict], bool] | None = None
+    ) -> None:
+        with self._ctx.state.lock:
+            self._ctx.state.triggers.append(Trigger(n, callback, where))
 
     def reset(self) -> None:
         """Forget everything received, stored and counted; keys and tokens stay."""

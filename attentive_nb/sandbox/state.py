@@ -12,6 +12,7 @@ import re
 import secrets
 import threading
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 _NUMBER = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
@@ -40,6 +41,23 @@ class BulkJob:
     lines: list[dict]
     download_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     polls: int = 0
+    failed: bool = False
+
+
+@dataclass
+class Trigger:
+    """Call ``callback`` when the ``left``-th request matching ``where`` has been answered."""
+
+    left: int
+    callback: Callable[[], None]
+    where: Callable[[dict], bool] | None = None
+
+    def counts(self, entry: dict) -> bool:
+        """Count one answered request; True exactly when this one is the awaited one."""
+        if self.left <= 0 or (self.where is not None and not self.where(entry)):
+            return False
+        self.left -= 1
+        return self.left == 0
 
 
 class State:
@@ -60,6 +78,7 @@ class State:
             self.attributes: dict[str, dict] = {}
             self.attribute_kinds: dict[str, str] = {}
             self.jobs: dict[str, BulkJob] = {}
+            self.triggers: list[Trigger] = []
 
     # -- recording ---------------------------------------------------------
 
@@ -75,6 +94,9 @@ class State:
     def note(self, entry: dict) -> None:
         with self.lock:
             self.log.append(entry)
+            due = [t for t in self.triggers if t.counts(entry)]
+        for trigger in due:
+            trigger.callback()
 
     # -- subscriptions -----------------------------------------------------
 
@@ -152,8 +174,8 @@ class State:
 
     # -- bulk jobs ---------------------------------------------------------
 
-    def add_job(self, lines: list[dict]) -> BulkJob:
-        job = BulkJob(id=secrets.token_hex(16), lines=lines)
+    def add_job(self, lines: list[dict], failed: bool = False) -> BulkJob:
+        job = BulkJob(id=secrets.token_hex(16), lines=lines, failed=failed)
         with self.lock:
             self.jobs[job.id] = job
         return job

@@ -248,6 +248,8 @@ def test_a_second_run_skips_what_was_sent(sandbox):
     again = run(*args, "--out", "r.csv", env=creds(sandbox))
     assert again.returncode == 0 and "skipped" in again.stdout
     assert len(sandbox.received("/v1/subscriptions")) == 3
+    only_unknown = run(*args, "--resend", "unknown", env=creds(sandbox))
+    assert only_unknown.returncode == 0 and len(sandbox.received("/v1/subscriptions")) == 3
     resent = run(*args, "--resend", env=creds(sandbox))
     assert resent.returncode == 0 and len(sandbox.received("/v1/subscriptions")) == 6
 

@@ -23,8 +23,8 @@ def people() -> pd.DataFrame:
         {
             "Phone": ["+12015550123", "(201) 555-0124", "555-0100", None, "+1 201 555 0123"],
             "email": ["a@x.com", None, "bob@", "C@y.org", None],
-            "client_user_id": [11.0, np.nan, 13.0, 14.0, 15.0],
-            "custom_id:loyalty": ["L1", "L2", None, None, "L5"],
+            "client_user_id": [11.0, np.nan, 13.0, 14.0, 11],
+            "custom_id:loyalty": ["L1", "L2", None, None, None],
             "first_name": ["Ann", "Bo", "Cy", "Di", "Ed"],
         }
     )
@@ -37,7 +37,7 @@ def test_subscribe_payloads_and_reasons():
     plan = plan_subscribers(people(), sign_up_source_id="123", single_opt_in=True)
     assert sent(plan) == [
         (
-            (0,),
+            (0, 4),
             {
                 "user": {"phone": "+12015550123", "email": "a@x.com"},
                 "signUpSourceId": "123",
@@ -76,7 +76,8 @@ def test_subscribe_payloads_and_reasons():
     assert plan.duplicates == {4: 0}
     assert plan.notes == [
         "column 'first_name' is not used by subscribe.",
-        "1 row repeats a person named earlier in the data; each person is sent once.",
+        "1 row names a person named earlier in the data with nothing new or different; "
+        "each person is sent once, with every identifier their rows give.",
     ]
     assert (plan.kind, plan.n_rows, plan.n_valid, plan.n_requests) == ("subscribe", 5, 4, 3)
     assert plan.endpoint.path == "/v1/subscriptions"
@@ -183,7 +184,7 @@ def test_duplicates_count_only_valid_rows_and_emails_ignore_case():
     df = pd.DataFrame({"email": ["bad@", "A@x.com", "a@X.com", "bad@"]})
     plan = plan_subscribers(df, sign_up_source_id="1")
     assert plan.duplicates == {2: 1}
-    assert [p for p, _ in sent(plan)] == [(1,)]
+    assert [p for p, _ in sent(plan)] == [(1, 2)]  # one request carries both rows
 
 
 # -- unsubscribe -------------------------------------------------------------------------------
@@ -210,7 +211,7 @@ def test_unsubscribe_payloads():
         "notification": {"disabled": True},
     }
     assert sent(plan) == [
-        ((0,), {"user": {"phone": "+12015550123"}, **fixed}),
+        ((0, 2), {"user": {"phone": "+12015550123"}, **fixed}),
         ((1,), {"user": {"email": "b@x.com"}, **fixed}),
     ]
     assert plan.duplicates == {2: 0}
@@ -441,3 +442,68 @@ def test_subscribe_duplicates_are_by_phone_or_email_only():
     df = pd.DataFrame({"email": ["a@x.com", "b@x.com"], "client_user_id": ["same", "same"]})
     assert plan_subscribers(df, sign_up_source_id="1").duplicates == {}
     assert plan_attributes(df.assign(tier=["g", "s"])).duplicates == {1: 0}
+
+
+# -- the same person on several rows: merged only when nothing is lost ---------------------------
+
+P0, P1 = "+12015550100", "+12015550101"
+
+
+def test_subscribe_merges_a_row_whose_identifiers_another_row_completes():
+    # [P, None] and [P, jane@]: one request carries both rows, so jane is subscribed too.
+    df = pd.DataFrame({"phone": [P0, P0], "email": [None, "jane@example.com"]})
+    plan = plan_subscribers(df, sign_up_source_id="1")
+    assert sent(plan) == [
+        ((0, 1), {"user": {"phone": P0, "email": "jane@example.com"}, "signUpSourceId": "1"})
+    ]
+    assert plan.duplicates == {1: 0} and plan.invalid == {}
+
+
+def test_subscribe_refuses_rows_that_disagree_and_names_both():
+    df = pd.DataFrame(
+        {"phone": [P0, P1, P0], "email": ["a@example.com", None, "b@example.com"]},
+        index=["ann", "bo", "cy"],
+    )
+    plan = plan_subscribers(df, sign_up_source_id="1")
+    assert [p for p, _ in sent(plan)] == [(1,)]
+    assert set(plan.invalid) == {0, 2}
+    assert plan.invalid[0] == [
+        "same person as row 'cy' (a shared phone or email) but a different email: one request "
+        "would drop a value and two would message this person twice; keep one row per person"
+    ]
+    assert "row 'ann'" in plan.invalid[2][0]
+
+
+def test_unsubscribe_reaches_every_phone_of_a_shared_household_email():
+    df = pd.DataFrame({"phone": [P0, P1], "email": ["family@example.com"] * 2})
+    plan = plan_unsubscribe(df)
+    assert sent(plan) == [
+        ((0,), {"user": {"phone": P0, "email": "family@example.com"}}),
+        ((1,), {"user": {"phone": P1, "email": "family@example.com"}}),
+    ]
+    assert plan.invalid == {}
+    assert any("every phone and email is reached" in note for note in plan.notes)
+
+
+def test_unsubscribe_merges_rows_that_lose_nothing_together():
+    df = pd.DataFrame({"phone": [P0, P0, P1], "email": [None, "A@example.com", None]})
+    plan = plan_unsubscribe(df.assign(email=[None, "A@example.com", None]))
+    assert sent(plan) == [
+        ((0, 1), {"user": {"phone": P0, "email": "A@example.com"}}),
+        ((2,), {"user": {"phone": P1}}),
+    ]
+
+
+def test_linked_rows_chain_through_shared_identifiers():
+    # Row 0 and row 2 share nothing, but both share something with row 1: one person.
+    df = pd.DataFrame({"phone": [P0, P0, None], "email": [None, "a@example.com", "A@example.com"]})
+    plan = plan_subscribers(df, sign_up_source_id="1")
+    assert [p for p, _ in sent(plan)] == [(0, 1, 2)]
+
+
+def test_identical_requests_of_one_plan_get_their_own_keys():
+    df = pd.DataFrame({"email": ["a@x.com", "a@x.com"], "tier": ["g", "g"]})
+    (first, second) = [r for batch in plan_attributes(df).requests() for r in batch]
+    assert first.payload == second.payload
+    assert first.key == request_key("attributes", first.payload)
+    assert second.key == request_key("attributes", first.payload, 1) != first.key

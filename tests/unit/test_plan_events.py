@@ -95,12 +95,29 @@ def test_event_ids_from_a_column_and_type_from_a_column():
     assert plan.notes == []
 
 
-def test_repeated_events_are_flagged_and_kept():
+def test_a_repeated_event_is_sent_once_carrying_both_rows():
     df = pd.DataFrame({"email": ["a@x.com", "a@x.com", "a@x.com"], "n": [1, 1, 2]})
     plan = plan_events(df, event_type="T")
     assert plan.duplicates == {1: 0}
-    assert len(sent(plan)) == 3
-    assert plan.notes == ["1 rows repeat an earlier event (same externalEventId)."]
+    assert [positions for positions, _ in sent(plan)] == [(0, 1), (2,)]
+    assert plan.notes == [
+        "1 row repeats an earlier event (same externalEventId and content); "
+        "each event is sent once."
+    ]
+
+
+def test_one_event_id_for_two_different_events_is_refused_on_both_rows():
+    df = pd.DataFrame({"email": ["a@x.com", "b@x.com", "c@x.com"], "eid": ["E1", "E2", "E1"]})
+    plan = plan_events(df, event_type="T", event_id_column="eid")
+    assert [positions for positions, _ in sent(plan)] == [(1,)]
+    assert plan.invalid == {
+        0: [
+            "event id 'E1' is also used by row 2 for a different event; give each event its own id"
+        ],
+        2: [
+            "event id 'E1' is also used by row 0 for a different event; give each event its own id"
+        ],
+    }
 
 
 def test_empty_event_id_is_invalid():

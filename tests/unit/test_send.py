@@ -11,9 +11,9 @@ import responses
 from fakes import ME
 
 import attentive_nb as att
-from attentive_nb.journal import Journal
+from attentive_nb.engine import estimate_line
+from attentive_nb.ledger import Ledger
 from attentive_nb.plan import plan_subscribers
-from attentive_nb.sender import AcceptedBefore, estimate_line
 
 API = "https://api.attentivemobile.com"
 SUBSCRIBED = {
@@ -71,7 +71,7 @@ def test_subscribe_sends_each_row_once_and_reports_it(conn):
 
 
 @responses.activate
-def test_rerun_skips_rows_the_journal_shows_accepted(conn):
+def test_rerun_skips_rows_the_ledger_shows_accepted(conn):
     responses.get(f"{API}/v1/me", json=ME)
     responses.post(f"{API}/v1/subscriptions", json=SUBSCRIBED, status=202)
     conn.send_subscribers(people(2), sign_up_source_id="42", **quiet())
@@ -79,6 +79,9 @@ def test_rerun_skips_rows_the_journal_shows_accepted(conn):
     posts = [c for c in responses.calls if c.request.method == "POST"]
     assert len(posts) == 3
     assert list(again.table["status"]) == ["skipped", "skipped", "sent"]
+    assert "2 rows accepted in an earlier run were skipped (resend=True sends them again)." in (
+        again.notes
+    )
     forced = conn.send_subscribers(people(1), sign_up_source_id="42", **quiet(resend=True))
     assert nonzero(forced.counts) == {"sent": 1}
 
@@ -91,7 +94,9 @@ def test_lost_answer_on_subscribe_is_unknown_and_never_resent(conn):
     assert len([c for c in responses.calls if c.request.method == "POST"]) == 1
     assert nonzero(report.counts) == {"unknown": 1}
     assert "not resent" in report.table["reason"].iloc[0]
-    assert len(Journal().seen("MDc6Q29tcGFueTI", "subscribe", [])) == 0
+    with Ledger() as ledger:
+        assert ledger.count(ME["companyId"], "subscribe", "unknown") == 1
+        assert ledger.count(ME["companyId"]) == 1
 
 
 @responses.activate
@@ -190,34 +195,28 @@ def test_bulk_attributes_fold_job_lines_back_to_rows(conn):
     assert "Authorization" not in download.request.headers
 
 
-def test_repeated_people_in_events_are_sent_and_flagged(conn):
+def test_a_repeated_event_is_flagged_and_carried_by_the_first_rows_request(conn):
     df = pd.DataFrame({"email": ["a@example.com", "b@example.com", "a@example.com"]})
     report = conn.send_events(df, event_type="Visited", **quiet(dry_run=True))
     assert list(report.table["status"]) == ["would_send"] * 3
-    assert report.table["reason"].iloc[2] == "same event as row 0 (same externalEventId)"
+    assert report.table["reason"].iloc[2] == (
+        "same event as row 0 (same externalEventId): one request carries both"
+    )
 
 
 @responses.activate
-def test_repeated_people_in_subscribe_are_sent_once(conn):
+def test_a_repeated_person_in_subscribe_shares_one_request(conn):
     responses.get(f"{API}/v1/me", json=ME)
     responses.post(f"{API}/v1/subscriptions", json=SUBSCRIBED, status=202)
     df = pd.DataFrame({"phone": ["+12015550123", "+12015550124", "(201) 555-0123"]})
     report = conn.send_subscribers(df, sign_up_source_id="42", **quiet())
     assert len([c for c in responses.calls if c.request.method == "POST"]) == 2
-    assert list(report.table["status"]) == ["sent", "sent", "skipped"]
-    assert "same person as row 0" in report.table["reason"].iloc[2]
+    assert list(report.table["status"]) == ["sent", "sent", "sent"]
+    assert report.table["reason"].iloc[2].endswith("same person as row 0: one request carries both")
 
 
-def test_estimate_line_when_everything_was_sent_before():
-    plan = plan_subscribers(people(3), sign_up_source_id="42")
-    before = AcceptedBefore(keys={r.key for chunk in plan.requests() for r in chunk}, rows=3)
-    assert estimate_line(plan, before) == (
-        "Nothing to send: 3 rows accepted in an earlier run are skipped."
-    )
-
-
-def test_estimate_and_progress_count_a_repeated_person_once():
+def test_estimate_counts_rows_and_requests_apart():
     df = pd.DataFrame({"phone": ["+12015550123", "+12015550124", "+12015550123"]})
     plan = plan_subscribers(df, sign_up_source_id="42")
-    assert plan.n_valid == 3 and plan.n_to_send == 2
-    assert estimate_line(plan).startswith("2 rows in 2 requests")
+    assert plan.n_valid == 3 and plan.n_requests == 2
+    assert estimate_line(plan).startswith("3 rows in 2 requests")

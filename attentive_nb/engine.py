@@ -1,0 +1,310 @@
+"""The send engine: a plan's requests in, one :class:`RowOutcome` per row out.
+
+The main thread takes requests from the plan, claims them in the ledger
+(committed before any leaves), hands them to worker threads, and yields each
+row's outcome as answers come in. Workers share the client's pooled session
+and rate governor, and record each answer in the ledger themselves, so the
+ledger is complete even if the main thread is interrupted while they work.
+
+Interrupts: the first Ctrl-C stops new requests and cuts every wait short
+(pacing, retry backoff, bulk polling); the requests already on the wire
+finish and are recorded, and the rest of the rows are ``not_sent``. A second
+Ctrl-C stops waiting for those too: their rows are ``unknown`` in the report,
+and the ledger gets their answers when they come.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import threading
+from collections import Counter, deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field, replace
+from itertools import chain, islice
+
+import numpy as np
+
+from attentive_nb import bulk, outcomes
+from attentive_nb.client import ApiResponse, Client
+from attentive_nb.errors import LedgerError
+from attentive_nb.ledger import LedgerRun
+from attentive_nb.plan import Plan, Request
+from attentive_nb.progress import Progress
+from attentive_nb.report import RowOutcome
+from attentive_nb.resend import policy, tally_notes
+
+CHUNK_ROWS = 5000
+LOOK_AHEAD = 500  # requests decided in one ledger transaction when they are all skipped
+
+
+@dataclass
+class RunOptions:
+    """How to send: the options every send_* call shares."""
+
+    dry_run: bool = False
+    progress: bool = True
+    resend: bool | str = False
+    confirm: bool = False
+    workers: int | None = None
+    bulk_wait_s: float = 600.0
+    ledger: object = None  # a Ledger, a path, or None for .attentive_nb/ledger.sqlite
+    say: Callable[[str], None] = print
+    sleep: Callable[[float], None] | None = field(default=None, repr=False)
+
+
+def estimate_line(plan: Plan) -> str:
+    """``12,000 rows in 12,000 requests … at 10/s ≈ 20 min``: said before sending."""
+    rate = plan.endpoint.rate_per_second
+    if plan.n_requests == 0:
+        return "Nothing to send."
+    return (
+        f"{plan.n_valid:,} rows in {plan.n_requests:,} requests to {plan.endpoint.label} "
+        f"at {rate:g}/s ≈ {_duration(plan.n_requests / rate)}"
+    )
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 60:
+        return f"{math.ceil(seconds)} s"
+    minutes = math.ceil(seconds / 60)
+    return f"{minutes} min" if minutes < 60 else f"{minutes // 60} h {minutes % 60} min"
+
+
+def default_workers(plan: Plan) -> int:
+    """Enough threads to keep the endpoint's rate with ~250 ms answers, at most 32."""
+    return max(2, min(32, math.ceil(plan.endpoint.rate_per_second * 0.25)))
+
+
+class Engine:
+    """One send of one plan. Iterate :meth:`outcomes`; read :attr:`notes` afterwards."""
+
+    def __init__(self, client: Client, plan: Plan, run: LedgerRun, options: RunOptions) -> None:
+        self.client, self.plan, self.run, self.options = client, plan, run, options
+        self.notes: list[str] = []
+        self.stop = threading.Event()
+        self.stop_reason: str | None = None
+        self.abandoned = False  # workers left running after a second interrupt
+        self._decide = policy(options.resend, plan.endpoint.resend_safe)
+        self._tally: Counter[str] = Counter()
+        self._requests: Iterator[Request] = chain.from_iterable(plan.requests(CHUNK_ROWS))
+        self._ahead: deque[Request] = deque()
+        self._unsubmitted: list[str] = []  # claimed keys not yet handed to a worker
+        self._in_flight: dict[Future, Request] = {}
+        self._done = np.zeros(plan.n_rows, dtype=bool)
+        self._interrupts = 0
+        self._all_skipped = False
+        self.workers = options.workers or default_workers(plan)
+        self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="attentive-send")
+
+    # -- the loop --------------------------------------------------------------------------
+
+    def outcomes(self) -> Iterator[RowOutcome]:
+        """Every carried row's outcome, as answers come, then the rows never reached."""
+        governor = self.client.governors.for_endpoint(
+            self.plan.endpoint.name, self.plan.endpoint.rate_per_second
+        )
+        progress = Progress(
+            self.plan.n_valid, self.plan.kind, governor, enabled=self.options.progress
+        )
+        try:
+            yield from self._drive(progress)
+            yield from self._not_reached()
+        finally:
+            progress.close()
+            self._close()
+            self.notes.extend(tally_notes(self._tally))
+
+    def _drive(self, progress: Progress) -> Iterator[RowOutcome]:
+        while True:
+            try:
+                if not self.stop.is_set():
+                    yield from self._feed(progress)
+                yield from self._drain(progress)
+                return
+            except KeyboardInterrupt:
+                self._interrupts += 1
+                self._interrupted()
+                if self._interrupts > 1:
+                    yield from self._abandon()
+                    return
+
+    def _feed(self, progress: Progress) -> Iterator[RowOutcome]:
+        """Claim and submit requests while there is room, collecting answers as they come."""
+        while not self.stop.is_set():
+            room = self.workers * 2 - len(self._in_flight)
+            if room > 0:
+                batch = self._next_batch(room)
+                if not batch:
+                    return
+                yield from self._claim_and_submit(batch, room, progress)
+            yield from self._collect(progress, block=room <= 0)
+            self._heartbeat()
+
+    def _drain(self, progress: Progress) -> Iterator[RowOutcome]:
+        """Wait for the requests on the wire (after a stop they return quickly)."""
+        while self._in_flight:
+            yield from self._collect(progress, block=True)
+            self._heartbeat()
+
+    def _next_batch(self, room: int) -> list[Request]:
+        size = LOOK_AHEAD if self._all_skipped else room
+        batch = [self._ahead.popleft() for _ in range(min(size, len(self._ahead)))]
+        batch += islice(self._requests, size - len(batch))
+        return batch
+
+    def _claim_and_submit(
+        self, batch: list[Request], room: int, progress: Progress
+    ) -> Iterator[RowOutcome]:
+        try:
+            verdicts = self.run.claim([r.key for r in batch], self._decide, max_claims=room)
+        except LedgerError as error:
+            self._ahead.extendleft(reversed(batch))
+            self._ledger_failed(error)
+            return
+        self._ahead.extendleft(reversed(batch[len(verdicts) :]))
+        decided = list(zip(batch, verdicts))
+        self._unsubmitted = [r.key for r, v in decided if v.send]
+        self._all_skipped = not self._unsubmitted
+        for request, verdict in decided:
+            self._tally[verdict.tally] += len(request.positions) if verdict.tally else 0
+            if verdict.send:
+                self._unsubmitted.remove(request.key)
+                self._in_flight[self._pool.submit(self._call, request)] = request
+            else:
+                records = [
+                    RowOutcome(p, verdict.status, message=verdict.reason) for p in request.positions
+                ]
+                yield from self._emit(records, progress)
+
+    def _collect(self, progress: Progress, *, block: bool) -> Iterator[RowOutcome]:
+        if not self._in_flight:
+            return
+        done, _ = wait(
+            list(self._in_flight), timeout=0.5 if block else 0, return_when=FIRST_COMPLETED
+        )
+        for future in done:
+            del self._in_flight[future]
+            records, error = future.result()
+            if isinstance(error, LedgerError):
+                self._ledger_failed(error)
+            elif error is not None:
+                self._note_stop(error)
+            yield from self._emit(records, progress)
+
+    def _emit(self, records: list[RowOutcome], progress: Progress) -> Iterator[RowOutcome]:
+        for record in records:
+            self._done[record.position] = True
+            yield record
+        progress.advance(len(records))
+
+    # -- a worker's job ---------------------------------------------------------------------
+
+    def _call(self, request: Request) -> tuple[list[RowOutcome], Exception | None]:
+        """Worker thread: send one request, record its outcome in the ledger, read every row's."""
+        endpoint = self.plan.endpoint
+        error: Exception | None = None
+        try:
+            response = self.client.request(endpoint, json_body=request.payload, stop=self.stop)
+            records = self._accepted(request, response)
+        except Exception as failure:  # every failure becomes a row outcome, never a crash
+            error = failure
+            records = outcomes.from_error(request.positions, failure, endpoint)
+        state = outcomes.request_state(records)
+        try:
+            if state is None:
+                self.run.release([request.key])
+            else:
+                self.run.settle(request.key, state)
+        except LedgerError as failure:
+            note = "; its outcome could not be recorded in the ledger"
+            return [replace(r, message=r.message + note) for r in records], failure
+        return records, error
+
+    def _accepted(self, request: Request, response: ApiResponse) -> list[RowOutcome]:
+        body = response.body if isinstance(response.body, dict) else {}
+        if self.plan.kind != "attributes_bulk" or not body.get("batchJobId"):
+            return outcomes.accepted(request.positions, response)
+        job = bulk.wait_for_job(
+            self.client,
+            body["batchJobId"],
+            timeout_s=self.options.bulk_wait_s,
+            sleep=self.options.sleep,
+            stop=self.stop,
+        )
+        lines, unread = None, ""
+        if job.get("status") == "COMPLETED" and job.get("url"):
+            try:
+                lines = bulk.read_results(self.client.download(job["url"], stop=self.stop))
+            except Exception as failure:  # the job was accepted; only its details are missing
+                unread = str(failure)
+        latency = outcomes.milliseconds(response.elapsed_s)
+        return bulk.fold(request.positions, job, lines, response.attempts, latency, unread=unread)
+
+    # -- stopping ---------------------------------------------------------------------------
+
+    def _interrupted(self) -> None:
+        self.stop.set()
+        if self._interrupts == 1:
+            self.stop_reason = "the run was interrupted"
+            self.notes.append(
+                "Interrupted: no new request was sent; those already on their way were "
+                "recorded, and rows not reached are marked not_sent."
+            )
+        cancelled = [r.key for f, r in list(self._in_flight.items()) if f.cancel()]
+        self._in_flight = {f: r for f, r in self._in_flight.items() if not f.cancelled()}
+        self._release(cancelled + self._unsubmitted)
+        self._unsubmitted = []
+
+    def _abandon(self) -> Iterator[RowOutcome]:
+        """After a second interrupt: the requests still on the wire are unknown here."""
+        self.abandoned = bool(self._in_flight)
+        self.notes.append(
+            f"Interrupted twice: {len(self._in_flight):,} requests were still on their way; "
+            "their rows are unknown here, and the ledger records their answers when they come."
+        )
+        reason = "interrupted while its request was on its way; Attentive may or may not have it"
+        for request in list(self._in_flight.values()):
+            for p in request.positions:
+                self._done[p] = True
+                yield RowOutcome(p, "unknown", message=reason)
+        self._in_flight.clear()
+
+    def _not_reached(self) -> Iterator[RowOutcome]:
+        reason = f"not sent: {self.stop_reason}" if self.stop_reason else "not sent"
+        todo = ~self._done
+        todo[list(self.plan.invalid)] = False
+        for p in np.flatnonzero(todo):
+            yield RowOutcome(int(p), "not_sent", message=reason)
+
+    def _note_stop(self, error: BaseException) -> None:
+        if outcomes.stops_the_run(error) and not self.stop_reason:
+            self.stop_reason = str(error)
+            self.notes.append(f"Stopped early: {error}")
+            self.stop.set()
+
+    def _ledger_failed(self, error: LedgerError) -> None:
+        if self.stop_reason and self.stop_reason.startswith("the send ledger"):
+            return
+        self.stop_reason = "the send ledger could not be written"
+        self.notes.append(f"Stopped early: {error}")
+        self.stop.set()
+
+    def _heartbeat(self) -> None:
+        try:
+            self.run.heartbeat()
+        except LedgerError as error:
+            self._ledger_failed(error)
+
+    def _release(self, keys: list[str]) -> None:
+        with contextlib.suppress(LedgerError):  # an unreleased claim reads as unknown: safe
+            self.run.release(keys)
+
+    def _close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._release(self._unsubmitted)
+        try:
+            self.run.finish()
+        except LedgerError as error:
+            self.notes.append(f"The end of this run could not be recorded: {error}")

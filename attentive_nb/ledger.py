@@ -1,0 +1,419 @@
+"""The send ledger: what may have reached Attentive is on disk before it leaves.
+
+A small SQLite file beside the notebook (``.attentive_nb/ledger.sqlite``,
+folder 0700, file 0600). One row per request, keyed by company id, endpoint
+name and the request key (a sha256 of the payload, so no phone number or
+email is stored in clear), holding its ``state``:
+
+- ``claimed``: a run is sending it (``run_id`` says which) and has no answer yet;
+- ``sent``: Attentive accepted it;
+- ``unknown``: it may have reached Attentive, but no answer came;
+- ``failed`` / ``rejected``: Attentive did not take it (retries ran out, or 4xx).
+
+One row per run, too: its process id, host, start, heartbeat and end.
+
+The protocol, which :class:`LedgerRun` carries out for the engine:
+
+1. **claim**: in one transaction, read each key's row and let the caller's
+   policy decide; the keys to send are written ``claimed`` by this run and
+   committed (``synchronous=FULL``) before any of them leaves.
+2. **settle**: once the answer is in, the worker records the outcome.
+3. **release**: a claimed request that never left goes back to what it was.
+4. **finish**: the run is marked ended; a claim it still holds was in flight
+   with no answer, so it becomes ``unknown``.
+
+A claim held by another run belongs to that run while it is live (not ended,
+a heartbeat in the last :data:`STALE_AFTER_S` seconds, and, on this host, its
+process still running); a dead run's claim counts as ``unknown``.
+
+Every SQLite or file-system failure becomes a :class:`LedgerError` that names
+the file and says what to do.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import socket
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from attentive_nb.errors import LedgerError
+from attentive_nb.ledger_file import (
+    OLD_JOURNAL,
+    check_not_truncated,
+    create_private,
+    explain,
+    import_journal,
+)
+from attentive_nb.processes import Process, process_alive
+
+STALE_AFTER_S = 30.0  # a run silent this long is dead, whatever its process does
+HEARTBEAT_S = 2.0
+CHUNK = 500  # keys per IN (...) query; well under SQLite's limit on bound parameters
+_KEY = re.compile(r"[0-9a-f]{64}")
+# How strongly a state says "Attentive may have it": a new outcome never weakens an old one.
+_REACHED = {"sent": 3, "unknown": 2, "failed": 0, "rejected": 0}
+_ENDED_HERE: set[str] = set()  # runs of this process that ended, even if that was not written
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    run_id TEXT PRIMARY KEY,
+    pid INTEGER NOT NULL,
+    host TEXT NOT NULL,
+    process_start TEXT,
+    started_at REAL NOT NULL,
+    heartbeat_at REAL NOT NULL,
+    ended_at REAL
+);
+CREATE TABLE IF NOT EXISTS requests (
+    company_id TEXT NOT NULL,
+    endpoint TEXT NOT NULL,
+    key TEXT NOT NULL,
+    state TEXT NOT NULL,
+    prior TEXT,
+    run_id TEXT NOT NULL,
+    updated_at REAL NOT NULL,
+    PRIMARY KEY (company_id, endpoint, key)
+) WITHOUT ROWID;
+"""
+
+
+def default_path() -> Path:
+    """``<working directory>/.attentive_nb/ledger.sqlite``: beside the notebook."""
+    return Path.cwd() / ".attentive_nb" / "ledger.sqlite"
+
+
+@dataclass(frozen=True)
+class Seen:
+    """What the ledger knows of one key, as the send policy needs it.
+
+    ``state`` is None for a key never seen, else one of the states above, with
+    a dead run's claim already read as ``unknown`` (``stale`` says so).
+    ``holder`` describes the live run holding a claim ("process 123 on
+    host, started 13:02"); ``when`` is the time of the last change.
+    """
+
+    state: str | None
+    when: float | None = None
+    holder: str | None = None
+    stale: bool = False
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The policy's answer for one key: send it, or why not (the rows' status and reason)."""
+
+    send: bool
+    status: str = ""
+    reason: str = ""
+    tally: str = ""  # which note of the report this verdict counts towards
+
+
+class Ledger:
+    """The ledger file; :meth:`open_run` starts a run that claims and settles requests.
+
+    One SQLite connection guarded by a lock, shared by the engine's main thread
+    (claims) and its workers (outcomes). Usable as a context manager.
+    """
+
+    def __init__(
+        self,
+        path: str | Path | None = None,
+        *,
+        clock: Callable[[], float] = time.time,
+        process: Process | None = None,
+    ) -> None:
+        self.path = Path(path) if path is not None else default_path()
+        self._clock = clock
+        self.process = process or Process.current()
+        self._lock = threading.RLock()
+        self._db = self._open()
+
+    def __repr__(self) -> str:
+        return f"Ledger({str(self.path)!r})"
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the file; calling it twice is harmless."""
+        with self._lock:
+            self._db.close()
+
+    # -- opening -------------------------------------------------------------------------
+
+    def _open(self) -> sqlite3.Connection:
+        with self._translated("opened"):
+            created = create_private(self.path)
+            check_not_truncated(self.path)
+            db = self._connect()
+            db.execute("PRAGMA journal_mode=WAL")
+            # FULL: a claim is on disk, not only in the operating system's cache, before
+            # its request leaves; a power cut cannot lose it.
+            db.execute("PRAGMA synchronous=FULL")
+            db.executescript(_SCHEMA)
+            db.execute("SELECT COUNT(*) FROM runs").fetchone()
+            if created:
+                import_journal(db, self.path.with_name(OLD_JOURNAL))
+        return db
+
+    def _connect(self) -> sqlite3.Connection:
+        # isolation_level=None: transactions are explicit (BEGIN IMMEDIATE), never implicit.
+        return sqlite3.connect(
+            self.path, timeout=30.0, check_same_thread=False, isolation_level=None
+        )
+
+    @contextmanager
+    def _translated(self, doing: str) -> Iterator[None]:
+        """Turn SQLite and file-system failures into a LedgerError an analyst can act on."""
+        try:
+            yield
+        except sqlite3.Error as error:
+            raise LedgerError(explain(self.path, doing, error), path=self.path) from None
+        except OSError as error:
+            raise LedgerError(explain(self.path, doing, error), path=self.path) from None
+
+    @contextmanager
+    def _write(self, doing: str = "written") -> Iterator[sqlite3.Connection]:
+        """One write transaction, taken before reading (BEGIN IMMEDIATE), committed on exit."""
+        with self._lock, self._translated(doing):
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+                self._db.execute("COMMIT")
+            except BaseException:
+                # SQLite has rolled back on its own after some errors (a full disk).
+                if self._db.in_transaction:
+                    with contextlib.suppress(sqlite3.Error):
+                        self._db.execute("ROLLBACK")
+                raise
+
+    # -- runs ----------------------------------------------------------------------------
+
+    def open_run(self, company_id: str, endpoint: str) -> LedgerRun:
+        """Register a run (this also proves the file can be written) and return it."""
+        run = LedgerRun(self, str(company_id), endpoint, uuid.uuid4().hex)
+        now = self._clock()
+        with self._write():
+            self._db.execute(
+                "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, NULL)",
+                (run.id, self.process.pid, self.process.host, self.process.start, now, now),
+            )
+        return run
+
+    def _holders(self, run_ids: set[str]) -> dict[str, tuple[bool, str]]:
+        """For each run id: (is it live, how to name it)."""
+        found: dict[str, tuple[bool, str]] = {}
+        for chunk in _chunks(sorted(run_ids)):
+            marks = ",".join("?" * len(chunk))
+            rows = self._db.execute(
+                "SELECT run_id, pid, host, process_start, started_at, heartbeat_at, ended_at "
+                f"FROM runs WHERE run_id IN ({marks})",
+                chunk,
+            )
+            for run_id, pid, host, start, started, beat, ended in rows:
+                found[run_id] = (
+                    self._live(run_id, pid, host, start, beat, ended),
+                    _name_run(pid, host, started),
+                )
+        return found
+
+    def _live(self, run_id, pid, host, start, beat, ended) -> bool:
+        if ended is not None or run_id in _ENDED_HERE:
+            return False
+        if self._clock() - beat > STALE_AFTER_S:
+            return False
+        return host != self.process.host or process_alive(pid, start)
+
+    # -- reading (for reports and the command line) --------------------------------------
+
+    def states(self, company_id: str, endpoint: str, keys: Sequence[str]) -> dict[str, str]:
+        """The recorded state of each of ``keys`` that the ledger knows."""
+        found: dict[str, str] = {}
+        with self._lock, self._translated("read"):
+            for chunk in _chunks(list(dict.fromkeys(keys))):
+                marks = ",".join("?" * len(chunk))
+                rows = self._db.execute(
+                    "SELECT key, state FROM requests WHERE company_id = ? AND endpoint = ?"
+                    f" AND key IN ({marks})",
+                    (str(company_id), endpoint, *chunk),
+                )
+                found.update(dict(rows))
+        return found
+
+    def count(self, company_id: str, endpoint: str | None = None, state: str | None = None) -> int:
+        """How many requests the ledger holds for a company (one endpoint, one state)."""
+        sql, args = "SELECT COUNT(*) FROM requests WHERE company_id = ?", [str(company_id)]
+        for column, value in (("endpoint", endpoint), ("state", state)):
+            if value is not None:
+                sql, args = sql + f" AND {column} = ?", [*args, value]
+        with self._lock, self._translated("read"):
+            return int(self._db.execute(sql, args).fetchone()[0])
+
+    def forget(self, company_id: str, endpoint: str | None = None) -> int:
+        """Drop what is known for a company (or one of its endpoints); returns rows dropped."""
+        sql, args = "DELETE FROM requests WHERE company_id = ?", [str(company_id)]
+        if endpoint is not None:
+            sql, args = sql + " AND endpoint = ?", [*args, endpoint]
+        with self._write() as db:
+            return db.execute(sql, args).rowcount
+
+
+class LedgerRun:
+    """One send's claims and outcomes in the ledger; thread safe."""
+
+    def __init__(self, ledger: Ledger, company_id: str, endpoint: str, run_id: str) -> None:
+        self.ledger, self.company_id, self.endpoint, self.id = ledger, company_id, endpoint, run_id
+        self._last_beat = ledger._clock()
+
+    def __repr__(self) -> str:
+        return f"LedgerRun({self.id[:8]}…, {self.endpoint})"
+
+    def claim(
+        self, keys: Sequence[str], decide: Callable[[Seen], Verdict], max_claims: int
+    ) -> list[Verdict]:
+        """Decide ``keys`` in order in one transaction, claiming those to send.
+
+        Stops after ``max_claims`` claims; returns the verdicts of the keys
+        decided (a prefix of ``keys``). Nothing is claimed unless committed.
+        """
+        for key in keys:
+            _check_key(key)
+        now, verdicts = self.ledger._clock(), []
+        with self.ledger._write() as db:
+            seen = self._seen(db, keys)
+            claims = 0
+            for key in keys:
+                if claims >= max_claims:
+                    break
+                known = seen.get(key, Seen(None))
+                verdict = decide(known)
+                verdicts.append(verdict)
+                if verdict.send:
+                    claims += 1
+                    db.execute(
+                        "INSERT OR REPLACE INTO requests VALUES (?, ?, ?, 'claimed', ?, ?, ?)",
+                        (self.company_id, self.endpoint, key, known.state, self.id, now),
+                    )
+                elif known.stale:
+                    self._write_state(db, key, "unknown", now)
+            self._beat(db, now)
+        return verdicts
+
+    def _seen(self, db: sqlite3.Connection, keys: Sequence[str]) -> dict[str, Seen]:
+        rows = []
+        for chunk in _chunks(list(keys)):
+            marks = ",".join("?" * len(chunk))
+            rows += db.execute(
+                "SELECT key, state, prior, run_id, updated_at FROM requests"
+                f" WHERE company_id = ? AND endpoint = ? AND key IN ({marks})",
+                (self.company_id, self.endpoint, *chunk),
+            ).fetchall()
+        claimed_by = {run_id for _, state, _, run_id, _ in rows if state == "claimed"}
+        holders = self.ledger._holders(claimed_by) if claimed_by else {}
+        seen = {}
+        for key, state, prior, run_id, when in rows:
+            if state != "claimed":
+                seen[key] = Seen(state, when)
+                continue
+            live, name = holders.get(run_id, (False, "an unknown run"))
+            if live and run_id != self.id:
+                seen[key] = Seen("claimed", when, holder=name)
+            else:  # a dead run's claim: it may have left, with no answer recorded
+                seen[key] = Seen(_strongest(prior, "unknown"), when, stale=True)
+        return seen
+
+    def settle(self, key: str, state: str) -> None:
+        """Record the outcome of a claimed request (never weakening what was known before)."""
+        now = self.ledger._clock()
+        with self.ledger._write() as db:
+            self._write_state(db, key, state, now)
+
+    def _write_state(self, db: sqlite3.Connection, key: str, state: str, now: float) -> None:
+        row = db.execute(
+            "SELECT state, prior FROM requests WHERE company_id = ? AND endpoint = ? AND key = ?",
+            (self.company_id, self.endpoint, key),
+        ).fetchone()
+        # A claim's own state says nothing; what was known before it is in ``prior``.
+        before = row[1] if row and row[0] == "claimed" else (row[0] if row else None)
+        db.execute(
+            "INSERT OR REPLACE INTO requests VALUES (?, ?, ?, ?, NULL, ?, ?)",
+            (self.company_id, self.endpoint, key, _strongest(before, state), self.id, now),
+        )
+
+    def release(self, keys: Sequence[str]) -> None:
+        """Claims whose requests never left go back to what they were before."""
+        if not keys:
+            return
+        with self.ledger._write() as db:
+            for key in keys:
+                db.execute(
+                    "UPDATE requests SET state = prior, prior = NULL WHERE company_id = ?"
+                    " AND endpoint = ? AND key = ? AND state = 'claimed' AND run_id = ?"
+                    " AND prior IS NOT NULL",
+                    (self.company_id, self.endpoint, key, self.id),
+                )
+                db.execute(
+                    "DELETE FROM requests WHERE company_id = ? AND endpoint = ? AND key = ?"
+                    " AND state = 'claimed' AND run_id = ?",
+                    (self.company_id, self.endpoint, key, self.id),
+                )
+
+    def heartbeat(self) -> None:
+        """Say this run is alive (cheap when called often: written every HEARTBEAT_S)."""
+        now = self.ledger._clock()
+        if now - self._last_beat >= HEARTBEAT_S:
+            with self.ledger._write() as db:
+                self._beat(db, now)
+
+    def _beat(self, db: sqlite3.Connection, now: float) -> None:
+        db.execute("UPDATE runs SET heartbeat_at = ? WHERE run_id = ?", (now, self.id))
+        self._last_beat = now
+
+    def finish(self) -> None:
+        """End the run: claims still held were in flight with no answer, so they are unknown."""
+        _ENDED_HERE.add(self.id)
+        now = self.ledger._clock()
+        with self.ledger._write() as db:
+            db.execute(
+                "UPDATE requests SET state = CASE WHEN prior = 'sent' THEN 'sent'"
+                " ELSE 'unknown' END, prior = NULL, updated_at = ?"
+                " WHERE state = 'claimed' AND run_id = ?",
+                (now, self.id),
+            )
+            db.execute("UPDATE runs SET ended_at = ? WHERE run_id = ?", (now, self.id))
+
+
+def _strongest(before: str | None, after: str) -> str:
+    """The state to keep: ``after``, unless ``before`` says more firmly that Attentive has it."""
+    if before in _REACHED and _REACHED[before] > _REACHED.get(after, 0):
+        return before
+    return after
+
+
+def _name_run(pid: int, host: str, started: float) -> str:
+    when = time.strftime("%H:%M", time.localtime(started))
+    here = "" if host == socket.gethostname() else f" on {host}"
+    return f"process {pid}{here}, started {when}"
+
+
+def _check_key(key: str) -> str:
+    # Refusing anything but a digest keeps personal data out of the file by construction.
+    if not isinstance(key, str) or not _KEY.fullmatch(key):
+        raise ValueError("ledger keys must be sha256 hex digests (64 lowercase hex characters)")
+    return key
+
+
+def _chunks(items: list[str], size: int = CHUNK) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

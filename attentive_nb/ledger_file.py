@@ -1,0 +1,93 @@
+"""The ledger's file: created private, checked before it is trusted, failures in words.
+
+Also takes over, once, the journal that attentive_nb 0.1 kept in the same
+folder (it recorded accepted requests under the same keys).
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import sqlite3
+import struct
+from pathlib import Path
+
+from attentive_nb.errors import LedgerError
+
+OLD_JOURNAL = "journal.sqlite"  # what attentive_nb 0.1 kept where the ledger now lives
+
+
+def create_private(path: Path) -> bool:
+    """Create the folder (0700) and the file (0600) before SQLite opens it; True if new."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600)
+    except FileExistsError:
+        return False
+    os.close(fd)
+    return True
+
+
+def import_journal(db: sqlite3.Connection, old: Path) -> None:
+    """Take over what the journal of attentive_nb 0.1 knew was accepted (same keys), once."""
+    if not old.is_file():
+        return
+    try:
+        db.execute("ATTACH DATABASE ? AS old", (str(old),))
+        db.execute("BEGIN IMMEDIATE")
+        db.execute(
+            "INSERT OR IGNORE INTO requests SELECT company_id, endpoint, key, 'sent', NULL,"
+            " 'journal', accepted_at FROM old.accepted"
+        )
+        db.execute("COMMIT")
+        db.execute("DETACH DATABASE old")
+    except sqlite3.Error as error:
+        raise LedgerError(explain(old, "read", error), path=old) from None
+    old.rename(old.with_name(old.name + ".imported"))
+
+
+def check_not_truncated(path: Path) -> None:
+    """A file shorter than its own header says is a damaged copy: refuse it before trusting it."""
+    with open(path, "rb") as handle:
+        header = handle.read(100)
+    if len(header) < 100:
+        if header:
+            raise sqlite3.DatabaseError("file is not a database")
+        return  # a new, empty file
+    (page_size,) = struct.unpack(">H", header[16:18])
+    page_size = 65536 if page_size == 1 else page_size
+    counter, pages, valid_for = (struct.unpack(">I", header[o : o + 4])[0] for o in (24, 28, 92))
+    if counter == valid_for and pages and path.stat().st_size < pages * page_size:
+        raise sqlite3.DatabaseError("database disk image is malformed")
+
+
+def explain(path: Path, doing: str, error: BaseException) -> str:
+    """What went wrong with the ledger file, and what to do, in an analyst's words."""
+    text = str(error).lower()
+    code = getattr(error, "errno", None)
+    if code == errno.ENOSPC or "full" in text:
+        why = "the disk is full"
+        todo = "free some space, then run the same cell again"
+    elif (
+        code in (errno.EACCES, errno.EPERM, errno.EROFS)
+        or "readonly" in text
+        or ("read-only" in text)
+    ):
+        why = "the file or its folder is read-only"
+        todo = "run from a folder you can write to, or pass ledger='<a writable path>'"
+    elif "not a database" in text or "malformed" in text or "corrupt" in text:
+        why = "the file is damaged"
+        todo = (
+            f"move it aside (rename it to {path.name}.damaged) and run again; rows sent before "
+            "cannot be recognised without it, so check them before resending"
+        )
+    elif "locked" in text or "busy" in text:
+        why = "another program has held it locked for too long"
+        todo = "wait for the other send to finish, then run again"
+    else:
+        why = f"{type(error).__name__}: {error}"
+        todo = "check the file and its folder, or pass ledger='<another path>'"
+    return (
+        f"The send ledger {path} cannot be {doing}: {why}. attentive_nb records there what "
+        f"may have reached Attentive before sending it, so nothing more was sent. To go on, {todo}."
+    )
