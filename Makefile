@@ -39,6 +39,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_sandbox.py
 	$(BIN)/python benchmarks/bench_send.py
 	$(BIN)/python benchmarks/bench_report.py
+	$(BIN)/python benchmarks/bench_ledger.py
 
 # Refresh the README's screenshots from the browser test and the sign-in panel script.
 screenshots: $(STAMP)

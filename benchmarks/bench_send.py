@@ -115,7 +115,7 @@ def main() -> None:
     parser.add_argument("--dry-rows", type=int, default=1_000_000)
     args = parser.parse_args()
 
-    os.chdir(tempfile.mkdtemp())  # the journal goes here, not into the repository
+    os.chdir(tempfile.mkdtemp())  # the ledger goes here, not into the repository
     server = Server([sys.executable, "-c", SANDBOX, str(LATENCY_MS)])
     try:
         print(f"Sandbox with {LATENCY_MS} ms latency and Attentive's rate limits; rows/s:")

@@ -250,9 +250,11 @@ was newly created). Save it with `report.to_csv(...)` to keep a record of the up
         """\
 ## Run it again, safely
 
-Why: notebooks get re-run. A journal (in `.attentive_nb/` next to the notebook) remembers
-what Attentive already accepted, so those rows are `skipped` instead of texting people
-twice. Pass `resend=True` if you really mean to send again.""",
+Why: notebooks get re-run. A ledger (in `.attentive_nb/` next to the notebook) records every
+request before it leaves and its answer after, so rows Attentive already accepted are
+`skipped` instead of texting people twice, and rows whose answer was lost stay `unknown`
+until you have checked them (`resend="unknown"` sends those again; `resend=True` sends
+everything again).""",
     ),
     (
         "code",

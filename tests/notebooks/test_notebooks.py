@@ -1,7 +1,7 @@
 """Every walkthrough notebook runs top to bottom against the sandbox and shows what it should.
 
 Each notebook runs in a real kernel (nbclient) from a temporary copy of
-notebooks/, so the journal and report files it writes stay in tmp. The
+notebooks/, so the ledger and report files it writes stay in tmp. The
 kernel inherits the environment `make demo` would give it: the sandbox's
 URLs and key. Checks read the cells' outputs (found by their fixed cell
 ids, see scripts/make_notebooks.py) and what the sandbox received.
