@@ -73,26 +73,66 @@ def per_distinct(series: pd.Series, check: Callable) -> tuple[np.ndarray, list[s
     """Apply ``check(value) -> (result, problem)`` once per distinct non-missing value.
 
     ``check`` must treat blank text as missing (``id_text`` and ``json_scalar`` do).
+    Values are distinct by type as well as by value: ``1``, ``True`` and ``1.0``
+    are equal in Python but are sent differently, so each is checked on its own.
 
     Returns the results aligned with the rows (None for blanks) and the
     problem per row (None when fine). Unhashable values (lists) are checked
     one by one.
     """
     try:
-        codes, uniques = pd.factorize(series, use_na_sentinel=True)
+        codes, uniques = _distinct(series)
     except TypeError:
         checked = [(None, None) if is_blank(v) else check(v) for v in series.tolist()]
         return _split(checked, None)
-    checked = [check(v) for v in _python_values(uniques)]  # factorize left the NA values out
+    checked = [check(v) for v in uniques]  # the missing values are left out of ``uniques``
     checked.append((None, None))  # code -1 (missing) picks this last entry
     return _split(checked, codes)
 
 
-def _python_values(uniques) -> list:
-    """The distinct values as Python objects (categoricals give their categories)."""
+# ``infer_dtype`` names of object columns whose equal values may differ in type or text.
+_MIXED = frozenset({"mixed", "mixed-integer", "mixed-integer-float", "decimal"})
+
+
+def _distinct(series: pd.Series) -> tuple[np.ndarray, list]:
+    """Codes per row (-1 = missing) and the distinct values as Python objects."""
+    if series.dtype == object and pd.api.types.infer_dtype(series, skipna=True) in _MIXED:
+        return _distinct_by_kind(series.to_numpy(dtype=object))
+    # A column of one dtype holds one kind of value: pandas' factorize is exact there.
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
     if isinstance(uniques, pd.Categorical):
-        return list(np.asarray(uniques, dtype=object))
-    return list(uniques)
+        return codes, list(np.asarray(uniques, dtype=object))
+    return codes, list(uniques)
+
+
+def _distinct_by_kind(values: np.ndarray) -> tuple[np.ndarray, list]:
+    """``factorize`` within each kind of value (bool, int, float, Decimal, other)."""
+    keys = np.fromiter((_kind(v) for v in values), dtype=np.int8, count=len(values))
+    codes = np.full(len(values), -1, dtype=np.intp)
+    uniques: list = []
+    for kind in np.unique(keys):
+        where = np.flatnonzero(keys == kind)
+        group = values[where]
+        if kind == _DECIMAL:  # Decimal('1.50') == Decimal('1.5'), yet the text differs
+            group = np.array([str(v) for v in group], dtype=object)
+        group_codes, _ = pd.factorize(group, use_na_sentinel=True)
+        found, first = np.unique(group_codes, return_index=True)  # codes in order of appearance
+        codes[where] = np.where(group_codes >= 0, group_codes + len(uniques), -1)
+        uniques.extend(values[where[first[found >= 0]]])
+    return codes, uniques
+
+
+_BOOL, _INT, _FLOAT, _DECIMAL, _OTHER = range(5)
+
+
+def _kind(value: object) -> int:
+    if isinstance(value, (bool, np.bool_)):
+        return _BOOL
+    if isinstance(value, (int, np.integer)):
+        return _INT
+    if isinstance(value, (float, np.floating)):
+        return _FLOAT
+    return _DECIMAL if isinstance(value, Decimal) else _OTHER
 
 
 def _split(checked: list, codes: np.ndarray | None) -> tuple[np.ndarray, list]:

@@ -366,3 +366,42 @@ def test_clock_change_reads_the_same_in_object_and_datetime_columns():
         values, naive = validate.json_column(series, "when", problems, "America/New_York")
         assert list(values) == [None] and naive == 1
         assert problems.by_row == {0: [f"when '2024-03-10 02:30:00' {message}"]}
+
+
+# --- per-distinct checks keep each value's type ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        [1, True],
+        [True, 1],
+        [0, False],
+        [False, 0.0, 0],
+        [1, 1.0, True, np.True_, np.int64(1), np.float64(1.0)],
+    ],
+)
+def test_equal_values_of_different_types_are_sent_as_written(values):
+    sent, _ = validate.json_column(pd.Series(values, dtype=object), "vip", Problems(), "UTC")
+    expected = [validate.json_scalar(v)[0] for v in values]
+    assert [(type(v), v) for v in sent] == [(type(e), e) for e in expected]
+
+
+def test_equal_identifiers_of_different_types_keep_their_text():
+    series = pd.Series([1, True, Decimal("1.50"), 1.5, Decimal("1.5")], dtype=object)
+    values = validate.identifier_column(series, "loyalty", Problems())
+    assert list(values) == ["1", "true", "1.50", "1.5", "1.5"]
+
+
+def test_mixed_types_are_still_checked_once_per_distinct_value():
+    calls = []
+
+    def check(value):
+        calls.append(value)
+        return value, None
+
+    series = pd.Series([1, True, 1, True, 1.0, None, np.nan] * 100, dtype=object)
+    values, _ = validate.per_distinct(series, check)
+    assert len(calls) == 3
+    assert {(type(c), c) for c in calls} == {(int, 1), (bool, True), (float, 1.0)}
+    assert [type(v) for v in values[:7]] == [int, bool, int, bool, float, type(None), type(None)]
