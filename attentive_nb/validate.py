@@ -18,10 +18,9 @@ import numpy as np
 import pandas as pd
 import phonenumbers
 
-from attentive_nb.phones import is_valid_e164
+from attentive_nb.phones import E164, is_valid_e164, written_problem
 
-_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
-_DIGITS = re.compile(r"^\d{8,15}$")
+_DIGITS = re.compile(r"[0-9]{8,15}")
 _EMAIL = re.compile(
     r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
     r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
@@ -212,6 +211,9 @@ def phone_column(
     """Phones in E.164 (None where blank or invalid) and the raw text, for the report."""
 
     def convert(text: str) -> tuple[str | None, str | None]:
+        problem = written_problem(text)
+        if problem:
+            return None, problem
         e164 = to_e164(text, region)
         where = "" if text.startswith("+") else f" for region {region}"
         return e164, (None if e164 else f"is not a valid number{where}")
@@ -233,10 +235,10 @@ def to_e164(text: str, region: str) -> str | None:
     that is not valid for the region is retried with a '+' (spreadsheets drop
     it from international numbers stored as numbers).
     """
-    if _E164.match(text):
+    if E164.fullmatch(text):
         return text if is_valid_e164(text) else _valid(text, None)
     found = _valid(text, region)
-    if found is None and _DIGITS.match(text):
+    if found is None and _DIGITS.fullmatch(text):
         found = _valid("+" + text, None)
     return found
 

@@ -58,7 +58,10 @@ def test_phone_column_normalises_and_reports_in_words():
     assert problems.by_row == {
         2: ["phone '555-0100' is not a valid number for region US"],
         8: ["phone '+1555' is not a valid number"],
-        9: ["phone 'call me' is not a valid number for region US"],
+        9: [
+            "phone 'call me' contains letters 'c', 'a', 'l', 'm', 'e', which a phone number "
+            "cannot have (only digits, spaces and + - ( ) .)"
+        ],
     }
 
 
@@ -333,9 +336,9 @@ def test_fast_path_agrees_with_phonenumbers_on_a_large_sample():
     for text in sample:
         if is_valid_e164(text):  # never valid where the library says not
             assert expected[text], text
-        elif expected[text]:  # it may leave to the parser only numbers with a national 0
-            cc = phonenumbers.parse(text).country_code
-            assert text[len(str(cc)) + 1] == "0", text
+        elif expected[text]:  # it leaves to the parser only numbers with a national 0,
+            cc = phonenumbers.parse(text).country_code  # or longer than E.164's 15 digits
+            assert text[len(str(cc)) + 1] == "0" or len(text) > 16, text
 
 
 def test_nested_timestamps_become_rfc3339_and_count_as_naive():
