@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import phonenumbers
 
+from attentive_nb.distinct import distinct_values
 from attentive_nb.phones import E164, is_valid_e164, written_problem
 
 _DIGITS = re.compile(r"[0-9]{8,15}")
@@ -80,58 +81,13 @@ def per_distinct(series: pd.Series, check: Callable) -> tuple[np.ndarray, list[s
     one by one.
     """
     try:
-        codes, uniques = _distinct(series)
+        codes, uniques = distinct_values(series)
     except TypeError:
         checked = [(None, None) if is_blank(v) else check(v) for v in series.tolist()]
         return _split(checked, None)
     checked = [check(v) for v in uniques]  # the missing values are left out of ``uniques``
     checked.append((None, None))  # code -1 (missing) picks this last entry
     return _split(checked, codes)
-
-
-# ``infer_dtype`` names of object columns whose equal values may differ in type or text.
-_MIXED = frozenset({"mixed", "mixed-integer", "mixed-integer-float", "decimal"})
-
-
-def _distinct(series: pd.Series) -> tuple[np.ndarray, list]:
-    """Codes per row (-1 = missing) and the distinct values as Python objects."""
-    if series.dtype == object and pd.api.types.infer_dtype(series, skipna=True) in _MIXED:
-        return _distinct_by_kind(series.to_numpy(dtype=object))
-    # A column of one dtype holds one kind of value: pandas' factorize is exact there.
-    codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    if isinstance(uniques, pd.Categorical):
-        return codes, list(np.asarray(uniques, dtype=object))
-    return codes, list(uniques)
-
-
-def _distinct_by_kind(values: np.ndarray) -> tuple[np.ndarray, list]:
-    """``factorize`` within each kind of value (bool, int, float, Decimal, other)."""
-    keys = np.fromiter((_kind(v) for v in values), dtype=np.int8, count=len(values))
-    codes = np.full(len(values), -1, dtype=np.intp)
-    uniques: list = []
-    for kind in np.unique(keys):
-        where = np.flatnonzero(keys == kind)
-        group = values[where]
-        if kind == _DECIMAL:  # Decimal('1.50') == Decimal('1.5'), yet the text differs
-            group = np.array([str(v) for v in group], dtype=object)
-        group_codes, _ = pd.factorize(group, use_na_sentinel=True)
-        found, first = np.unique(group_codes, return_index=True)  # codes in order of appearance
-        codes[where] = np.where(group_codes >= 0, group_codes + len(uniques), -1)
-        uniques.extend(values[where[first[found >= 0]]])
-    return codes, uniques
-
-
-_BOOL, _INT, _FLOAT, _DECIMAL, _OTHER = range(5)
-
-
-def _kind(value: object) -> int:
-    if isinstance(value, (bool, np.bool_)):
-        return _BOOL
-    if isinstance(value, (int, np.integer)):
-        return _INT
-    if isinstance(value, (float, np.floating)):
-        return _FLOAT
-    return _DECIMAL if isinstance(value, Decimal) else _OTHER
 
 
 def _split(checked: list, codes: np.ndarray | None) -> tuple[np.ndarray, list]:
@@ -270,14 +226,14 @@ def email_column(series: pd.Series, problems: Problems) -> tuple[np.ndarray, np.
 def json_scalar(value: object, nested_ok: bool = False, timezone: str = "UTC"):
     """A cell as plain JSON: (value or None to omit, problem or None, was_naive_timestamp).
 
-    Timestamps become RFC 3339 text, naive ones taken in ``timezone``.
+    Timestamps become RFC 3339 text, naive ones taken in ``timezone``. Nested
+    values (``nested_ok``) follow the same rules at every depth.
     """
     if isinstance(value, _NESTED):
         if not nested_ok:
             kind = "mapping" if isinstance(value, dict) else "list"
             return None, f"is a {kind}; Attentive accepts only single values here", False
-        converted, naive = _nested(value, timezone)
-        return converted, None, naive
+        return _nested(value, timezone)
     if is_blank(value):
         return None, None, False
     if isinstance(value, (bool, np.bool_)):
@@ -310,16 +266,52 @@ def _timestamp_text(ts: pd.Timestamp, timezone: str):
     return timestamps.format_timestamp(local), None, True
 
 
-def _nested(value: object, timezone: str) -> tuple[dict | list, bool]:
-    """Lists and dicts for event properties, blanks dropped, numpy made plain; any naive time."""
-    pairs = value.items() if isinstance(value, dict) else enumerate(list(value))
+def _nested(value: object, timezone: str, path: str = ""):
+    """A list or dict for event properties, as ``json_scalar`` returns it; blanks dropped.
+
+    The first problem found at any depth spoils the whole value, as at the top
+    level, and says where it is (``at ['a'][0]``). Mapping keys follow the rule
+    for property names.
+    """
+    mapping = isinstance(value, dict)
     out, naive = {}, False
-    for k, v in pairs:
-        converted, _, was_naive = json_scalar(v, nested_ok=True, timezone=timezone)
+    for k, v in value.items() if mapping else enumerate(list(value)):
+        key = str(k)
+        here = f"{path}[{key!r}]" if mapping else f"{path}[{k}]"
+        problem = _key_problem(key, out, path) if mapping else None
+        if isinstance(v, _NESTED):
+            converted, inner, was_naive = _nested(v, timezone, here)
+        else:
+            converted, inner, was_naive = json_scalar(v, timezone=timezone)
+            inner = inner and f"at {here} {inner}"
+        problem = problem or inner
+        if problem:
+            return None, problem, False
         naive |= was_naive
         if converted is not None:
-            out[str(k)] = converted
-    return (out if isinstance(value, dict) else list(out.values())), naive
+            out[key] = converted
+    return (out if mapping else list(out.values())), None, naive
+
+
+def _key_problem(key: str, seen: dict, path: str) -> str | None:
+    """Why a nested key cannot be sent: a character Attentive forbids, or a repeat."""
+    where = f" at {path}" if path else ""
+    forbidden = key_problem(key)
+    if forbidden:
+        return f"has the key {quote(key)}{where} that {forbidden}"
+    if key in seen:  # {1: …, "1": …}: one would silently replace the other
+        return f"has two keys that both read {quote(key)}{where}"
+    return None
+
+
+#: Characters Attentive forbids in event property names ("Keys must not contain …").
+EVENT_KEY_FORBIDDEN = '"{}[]\\|'
+
+
+def key_problem(name: str) -> str | None:
+    """Why ``name`` cannot be an event property name, in words (None if it can)."""
+    found = forbidden_in(name, EVENT_KEY_FORBIDDEN)
+    return f"contains {' '.join(found)}, which Attentive forbids" if found else None
 
 
 def json_column(

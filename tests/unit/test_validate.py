@@ -391,9 +391,12 @@ def test_equal_values_of_different_types_are_sent_as_written(values):
 
 
 def test_equal_identifiers_of_different_types_keep_their_text():
-    series = pd.Series([1, True, Decimal("1.50"), 1.5, Decimal("1.5")], dtype=object)
-    values = validate.identifier_column(series, "loyalty", Problems())
-    assert list(values) == ["1", "true", "1.50", "1.5", "1.5"]
+    series = pd.Series(
+        [1, True, Decimal("1.50"), 1.5, Decimal("1.5"), Decimal("NaN")], dtype=object
+    )
+    problems = Problems()
+    values = validate.identifier_column(series, "loyalty", problems)
+    assert list(values) == ["1", "true", "1.50", "1.5", "1.5", None] and not problems.by_row
 
 
 def test_mixed_types_are_still_checked_once_per_distinct_value():
