@@ -26,7 +26,7 @@ from attentive_nb.__about__ import __version__
 from attentive_nb.cli_lab import NotebooksMissing
 from attentive_nb.cli_send import BadInput
 from attentive_nb.errors import AttentiveError, AuthError, ConfigError, ScopeError
-from attentive_nb.signin import scrub
+from attentive_nb.redact import scrub
 
 PROG = "attentive-nb"
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
