@@ -34,10 +34,15 @@ class HideQueryStrings(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        hidden = _QUERY.sub("?…", message)
+        hidden = hide_query_strings(message)
         if hidden != message:
             record.msg, record.args = hidden, None
         return True
+
+
+def hide_query_strings(text: str) -> str:
+    """``text`` with the query string of every address in it replaced by ``?…``."""
+    return _QUERY.sub("?…", text)
 
 
 _FILTER = HideQueryStrings()

@@ -35,6 +35,7 @@ from attentive_nb.endpoints import ENDPOINTS, SEND_SCOPES
 from attentive_nb.errors import AttentiveError, ConfigError, OAuthError
 from attentive_nb.redact import scrub
 from attentive_nb.tokens import PendingSignIns, TokenStore
+from attentive_nb.urls import same_endpoint
 
 if TYPE_CHECKING:
     from attentive_nb.connection import Connection
@@ -301,20 +302,6 @@ def _setting(name: str, explicit: str | None) -> str:
     if found is None or not found.value.strip():
         raise ConfigError(f"{name} is not set: pass it as an argument or add it to .env.")
     return found.value.strip()
-
-
-def same_endpoint(address: str, redirect_uri: str) -> bool:
-    """True when ``address`` is on ``redirect_uri``: same scheme, host, port and path."""
-    return _endpoint(address) == _endpoint(redirect_uri)
-
-
-def _endpoint(url: str) -> tuple:
-    parts = urlsplit(url)
-    try:
-        port = parts.port or {"http": 80, "https": 443}.get(parts.scheme.lower())
-    except ValueError:
-        return (url,)  # an unreadable port matches nothing but itself
-    return (parts.scheme.lower(), parts.hostname, port, parts.path or "/")
 
 
 def _reason(response: requests.Response, scrubber: Callable[[str], str]) -> str:

@@ -8,7 +8,8 @@ only when it is plain ``scheme://host[:port][/path]``: printable ASCII with no
 space, backslash or ``@`` (no user name or password, which would be shown and
 logged), a valid host name or IP address, a port from 1 to 65535, and both
 parsers reading the same scheme, host and port. Every address setting goes
-through :func:`check_url`.
+through :func:`check_url`; :func:`same_endpoint` tells whether a pasted OAuth
+address is on the redirect URI.
 """
 
 from __future__ import annotations
@@ -63,6 +64,20 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+def same_endpoint(address: str, redirect_uri: str) -> bool:
+    """True when ``address`` is on ``redirect_uri``: same scheme, host, port and path."""
+    return _endpoint(address) == _endpoint(redirect_uri)
+
+
+def _endpoint(url: str) -> tuple:
+    parts = urlsplit(url)
+    try:
+        port = parts.port or {"http": 80, "https": 443}.get(parts.scheme.lower())
+    except ValueError:
+        return (url,)  # an unreadable port matches nothing but itself
+    return (parts.scheme.lower(), parts.hostname, port, parts.path or "/")
 
 
 def _refuse_characters(name: str, url: str, example: str) -> None:
