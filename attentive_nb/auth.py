@@ -10,6 +10,7 @@ from __future__ import annotations
 import requests
 
 from attentive_nb.config import mask, require_secret
+from attentive_nb.redact import scrub
 
 
 class BearerAuth(requests.auth.AuthBase):
@@ -31,8 +32,8 @@ class BearerAuth(requests.auth.AuthBase):
         return mask(self._secret)
 
     def scrub(self, text: str) -> str:
-        """``text`` with the secret replaced by its masked form (for echoed error bodies)."""
-        return text.replace(self._secret, self.masked)
+        """``text`` with the secret, in any encoding, masked (for echoed error bodies)."""
+        return scrub(text, [self._secret])
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self) and other._secret == self._secret  # type: ignore[attr-defined]

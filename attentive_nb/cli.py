@@ -21,12 +21,12 @@ import sys
 import traceback
 import warnings
 
-from attentive_nb import config
+from attentive_nb import config, terminal
 from attentive_nb.__about__ import __version__
 from attentive_nb.cli_lab import NotebooksMissing
 from attentive_nb.cli_send import BadInput
 from attentive_nb.errors import AttentiveError, AuthError, ConfigError, ScopeError
-from attentive_nb.signin import scrub
+from attentive_nb.redact import scrub
 
 PROG = "attentive-nb"
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -91,6 +91,11 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["sandbox"]:
         return _run_sandbox(argv[1:])
+    with terminal.cleaned_output():  # no escape sequence from a server reaches the terminal
+        return _main(argv)
+
+
+def _main(argv: list[str]) -> int:
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
     if getattr(args, "run", None) is None:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from attentive_nb.connection import Connection
+from attentive_nb.csv_out import write_csv
 from attentive_nb.errors import ConfigError
 
 METHODS = {
@@ -48,6 +49,10 @@ _OPTION_FOR = {
     **{keyword: dest for dest, keyword in _KEYWORDS.items()},
     **{name: name for name in ("columns", "single_opt_in", "group_by")},
 }
+_QUOTED = (
+    "; cells starting with = + - @, +1… phones included, begin with ' so spreadsheets "
+    "show them as text: --raw-csv writes them as they are"
+)
 _KEYWORD_NAMES = re.compile(rf"\b({'|'.join(_OPTION_FOR)})=(?=[\s,.;:)]|$)")
 
 
@@ -199,13 +204,15 @@ def print_report(report) -> None:
 
 
 def _write_outputs(report, args: argparse.Namespace) -> None:
+    quoted = "" if args.raw_csv else _QUOTED
     if args.out:
-        path = report.to_csv(args.out)
-        print(f"Per-row report written to {path} (identifiers masked).")
+        path = report.to_csv(args.out, raw=args.raw_csv)
+        print(f"Per-row report written to {path} (identifiers masked{quoted}).")
     n_failed = len(report.failed)
     if args.failed_out and n_failed:
-        report.failed_with_reasons().to_csv(args.failed_out, index=False)
-        print(f"{n_failed:,} rows to fix and send again written to {args.failed_out}.")
+        write_csv(report.failed_with_reasons(), args.failed_out, index=False, raw=args.raw_csv)
+        extra = f" ({quoted.removeprefix('; ')})" if quoted else ""
+        print(f"{n_failed:,} rows to fix and send again written to {args.failed_out}{extra}.")
     elif n_failed and not args.failed_out:
         print(
             f"{n_failed:,} rows need attention; --failed-out FILE writes them with their reasons."

@@ -140,6 +140,13 @@ def _add_common_send_options(p: argparse.ArgumentParser, kind: str) -> None:
         help="write the rows that need another go, input columns plus status and "
         "reason, ready to fix and send again",
     )
+    p.add_argument(
+        "--raw-csv",
+        action="store_true",
+        help="write --out and --failed-out values exactly as they are; by default a cell "
+        "starting with = + - @ (a +1… phone number too) gets a leading ' so that a "
+        "spreadsheet shows it as text instead of running it as a formula",
+    )
 
 
 def _subscribers_options(p: argparse.ArgumentParser) -> None:

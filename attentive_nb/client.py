@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 
 import requests
 
+import attentive_nb.log_redaction  # noqa: F401  (installs the filter: no signed link in logs)
 from attentive_nb.__about__ import __version__
 from attentive_nb.config import api_url as configured_api_url
 from attentive_nb.config import is_loopback

@@ -7,18 +7,18 @@ value or None, so a user can always be told *why* a value is used
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import stat
 import subprocess
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import dotenv
 
 from attentive_nb.errors import ConfigError
+from attentive_nb.urls import check_url
+from attentive_nb.urls import is_loopback as is_loopback  # client and connection use it here
 
 DEFAULT_API_URL = "https://api.attentivemobile.com"
 DEFAULT_AUTH_URL = "https://ui.attentivemobile.com/integrations/oauth-install"
@@ -130,51 +130,25 @@ def api_url(explicit: str | None = None) -> str:
     """The API base URL: scheme and host only, https unless on this machine."""
     found = lookup("ATTENTIVE_API_URL", explicit)
     url = found.value if found else DEFAULT_API_URL
-    return _check_url("ATTENTIVE_API_URL", url, path_allowed=False)
+    return check_url("ATTENTIVE_API_URL", url, example=DEFAULT_API_URL, path_allowed=False)
 
 
 def auth_url(explicit: str | None = None) -> str:
     """The consent page a public app's user is sent to."""
     found = lookup("ATTENTIVE_AUTH_URL", explicit)
     url = found.value if found else DEFAULT_AUTH_URL
-    return _check_url("ATTENTIVE_AUTH_URL", url, path_allowed=True)
+    return check_url("ATTENTIVE_AUTH_URL", url, example=DEFAULT_AUTH_URL, path_allowed=True)
 
 
-def _check_url(name: str, url: str, *, path_allowed: bool) -> str:
-    url = url.strip()
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        example = DEFAULT_API_URL if name == "ATTENTIVE_API_URL" else DEFAULT_AUTH_URL
-        raise ConfigError(
-            f"{name} must be a full address like {example}"
-            f" (got {url!r}: the https:// part or the host is missing)."
-        )
-    if parts.scheme == "http" and not is_loopback(parts.hostname):
-        raise ConfigError(
-            f"{name} uses plain http:// to {parts.hostname}; only https:// is allowed, "
-            "except for a sandbox on this machine (127.0.0.1 or localhost)."
-        )
-    extra = (
-        parts.path.rstrip("/")
-        + (f"?{parts.query}" if parts.query else "")
-        + (f"#{parts.fragment}" if parts.fragment else "")
+def redirect_uri(url: str) -> str:
+    """A public app's redirect address, as registered in Attentive (it carries no key)."""
+    return check_url(
+        "ATTENTIVE_REDIRECT_URI",
+        url,
+        example="https://example.com/callback",
+        path_allowed=True,
+        http_anywhere=True,
     )
-    if not path_allowed and extra:
-        raise ConfigError(
-            f"{name} should be only the scheme and host, like {DEFAULT_API_URL}; remove "
-            f"{extra!r} (attentive_nb adds /v1/… and /v2/… itself)."
-        )
-    return url.rstrip("/") if not path_allowed else url
-
-
-def is_loopback(host: str) -> bool:
-    """True for localhost and the 127.0.0.0/8 and ::1 addresses."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def state_dir() -> Path:

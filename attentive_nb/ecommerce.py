@@ -170,12 +170,22 @@ def _number(value):
     return converted, None
 
 
+_INTEGER_TEXT = re.compile(r"[+-]?[0-9]+")
+_INT64 = (-(2**63), 2**63 - 1)  # quantity is an int64 in Attentive's schema
+
+
 def _whole(value):
-    number, problem = _number(value)
+    """A quantity: a whole number within int64; text of digits read exactly, not via float."""
+    if isinstance(value, str) and _INTEGER_TEXT.fullmatch(value.strip()):
+        number, problem = int(value.strip()), None
+    else:
+        number, problem = _number(value)
     if number is None and problem is None:
         return None, None
-    if problem or not float(number).is_integer():
+    if problem or not (isinstance(number, int) or number.is_integer()):
         return None, problem or "is not a whole number"
+    if not _INT64[0] <= int(number) <= _INT64[1]:
+        return None, f"is too large: Attentive takes quantities up to {_INT64[1]}"
     return int(number), None
 
 

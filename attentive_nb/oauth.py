@@ -6,9 +6,14 @@ Three steps, with I/O only in the last (see attentive-api.md section 3):
    fresh unguessable ``state`` and records the pending sign-in on disk.
 2. :func:`parse_pasted` reads what the user pasted: the full redirected
    address (``code`` or ``authorizationCode``) or the bare code.
-3. :meth:`OAuthFlow.finish` checks the state, exchanges the code (form
-   encoded, never JSON), asks ``/v1/me`` who the company is, and stores the
-   token for that company.
+3. :meth:`OAuthFlow.finish` checks that the paste belongs to a link made
+   here, exchanges the code (form encoded, never JSON), asks ``/v1/me`` who
+   the company is, and stores the token for that company.
+
+Against login CSRF (RFC 6749 section 10.12), a pasted address must carry the
+``state`` of a waiting sign-in and be on the redirect address that sign-in
+was made with (scheme, host, port and path). A bare code has no state, so it
+is accepted only while exactly one sign-in is waiting.
 """
 
 from __future__ import annotations
@@ -28,7 +33,9 @@ from attentive_nb import config
 from attentive_nb.client import USER_AGENT, parse_error_body
 from attentive_nb.endpoints import ENDPOINTS, SEND_SCOPES
 from attentive_nb.errors import AttentiveError, ConfigError, OAuthError
+from attentive_nb.redact import scrub
 from attentive_nb.tokens import PendingSignIns, TokenStore
+from attentive_nb.urls import same_endpoint
 
 if TYPE_CHECKING:
     from attentive_nb.connection import Connection
@@ -38,14 +45,22 @@ _QUOTES = "'\"<>"
 # A pasted text is an address (or its query) when it has one of these keys;
 # otherwise it is a bare code, which may itself end in base64 "=" padding.
 _QUERY_KEY = re.compile(r"(^|[?&#])(code|authorizationCode|state|error)=")
+# Words of a token-endpoint refusal that name a cause other than an expired code.
+_OTHER_CAUSE = re.compile(r"secret|client|redirect|scope|grant_type|unsupported", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
 class Pasted:
-    """What the user pasted, taken apart: the code and the state if present."""
+    """What the user pasted, taken apart.
+
+    ``address`` is the pasted address without its query (None when only a
+    query or a code was pasted); ``bare`` is true when only the code was.
+    """
 
     code: str
     state: str | None
+    address: str | None = None
+    bare: bool = False
 
 
 def parse_pasted(pasted: str) -> Pasted:
@@ -55,8 +70,14 @@ def parse_pasted(pasted: str) -> Pasted:
     if not text:
         raise OAuthError("Nothing was pasted: copy the address of the page Attentive sent you to.")
     if "://" not in text and not _QUERY_KEY.search(text):
-        return Pasted(code=text, state=None)
-    parts = urlsplit(text if "://" in text or text.startswith("?") else "?" + text)
+        return Pasted(code=text, state=None, bare=True)
+    try:
+        parts = urlsplit(text if "://" in text or text.startswith("?") else "?" + text)
+    except ValueError:
+        raise OAuthError(
+            "The pasted address cannot be read. Copy the whole address of the page Attentive "
+            "sent you to after you clicked Authorize, and paste it again."
+        ) from None
     query = {k: v[0] for k, v in parse_qs(parts.query + "&" + parts.fragment).items()}
     if "error" in query:
         raise OAuthError(_denied_message(query["error"], query.get("error_description")))
@@ -66,7 +87,8 @@ def parse_pasted(pasted: str) -> Pasted:
             "The pasted address has no code in it. Copy the whole address of the page "
             "Attentive sent you to after you clicked Authorize."
         )
-    return Pasted(code=code.strip(), state=query.get("state"))
+    address = f"{parts.scheme}://{parts.netloc}{parts.path}" if "://" in text else None
+    return Pasted(code=code.strip(), state=query.get("state"), address=address)
 
 
 def _denied_message(error: str, description: str | None) -> str:
@@ -98,7 +120,7 @@ class OAuthFlow:
         self._client_secret = config.require_secret(
             "ATTENTIVE_CLIENT_SECRET", _setting("ATTENTIVE_CLIENT_SECRET", client_secret)
         )
-        self.redirect_uri = _setting("ATTENTIVE_REDIRECT_URI", redirect_uri)
+        self.redirect_uri = config.redirect_uri(_setting("ATTENTIVE_REDIRECT_URI", redirect_uri))
         self.scopes = tuple(scopes)
         self.api_url = config.api_url(api_url)
         self.auth_url = config.auth_url(auth_url)
@@ -158,21 +180,43 @@ class OAuthFlow:
         return self._connect(token, entry["scopes"])
 
     def _pending_for(self, got: Pasted) -> tuple[str, dict]:
+        """The waiting sign-in this paste belongs to, or OAuthError saying why none does."""
+        if got.bare:
+            return self._only_waiting()
         if got.state is None:
-            newest = self._pending.newest(self.client_id)
-            if newest is None:
-                raise OAuthError(
-                    "No sign-in is waiting for a code: click 'Get authorization "
-                    "link' first, then paste the address you are sent to."
-                )
-            return newest
+            raise OAuthError(
+                "The pasted address has no state in it, so it cannot be tied to a link made "
+                "here. Paste the whole address of the page Attentive sent you to after you "
+                "clicked Authorize (it ends with &state=…)."
+            )
         entry = self._pending.get(got.state)
         if entry is None or entry.get("client_id") != self.client_id:
             raise OAuthError(
                 "The pasted address belongs to a different sign-in (its state does not match "
                 "any link made here). Use the link shown here and paste the address it leads to."
             )
+        if got.address is not None and not same_endpoint(got.address, entry["redirect_uri"]):
+            raise OAuthError(
+                f"The pasted address is not this app's redirect address "
+                f"({entry['redirect_uri']}), so it did not come from this sign-in. Paste the "
+                "address of the page Attentive sent you to after you clicked Authorize."
+            )
         return got.state, entry
+
+    def _only_waiting(self) -> tuple[str, dict]:
+        waiting = self._pending.waiting(self.client_id)
+        if not waiting:
+            raise OAuthError(
+                "No sign-in is waiting for a code: click 'Get authorization "
+                "link' first, then paste the address you are sent to."
+            )
+        if len(waiting) > 1:
+            raise OAuthError(
+                "A code alone can finish a sign-in only while exactly one sign-in is waiting, "
+                f"and {len(waiting)} are. Paste the whole address of the page Attentive sent you "
+                "to instead: its state tells which sign-in it belongs to."
+            )
+        return waiting[0]
 
     def _exchange(self, code: str, entry: dict) -> str:
         form = {
@@ -196,15 +240,27 @@ class OAuthFlow:
             ) from None
         if response.ok:
             return self._token_from(response)
-        message = parse_error_body(response, self._scrub)[0]
-        if self._clock() - entry["created_at"] > CODE_LIFETIME_S or "expire" in message.lower():
-            raise OAuthError(
-                "The code has expired: codes live two minutes. Get a new link and "
+        message = _reason(response, lambda text: scrub(text, [self._client_secret, code]))
+        raise self._refusal(response.status_code, message, entry)
+
+    def _refusal(self, status: int, message: str, entry: dict) -> OAuthError:
+        """The exchange was refused: Attentive's reason, and a guess only where it names none."""
+        said = f"Attentive did not accept the code ({status}: {message})."
+        if "expire" in message.lower():
+            return OAuthError(
+                f"{said} The code has expired: codes live two minutes. Get a new link and "
                 "paste the address right after clicking Authorize."
             )
-        raise OAuthError(
-            f"Attentive did not accept the code ({response.status_code}: {message}). "
-            "Copy the whole address again (a code cut short is the usual cause), "
+        # The two minutes run from Authorize, which may be long after the link was made,
+        # so an old link only suggests expiry, and only when no other cause is named.
+        old = self._clock() - entry["created_at"] > CODE_LIFETIME_S
+        if old and not _OTHER_CAUSE.search(message):
+            return OAuthError(
+                f"{said} The code may have expired: codes live two minutes after you click "
+                "Authorize. Get a new link and paste the address right after clicking Authorize."
+            )
+        return OAuthError(
+            f"{said} Copy the whole address again (a code cut short is the usual cause), "
             "and check the client id, secret and redirect URI."
         )
 
@@ -240,12 +296,26 @@ class OAuthFlow:
         conn.scopes = tuple(scopes)
         return conn
 
-    def _scrub(self, text: str) -> str:
-        return text.replace(self._client_secret, config.mask(self._client_secret))
-
 
 def _setting(name: str, explicit: str | None) -> str:
     found = config.lookup(name, explicit)
     if found is None or not found.value.strip():
         raise ConfigError(f"{name} is not set: pass it as an argument or add it to .env.")
     return found.value.strip()
+
+
+def _reason(response: requests.Response, scrubber: Callable[[str], str]) -> str:
+    """A token-endpoint refusal in the server's words, the code and secret scrubbed.
+
+    RFC 6749's ``{"error", "error_description"}`` is read whole (the
+    description names the cause); any other shape as the API client reads it.
+    """
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    described = isinstance(body, dict) and isinstance(body.get("error"), str)
+    if described and body.get("error_description"):
+        text = " ".join(scrubber(f"{body['error']}: {body['error_description']}").split())
+        return text if len(text) <= 200 else text[:199] + "…"
+    return parse_error_body(response, scrubber)[0]

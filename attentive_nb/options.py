@@ -6,12 +6,14 @@ or raises ConfigError with what to pass instead.
 
 from __future__ import annotations
 
+import math
 import re
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
 
-from attentive_nb import timestamps
+from attentive_nb import timestamps, validate
 from attentive_nb.errors import ConfigError
 
 SUBSCRIPTION_TYPES = ("MARKETING", "TRANSACTIONAL")
@@ -23,8 +25,9 @@ _LOCALE = re.compile(r"^([A-Za-z]{2})[-_]([A-Za-z]{2})$")
 def subscribe_options(sign_up_source_id, locale, subscription_type, single_opt_in) -> dict:
     """The fixed fields of a subscribe body: signUpSourceId or locale + subscriptionType."""
     out: dict = {}
-    if sign_up_source_id is not None and str(sign_up_source_id).strip():
-        out["signUpSourceId"] = str(sign_up_source_id).strip()
+    source = _sign_up_source_id(sign_up_source_id)
+    if source is not None:
+        out["signUpSourceId"] = source
     if locale is not None:
         out["locale"] = parse_locale(locale)
     if subscription_type is not None:
@@ -40,6 +43,38 @@ def subscribe_options(sign_up_source_id, locale, subscription_type, single_opt_i
     if single_opt_in:
         out["singleOptIn"] = True
     return out
+
+
+_SIGN_UP_ID = "the ID in the Sign-up Units tab of Attentive, e.g. '123456'"
+
+
+def _sign_up_source_id(value) -> str | None:
+    """The id as text (None when blank): 123 and 123.0 both give "123"; anything else refused.
+
+    A whole float is how pandas and spreadsheets carry an integer id, and
+    identifier columns send 123.0 as "123" as well; "123.0" is no sign-up unit.
+    A fraction, a bool, a list, or a float too large to hold the id exactly
+    cannot be what the analyst meant, so it is refused rather than guessed at.
+    """
+    if validate.is_blank(value):
+        return None
+    if not _is_id(value):
+        raise ConfigError(f"sign_up_source_id={value!r} is not an id: give {_SIGN_UP_ID}.")
+    if isinstance(value, (float, np.floating, Decimal)) and abs(value) >= 2**53:
+        raise ConfigError(
+            f"sign_up_source_id={value!r} is too large to be exact as a float: "
+            f"pass it as text, {_SIGN_UP_ID}."
+        )
+    return validate.id_text(value)[0]
+
+
+def _is_id(value) -> bool:
+    """Text, an integer, or a whole finite number; never a bool, a fraction or a list."""
+    if isinstance(value, (bool, np.bool_)):
+        return False
+    if isinstance(value, (float, np.floating, Decimal)):
+        return math.isfinite(value) and float(value).is_integer()
+    return validate.id_text(value)[1] is None
 
 
 def parse_locale(locale) -> dict[str, str]:

@@ -1,13 +1,20 @@
-"""A fast, exact validity check for numbers already written in E.164.
+"""Phone numbers: what may be written in a phone cell, and a fast exact E.164 check.
 
-``phonenumbers.parse`` + ``is_valid_number`` costs about 20 µs a number
-(+1 numbers walk the patterns of 25 NANP regions twice). Here the same
+What may be written: digits, spaces and ``+ - ( ) .``, with ``+`` only at the
+start. ``phonenumbers.parse`` is more forgiving than a text message may be: it
+reads letters as keypad digits (``555-CALL``), drops extensions and ignores
+stray characters, so a number it accepts can belong to someone else. Anything
+else is refused with a reason in words (:func:`written_problem`).
+
+The fast check: ``phonenumbers.parse`` + ``is_valid_number`` costs about 20 µs a
+number (+1 numbers walk the patterns of 25 NANP regions twice). Here the same
 metadata is compiled once per region into one regular expression, and the
 region is picked by the same rule as ``phonenumbers`` (leading digits, else
 the first region whose patterns match), so the answer is the library's answer
 at a fraction of the cost. Anything this path does not accept goes through
 the full parser, which may still find a valid number (a stray national
-prefix, for example).
+prefix, for example). It reads ``phonenumbers``' metadata classes directly,
+which is why pyproject.toml pins the library's major version.
 """
 
 from __future__ import annotations
@@ -16,6 +23,55 @@ import re
 from functools import cache
 
 from phonenumbers import COUNTRY_CODE_TO_REGION_CODE, PhoneMetadata
+
+#: Text shaped like E.164: "+", a country code (never starting with 0), at most 15 digits.
+E164 = re.compile(r"\+[1-9][0-9]{1,14}")
+_WRITTEN = re.compile(r"\+?(?:[0-9(][0-9 ().-]*)?")
+_ALLOWED = frozenset("0123456789 +-().")
+_EXTENSION = re.compile(
+    r"(?P<number>\+?[0-9(][0-9 ().-]*[0-9)])\s*(?:;ext=|ext\.?|extn\.?|extension|x|#|,|;)\s*[0-9]+",
+    re.IGNORECASE,
+)
+_ONLY = "(only digits, spaces and + - ( ) .)"
+EXTENSION_PROBLEM = (
+    "has an extension, and an extension cannot receive texts: give the number without it"
+)
+
+
+def written_problem(text: str) -> str | None:
+    """Why ``text`` cannot be a phone number as written; None when it may be one."""
+    if _WRITTEN.fullmatch(text):
+        return None
+    extension = _EXTENSION.fullmatch(text)
+    if extension and sum(c.isdigit() for c in extension["number"]) >= 7:
+        return EXTENSION_PROBLEM
+    odd = [c for c in dict.fromkeys(text) if c not in _ALLOWED]
+    if odd:
+        return f"contains {_characters(odd)}, which a phone number cannot have {_ONLY}"
+    if "+" in text[1:]:
+        return "has a '+' not at the start"
+    start = text[:2] if text.startswith("+") else text[0]
+    return f"starts with {start!r}; a phone number starts with a digit, '(' or '+'"
+
+
+def _characters(odd: list[str]) -> str:
+    """Characters as an analyst can find them: letters named (an O is not a 0), U+ codes."""
+    letters = [repr(c) for c in odd if c.isalpha() and c.isprintable()][:5]
+    hidden = [f"U+{ord(c):04X}" for c in odd if not c.isprintable()][:5]
+    others = [repr(c) for c in odd if c.isprintable() and not c.isalpha()][:5]
+    parts = [
+        _plural("letter", letters),
+        _plural("invisible character", hidden),
+        ", ".join(others),
+    ]
+    return ", ".join(p for p in parts if p)
+
+
+def _plural(noun: str, items: list[str]) -> str:
+    if not items:
+        return ""
+    return f"{noun}{'s' if len(items) > 1 else ''} {', '.join(items)}"
+
 
 _TYPES = (
     "premium_rate",
@@ -33,7 +89,12 @@ _NON_GEO = "001"
 
 
 def is_valid_e164(text: str) -> bool:
-    """True when ``+<digits>`` is a valid number as written (national part without leading 0)."""
+    """True when ``text`` is a valid number written in E.164 (national part without leading 0).
+
+    Any other text is False, never an error: the guard is here, not in the callers.
+    """
+    if not E164.fullmatch(text):
+        return False
     digits = text[1:]
     for size in (1, 2, 3):
         cc = int(digits[:size])

@@ -224,16 +224,12 @@ def _properties(rows: Rows, timezone: str, nested_ok: bool) -> None:
             rows.problems.add_many(np.flatnonzero(~missing(values)), bad)
 
 
-EVENT_KEY_FORBIDDEN = '"{}[]\\|'
-
-
 def property_name_problem(name: str, kind: str) -> str | None:
     """Why a column name cannot be a property name for ``kind`` (None if it can)."""
     if kind == "events":
-        found = validate.forbidden_in(name, EVENT_KEY_FORBIDDEN)
-        if found:
-            chars = " ".join(found)
-            return f"property name {validate.quote(name)} contains {chars}, which Attentive forbids"
+        problem = validate.key_problem(name)
+        if problem:
+            return f"property name {validate.quote(name)} {problem}"
     elif len(name) > ATTRIBUTE_NAME_LIMIT:
         return (
             f"attribute name {validate.quote(name)} is longer than "

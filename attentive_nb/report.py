@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from attentive_nb.csv_out import write_csv
 from attentive_nb.masking import mask_identifiers
 from attentive_nb.report_html import render, text_summary
 from attentive_nb.report_summary import group_reasons, summarise
@@ -193,11 +194,16 @@ class SendReport:
         """Rows per status (non-zero, ``STATUSES`` order, then ``total``), meaning, top reasons."""
         return summarise(self.counts, self.reasons, TOP_REASONS)
 
-    def to_csv(self, path: str | Path, *, unmasked: bool = False) -> Path:
-        """Write the table (masked unless ``unmasked=True``) with its index; returns the path."""
-        path = Path(path)
-        (self.table_unmasked() if unmasked else self._table).to_csv(path)
-        return path
+    def to_csv(self, path: str | Path, *, unmasked: bool = False, raw: bool = False) -> Path:
+        """Write the table (masked unless ``unmasked=True``) with its index; returns the path.
+
+        A cell that a spreadsheet would run as a formula (it starts with ``=``,
+        ``+``, ``-``, ``@``, a tab or a carriage return; a ``+1…`` phone number
+        too) is written with a leading ``'``, as OWASP recommends; ``raw=True``
+        writes every value as it is. The table itself is never changed.
+        """
+        table = self.table_unmasked() if unmasked else self._table
+        return write_csv(table, path, raw=raw)
 
     def __repr__(self) -> str:
         return text_summary(self)

@@ -28,6 +28,7 @@ from attentive_nb.auth import ApiKeyAuth, BearerAuth
 from attentive_nb.client import Client, RetryPolicy
 from attentive_nb.connection import Connection, credentials_from_env
 from attentive_nb.errors import AttentiveError, AuthError, ConfigError, TransportError
+from attentive_nb.redact import scrub
 from attentive_nb.tokens import TokenStore
 
 # Checking a credential should answer fast: one quick retry, not the send policy.
@@ -151,14 +152,6 @@ def _where(api_url: str | None) -> str:
         return config.api_url(api_url)
     except ConfigError:
         return str(api_url)
-
-
-def scrub(text: str, secrets: Iterable[str]) -> str:
-    """``text`` with every given secret replaced by its masked form."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, config.mask(secret))
-    return text
 
 
 # What is shown once signed in.

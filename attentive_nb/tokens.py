@@ -46,14 +46,14 @@ class PendingSignIns:
     def get(self, state: str) -> dict[str, Any] | None:
         return self._fresh().get(state)
 
-    def newest(self, client_id: str) -> tuple[str, dict[str, Any]] | None:
-        """The most recent unfinished sign-in of this app (for a pasted bare code)."""
+    def waiting(self, client_id: str) -> list[tuple[str, dict[str, Any]]]:
+        """This app's unfinished sign-ins, oldest first (a bare code needs exactly one)."""
         mine = [
             (s, e)
             for s, e in self._fresh().items()
             if e.get("client_id") == client_id and not e.get("used_code")
         ]
-        return max(mine, key=lambda item: item[1]["created_at"]) if mine else None
+        return sorted(mine, key=lambda item: item[1]["created_at"])
 
     def used(self, code_digest: str) -> bool:
         """True when a sign-in was already finished with this code."""

@@ -18,10 +18,10 @@ import numpy as np
 import pandas as pd
 import phonenumbers
 
-from attentive_nb.phones import is_valid_e164
+from attentive_nb.distinct import distinct_values
+from attentive_nb.phones import E164, is_valid_e164, written_problem
 
-_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
-_DIGITS = re.compile(r"^\d{8,15}$")
+_DIGITS = re.compile(r"[0-9]{8,15}")
 _EMAIL = re.compile(
     r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
     r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
@@ -73,26 +73,21 @@ def per_distinct(series: pd.Series, check: Callable) -> tuple[np.ndarray, list[s
     """Apply ``check(value) -> (result, problem)`` once per distinct non-missing value.
 
     ``check`` must treat blank text as missing (``id_text`` and ``json_scalar`` do).
+    Values are distinct by type as well as by value: ``1``, ``True`` and ``1.0``
+    are equal in Python but are sent differently, so each is checked on its own.
 
     Returns the results aligned with the rows (None for blanks) and the
     problem per row (None when fine). Unhashable values (lists) are checked
     one by one.
     """
     try:
-        codes, uniques = pd.factorize(series, use_na_sentinel=True)
+        codes, uniques = distinct_values(series)
     except TypeError:
         checked = [(None, None) if is_blank(v) else check(v) for v in series.tolist()]
         return _split(checked, None)
-    checked = [check(v) for v in _python_values(uniques)]  # factorize left the NA values out
+    checked = [check(v) for v in uniques]  # the missing values are left out of ``uniques``
     checked.append((None, None))  # code -1 (missing) picks this last entry
     return _split(checked, codes)
-
-
-def _python_values(uniques) -> list:
-    """The distinct values as Python objects (categoricals give their categories)."""
-    if isinstance(uniques, pd.Categorical):
-        return list(np.asarray(uniques, dtype=object))
-    return list(uniques)
 
 
 def _split(checked: list, codes: np.ndarray | None) -> tuple[np.ndarray, list]:
@@ -172,6 +167,9 @@ def phone_column(
     """Phones in E.164 (None where blank or invalid) and the raw text, for the report."""
 
     def convert(text: str) -> tuple[str | None, str | None]:
+        problem = written_problem(text)
+        if problem:
+            return None, problem
         e164 = to_e164(text, region)
         where = "" if text.startswith("+") else f" for region {region}"
         return e164, (None if e164 else f"is not a valid number{where}")
@@ -193,10 +191,10 @@ def to_e164(text: str, region: str) -> str | None:
     that is not valid for the region is retried with a '+' (spreadsheets drop
     it from international numbers stored as numbers).
     """
-    if _E164.match(text):
+    if E164.fullmatch(text):
         return text if is_valid_e164(text) else _valid(text, None)
     found = _valid(text, region)
-    if found is None and _DIGITS.match(text):
+    if found is None and _DIGITS.fullmatch(text):
         found = _valid("+" + text, None)
     return found
 
@@ -228,14 +226,14 @@ def email_column(series: pd.Series, problems: Problems) -> tuple[np.ndarray, np.
 def json_scalar(value: object, nested_ok: bool = False, timezone: str = "UTC"):
     """A cell as plain JSON: (value or None to omit, problem or None, was_naive_timestamp).
 
-    Timestamps become RFC 3339 text, naive ones taken in ``timezone``.
+    Timestamps become RFC 3339 text, naive ones taken in ``timezone``. Nested
+    values (``nested_ok``) follow the same rules at every depth.
     """
     if isinstance(value, _NESTED):
         if not nested_ok:
             kind = "mapping" if isinstance(value, dict) else "list"
             return None, f"is a {kind}; Attentive accepts only single values here", False
-        converted, naive = _nested(value, timezone)
-        return converted, None, naive
+        return _nested(value, timezone)
     if is_blank(value):
         return None, None, False
     if isinstance(value, (bool, np.bool_)):
@@ -268,16 +266,52 @@ def _timestamp_text(ts: pd.Timestamp, timezone: str):
     return timestamps.format_timestamp(local), None, True
 
 
-def _nested(value: object, timezone: str) -> tuple[dict | list, bool]:
-    """Lists and dicts for event properties, blanks dropped, numpy made plain; any naive time."""
-    pairs = value.items() if isinstance(value, dict) else enumerate(list(value))
+def _nested(value: object, timezone: str, path: str = ""):
+    """A list or dict for event properties, as ``json_scalar`` returns it; blanks dropped.
+
+    The first problem found at any depth spoils the whole value, as at the top
+    level, and says where it is (``at ['a'][0]``). Mapping keys follow the rule
+    for property names.
+    """
+    mapping = isinstance(value, dict)
     out, naive = {}, False
-    for k, v in pairs:
-        converted, _, was_naive = json_scalar(v, nested_ok=True, timezone=timezone)
+    for k, v in value.items() if mapping else enumerate(list(value)):
+        key = str(k)
+        here = f"{path}[{key!r}]" if mapping else f"{path}[{k}]"
+        problem = _key_problem(key, out, path) if mapping else None
+        if isinstance(v, _NESTED):
+            converted, inner, was_naive = _nested(v, timezone, here)
+        else:
+            converted, inner, was_naive = json_scalar(v, timezone=timezone)
+            inner = inner and f"at {here} {inner}"
+        problem = problem or inner
+        if problem:
+            return None, problem, False
         naive |= was_naive
         if converted is not None:
-            out[str(k)] = converted
-    return (out if isinstance(value, dict) else list(out.values())), naive
+            out[key] = converted
+    return (out if mapping else list(out.values())), None, naive
+
+
+def _key_problem(key: str, seen: dict, path: str) -> str | None:
+    """Why a nested key cannot be sent: a character Attentive forbids, or a repeat."""
+    where = f" at {path}" if path else ""
+    forbidden = key_problem(key)
+    if forbidden:
+        return f"has the key {quote(key)}{where} that {forbidden}"
+    if key in seen:  # {1: …, "1": …}: one would silently replace the other
+        return f"has two keys that both read {quote(key)}{where}"
+    return None
+
+
+#: Characters Attentive forbids in event property names ("Keys must not contain …").
+EVENT_KEY_FORBIDDEN = '"{}[]\\|'
+
+
+def key_problem(name: str) -> str | None:
+    """Why ``name`` cannot be an event property name, in words (None if it can)."""
+    found = forbidden_in(name, EVENT_KEY_FORBIDDEN)
+    return f"contains {' '.join(found)}, which Attentive forbids" if found else None
 
 
 def json_column(

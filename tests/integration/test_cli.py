@@ -222,6 +222,22 @@ def test_failed_out_holds_the_input_rows_to_fix(sandbox):
     assert fix["first_name"].tolist() == ["Bad"] and fix["status"].tolist() == ["invalid"]
 
 
+def test_csv_files_neutralise_formulas_unless_raw_csv(sandbox):
+    write("people.csv", PEOPLE + '555,,"=HYPERLINK(""http://evil.example"")"\n')
+    args = ["send", "subscribers", "people.csv", "--sign-up-source-id", "1", "--dry-run"]
+    args += ["--out", "r.csv", "--failed-out", "fix.csv"]
+    result = run(*args, env=creds(sandbox))
+    assert result.returncode == 1, result.stderr
+    assert "begin with '" in result.stdout and "--raw-csv" in result.stdout
+    fix = pd.read_csv("fix.csv", dtype=str)
+    assert fix["first_name"].tolist() == ['\'=HYPERLINK("http://evil.example")']
+    assert pd.read_csv("r.csv", dtype=str)["phone"].iloc[0] == "'+1201•••0110"
+    assert run(*args, "--raw-csv", env=creds(sandbox)).returncode == 1
+    fix = pd.read_csv("fix.csv", dtype=str)
+    assert fix["first_name"].tolist() == ['=HYPERLINK("http://evil.example")']
+    assert pd.read_csv("r.csv", dtype=str)["phone"].iloc[0] == "+1201•••0110"
+
+
 def test_dry_run_sends_nothing(sandbox):
     write("people.csv", PEOPLE)
     result = run(

@@ -196,6 +196,70 @@ def test_bad_api_url_is_a_config_error_naming_the_variable(url, words, monkeypat
     assert words in str(info.value)
 
 
+@pytest.mark.parametrize(
+    "url, words",
+    [
+        # urlsplit sees 127.0.0.1, requests connects to 192.0.2.2: the key would go in clear.
+        ("http://192.0.2.2:8080\\@127.0.0.1:9", "backslash"),
+        ("http://192.0.2.2:8080@127.0.0.1:9", "user name or password"),
+        ("https://user:pw@api.attentivemobile.com", "user name or password"),
+        ("http://localhost@192.0.2.2", "user name or password"),
+        ("http://127.0.0.1:8765#@192.0.2.2", "user name or password"),
+        ("https://[::1", "[ ]"),
+        ("https://::1]", "[ ]"),
+        ("http://[::1]zz:80", "cannot be read"),
+        ("https://api.attentive mobile.com", "a space"),
+        ("https://api.attentivemobile.com:99999", "port"),
+        ("https://api.attentivemobile.com:0", "port"),
+        ("https://api.attentivemobile.com:https", "port"),
+        ("https://api.attentive\nmobile.com", "a line break"),
+        ("https://api.attentivemobile.com\r\nX-Injected: 1", "a line break"),
+        ("https://api.attentivemobile.com\x00", "a control character"),
+        ("https://\uff41pi.attentivemobile.com", "not plain ASCII"),
+        ("https://api.attentivemobile.com\u200b", "not plain ASCII"),
+        ("https://exa_mple.com", "not a host name"),
+        ("https://-api.attentivemobile.com", "not a host name"),
+        ("http://[fe80::1%25eth0]:80", "not a host name"),
+    ],
+)
+def test_url_that_the_http_library_could_read_differently_is_refused(url, words):
+    for check in (config.api_url, config.auth_url):
+        with pytest.raises(ConfigError) as info:
+            check(url)
+        message = str(info.value)
+        assert words in message, message
+        assert message.isprintable(), message  # never the raw line break or NUL
+        assert "pw@" not in message and ":pw" not in message
+
+
+def test_credentials_in_the_url_are_never_repeated(monkeypatch):
+    monkeypatch.setenv(
+        "ATTENTIVE_API_URL", "https://analyst:hunter2-secret@api.attentivemobile.com"
+    )
+    with pytest.raises(ConfigError, match="ATTENTIVE_API_URL") as info:
+        config.api_url()
+    assert "hunter2" not in str(info.value) and "analyst" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "url, expected",
+    [
+        ("HTTPS://API.attentivemobile.com", "https://api.attentivemobile.com"),
+        ("https://api.attentivemobile.com:443/", "https://api.attentivemobile.com:443"),
+        ("http://[::1]:9000/", "http://[::1]:9000"),
+    ],
+)
+def test_api_url_is_rebuilt_from_what_was_checked(url, expected):
+    assert config.api_url(url) == expected
+
+
+def test_redirect_uri_goes_through_the_same_check():
+    with pytest.raises(ConfigError, match="ATTENTIVE_REDIRECT_URI"):
+        config.redirect_uri("http://localhost:3000\\@192.0.2.2/callback")
+    assert config.redirect_uri("http://localhost:3000/callback") == "http://localhost:3000/callback"
+    assert config.redirect_uri("https://app.example.com/cb?x=1") == "https://app.example.com/cb?x=1"
+
+
 def test_auth_url_default_and_path_allowed():
     assert config.auth_url() == config.DEFAULT_AUTH_URL
     assert config.auth_url("https://ui.example.com/oauth/install") == (

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import stat
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 import requests
@@ -155,20 +157,20 @@ def test_seconds_left_counts_down_from_the_link(flow, clock):
 @pytest.mark.parametrize(
     "pasted, expected",
     [
-        (f"{REDIRECT}?code={CODE}&state=s1", Pasted(CODE, "s1")),
-        (f"{REDIRECT}?authorizationCode={CODE}&state=s1", Pasted(CODE, "s1")),
-        (f"{REDIRECT}?state=s1&code={CODE}&extra=1", Pasted(CODE, "s1")),
-        (f"{REDIRECT}#code={CODE}&state=s1", Pasted(CODE, "s1")),
-        (f"  '{REDIRECT}?code={CODE}&state=s1'\n", Pasted(CODE, "s1")),
-        (f'"{REDIRECT}?code={CODE}&state=s1"', Pasted(CODE, "s1")),
-        (f"<{REDIRECT}?code={CODE}&state=s1>", Pasted(CODE, "s1")),
-        (f"{REDIRECT}?code={CODE[:10]}\n{CODE[10:]}&state=s1", Pasted(CODE, "s1")),
+        (f"{REDIRECT}?code={CODE}&state=s1", Pasted(CODE, "s1", REDIRECT)),
+        (f"{REDIRECT}?authorizationCode={CODE}&state=s1", Pasted(CODE, "s1", REDIRECT)),
+        (f"{REDIRECT}?state=s1&code={CODE}&extra=1", Pasted(CODE, "s1", REDIRECT)),
+        (f"{REDIRECT}#code={CODE}&state=s1", Pasted(CODE, "s1", REDIRECT)),
+        (f"  '{REDIRECT}?code={CODE}&state=s1'\n", Pasted(CODE, "s1", REDIRECT)),
+        (f'"{REDIRECT}?code={CODE}&state=s1"', Pasted(CODE, "s1", REDIRECT)),
+        (f"<{REDIRECT}?code={CODE}&state=s1>", Pasted(CODE, "s1", REDIRECT)),
+        (f"{REDIRECT}?code={CODE[:10]}\n{CODE[10:]}&state=s1", Pasted(CODE, "s1", REDIRECT)),
         (f"code={CODE}&state=s1", Pasted(CODE, "s1")),
         (f"?code={CODE}", Pasted(CODE, None)),
-        (CODE, Pasted(CODE, None)),
-        (f"  {CODE}  ", Pasted(CODE, None)),
-        (f"'{CODE}'", Pasted(CODE, None)),
-        ("QUJDREVGRw==", Pasted("QUJDREVGRw==", None)),
+        (CODE, Pasted(CODE, None, bare=True)),
+        (f"  {CODE}  ", Pasted(CODE, None, bare=True)),
+        (f"'{CODE}'", Pasted(CODE, None, bare=True)),
+        ("QUJDREVGRw==", Pasted("QUJDREVGRw==", None, bare=True)),
     ],
 )
 def test_every_pasted_form_is_read(pasted, expected):
@@ -237,10 +239,84 @@ def test_authorization_code_key_works_too(flow, mock):
     assert parse_qs(token_calls(mock)[0].request.body)["code"] == [CODE]
 
 
-def test_bare_code_finishes_the_newest_sign_in(flow, mock):
+def test_bare_code_finishes_the_one_waiting_sign_in(flow, mock):
     start(flow)
     accept(mock)
     assert flow.finish(f" {CODE} ").company["companyId"] == ME["companyId"]
+
+
+def test_bare_code_is_refused_while_several_sign_ins_wait(clock, mock):
+    start(OAuthFlow(CLIENT_ID, CLIENT_SECRET, REDIRECT, clock=clock))
+    flow = OAuthFlow(CLIENT_ID, CLIENT_SECRET, REDIRECT, clock=clock)
+    start(flow)
+    accept(mock)
+    message = failure(flow, mock, CODE)
+    assert "only while exactly one sign-in is waiting" in message and "2 are" in message
+    assert "whole address" in message
+    assert token_calls(mock) == []
+
+
+# --- login CSRF (RFC 6749 section 10.12): an address must prove it came from our link ---------
+
+
+@pytest.mark.parametrize(
+    "pasted",
+    [
+        f"https://evil.example.net/?code={CODE}",
+        f"{REDIRECT}?code={CODE}",
+        f"?code={CODE}",
+        f"code={CODE}",
+        f"{REDIRECT}#code={CODE}",
+    ],
+)
+def test_an_address_without_a_state_is_refused(flow, mock, pasted):
+    start(flow)
+    accept(mock)
+    message = failure(flow, mock, pasted)
+    assert "no state" in message and "whole address" in message
+    assert token_calls(mock) == []
+
+
+@pytest.mark.parametrize(
+    "elsewhere",
+    [
+        "https://evil.example.net/callback",
+        "https://localhost:3000/callback",
+        "http://localhost:3001/callback",
+        "http://localhost.evil.example.net:3000/callback",
+        "http://localhost:3000/other",
+        "http://localhost:3000/callback/more",
+        "http://127.0.0.1:3000/callback",
+    ],
+)
+def test_an_address_on_another_scheme_host_or_path_is_refused(flow, mock, elsewhere):
+    state = start(flow)
+    accept(mock)
+    message = failure(flow, mock, f"{elsewhere}?code={CODE}&state={state}")
+    assert f"not this app's redirect address ({REDIRECT})" in message
+    assert CODE not in message
+    assert token_calls(mock) == []
+
+
+@pytest.mark.parametrize(
+    "same", ["HTTP://LOCALHOST:3000/callback", "http://localhost:3000/callback?extra=1"]
+)
+def test_the_redirect_address_matches_without_regard_to_case_of_scheme_and_host(flow, mock, same):
+    state = start(flow)
+    accept(mock)
+    joiner = "&" if "?" in same else "?"
+    assert flow.finish(f"{same}{joiner}code={CODE}&state={state}").signed_in
+
+
+def test_an_address_that_cannot_be_read_is_an_oauth_error(flow, mock):
+    start(flow)
+    message = failure(flow, mock, f"http://[::1/callback?code={CODE}&state=s")
+    assert "cannot be read" in message
+
+
+def test_the_redirect_uri_setting_is_checked_like_every_address(clock):
+    with pytest.raises(ConfigError, match="ATTENTIVE_REDIRECT_URI"):
+        OAuthFlow(CLIENT_ID, CLIENT_SECRET, "http://user:pw@localhost:3000/cb", clock=clock)
 
 
 def test_pending_sign_in_survives_a_kernel_restart(clock, mock):
@@ -310,18 +386,38 @@ def test_truncated_code_rejected_by_the_server(flow, mock):
     assert "cut short" in message
 
 
-def test_code_older_than_two_minutes_is_reported_as_expired(flow, mock, clock):
+def test_code_older_than_two_minutes_may_have_expired(flow, mock, clock):
     state = start(flow)
     clock.now += CODE_LIFETIME_S + 1
     mock.post(TOKEN_URL, status=400, json={"error": "invalid_grant"})
     message = failure(flow, mock, redirected(state))
-    assert "expired" in message and "two minutes" in message
+    assert "(400: invalid_grant)" in message
+    assert "may have expired" in message and "two minutes" in message
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"error": "invalid_client", "error_description": "Client authentication failed"},
+        {"error": {"message": "Wrong client secret"}},
+        {"error": "invalid_grant", "error_description": "redirect_uri does not match"},
+    ],
+)
+def test_an_old_link_with_another_cause_is_not_called_expired(flow, mock, clock, answer):
+    state = start(flow)
+    clock.now += CODE_LIFETIME_S + 600  # the two minutes run from Authorize, not the link
+    mock.post(TOKEN_URL, status=401, json=answer)
+    message = failure(flow, mock, redirected(state))
+    assert "expired" not in message
+    reason = answer.get("error_description") or answer["error"]["message"]
+    assert "(401: " in message and f"{reason})" in message
 
 
 def test_server_saying_expired_is_reported_as_expired(flow, mock):
     state = start(flow)
     mock.post(TOKEN_URL, status=400, json={"error": {"message": "Authorization code expired"}})
-    assert "codes live two minutes" in failure(flow, mock, redirected(state))
+    message = failure(flow, mock, redirected(state))
+    assert "(400: Authorization code expired)" in message and "codes live two minutes" in message
 
 
 def test_old_code_accepted_by_the_server_still_works(flow, mock, clock):
@@ -396,3 +492,59 @@ def test_me_without_a_company_id_stores_nothing(flow, mock):
     with pytest.raises(OAuthError, match="named no company"):
         flow.finish(redirected(start(flow)))
     assert TokenStore().companies() == {}
+
+
+# --- an exchange error that echoes the form back ---------------------------------------
+
+
+ODD_SECRET = 'cs_Hj4/Kl6+Mn8=Bv0"Cx2\\Za9&Sd7<Fg5>Qw3%Er1'
+ODD_CODE = "Zx9/Ab+Cd=Ef&Gh%Ij<Kl"
+
+
+def encodings(text: str) -> dict[str, str]:
+    from urllib.parse import quote, quote_plus
+
+    return {
+        "raw": text,
+        "url-encoded": quote(text, safe=""),
+        "form-encoded": quote_plus(text),
+        "url-encoded, lower-case hex": re.sub(
+            r"%[0-9A-F]{2}", lambda m: m.group().lower(), quote(text, safe="")
+        ),
+        "JSON-escaped": json.dumps(text)[1:-1],
+        "JSON-escaped with \\/": json.dumps(text)[1:-1].replace("/", "\\/"),
+        "HTML-escaped": html.escape(text),
+    }
+
+
+def echoed_forms() -> list[str]:
+    form = urlencode(
+        {
+            "grant_type": "authorization_code",
+            "code": ODD_CODE,
+            "redirect_uri": REDIRECT,
+            "client_id": CLIENT_ID,
+            "client_secret": ODD_SECRET,
+        }
+    )
+    bodies = [f"Bad request: {form}"]
+    for name, secret in encodings(ODD_SECRET).items():
+        code = encodings(ODD_CODE)[name]
+        bodies.append(f"invalid_client ({name}): client_secret={secret} code={code}")
+    return bodies
+
+
+@pytest.mark.parametrize("body", echoed_forms())
+@pytest.mark.parametrize("as_json", [False, True])
+def test_the_code_and_secret_never_show_in_any_encoding(clock, mock, body, as_json):
+    flow = OAuthFlow(CLIENT_ID, ODD_SECRET, REDIRECT, clock=clock)
+    state = start(flow)
+    if as_json:
+        mock.post(TOKEN_URL, status=400, json={"detail": body})  # re-encoded as JSON text
+    else:
+        mock.post(TOKEN_URL, status=400, body=body)
+    message = failure(flow, mock, f"{REDIRECT}?{urlencode({'code': ODD_CODE, 'state': state})}")
+    assert "did not accept the code (400: " in message
+    for secret in (ODD_SECRET, ODD_CODE):
+        for name, form in encodings(secret).items():
+            assert form not in message, f"{name} form leaked: {message}"

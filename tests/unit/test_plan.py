@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -116,6 +118,33 @@ def test_subscribe_with_locale_and_type():
         df, locale={"language": "fr", "country": "CA"}, subscription_type="TRANSACTIONAL"
     )
     assert sent(plan)[0][1]["locale"] == {"language": "fr", "country": "CA"}
+
+
+@pytest.mark.parametrize(
+    "given", [123, 123.0, np.float64(123.0), np.int64(123), " 123 ", Decimal("123"), "123"]
+)
+def test_sign_up_source_id_is_sent_as_the_id_text(given):
+    # A whole float is how a spreadsheet or a NaN-holding column carries an integer id;
+    # identifier columns send 123.0 as "123" too, and Attentive's ids are whole numbers.
+    plan = plan_subscribers(pd.DataFrame({"email": ["a@x.com"]}), sign_up_source_id=given)
+    assert sent(plan)[0][1]["signUpSourceId"] == "123"
+
+
+@pytest.mark.parametrize(
+    "given, words",
+    [
+        (123.5, "is not an id"),
+        (np.inf, "is not an id"),
+        (True, "is not an id"),
+        ([123], "is not an id"),
+        (2.0**60, "too large to be exact as a float"),
+        (float("nan"), "needs sign_up_source_id="),
+    ],
+)
+def test_sign_up_source_id_that_is_no_id_is_refused(given, words):
+    with pytest.raises(ConfigError, match=words) as info:
+        plan_subscribers(pd.DataFrame({"email": ["a@x.com"]}), sign_up_source_id=given)
+    assert "Sign-up Units" in str(info.value)
 
 
 @pytest.mark.parametrize(

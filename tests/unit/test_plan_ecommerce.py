@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
+import numpy as np
 import pandas as pd
 import pytest
 from plan_helpers import sent
@@ -97,6 +100,44 @@ def test_one_bad_line_spoils_the_whole_order():
         2: ["price '$7.50' is not a number", "quantity '1.5' is not a whole number"],
     }
     assert [p for p, _ in sent(plan)] == [(1,), (3,)]
+
+
+INT64_MAX = 2**63 - 1
+
+
+@pytest.mark.parametrize(
+    "quantity, expected",
+    [
+        (INT64_MAX, INT64_MAX),
+        (-(2**63), -(2**63)),
+        ("9223372036854775807", INT64_MAX),
+        (" 12345678901234567 ", 12345678901234567),  # float() would send ...568
+        (np.uint64(7), 7),
+        (3.0, 3),
+    ],
+)
+def test_quantity_is_sent_exactly_within_int64(quantity, expected):
+    df = lines()
+    df["quantity"] = pd.Series([1, 2, None, quantity], dtype=object)
+    plan = plan_ecommerce(df)
+    assert plan.invalid == {}
+    [item] = sent(plan)[-1][1]["items"]
+    assert item["quantity"] == expected and type(item["quantity"]) is int
+
+
+@pytest.mark.parametrize(
+    "quantity",
+    [2**63, np.uint64(2**63), 2.0**63, "9223372036854775808", 1e30, Decimal("1e30"), "9" * 400],
+)
+def test_quantity_beyond_int64_is_invalid(quantity):
+    df = lines()
+    df["quantity"] = pd.Series([1, 2, None, quantity], dtype=object)
+    plan = plan_ecommerce(df)
+    [reason] = plan.invalid[3]
+    assert reason.startswith("quantity ") and reason.endswith(
+        "is too large: Attentive takes quantities up to 9223372036854775807"
+    )
+    assert [p for p, _ in sent(plan)] == [(0, 2), (1,)]
 
 
 def test_lines_of_an_order_with_different_people():

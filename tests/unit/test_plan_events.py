@@ -148,6 +148,33 @@ def test_nested_properties_are_allowed_for_events():
     }
 
 
+@pytest.mark.parametrize(
+    "value, reason",
+    [
+        ({"score": np.inf}, "at ['score'] is not a finite number"),
+        ([1.0, float("-inf")], "at [1] is not a finite number"),
+        (
+            {"a": [1, {"b": object()}]},
+            "at ['a'][1]['b'] has a value of type object that cannot be sent",
+        ),
+        ({"a": {"b": {"c": {"d": [[np.float64("nan"), np.inf]]}}}}, "is not a finite number"),
+        (
+            {"at": pd.Timestamp("2024-03-10 02:30")},
+            "at ['at'] does not exist or is ambiguous in America/New_York (clock change)",
+        ),
+        ({"size [cm]": 3}, "has the key 'size [cm]' that contains [ ], which Attentive forbids"),
+        ({"a": [{"b|c": 1}]}, "has the key 'b|c' at ['a'][0] that contains |, which Attentive"),
+        ({1: "x", "1": "y"}, "has two keys that both read '1'"),
+    ],
+)
+def test_nested_values_are_checked_like_top_level_ones_at_any_depth(value, reason):
+    df = pd.DataFrame({"email": ["a@x.com", "b@x.com"], "details": [value, {"ok": [1, {"x": 2}]}]})
+    plan = plan_events(df, event_type="T", timezone="America/New_York")
+    [problem] = plan.invalid[0]
+    assert problem.startswith("details ") and reason in problem, problem
+    assert [p for p, _ in sent(plan)] == [(1,)]
+
+
 def test_nested_timestamps_are_sent_as_text():
     df = pd.DataFrame(
         {"email": ["a@x.com"], "shipment": [{"at": pd.Timestamp("2024-05-01 12:00")}]}

