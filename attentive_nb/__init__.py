@@ -10,8 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from attentive_nb.__about__ import __version__
-from attentive_nb.auth import ApiKeyAuth, TokenAuth
-from attentive_nb.client import Client, RetryPolicy
 from attentive_nb.config import describe_credentials
 from attentive_nb.connection import Connection
 from attentive_nb.errors import (
@@ -27,17 +25,19 @@ from attentive_nb.errors import (
     ServerError,
     TransportError,
 )
-from attentive_nb.oauth import OAuthFlow
+from attentive_nb.http.auth import ApiKeyAuth, TokenAuth
+from attentive_nb.http.client import Client, RetryPolicy
 from attentive_nb.report import SendReport
+from attentive_nb.signin.oauth import OAuthFlow
 
 
 def connect(*args: Any, **kwargs: Any) -> Connection:
     """Sign in from a notebook: verify saved credentials, or show the sign-in panel.
 
-    See :func:`attentive_nb.widgets.connect`; imported here lazily so that
+    See :func:`attentive_nb.signin.panel.connect`; imported here lazily so that
     scripts using only the library never load ipywidgets.
     """
-    from attentive_nb.widgets import connect as widget_connect
+    from attentive_nb.signin.panel import connect as widget_connect
 
     return widget_connect(*args, **kwargs)
 

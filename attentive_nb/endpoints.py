@@ -34,7 +34,13 @@ class Endpoint:
 
     @property
     def label(self) -> str:
+        """``POST /v1/subscriptions``: the operation, as Attentive's documentation names it."""
         return f"{self.method} {self.path}"
+
+    @property
+    def words(self) -> str:
+        """What the endpoint does, in an analyst's words: ``bulk attributes``, ``add to cart``."""
+        return _WORDS.get(self.name, self.name.replace("-", " "))
 
 
 _TABLE = [
@@ -89,6 +95,12 @@ _TABLE = [
 ]
 
 ENDPOINTS: dict[str, Endpoint] = {e.name: e for e in _TABLE}
+_WORDS = {
+    "attributes_bulk": "bulk attributes",
+    "attributes_read": "attribute look-ups",
+    "subscriptions": "subscription look-ups",
+    "bulk_job": "bulk job status",
+}
 
 # The scopes a public app can ask for on Attentive's consent page, in the
 # order the sign-in panel shows them, and those the send functions need.

@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from attentive_nb.ledger import Ledger, Verdict
+from attentive_nb.send.ledger import Ledger, Verdict
 
 SEND = Verdict(True)
 

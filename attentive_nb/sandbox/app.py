@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tornado.web import Application
 
-from attentive_nb.sandbox import bulk, handlers, oauth
+from attentive_nb.sandbox import bulk_jobs, consent, handlers
 from attentive_nb.sandbox.base import SandboxHandler, log_request
 from attentive_nb.sandbox.context import Context
 
@@ -25,19 +25,19 @@ def make_app(ctx: Context) -> Application:
         for name in ("product-view", "add-to-cart", "purchase")
     ]
     routes = [
-        (r"/", oauth.IndexHandler),
+        (r"/", consent.IndexHandler),
         (r"/v1/me", handlers.MeHandler),
         (r"/v1/subscriptions", handlers.SubscriptionsHandler),
         (r"/v1/subscriptions/unsubscribe", handlers.UnsubscribeHandler),
         (r"/v1/attributes/custom", handlers.AttributesHandler),
         (r"/v1/events/custom", handlers.EventHandler, {"name": "events"}),
         *events,
-        (r"/v2/bulk/user/attributes", bulk.BulkAttributesHandler),
-        (rf"/v2/bulk/job/{_JOB_ID}", bulk.BulkJobHandler),
-        (rf"/v2/bulk/job/{_JOB_ID}/results\.jsonl", bulk.BulkResultsHandler),
-        (r"/v1/authorization-codes/tokens", oauth.TokenHandler),
-        (r"/integrations/oauth-install", oauth.InstallHandler),
-        (r"/oauth/callback", oauth.CallbackHandler),
+        (r"/v2/bulk/user/attributes", bulk_jobs.BulkAttributesHandler),
+        (rf"/v2/bulk/job/{_JOB_ID}", bulk_jobs.BulkJobHandler),
+        (rf"/v2/bulk/job/{_JOB_ID}/results\.jsonl", bulk_jobs.BulkResultsHandler),
+        (r"/v1/authorization-codes/tokens", consent.TokenHandler),
+        (r"/integrations/oauth-install", consent.InstallHandler),
+        (r"/oauth/callback", consent.CallbackHandler),
     ]
     return Application(
         routes,

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 
 from attentive_nb.endpoints import ENDPOINTS, OAUTH_SCOPES
 from attentive_nb.sandbox.faults import Faults
-from attentive_nb.sandbox.ratelimit import WindowLimiter
 from attentive_nb.sandbox.state import State
+from attentive_nb.sandbox.windows import WindowLimiter
 
 PRIVATE_APP = "Sandbox private app"
 PUBLIC_APP = "Sandbox Notebook App"

@@ -18,8 +18,8 @@ from tornado.netutil import bind_sockets
 from attentive_nb.sandbox.app import make_app
 from attentive_nb.sandbox.context import Context
 from attentive_nb.sandbox.faults import Faults
-from attentive_nb.sandbox.ratelimit import WindowLimiter
 from attentive_nb.sandbox.state import Trigger
+from attentive_nb.sandbox.windows import WindowLimiter
 
 # Tornado reads bodies up to this; the API answers 413 above MAX_BODY_BYTES.
 _SERVER_MAX_BODY = 64 * 1024 * 1024

@@ -18,7 +18,7 @@ import requests
 
 pytestmark = pytest.mark.sandbox
 
-CLI = [sys.executable, "-m", "attentive_nb.cli"]
+CLI = [sys.executable, "-m", "attentive_nb.cli.main"]
 PEOPLE = """phone,email,first_name
 +12015550110,ada@example.com,Ada
 212-555-0111,ben@example.com,Ben

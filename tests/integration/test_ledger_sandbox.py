@@ -18,9 +18,9 @@ import pandas as pd
 import pytest
 
 import attentive_nb as att
-from attentive_nb.client import RetryPolicy
-from attentive_nb.ledger import Ledger
+from attentive_nb.http.client import RetryPolicy
 from attentive_nb.sandbox import Sandbox
+from attentive_nb.send.ledger import Ledger
 
 pytestmark = pytest.mark.sandbox
 
@@ -28,7 +28,7 @@ FAST_RETRIES = RetryPolicy(attempts=6, base_delay=0.02, max_delay=0.1)
 
 
 def quiet(**options):
-    return {"progress": False, "say": lambda _line: None, **options}
+    return {"progress": False, **options}
 
 
 def connect(sb: Sandbox, **client_options) -> att.Connection:
@@ -255,13 +255,13 @@ def test_a_bulk_job_that_ends_failed_leaves_its_rows_to_send_again(sandbox):
     df = pd.DataFrame({"email": ["a@example.com", "b@example.com"], "tier": ["gold", "silver"]})
     conn = connect(sandbox)
     sandbox.faults.fail_bulk_jobs = True
-    first = conn.send_attributes(df, bulk=True, **quiet(sleep=lambda _s: None))
+    first = conn.send_attributes(df, bulk=True, **quiet())
     assert list(first.table["status"]) == ["failed", "failed"]
     assert "ended FAILED" in first.table["reason"].iloc[0]
     assert sandbox.attributes("a@example.com") == {}
 
     sandbox.faults.fail_bulk_jobs = False
-    second = conn.send_attributes(df, bulk=True, **quiet(sleep=lambda _s: None))
+    second = conn.send_attributes(df, bulk=True, **quiet())
     assert list(second.table["status"]) == ["sent", "sent"]
     assert sandbox.attributes("a@example.com") == {"tier": "gold"}
 
@@ -269,6 +269,6 @@ def test_a_bulk_job_that_ends_failed_leaves_its_rows_to_send_again(sandbox):
 def test_results_that_cannot_be_downloaded_leave_accepted_rows_sent(sandbox):
     df = pd.DataFrame({"email": ["a@example.com"], "tier": ["gold"]})
     sandbox.faults.bulk_results_status = 500
-    report = connect(sandbox).send_attributes(df, bulk=True, **quiet(sleep=lambda _s: None))
+    report = connect(sandbox).send_attributes(df, bulk=True, **quiet())
     assert list(report.table["status"]) == ["sent"]
     assert "per-row results could not be read" in report.table["reason"].iloc[0]

@@ -18,7 +18,7 @@ def test_the_bulk_results_link_is_never_logged(sandbox, caplog):
         caplog.set_level(logging.DEBUG, logger=name)
     conn = att.Connection.from_api_key(sandbox.api_key, api_url=sandbox.url)
     df = pd.DataFrame({"email": ["a@example.com", "b@example.com"], "score": [1, 2]})
-    report = conn.send_attributes(df, bulk=True, progress=False, say=lambda _line: None)
+    report = conn.send_attributes(df, bulk=True, progress=False)
     assert report.counts["sent"] == 2
     downloads = [r for r in caplog.records if "results.jsonl" in r.getMessage()]
     assert downloads, "urllib3 logged no request for the results file"

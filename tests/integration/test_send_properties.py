@@ -28,7 +28,7 @@ import pandas as pd
 import pytest
 
 import attentive_nb as att
-from attentive_nb.client import RetryPolicy
+from attentive_nb.http.client import RetryPolicy
 from attentive_nb.sandbox import Sandbox
 from attentive_nb.sandbox.context import ALL_SCOPES, PRIVATE_APP
 
@@ -65,7 +65,7 @@ def frame(kind: str) -> pd.DataFrame:
 
 
 def send(conn: att.Connection, kind: str, **options) -> att.SendReport:
-    options = {"progress": False, "say": lambda _line: None, "confirm": True, **options}
+    options = {"progress": False, "confirm": True, **options}
     df = frame(kind)
     if kind == "subscribe":
         return conn.send_subscribers(df, sign_up_source_id="7", **options)

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import attentive_nb as att
-from attentive_nb.client import RetryPolicy
+from attentive_nb.http.client import RetryPolicy
 from attentive_nb.sandbox import Sandbox
 
 pytestmark = pytest.mark.sandbox
@@ -20,7 +20,7 @@ FAST_RETRIES = RetryPolicy(attempts=8, base_delay=0.02, max_delay=0.2)
 
 
 def quiet(**options):
-    return {"progress": False, "say": lambda _line: None, **options}
+    return {"progress": False, **options}
 
 
 def connect(sb: Sandbox, **client_options) -> att.Connection:
@@ -92,7 +92,7 @@ def test_bulk_attributes_end_to_end(sandbox):
     )
     df["score"] = df["score"].astype(object)
     df.loc[5, "score"] = "not a number"  # the type was fixed as a number by row 0
-    report = conn.send_attributes(df, bulk=True, **quiet(sleep=lambda _s: None))
+    report = conn.send_attributes(df, bulk=True, **quiet())
     assert len(sandbox.received("/v2/bulk/user/attributes")) == 2  # 256 + 44 users
     assert report.counts["sent"] == 299
     assert report.table["status"].iloc[5] == "rejected"

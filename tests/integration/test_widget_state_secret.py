@@ -18,7 +18,7 @@ SETUP = """\
 import os, pathlib
 os.environ["ATTENTIVE_API_URL"] = {url!r}
 import attentive_nb as att
-from attentive_nb.widgets import SignInPanel
+from attentive_nb.signin.panel import SignInPanel
 secret = pathlib.Path("secret.txt").read_text().strip()
 """
 

@@ -12,11 +12,11 @@ import pandas as pd
 import pytest
 import requests
 
-from attentive_nb import signin
 from attentive_nb.errors import NotSignedIn
 from attentive_nb.sandbox import Sandbox
-from attentive_nb.tokens import TokenStore
-from attentive_nb.widgets import SignInPanel, connect
+from attentive_nb.signin import core as signin
+from attentive_nb.signin.panel import SignInPanel, connect
+from attentive_nb.signin.tokens import TokenStore
 
 pytestmark = pytest.mark.sandbox
 

@@ -17,7 +17,7 @@ from jsonschema import Draft202012Validator
 
 from attentive_nb.endpoints import ENDPOINTS
 from attentive_nb.sandbox import schemas
-from attentive_nb.sandbox.oauth import TOKEN_FORM_FIELDS
+from attentive_nb.sandbox.consent import TOKEN_FORM_FIELDS
 
 pytestmark = pytest.mark.skipif(not (V1.exists() and V2.exists()), reason=ABSENT)
 

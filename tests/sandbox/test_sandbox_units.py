@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from attentive_nb.sandbox.faults import Faults
-from attentive_nb.sandbox.ratelimit import WindowLimiter, scaled_limit
 from attentive_nb.sandbox.state import State, attribute_kind
 from attentive_nb.sandbox.validation import problem
+from attentive_nb.sandbox.windows import WindowLimiter, scaled_limit
 
 
 def test_scaled_limit_is_at_least_one():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from attentive_spec import validate_payload
 
-from attentive_nb.plan import Plan, request_key
+from attentive_nb.plan.model import Plan, request_key
 
 
 def sent(plan: Plan, chunk_size: int = 5000) -> list[tuple[tuple[int, ...], dict]]:

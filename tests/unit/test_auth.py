@@ -6,8 +6,8 @@ import pytest
 import requests
 import responses
 
-from attentive_nb.auth import ApiKeyAuth, BearerAuth, TokenAuth
 from attentive_nb.errors import ConfigError
+from attentive_nb.http.auth import ApiKeyAuth, BearerAuth, TokenAuth
 
 KEY = "key_0123456789abcdefghijklmnopqrstuv"
 

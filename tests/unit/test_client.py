@@ -12,8 +12,6 @@ import responses
 from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError
 
 from attentive_nb import __version__
-from attentive_nb.auth import ApiKeyAuth
-from attentive_nb.client import USER_AGENT, Client, RetryPolicy, parse_error_body
 from attentive_nb.endpoints import ENDPOINTS
 from attentive_nb.errors import (
     ApiError,
@@ -25,6 +23,8 @@ from attentive_nb.errors import (
     ServerError,
     TransportError,
 )
+from attentive_nb.http.auth import ApiKeyAuth
+from attentive_nb.http.client import USER_AGENT, Client, RetryPolicy, parse_error_body
 
 API = "https://api.attentivemobile.com"
 KEY = "key_0123456789abcdefghijklmnopqrstuv"

@@ -8,9 +8,9 @@ import pytest
 import responses
 from fakes import ME
 
-from attentive_nb.auth import ApiKeyAuth, TokenAuth
 from attentive_nb.connection import ME_FIELDS, Connection, credentials_from_env
 from attentive_nb.errors import ConfigError, NotSignedIn
+from attentive_nb.http.auth import ApiKeyAuth, TokenAuth
 
 API = "https://api.attentivemobile.com"
 KEY = "key_0123456789abcdefghijklmnopqrstuv"

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from attentive_nb.csv_out import FORMULA_STARTS, neutral, write_csv
+from attentive_nb.report.csv_out import FORMULA_STARTS, neutral, write_csv
 
 
 def cells(path) -> list[list[str]]:

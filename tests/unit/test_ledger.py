@@ -13,8 +13,8 @@ import threading
 import pytest
 
 from attentive_nb.errors import LedgerError
-from attentive_nb.ledger import STALE_AFTER_S, Ledger, Seen, Verdict, default_path
-from attentive_nb.processes import Process
+from attentive_nb.send.ledger import STALE_AFTER_S, Ledger, Seen, Verdict, default_path
+from attentive_nb.send.processes import Process
 
 
 def _key(text: str) -> str:

@@ -6,8 +6,8 @@ import logging
 
 import pytest
 
-import attentive_nb.client  # noqa: F401  (importing the client installs the filter)
-from attentive_nb.log_redaction import LOGGERS
+import attentive_nb.http.client  # noqa: F401  (importing the client installs the filter)
+from attentive_nb.http.log_redaction import LOGGERS
 
 SIGNED = "/v2/bulk/job/j1/results.jsonl?sig=Zq7Xv9Lk2Pw4Rt6&se=2030-01-01"
 
@@ -45,7 +45,7 @@ def test_a_message_without_a_query_is_left_as_it_was(caplog):
 
 
 def test_installing_twice_adds_one_filter():
-    from attentive_nb import log_redaction
+    from attentive_nb.http import log_redaction
 
     log_redaction.install()
     log_redaction.install()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from attentive_nb.errors import ConfigError
-from attentive_nb.mapping import map_columns, norm, target_field
+from attentive_nb.plan.mapping import map_columns, norm, target_field
 
 
 @pytest.mark.parametrize(

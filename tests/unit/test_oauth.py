@@ -15,8 +15,8 @@ from fakes import ME
 
 from attentive_nb.endpoints import SEND_SCOPES
 from attentive_nb.errors import ConfigError, OAuthError
-from attentive_nb.oauth import CODE_LIFETIME_S, OAuthFlow, Pasted, parse_pasted
-from attentive_nb.tokens import TokenStore
+from attentive_nb.signin.oauth import CODE_LIFETIME_S, OAuthFlow, Pasted, parse_pasted
+from attentive_nb.signin.tokens import TokenStore
 
 API = "https://api.attentivemobile.com"
 TOKEN_URL = API + "/v1/authorization-codes/tokens"

@@ -14,7 +14,7 @@ import responses
 from attentive_spec import V1, load, resolve
 
 from attentive_nb.connection import ME_FIELDS, Connection
-from attentive_nb.oauth import OAuthFlow
+from attentive_nb.signin.oauth import OAuthFlow
 
 API = "https://api.attentivemobile.com"
 TOKEN_URL = API + "/v1/authorization-codes/tokens"

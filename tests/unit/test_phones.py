@@ -11,9 +11,9 @@ import pytest
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 
-from attentive_nb import validate
-from attentive_nb.phones import is_valid_e164
-from attentive_nb.validate import Problems
+from attentive_nb.plan import validate
+from attentive_nb.plan.phones import is_valid_e164
+from attentive_nb.plan.validate import Problems
 
 CHARACTERS = "which a phone number cannot have"
 EXTENSION = "an extension cannot receive texts"

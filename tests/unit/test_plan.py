@@ -81,7 +81,7 @@ def test_subscribe_payloads_and_reasons():
         "1 row names a person named earlier in the data with nothing new or different; "
         "each person is sent once, with every identifier their rows give.",
     ]
-    assert (plan.kind, plan.n_rows, plan.n_valid, plan.n_requests) == ("subscribe", 5, 4, 3)
+    assert (plan.kind, plan.n_rows, plan.n_valid, plan.n_requests) == ("subscribers", 5, 4, 3)
     assert plan.endpoint.path == "/v1/subscriptions"
     assert plan.column_map == {
         "Phone": "phone",
@@ -396,7 +396,9 @@ def test_bulk_payload_shape():
         }
     )
     plan = plan_attributes(df, bulk=True)
-    assert plan.kind == "attributes_bulk" and plan.endpoint.path == "/v2/bulk/user/attributes"
+    assert (
+        plan.endpoint.name == "attributes_bulk" and plan.endpoint.path == "/v2/bulk/user/attributes"
+    )
     assert sent(plan) == [
         (
             (0, 1),

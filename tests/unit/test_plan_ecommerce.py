@@ -31,7 +31,7 @@ def lines() -> pd.DataFrame:
 
 def test_purchase_groups_lines_by_order_id():
     plan = plan_ecommerce(lines())
-    assert plan.kind == "purchase" and plan.endpoint.path == "/v1/events/ecommerce/purchase"
+    assert plan.kind == "ecommerce" and plan.endpoint.path == "/v1/events/ecommerce/purchase"
     assert sent(plan) == [
         (
             (0, 2),

@@ -12,8 +12,9 @@ import pytest
 from plan_helpers import sent
 
 from attentive_nb.errors import ConfigError
-from attentive_nb.payloads import EVENT_NAMESPACE
-from attentive_nb.plan import canonical_json, plan_events
+from attentive_nb.plan import plan_events
+from attentive_nb.plan.events import EVENT_NAMESPACE
+from attentive_nb.plan.model import canonical_json
 
 
 def shipments() -> pd.DataFrame:

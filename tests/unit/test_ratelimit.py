@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from attentive_nb.ratelimit import HEADROOM, Governors, RateGovernor
+from attentive_nb.http.ratelimit import HEADROOM, Governors, RateGovernor
 
 
 def governor(rate, fake_time):

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from attentive_nb.masking import mask_email, mask_identifiers, mask_other, mask_phone
 from attentive_nb.report import STATUSES, RowOutcome, SendReport
-from attentive_nb.report_summary import reason_key
+from attentive_nb.report.masking import mask_email, mask_identifiers, mask_other, mask_phone
+from attentive_nb.report.summary import reason_key
 
 BAD_PHONE = "phone '555-0100' is not a valid number for region US"
 

@@ -8,12 +8,12 @@ import pytest
 import responses
 from requests.exceptions import ConnectionError as RequestsConnectionError
 
-from attentive_nb.auth import ApiKeyAuth
-from attentive_nb.client import Cancelled, Client, RetryPolicy
-from attentive_nb.ledger import Seen
-from attentive_nb.outcomes import request_state
+from attentive_nb.http.auth import ApiKeyAuth
+from attentive_nb.http.client import Cancelled, Client, RetryPolicy
 from attentive_nb.report import RowOutcome
-from attentive_nb.resend import policy
+from attentive_nb.send.ledger import Seen
+from attentive_nb.send.outcomes import request_state
+from attentive_nb.send.resend import policy
 
 NEVER, FAILED, REJECTED = Seen(None), Seen("failed", 1.0), Seen("rejected", 1.0)
 SENT, UNKNOWN = Seen("sent", 1.0), Seen("unknown", 1.0)

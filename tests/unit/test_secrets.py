@@ -23,12 +23,12 @@ import responses
 from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError
 
 from attentive_nb import config
-from attentive_nb.auth import ApiKeyAuth, TokenAuth
-from attentive_nb.client import Client
 from attentive_nb.connection import Connection
 from attentive_nb.errors import AttentiveError
-from attentive_nb.oauth import OAuthFlow
-from attentive_nb.tokens import TokenStore
+from attentive_nb.http.auth import ApiKeyAuth, TokenAuth
+from attentive_nb.http.client import Client
+from attentive_nb.signin.oauth import OAuthFlow
+from attentive_nb.signin.tokens import TokenStore
 
 API = "https://api.attentivemobile.com"
 TOKEN_URL = API + "/v1/authorization-codes/tokens"

@@ -11,9 +11,9 @@ import responses
 from fakes import ME
 
 import attentive_nb as att
-from attentive_nb.engine import estimate_line
-from attentive_nb.ledger import Ledger
 from attentive_nb.plan import plan_subscribers
+from attentive_nb.send.engine import estimate_line
+from attentive_nb.send.ledger import Ledger
 
 API = "https://api.attentivemobile.com"
 SUBSCRIBED = {
@@ -45,7 +45,7 @@ def nonzero(counts: dict[str, int]) -> dict[str, int]:
 
 
 def quiet(**options):
-    return {"progress": False, "say": lambda _line: None, **options}
+    return {"progress": False, **options}
 
 
 @responses.activate
@@ -150,9 +150,15 @@ def test_missing_sign_up_source_is_refused_before_sending(conn):
         conn.send_subscribers(people(1), **quiet())
 
 
-def test_unknown_option_is_a_config_error(conn):
-    with pytest.raises(att.ConfigError, match="dryrun"):
+def test_a_misspelt_option_is_named(conn):
+    with pytest.raises(TypeError, match="dryrun"):
         conn.send_subscribers(people(1), sign_up_source_id="42", dryrun=True)
+
+
+@pytest.mark.parametrize("resend", ["yes", 1, "all", None])
+def test_resend_takes_false_unknown_or_true(conn, resend):
+    with pytest.raises(att.ConfigError, match="resend="):
+        conn.send_subscribers(people(1), sign_up_source_id="42", dry_run=True, resend=resend)
 
 
 def test_estimate_line_names_rows_rate_and_time():
@@ -188,7 +194,7 @@ def test_bulk_attributes_fold_job_lines_back_to_rows(conn):
         "https://files.example.com/job-1.jsonl", body="\n".join(json.dumps(line) for line in lines)
     )
     df = pd.DataFrame({"email": ["a@example.com", "b@example.com"], "age": [30, 41]})
-    report = conn.send_attributes(df, bulk=True, **quiet(sleep=lambda _s: None))
+    report = conn.send_attributes(df, bulk=True, **quiet())
     assert list(report.table["status"]) == ["sent", "rejected"]
     assert report.table["reason"].iloc[1] == "age must be a number"
     download = [c for c in responses.calls if "files.example.com" in c.request.url][0]

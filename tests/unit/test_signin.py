@@ -12,11 +12,12 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import responses
 
-from attentive_nb import prompt, signin
-from attentive_nb.auth import ApiKeyAuth, TokenAuth
-from attentive_nb.client import Client
 from attentive_nb.connection import Connection
 from attentive_nb.errors import AuthError, ConfigError, NotSignedIn, OAuthError, TransportError
+from attentive_nb.http.auth import ApiKeyAuth, TokenAuth
+from attentive_nb.http.client import Client
+from attentive_nb.signin import core as signin
+from attentive_nb.signin import prompt
 
 API = "http://127.0.0.1:9"
 KEY = "unit-test-key-0123456789abcdef"
@@ -139,7 +140,7 @@ def test_pending_connection_says_finish_the_panel():
 
 
 def _connect(**options):
-    from attentive_nb.widgets import connect
+    from attentive_nb.signin.panel import connect
 
     return connect(display=False, **options)
 
@@ -157,7 +158,7 @@ def test_connect_verifies_an_environment_key_and_shows_a_card(monkeypatch):
     monkeypatch.setenv("ATTENTIVE_API_KEY", KEY)
     responses.get(f"{API}/v1/me", json=ME)
     shown = []
-    from attentive_nb.widgets import connect
+    from attentive_nb.signin.panel import connect
 
     conn = connect(api_url=API, front_end="none", display=shown.append)
     assert conn.me()["companyName"] == "Acme <Shoes>" and conn.source == "environment"

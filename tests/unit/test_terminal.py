@@ -8,8 +8,8 @@ import pytest
 import responses
 from fakes import ME
 
-from attentive_nb import cli
-from attentive_nb.terminal import CleanStream, clean
+from attentive_nb.cli import main as cli
+from attentive_nb.cli.terminal import CleanStream, clean
 
 API = "https://api.attentivemobile.com"
 KEY = "ak_Zq7Xv9Lk2Pw4Rt6Ys8Ub1Nc3Md5Fe0Gh"

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from attentive_nb import timestamps, validate
-from attentive_nb.validate import Problems
+from attentive_nb.plan import timestamps, validate
+from attentive_nb.plan.validate import Problems
 
 
 @pytest.mark.parametrize(
@@ -267,7 +267,7 @@ def test_blank_strings_in_every_column_kind_are_missing():
 def test_fast_path_agrees_with_phonenumbers_on_examples():
     import phonenumbers
 
-    from attentive_nb.phones import is_valid_e164
+    from attentive_nb.plan.phones import is_valid_e164
 
     for region in ("US", "CA", "GB", "FR", "DE", "BR", "IN", "JP", "AU", "JM", "IT"):
         example = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
@@ -316,7 +316,7 @@ def _phone_sample(seed: int = 20240501) -> list[str]:
 def test_fast_path_agrees_with_phonenumbers_on_a_large_sample():
     import phonenumbers
 
-    from attentive_nb.phones import is_valid_e164
+    from attentive_nb.plan.phones import is_valid_e164
 
     def library(text: str) -> bool:  # valid, and E.164 exactly as written
         try:

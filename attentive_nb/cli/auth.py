@@ -1,6 +1,6 @@
 """``attentive-nb whoami`` and ``attentive-nb oauth url | finish``: credentials from a terminal.
 
-The OAuth link's pending state is kept on disk by :class:`~attentive_nb.oauth.OAuthFlow`,
+The OAuth link's pending state is kept on disk by :class:`~attentive_nb.signin.oauth.OAuthFlow`,
 so ``finish`` (a new process) finds it again from the ``state`` in the pasted
 address; the client id and redirect URI recorded with it are reused when not given.
 """
@@ -160,7 +160,7 @@ def _print_settings(rows: list[dict[str, str]]) -> None:
 
 def run_url(args: argparse.Namespace, extra: list[str]) -> int:
     """Print the consent-page link (recording the sign-in as pending)."""
-    from attentive_nb.oauth import CODE_LIFETIME_S, OAuthFlow
+    from attentive_nb.signin.oauth import CODE_LIFETIME_S, OAuthFlow
 
     scopes = tuple(args.scope or SEND_SCOPES)
     flow = OAuthFlow(
@@ -183,9 +183,9 @@ def run_url(args: argparse.Namespace, extra: list[str]) -> int:
 
 def run_finish(args: argparse.Namespace, extra: list[str]) -> int:
     """Exchange the pasted address for a token; say which company and where it is kept."""
-    from attentive_nb.oauth import OAuthFlow
-    from attentive_nb.signin import stored_token
-    from attentive_nb.tokens import TokenStore
+    from attentive_nb.signin.core import stored_token
+    from attentive_nb.signin.oauth import OAuthFlow
+    from attentive_nb.signin.tokens import TokenStore
 
     pasted = _read_pasted(args.pasted)
     client_id, redirect_uri = _from_pending(pasted, args.client_id, args.redirect_uri)
@@ -210,8 +210,8 @@ def _read_pasted(pasted: str) -> str:
 
 def _from_pending(pasted: str, client_id: str | None, redirect_uri: str | None):
     """Client id and redirect URI: given > environment/.env > recorded with the link."""
-    from attentive_nb.oauth import parse_pasted
-    from attentive_nb.tokens import PendingSignIns
+    from attentive_nb.signin.oauth import parse_pasted
+    from attentive_nb.signin.tokens import PendingSignIns
 
     state = parse_pasted(pasted).state
     entry = PendingSignIns().get(state) if state else None

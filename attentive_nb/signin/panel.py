@@ -1,6 +1,6 @@
 """``att.connect()`` and its sign-in panel: the only module that imports ipywidgets.
 
-A thin shell over :mod:`attentive_nb.signin`. Each click handler reads the
+A thin shell over :mod:`attentive_nb.signin.core`. Each click handler reads the
 values, clears any secret field at once, shows "checking…", calls the same
 plain function a script would call, then shows the result or the error in
 words. No widget keeps a key, client secret or token after a click, so the
@@ -21,11 +21,13 @@ from typing import Any
 
 import ipywidgets as w
 
-from attentive_nb import config, prompt, signin
+from attentive_nb import config
 from attentive_nb.connection import Connection
 from attentive_nb.endpoints import OAUTH_SCOPES, SEND_SCOPES
 from attentive_nb.errors import ConfigError
-from attentive_nb.oauth import OAuthFlow
+from attentive_nb.signin import core as signin
+from attentive_nb.signin import prompt
+from attentive_nb.signin.oauth import OAuthFlow
 
 _LABELLED = {"description_allow_html": False, "style": {"description_width": "initial"}}
 _WIDE = w.Layout(width="32em")

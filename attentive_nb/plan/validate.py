@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 import phonenumbers
 
-from attentive_nb.distinct import distinct_values
-from attentive_nb.phones import E164, is_valid_e164, written_problem
+from attentive_nb.plan.distinct import distinct_values
+from attentive_nb.plan.phones import E164, is_valid_e164, written_problem
 
 _DIGITS = re.compile(r"[0-9]{8,15}")
 _EMAIL = re.compile(
@@ -256,7 +256,7 @@ def json_scalar(value: object, nested_ok: bool = False, timezone: str = "UTC"):
 
 def _timestamp_text(ts: pd.Timestamp, timezone: str):
     """A timestamp found in an object column or a nested value, as ``json_scalar`` returns it."""
-    from attentive_nb import timestamps  # imports this module; loaded late to avoid a cycle
+    from attentive_nb.plan import timestamps  # imports this module; loaded late to avoid a cycle
 
     if ts.tzinfo is not None:
         return timestamps.format_timestamp(ts), None, False
@@ -318,7 +318,7 @@ def json_column(
     series: pd.Series, label: str, problems: Problems, timezone: str, nested_ok: bool = False
 ) -> tuple[np.ndarray, int]:
     """A property column as plain JSON values (None = omit) and its count of naive timestamps."""
-    from attentive_nb import timestamps  # imports this module; loaded late to avoid a cycle
+    from attentive_nb.plan import timestamps  # imports this module; loaded late to avoid a cycle
 
     if timestamps.is_datetime(series):
         return timestamps.timestamp_column(series, label, problems, timezone)

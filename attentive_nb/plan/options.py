@@ -13,8 +13,8 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
-from attentive_nb import timestamps, validate
 from attentive_nb.errors import ConfigError
+from attentive_nb.plan import timestamps, validate
 
 SUBSCRIPTION_TYPES = ("MARKETING", "TRANSACTIONAL")
 UNSUBSCRIBE_TYPES = ("MARKETING", "TRANSACTIONAL", "CHECKOUT_ABANDONED")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from attentive_nb.cli_send import run_send
+from attentive_nb.cli.send import run_send
 
 EPILOG = """\
 FILE is a CSV file, a Parquet file (.parquet, .pq), or - for CSV on standard input.

@@ -1,6 +1,6 @@
 """The plain logic behind ``att.connect()``: no ipywidgets here.
 
-The sign-in panel in :mod:`attentive_nb.widgets` is a thin shell over these
+The sign-in panel in :mod:`attentive_nb.signin.panel` is a thin shell over these
 functions, and so is the prompt fallback used by scripts and terminals:
 
 - :func:`existing_credentials` and :func:`verify` check a key or token that is
@@ -11,7 +11,7 @@ functions, and so is the prompt fallback used by scripts and terminals:
 - :class:`StatusCard` is the compact "signed in to …" card;
 - :func:`detect_front_end` decides between panel, prompts and a clear error.
 
-The getpass / input fallback is :mod:`attentive_nb.prompt`.
+The getpass / input fallback is :mod:`attentive_nb.signin.prompt`.
 """
 
 from __future__ import annotations
@@ -24,12 +24,12 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from attentive_nb import config
-from attentive_nb.auth import ApiKeyAuth, BearerAuth
-from attentive_nb.client import Client, RetryPolicy
 from attentive_nb.connection import Connection, credentials_from_env
 from attentive_nb.errors import AttentiveError, AuthError, ConfigError, TransportError
+from attentive_nb.http.auth import ApiKeyAuth, BearerAuth
+from attentive_nb.http.client import Client, RetryPolicy
 from attentive_nb.redact import scrub
-from attentive_nb.tokens import TokenStore
+from attentive_nb.signin.tokens import TokenStore
 
 # Checking a credential should answer fast: one quick retry, not the send policy.
 PROBE_RETRY = RetryPolicy(attempts=2, base_delay=0.2, max_delay=1.0)

@@ -16,8 +16,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from attentive_nb.client import Client
-from attentive_nb.ratelimit import pause
+from attentive_nb.http.client import Client
 from attentive_nb.report import RowOutcome
 
 DONE_STATES = ("COMPLETED", "FAILED")
@@ -28,7 +27,6 @@ def wait_for_job(
     job_id: str,
     *,
     timeout_s: float,
-    sleep: Callable[[float], None] | None = None,
     clock: Callable[[], float] = time.monotonic,
     stop: threading.Event | None = None,
 ) -> dict[str, Any]:
@@ -40,7 +38,7 @@ def wait_for_job(
             return job
         if stop is not None and stop.is_set():
             return job
-        pause(delay, stop, sleep)
+        client.pause(delay, stop)
         delay = min(delay * 2, 30.0)
 
 

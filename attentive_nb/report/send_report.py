@@ -15,10 +15,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from attentive_nb.csv_out import write_csv
-from attentive_nb.masking import mask_identifiers
-from attentive_nb.report_html import render, text_summary
-from attentive_nb.report_summary import group_reasons, summarise
+from attentive_nb.report.csv_out import write_csv
+from attentive_nb.report.html import render, text_summary
+from attentive_nb.report.masking import mask_identifiers
+from attentive_nb.report.summary import group_reasons, summarise
 
 STATUSES = (
     "sent",

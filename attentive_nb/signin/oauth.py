@@ -30,11 +30,11 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import requests
 
 from attentive_nb import config
-from attentive_nb.client import USER_AGENT, parse_error_body
 from attentive_nb.endpoints import ENDPOINTS, SEND_SCOPES
 from attentive_nb.errors import AttentiveError, ConfigError, OAuthError
+from attentive_nb.http.client import USER_AGENT, parse_error_body
 from attentive_nb.redact import scrub
-from attentive_nb.tokens import PendingSignIns, TokenStore
+from attentive_nb.signin.tokens import PendingSignIns, TokenStore
 from attentive_nb.urls import same_endpoint
 
 if TYPE_CHECKING:

@@ -23,35 +23,35 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from itertools import chain, islice
+from pathlib import Path
 
 import numpy as np
 
-from attentive_nb import bulk, outcomes
-from attentive_nb.client import ApiResponse, Client
 from attentive_nb.errors import LedgerError
-from attentive_nb.ledger import LedgerRun
-from attentive_nb.plan import Plan, Request
-from attentive_nb.progress import Progress
+from attentive_nb.http.client import ApiResponse, Client
+from attentive_nb.plan.model import Plan, Request
 from attentive_nb.report import RowOutcome
-from attentive_nb.resend import policy, tally_notes
+from attentive_nb.send import bulk, outcomes
+from attentive_nb.send.ledger import Ledger, LedgerRun
+from attentive_nb.send.progress import Progress
+from attentive_nb.send.resend import policy, tally_notes
 
 CHUNK_ROWS = 5000
 LOOK_AHEAD = 500  # requests decided in one ledger transaction when they are all skipped
 
 
-@dataclass
+@dataclass(frozen=True)
 class RunOptions:
-    """How to send: the options every send_* call shares."""
+    """How to send: the options every ``send_*`` call shares (documented there, once)."""
 
     dry_run: bool = False
-    progress: bool = True
     resend: bool | str = False
     confirm: bool = False
+    progress: bool = True
     workers: int | None = None
+    ledger: str | Path | Ledger | None = None
     bulk_wait_s: float = 600.0
-    ledger: object = None  # a Ledger, a path, or None for .attentive_nb/ledger.sqlite
-    say: Callable[[str], None] = print
-    sleep: Callable[[float], None] | None = field(default=None, repr=False)
+    say: Callable[[str], None] = field(default=print, repr=False)
 
 
 def estimate_line(plan: Plan) -> str:
@@ -224,13 +224,12 @@ class Engine:
 
     def _accepted(self, request: Request, response: ApiResponse) -> list[RowOutcome]:
         body = response.body if isinstance(response.body, dict) else {}
-        if self.plan.kind != "attributes_bulk" or not body.get("batchJobId"):
+        if self.plan.endpoint.name != "attributes_bulk" or not body.get("batchJobId"):
             return outcomes.accepted(request.positions, response)
         job = bulk.wait_for_job(
             self.client,
             body["batchJobId"],
             timeout_s=self.options.bulk_wait_s,
-            sleep=self.options.sleep,
             stop=self.stop,
         )
         lines, unread = None, ""

@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-import attentive_nb.log_redaction  # noqa: F401  (installs the filter: no signed link in logs)
+import attentive_nb.http.log_redaction  # noqa: F401  (installs the filter: no signed link in logs)
 from attentive_nb.__about__ import __version__
 from attentive_nb.config import api_url as configured_api_url
 from attentive_nb.config import is_loopback
@@ -41,7 +41,7 @@ from attentive_nb.errors import (
     ServerError,
     TransportError,
 )
-from attentive_nb.ratelimit import Governors, pause
+from attentive_nb.http.ratelimit import Governors, pause
 
 log = logging.getLogger("attentive_nb")
 
@@ -160,6 +160,10 @@ class Client:
             if not isinstance(error, RateLimited | ServerError) or attempt >= self.retry.attempts:
                 raise _with_attempts(error, attempt, self._clock() - started)
             pause(self._backoff(error, attempt, governor), stop, self._sleep)
+
+    def pause(self, seconds: float, stop: threading.Event | None = None) -> None:
+        """Wait like the client waits between retries: cut short by ``stop``, faked in tests."""
+        pause(seconds, stop, self._sleep)
 
     def download(self, url: str, *, stop: threading.Event | None = None) -> str:
         """GET a pre-signed link (bulk job results): no credentials, retried like any GET.

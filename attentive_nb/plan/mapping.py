@@ -13,11 +13,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from attentive_nb.endpoints import ENDPOINTS
 from attentive_nb.errors import ConfigError
 
 ECOMMERCE = ("purchase", "add-to-cart", "product-view")
-KINDS = ("subscribe", "unsubscribe", "attributes", "attributes_bulk", "events", *ECOMMERCE)
-PROPERTY_KINDS = ("attributes", "attributes_bulk", "events")
+ENDPOINT_NAMES = ("subscribe", "unsubscribe", "attributes", "attributes_bulk", "events", *ECOMMERCE)
+WITH_PROPERTIES = ("attributes", "attributes_bulk", "events")
 CUSTOM_PREFIX = "custom_id:"
 IDENTIFIERS = ("phone", "email", "clientUserId", "shopifyId", "klaviyoId")
 ITEM_FIELDS = (
@@ -36,11 +37,11 @@ _EVENTS = ("events", *ECOMMERCE)
 
 @dataclass(frozen=True)
 class Field:
-    """A payload field, the column names that mean it, and the kinds where it applies."""
+    """A payload field, the column names that mean it, and the endpoints where it applies."""
 
     name: str
     aliases: tuple[str, ...]
-    kinds: tuple[str, ...] = KINDS
+    endpoints: tuple[str, ...] = ENDPOINT_NAMES
 
 
 FIELDS = (
@@ -74,14 +75,14 @@ FIELDS = (
     Field("orderId", ("order_id",), ECOMMERCE),
 )
 
-# The identifier fields each kind can carry (custom ids aside); the rest are reported unused.
+# The identifier fields each endpoint can carry (custom ids aside); the rest are reported unused.
 USABLE_IDS = {
     "subscribe": IDENTIFIERS,
     "unsubscribe": ("phone", "email"),
     "attributes_bulk": IDENTIFIERS,
 }
 EVENT_USER_IDS = ("phone", "email", "clientUserId")  # the v1 EventUser schema
-CUSTOM_IDS_OK = {k for k in KINDS if k != "unsubscribe"}
+CUSTOM_IDS_OK = {k for k in ENDPOINT_NAMES if k != "unsubscribe"}
 
 
 def norm(name: object) -> str:
@@ -89,24 +90,24 @@ def norm(name: object) -> str:
     return re.sub(r"[\s_\-]+", "", str(name)).lower()
 
 
-def usable_ids(kind: str) -> tuple[str, ...]:
+def usable_ids(endpoint: str) -> tuple[str, ...]:
     """The identifier fields an endpoint accepts."""
-    return USABLE_IDS.get(kind, EVENT_USER_IDS)
+    return USABLE_IDS.get(endpoint, EVENT_USER_IDS)
 
 
-def _lookup(kind: str) -> dict[str, str]:
-    """alias (normalised) -> field name, for the fields that apply to ``kind``."""
+def _lookup(endpoint: str) -> dict[str, str]:
+    """alias (normalised) -> field name, for the fields that apply to ``endpoint``."""
     table = {}
     for f in FIELDS:
-        if kind in f.kinds:
+        if endpoint in f.endpoints:
             table.update({norm(a): f.name for a in (*f.aliases, f.name)})
     return table
 
 
-def target_field(target: str, kind: str) -> str | None:
-    """The field a ``columns=`` target names, or None when it names none for this kind."""
+def target_field(target: str, endpoint: str) -> str | None:
+    """The field a ``columns=`` target names, or None when it names none for this endpoint."""
     text = str(target)
-    return _custom_field(text, loose=True) or _lookup(kind).get(norm(text))
+    return _custom_field(text, loose=True) or _lookup(endpoint).get(norm(text))
 
 
 def _custom_field(text: str, loose: bool) -> str | None:
@@ -120,9 +121,9 @@ def _custom_field(text: str, loose: bool) -> str | None:
     return CUSTOM_PREFIX + name if same and name else None
 
 
-def valid_targets(kind: str) -> list[str]:
-    """Every target ``columns=`` accepts for ``kind``, for error messages."""
-    return [f.name for f in FIELDS if kind in f.kinds] + ["custom_id:<name>", "None (drop)"]
+def valid_targets(endpoint: str) -> list[str]:
+    """Every target ``columns=`` accepts for ``endpoint``, for error messages."""
+    return [f.name for f in FIELDS if endpoint in f.endpoints] + ["custom_id:<name>", "None (drop)"]
 
 
 @dataclass
@@ -151,7 +152,7 @@ class ColumnMap:
 
 
 def map_columns(
-    frame_columns, kind: str, columns: dict | None = None, reserved: dict | None = None
+    frame_columns, endpoint: str, columns: dict | None = None, reserved: dict | None = None
 ) -> ColumnMap:
     """Map every input column to a field, a property or nothing.
 
@@ -161,9 +162,9 @@ def map_columns(
     and for two columns claiming the same field.
     """
     present = list(frame_columns)
-    explicit = _check_override(columns or {}, present, kind)
+    explicit = _check_override(columns or {}, present, endpoint)
     claimed = dict(reserved or {})
-    lookup, out, owners = _lookup(kind), ColumnMap(), {}
+    lookup, out, owners = _lookup(endpoint), ColumnMap(), {}
     for col in present:
         if col in claimed:
             target = claimed[col]
@@ -174,7 +175,7 @@ def map_columns(
         if target is None and col in explicit:
             out.dropped.append(col)
         elif target is None:
-            (out.properties if kind in PROPERTY_KINDS else out.unused).append(col)
+            (out.properties if endpoint in WITH_PROPERTIES else out.unused).append(col)
         else:
             owners.setdefault(target, []).append(col)
     for target, cols in owners.items():
@@ -203,7 +204,7 @@ def _one_owner(target: str, cols: list, explicit: dict, claimed: dict) -> object
     )
 
 
-def _check_override(columns: dict, present: list, kind: str) -> dict[object, str | None]:
+def _check_override(columns: dict, present: list, endpoint: str) -> dict[object, str | None]:
     """Validate ``columns=`` and turn its targets into field names."""
     if not isinstance(columns, dict):
         raise ConfigError(
@@ -216,11 +217,12 @@ def _check_override(columns: dict, present: list, kind: str) -> dict[object, str
             raise ConfigError(
                 f"columns= names {col!r}, which is not a column of the data ({listed})."
             )
-        field_name = None if target is None else target_field(target, kind)
+        field_name = None if target is None else target_field(target, endpoint)
         if target is not None and field_name is None:
-            listed = ", ".join(valid_targets(kind))
+            listed = ", ".join(valid_targets(endpoint))
+            words = ENDPOINTS[endpoint].words
             raise ConfigError(
-                f"columns= maps {col!r} to {target!r}, which is not a field for {kind}. "
+                f"columns= maps {col!r} to {target!r}, which is not a field for {words}. "
                 f"Valid fields: {listed}."
             )
         out[col] = field_name

@@ -7,14 +7,14 @@ payloads can be built later, a chunk at a time, without touching pandas.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from attentive_nb import mapping, timestamps, validate
+from attentive_nb.endpoints import ENDPOINTS
 from attentive_nb.errors import ConfigError
+from attentive_nb.plan import mapping, timestamps, validate
 
 ATTRIBUTE_NAME_LIMIT = 200
 
@@ -23,7 +23,7 @@ ATTRIBUTE_NAME_LIMIT = 200
 class Rows:
     """Normalised columns of one call, aligned with the input rows."""
 
-    kind: str
+    endpoint: str
     n: int
     cmap: mapping.ColumnMap
     problems: validate.Problems = field(default_factory=validate.Problems)
@@ -31,14 +31,14 @@ class Rows:
     ids: dict[str, np.ndarray] = field(default_factory=dict)  # usable identifiers, sendable
     shown: dict[str, np.ndarray] = field(default_factory=dict)  # identifiers for the report
     custom: dict[str, np.ndarray] = field(default_factory=dict)  # custom id name -> values
-    unusable: dict[str, np.ndarray] = field(default_factory=dict)  # ids this kind cannot send
+    unusable: dict[str, np.ndarray] = field(default_factory=dict)  # ids this endpoint cannot send
     props: list[tuple[str, np.ndarray]] = field(default_factory=list)
     naive: int = 0  # timestamps without a time zone, taken in ``timezone``
     timezone: str = "UTC"
     frame: dict[object, pd.Series] = field(default_factory=dict)  # input columns, 0..n-1 index
 
     def __repr__(self) -> str:  # the arrays hold phones and emails: keep them out of reprs
-        return f"Rows(kind={self.kind!r}, n={self.n}, invalid={len(self.problems.by_row)})"
+        return f"Rows(endpoint={self.endpoint!r}, n={self.n}, invalid={len(self.problems.by_row)})"
 
     def all_notes(self) -> list[str]:
         """The notes, with the one remark about naive timestamps when there were any."""
@@ -68,41 +68,28 @@ class Rows:
         return pd.DataFrame(dict(self.shown), index=index)
 
 
-@dataclass
-class Draft:
-    """Everything a Plan needs, built by one of the payload modules."""
-
-    kind: str
-    rows: Rows
-    identifiers: pd.DataFrame = field(repr=False)  # phones and emails: not for reprs
-    duplicates: dict[int, int]
-    units: Callable[[], Iterator[tuple[int, ...]]]  # the requests' row positions, in order
-    count: int  # how many units ``units`` yields
-    payload: Callable[[tuple[int, ...]], dict]
-    column_map: dict
-
-
 def prepare(
     df: pd.DataFrame,
-    kind: str,
+    endpoint: str,
     *,
     columns: dict | None,
-    region: str,
+    default_region: str,
     timezone: str = "UTC",
     reserved: dict | None = None,
     per_row_identifier: bool = True,
 ) -> Rows:
-    """Map and check every column of ``df`` for ``kind``; ConfigError for call-level faults."""
+    """Map and check every column of ``df`` for ``endpoint``; ConfigError for call-level faults."""
     check_frame(df)
-    cmap = mapping.map_columns(df.columns, kind, columns, reserved)
-    rows = Rows(kind, len(df), cmap, timezone=timezone, frame=_positional(df))
-    rows.notes.extend(f"column {c!r} is not used by {kind}." for c in cmap.unused)
-    rows.unusable = _identifiers(rows, region)
+    cmap = mapping.map_columns(df.columns, endpoint, columns, reserved)
+    rows = Rows(endpoint, len(df), cmap, timezone=timezone, frame=_positional(df))
+    words = ENDPOINTS[endpoint].words
+    rows.notes.extend(f"column {c!r} is not used by {words}." for c in cmap.unused)
+    rows.unusable = _identifiers(rows, default_region)
     _require_identifier_column(rows, df)
     if per_row_identifier:
         require_identifier(rows, np.arange(rows.n))
-    if kind in mapping.PROPERTY_KINDS:
-        _properties(rows, timezone, nested_ok=(kind == "events"))
+    if endpoint in mapping.WITH_PROPERTIES:
+        _properties(rows, timezone, nested_ok=(endpoint == "events"))
     return rows
 
 
@@ -122,27 +109,28 @@ def _positional(df: pd.DataFrame) -> dict[object, pd.Series]:
     return {col: df[col].reset_index(drop=True) for col in df.columns}
 
 
-def _identifiers(rows: Rows, region: str) -> dict[str, np.ndarray]:
-    """Normalise identifier columns; return the ones this kind cannot send (for messages)."""
-    usable, unusable = mapping.usable_ids(rows.kind), {}
+def _identifiers(rows: Rows, default_region: str) -> dict[str, np.ndarray]:
+    """Normalise identifier columns; return the ones this endpoint cannot send (for messages)."""
+    usable, unusable = mapping.usable_ids(rows.endpoint), {}
+    words = ENDPOINTS[rows.endpoint].words
     for name, col in rows.cmap.fields.items():
         if name not in mapping.IDENTIFIERS and not name.startswith(mapping.CUSTOM_PREFIX):
             continue
-        values, shown = _identifier(name, col, rows.frame[col], rows.problems, region)
+        values, shown = _identifier(name, col, rows.frame[col], rows.problems, default_region)
         custom = name.startswith(mapping.CUSTOM_PREFIX)
-        if (name in usable) or (custom and rows.kind in mapping.CUSTOM_IDS_OK):
+        if (name in usable) or (custom and rows.endpoint in mapping.CUSTOM_IDS_OK):
             rows.shown[name] = shown
             target = rows.custom if custom else rows.ids
             target[name[len(mapping.CUSTOM_PREFIX) :] if custom else name] = values
         else:
             unusable[str(col)] = shown
-            rows.notes.append(f"column {col!r} ({name}) is not used by {rows.kind}.")
+            rows.notes.append(f"column {col!r} ({name}) is not used by {words}.")
     return unusable
 
 
-def _identifier(name, col, series, problems, region) -> tuple[np.ndarray, np.ndarray]:
+def _identifier(name, col, series, problems, default_region) -> tuple[np.ndarray, np.ndarray]:
     if name == "phone":
-        return validate.phone_column(series, region, problems)
+        return validate.phone_column(series, default_region, problems)
     if name == "email":
         return validate.email_column(series, problems)
     values = validate.identifier_column(series, str(col), problems)
@@ -152,9 +140,10 @@ def _identifier(name, col, series, problems, region) -> tuple[np.ndarray, np.nda
 def _require_identifier_column(rows: Rows, df: pd.DataFrame) -> None:
     if rows.ids or rows.custom:
         return
-    wanted = ", ".join(_accepted_names(rows.kind))
+    wanted = ", ".join(_accepted_names(rows.endpoint))
+    words = ENDPOINTS[rows.endpoint].words
     raise ConfigError(
-        f"No column identifies the people for {rows.kind}: the data has {list(df.columns)}. "
+        f"No column identifies the people for {words}: the data has {list(df.columns)}. "
         f"Name a column {wanted}, or map one with columns={{'Your column': 'phone'}}."
     )
 
@@ -163,7 +152,7 @@ def _either(names: list[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
 
 
-def _accepted_names(kind: str, custom: str = "custom_id:<name>") -> list[str]:
+def _accepted_names(endpoint: str, custom: str = "custom_id:<name>") -> list[str]:
     names = {
         "phone": "phone",
         "email": "email",
@@ -171,18 +160,18 @@ def _accepted_names(kind: str, custom: str = "custom_id:<name>") -> list[str]:
         "shopifyId": "shopify_id",
         "klaviyoId": "klaviyo_id",
     }
-    out = [names[k] for k in mapping.usable_ids(kind)]
-    return out + ([custom] if kind in mapping.CUSTOM_IDS_OK else [])
+    out = [names[k] for k in mapping.usable_ids(endpoint)]
+    return out + ([custom] if endpoint in mapping.CUSTOM_IDS_OK else [])
 
 
 def require_identifier(rows: Rows, positions: np.ndarray) -> None:
     """Rows at ``positions`` with no identifier the endpoint accepts get a reason."""
-    needed = ("phone", "email") if rows.kind == "subscribe" else None
+    needed = ("phone", "email") if rows.endpoint == "subscribe" else None
     blank = np.ones(len(positions), dtype=bool)
     for name, values in {**rows.ids, **rows.custom}.items():
         if needed is None or name in needed:
             blank &= missing(rows.shown.get(name, values)[positions])
-    wanted = _either(list(needed) if needed else _accepted_names(rows.kind, "custom id"))
+    wanted = _either(list(needed) if needed else _accepted_names(rows.endpoint, "custom id"))
     for i in np.flatnonzero(blank):
         p = int(positions[i])
         others = [c for c, v in rows.unusable.items() if v[p] is not None]
@@ -219,14 +208,14 @@ def _properties(rows: Rows, timezone: str, nested_ok: bool) -> None:
         )
         rows.naive += naive
         rows.props.append((str(col), values))
-        bad = property_name_problem(str(col), rows.kind)
+        bad = property_name_problem(str(col), rows.endpoint)
         if bad:
             rows.problems.add_many(np.flatnonzero(~missing(values)), bad)
 
 
-def property_name_problem(name: str, kind: str) -> str | None:
-    """Why a column name cannot be a property name for ``kind`` (None if it can)."""
-    if kind == "events":
+def property_name_problem(name: str, endpoint: str) -> str | None:
+    """Why a column name cannot be a property name for ``endpoint`` (None if it can)."""
+    if endpoint == "events":
         problem = validate.key_problem(name)
         if problem:
             return f"property name {validate.quote(name)} {problem}"

@@ -1,8 +1,8 @@
 """The terminal front end of ``att.connect()``: getpass and input prompts.
 
 Used where there is a terminal but no notebook (scripts, ``python -i``); a
-shell over :mod:`attentive_nb.signin`, like the panel in
-:mod:`attentive_nb.widgets`. The key and the client secret are read hidden.
+shell over :mod:`attentive_nb.signin.core`, like the panel in
+:mod:`attentive_nb.signin.panel`. The key and the client secret are read hidden.
 """
 
 from __future__ import annotations
@@ -15,14 +15,14 @@ from dataclasses import dataclass
 from attentive_nb import config
 from attentive_nb.connection import Connection
 from attentive_nb.endpoints import SEND_SCOPES
-from attentive_nb.oauth import CODE_LIFETIME_S, OAuthFlow
-from attentive_nb.signin import (
+from attentive_nb.signin.core import (
     REDIRECT_HELP,
     remember_in_env,
     sign_in_with_key,
     signed_in_text,
     stored_token,
 )
+from attentive_nb.signin.oauth import CODE_LIFETIME_S, OAuthFlow
 
 
 @dataclass

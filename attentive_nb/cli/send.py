@@ -2,7 +2,7 @@
 
 Nothing here decides anything about the data: the command reads the file into
 a DataFrame, turns the options into the Python keyword arguments, calls the
-``Connection`` method and prints the :class:`~attentive_nb.report.SendReport`.
+``Connection`` method and prints the :class:`~attentive_nb.report.send_report.SendReport`.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from attentive_nb.connection import Connection
-from attentive_nb.csv_out import write_csv
 from attentive_nb.errors import ConfigError
+from attentive_nb.report.csv_out import write_csv
 
 METHODS = {
     "subscribers": "send_subscribers",

@@ -13,7 +13,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from attentive_nb import validate
+from attentive_nb.plan import validate
 
 _LOOKS_LIKE_TIME = re.compile(r"^\s*\d")
 _EXAMPLE = "e.g. 2024-05-01T12:00:00Z"

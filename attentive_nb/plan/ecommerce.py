@@ -8,15 +8,15 @@ one bad line makes every line of its order invalid, each with its reason.
 from __future__ import annotations
 
 import re
+from collections.abc import Hashable, Sequence
 
 import numpy as np
 import pandas as pd
 
-from attentive_nb import mapping, options, validate
 from attentive_nb.errors import ConfigError
-from attentive_nb.payloads import event_user
-from attentive_nb.prepare import (
-    Draft,
+from attentive_nb.plan import mapping, options, validate
+from attentive_nb.plan.model import Columns, Plan
+from attentive_nb.plan.prepare import (
     Rows,
     first,
     has_identifier,
@@ -24,14 +24,25 @@ from attentive_nb.prepare import (
     prepare,
     require_identifier,
 )
+from attentive_nb.plan.users import event_user
 
 REQUIRED = {"productId": "product_id", "productVariantId": "product_variant_id", "price": "price"}
 TEXT_FIELDS = ("name", "productUrl", "productImage")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 
-def plan(df, *, event, group_by, currency, occurred_at_column, columns, region, timezone) -> Draft:
-    """Draft for POST /v1/events/ecommerce/{event}."""
+def plan_ecommerce(
+    df: pd.DataFrame,
+    *,
+    event: str = "purchase",
+    group_by: Hashable | Sequence[Hashable] | None = None,
+    currency: str = "USD",
+    occurred_at_column: Hashable | None = None,
+    columns: Columns | None = None,
+    default_region: str = "US",
+    timezone: str = "UTC",
+) -> Plan:
+    """Plan ``POST /v1/events/ecommerce/{event}``; see :meth:`Connection.send_ecommerce`."""
     if event not in mapping.ECOMMERCE:
         raise ConfigError(f"event={event!r}: use one of {', '.join(mapping.ECOMMERCE)}.")
     default_currency = _currency_option(currency)
@@ -45,7 +56,7 @@ def plan(df, *, event, group_by, currency, occurred_at_column, columns, region, 
         df,
         event,
         columns=columns,
-        region=region,
+        default_region=default_region,
         timezone=timezone,
         reserved=reserved,
         per_row_identifier=False,
@@ -63,15 +74,13 @@ def plan(df, *, event, group_by, currency, occurred_at_column, columns, region, 
         )
     send_ids = order_ids if event == "purchase" else None
     valid = groups.valid_units(rows.valid_mask())
-    return Draft(
-        kind=event,
-        rows=rows,
-        identifiers=rows.identifiers_frame(df.index),
-        duplicates={},
+    return Plan.of(
+        "ecommerce",
+        rows,
+        df.index,
         units=lambda: groups.units(valid),
         count=int(valid.sum()),
         payload=lambda unit: _body(rows, unit, items, stamps, send_ids),
-        column_map=rows.cmap.column_map(),
     )
 
 
@@ -82,7 +91,7 @@ def _currency_option(currency) -> str:
     return text
 
 
-def _group_reserved(df, group_by, columns, kind) -> dict:
+def _group_reserved(df, group_by, columns, endpoint) -> dict:
     """Group columns that are no payload field, so they are not reported unused."""
     if group_by is None or not isinstance(df, pd.DataFrame):
         return {}
@@ -91,7 +100,7 @@ def _group_reserved(df, group_by, columns, kind) -> dict:
     return {
         c: t
         for c, t in named.items()
-        if c not in explicit and mapping.target_field(c, kind) is None
+        if c not in explicit and mapping.target_field(c, endpoint) is None
     }
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from attentive_nb.client import ApiResponse, Cancelled
 from attentive_nb.endpoints import Endpoint
 from attentive_nb.errors import (
     ApiError,
@@ -20,6 +19,7 @@ from attentive_nb.errors import (
     ServerError,
     TransportError,
 )
+from attentive_nb.http.client import ApiResponse, Cancelled
 from attentive_nb.report import RowOutcome
 
 UNKNOWN_REASON = (

@@ -45,14 +45,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from attentive_nb.errors import LedgerError
-from attentive_nb.ledger_file import (
+from attentive_nb.send.ledger_file import (
     OLD_JOURNAL,
     check_not_truncated,
     create_private,
     explain,
     import_journal,
 )
-from attentive_nb.processes import Process, process_alive
+from attentive_nb.send.processes import Process, process_alive
 
 STALE_AFTER_S = 30.0  # a run silent this long is dead, whatever its process does
 HEARTBEAT_S = 2.0

@@ -13,7 +13,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 
-from attentive_nb.ledger import Seen, Verdict
+from attentive_nb.send.ledger import Seen, Verdict
 
 CHOICES = (False, "unknown", True)
 

@@ -21,10 +21,11 @@ import sys
 import traceback
 import warnings
 
-from attentive_nb import config, terminal
+from attentive_nb import config
 from attentive_nb.__about__ import __version__
-from attentive_nb.cli_lab import NotebooksMissing
-from attentive_nb.cli_send import BadInput
+from attentive_nb.cli import terminal
+from attentive_nb.cli.lab import NotebooksMissing
+from attentive_nb.cli.send import BadInput
 from attentive_nb.errors import AttentiveError, AuthError, ConfigError, ScopeError
 from attentive_nb.redact import scrub
 
@@ -51,7 +52,9 @@ examples:
 
 def build_parser() -> argparse.ArgumentParser:
     """The whole command line; each sub-command's ``run`` is set as a default."""
-    from attentive_nb import cli_auth, cli_lab, cli_send_parser
+    from attentive_nb.cli import auth as cli_auth
+    from attentive_nb.cli import lab as cli_lab
+    from attentive_nb.cli import send_parser as cli_send_parser
 
     parser = argparse.ArgumentParser(
         prog=PROG,

@@ -1,0 +1,32 @@
+"""DataFrame -> Plan, pure: what a send would do, decided before anything is sent.
+
+- ``mapping``: which column feeds which payload field (one table, one override);
+- ``validate``, ``distinct``, ``phones``, ``timestamps``: each value checked and
+  converted, once per distinct value, with a reason in words when refused;
+- ``prepare``: every column of one call checked and aligned with the rows;
+- ``options``: the call-level keyword arguments, checked before any row;
+- ``merge``: rows that are one person (or one event) merged only when nothing is lost;
+- ``users``, ``subscriptions``, ``attributes``, ``events``, ``ecommerce``: the
+  builders, one per kind, each returning the one :class:`Plan`;
+- ``model``: the Plan and its requests, keyed for the ledger.
+
+Nothing here does I/O.
+"""
+
+from attentive_nb.plan.attributes import plan_attributes
+from attentive_nb.plan.ecommerce import plan_ecommerce
+from attentive_nb.plan.events import plan_events
+from attentive_nb.plan.model import KINDS, Plan, Request, request_key
+from attentive_nb.plan.subscriptions import plan_subscribers, plan_unsubscribe
+
+__all__ = [
+    "KINDS",
+    "Plan",
+    "Request",
+    "plan_attributes",
+    "plan_ecommerce",
+    "plan_events",
+    "plan_subscribers",
+    "plan_unsubscribe",
+    "request_key",
+]

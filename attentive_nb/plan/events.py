@@ -1,0 +1,158 @@
+"""Plans for custom events: one event per row, with an externalEventId stable across runs.
+
+The id comes from ``event_id_column`` or is a UUID5 of the event's content, so
+the same row gets the same id in every run and Attentive can tell a retried
+copy from a new event. Rows with one id and the same content are one event
+(one request carries them all); one id for two different events is refused.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Hashable
+
+import numpy as np
+import pandas as pd
+
+from attentive_nb.errors import ConfigError
+from attentive_nb.plan import merge, options, validate
+from attentive_nb.plan.merge import Grouping
+from attentive_nb.plan.model import Columns, Payload, Plan, canonical_json
+from attentive_nb.plan.prepare import Rows, missing, prepare
+from attentive_nb.plan.users import event_user
+
+# Fixed forever: changing it would change every generated externalEventId.
+EVENT_NAMESPACE = uuid.UUID("5d0c8f4e-6a0b-4f43-9f43-7e1c0b6f2a91")
+TYPE_FORBIDDEN = "\"'(){}[]\\|,"
+
+
+def plan_events(
+    df: pd.DataFrame,
+    *,
+    event_type: str | None = None,
+    type_column: Hashable | None = None,
+    occurred_at_column: Hashable | None = None,
+    event_id_column: Hashable | None = None,
+    columns: Columns | None = None,
+    default_region: str = "US",
+    timezone: str = "UTC",
+) -> Plan:
+    """Plan ``POST /v1/events/custom``; see :meth:`Connection.send_events` for the options."""
+    reserved = options.event_columns(
+        df, event_type, type_column, occurred_at_column, event_id_column
+    )
+    if event_type is not None:
+        check_event_type(event_type)
+    rows = prepare(
+        df,
+        "events",
+        columns=columns,
+        default_region=default_region,
+        timezone=timezone,
+        reserved=reserved,
+    )
+    types = _types(rows, event_type)
+    stamps = options.occurred_at(rows, timezone)
+    given_ids = _given_ids(rows)
+    positions = np.flatnonzero(rows.valid_mask())
+
+    def body(p: int) -> Payload:
+        out: Payload = {"type": types[p], "user": event_user(rows, (p,))}
+        properties = rows.properties(p)
+        if properties:
+            out["properties"] = properties
+        if stamps is not None and stamps[p] is not None:
+            out["occurredAt"] = stamps[p]
+        return out
+
+    ids = np.empty(rows.n, dtype=object)
+    ids[positions] = [
+        given_ids[p] if given_ids is not None else event_uuid(body(p)) for p in positions
+    ]
+    grouping = _same_events(rows, df.index, ids, body)
+    return Plan.of(
+        "events",
+        rows,
+        df.index,
+        units=grouping.units,
+        count=len(grouping),
+        payload=lambda unit: {**body(unit[0]), "externalEventId": ids[unit[0]]},
+        duplicates=grouping.merged,
+    )
+
+
+def _same_events(
+    rows: Rows, labels: pd.Index, ids: np.ndarray, body: Callable[[int], Payload]
+) -> Grouping:
+    """Rows with one externalEventId: one event sent once, or refused if their contents differ."""
+    valid = rows.valid_mask()
+    groups = merge.linked_groups([ids], valid)
+    contents = np.empty(rows.n, dtype=object)
+    for p in (p for group in groups for p in group):
+        contents[p] = canonical_json(body(p))
+    grouping = merge.group_rows(groups, {"event": contents}, valid, split_conflicts=False)
+    for group, _ in grouping.conflicts:
+        for p in group:
+            others = merge.name_rows(labels, [q for q in group if q != p])
+            rows.problems.add(
+                p,
+                f"event id {validate.quote(ids[p])} is also used by {others} for a different "
+                "event; give each event its own id",
+            )
+    if grouping.merged:
+        count = len(grouping.merged)
+        rows.notes.append(
+            f"{count} {'row repeats' if count == 1 else 'rows repeat'} an earlier event "
+            "(same externalEventId and content); each event is sent once."
+        )
+    return grouping
+
+
+def event_uuid(body: Payload) -> str:
+    """A UUID5 of the event's content and type: the same for the same row in every run."""
+    return str(uuid.uuid5(EVENT_NAMESPACE, canonical_json(body)))
+
+
+def check_event_type(event_type: object) -> None:
+    """ConfigError for an ``event_type=`` Attentive would refuse."""
+    problem = type_problem(str(event_type))
+    if problem:
+        raise ConfigError(problem[0].upper() + problem[1:] + ".")
+
+
+def type_problem(text: str) -> str | None:
+    """Why an event type is refused, naming the characters; None if it is fine."""
+    if not text.strip():
+        return "event type is empty"
+    found = validate.forbidden_in(text, TYPE_FORBIDDEN)
+    if found:
+        return (
+            f"event type {validate.quote(text)} contains {' '.join(found)}, which Attentive forbids"
+        )
+    return None
+
+
+def _types(rows: Rows, event_type: str | None) -> np.ndarray:
+    if event_type is not None:
+        out = np.empty(rows.n, dtype=object)
+        out[:] = str(event_type)
+        return out
+
+    def check(value: object) -> tuple[str | None, str | None]:
+        text, problem = validate.id_text(value)
+        return text, (type_problem(text or "") if problem is None else f"event type {problem}")
+
+    col = rows.cmap.fields["type"]
+    values, row_problems = validate.per_distinct(rows.frame[col], check)
+    validate.report(rows.problems, row_problems)
+    rows.problems.add_many(np.flatnonzero(missing(values)), "event type is empty")
+    return values
+
+
+def _given_ids(rows: Rows) -> np.ndarray | None:
+    col = rows.cmap.fields.get("externalEventId")
+    if col is None:
+        return None
+    values = validate.identifier_column(rows.frame[col], str(col), rows.problems)
+    rows.problems.add_many(np.flatnonzero(missing(values)), f"event id ({col}) is empty")
+    return values

@@ -1,0 +1,154 @@
+"""What a send would do, decided before anything is sent: the Plan.
+
+The builders (``plan_subscribers`` and the others, see :mod:`attentive_nb.plan`)
+are pure: a DataFrame and options in, a :class:`Plan` out. The plan knows
+every invalid row and why, the repeated rows, the notes for the report, and
+builds the request bodies lazily, a chunk at a time, so a million-row frame
+never holds a million payloads.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Hashable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from attentive_nb.endpoints import ENDPOINTS, Endpoint
+from attentive_nb.plan.prepare import Rows
+
+#: What an analyst can ask for: the word of the CLI and of the ``send_*`` methods.
+KINDS = ("subscribers", "unsubscribe", "attributes", "events", "ecommerce")
+
+Unit = tuple[int, ...]  # the row positions one request carries
+Payload = dict[str, Any]  # one request body, as JSON
+Columns = Mapping[Hashable, str | None]  # ``columns=``: input column -> field (None: leave out)
+
+# One encoder for every payload: json.dumps with options builds a new one per call.
+_CANONICAL = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+)
+
+
+def canonical_json(payload: Payload) -> str:
+    """The one text form of a payload (request keys, event ids): sorted keys, no spaces, no NaN."""
+    return _CANONICAL.encode(payload)
+
+
+def request_key(endpoint_name: str, payload: Payload, occurrence: int = 0) -> str:
+    """The ledger key: sha256 of the endpoint name and the canonical payload (no PII in clear).
+
+    ``occurrence`` tells identical requests of one plan apart (two identical
+    product views with no time are two views): the n-th copy gets its own key,
+    the first keeps the plain one.
+    """
+    text = endpoint_name + "\n" + canonical_json(payload)
+    if occurrence:
+        text += f"\n#{occurrence}"
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Request:
+    """One HTTP request body and the input rows it carries."""
+
+    positions: Unit
+    payload: Payload
+    key: str
+
+    def __repr__(self) -> str:  # payloads hold phones and emails: keep them out of reprs
+        return f"Request(positions={self.positions!r}, key={self.key[:12]}…)"
+
+
+@dataclass
+class Plan:
+    """The outcome of mapping and validation for one send call.
+
+    ``invalid`` maps a row position to every reason it cannot be sent.
+    ``duplicates`` maps a row position to the earlier row it repeats: either
+    carried by that row's request (the same person or event, merged because
+    nothing is lost) or sent on its own and only flagged. ``requests()``
+    yields every valid row's request in input order.
+    """
+
+    kind: str  # what the analyst asked for: one of KINDS
+    endpoint: Endpoint
+    n_rows: int
+    invalid: dict[int, list[str]]
+    duplicates: dict[int, int]
+    notes: list[str]
+    identifiers: pd.DataFrame = field(repr=False)  # phones and emails: not for reprs
+    column_map: dict[Hashable, str]
+    _units: Callable[[], Iterator[Unit]] = field(repr=False, compare=False)
+    _count: int = field(repr=False, compare=False)
+    _payload: Callable[[Unit], Payload] = field(repr=False, compare=False)
+
+    @classmethod
+    def of(
+        cls,
+        kind: str,
+        rows: Rows,
+        index: pd.Index,
+        *,
+        units: Callable[[], Iterator[Unit]],
+        count: int,
+        payload: Callable[[Unit], Payload],
+        duplicates: dict[int, int] | None = None,
+        property_prefix: str = "properties.",
+    ) -> Plan:
+        """The plan of ``kind`` for rows prepared for one endpoint (``rows.endpoint``)."""
+        return cls(
+            kind=kind,
+            endpoint=ENDPOINTS[rows.endpoint],
+            n_rows=rows.n,
+            invalid=dict(sorted(rows.problems.by_row.items())),
+            duplicates=duplicates or {},
+            notes=rows.all_notes(),
+            identifiers=rows.identifiers_frame(index),
+            column_map=rows.cmap.column_map(property_prefix),
+            _units=units,
+            _count=count,
+            _payload=payload,
+        )
+
+    @property
+    def n_valid(self) -> int:
+        """Rows that passed validation: every one is carried by a request."""
+        return self.n_rows - len(self.invalid)
+
+    @property
+    def n_requests(self) -> int:
+        """How many requests ``requests()`` yields in all."""
+        return self._count
+
+    def requests(self, chunk_size: int = 5000) -> Iterator[list[Request]]:
+        """Requests in input order, in lists covering about ``chunk_size`` input rows each."""
+        batch: list[Request] = []
+        carried = 0
+        seen: set[int] = set()  # 64 bits of each key: a million requests in ~60 MB
+        copies: dict[int, int] = {}  # the few keys seen more than once: copies so far
+        for positions in self._units():
+            payload = self._payload(positions)
+            key = request_key(self.endpoint.name, payload)
+            short = int(key[:16], 16)
+            if short in seen:
+                copies[short] = copies.get(short, 0) + 1
+                key = request_key(self.endpoint.name, payload, copies[short])
+            seen.add(short)
+            batch.append(Request(positions, payload, key))
+            carried += len(positions)
+            if carried >= chunk_size:
+                yield batch
+                batch, carried = [], 0
+        if batch:
+            yield batch
+
+    def __repr__(self) -> str:
+        return (
+            f"Plan(kind={self.kind!r}, rows={self.n_rows}, valid={self.n_valid}, "
+            f"invalid={len(self.invalid)}, duplicates={len(self.duplicates)}, "
+            f"requests={self.n_requests})"
+        )
