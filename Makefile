@@ -2,26 +2,33 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+RUNTIME := $(VENV)/.runtime
 STAMP := $(VENV)/.installed
 
-.PHONY: demo lab test unit lint bench sandbox screenshots clean
+.PHONY: demo lab test unit lint bench sandbox screenshots clean install
 
-$(STAMP): pyproject.toml
+# The runtime: the package with JupyterLab (the [lab] extra); enough for the demo.
+$(RUNTIME): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=25.1"
-	$(BIN)/python -m pip install --quiet -e . --group dev
+	$(BIN)/python -m pip install --quiet -e ".[lab]"
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	touch $(RUNTIME)
+
+# Development: the runtime plus the test, lint and type-checking tools.
+$(STAMP): $(RUNTIME)
+	$(BIN)/python -m pip install --quiet -e ".[lab]" --group dev
 	touch $(STAMP)
 
 install: $(STAMP)
 
-demo: $(STAMP)
+demo: $(RUNTIME)
 	$(BIN)/attentive-nb demo
 
-lab: $(STAMP)
+lab: $(RUNTIME)
 	$(BIN)/attentive-nb lab
 
-sandbox: $(STAMP)
+sandbox: $(RUNTIME)
 	$(BIN)/attentive-nb sandbox
 
 test: $(STAMP)

@@ -17,6 +17,7 @@ from pathlib import Path
 import dotenv
 
 from attentive_nb.errors import ConfigError
+from attentive_nb.redact import mask_secret
 from attentive_nb.urls import check_url
 from attentive_nb.urls import is_loopback as is_loopback  # client and connection use it here
 
@@ -44,20 +45,10 @@ class Found:
     @property
     def shown(self) -> str:
         """The value as it may be displayed: masked for secrets."""
-        return mask(self.value) if self.name in SECRET_VARIABLES else self.value
+        return mask_secret(self.value) if self.name in SECRET_VARIABLES else self.value
 
     def __repr__(self) -> str:
         return f"Found({self.name}={self.shown!r} from {self.source})"
-
-
-def mask(secret: str | None) -> str:
-    """``abcd…wxyz``: at most 8 characters of a secret, fewer for short ones."""
-    if not secret:
-        return "(empty)"
-    shown = min(4, len(secret) // 4)
-    if shown == 0:
-        return "…"
-    return f"{secret[:shown]}…{secret[-shown:]}"
 
 
 def lookup(name: str, explicit: str | None = None) -> Found | None:

@@ -3,8 +3,8 @@
 A key, client secret, token or OAuth code can come back inside an error
 answer raw, URL-encoded (a form echoed back, with upper- or lower-case hex),
 JSON-escaped (``\\"`` and ``\\/``) or HTML-escaped. :func:`scrub` replaces each
-of those forms with the secret's masked form (``abcd…wxyz``). It is the one
-scrubber: errors, the command line and the sign-in panel all call it.
+of those forms with the secret's masked form (``abcd…wxyz``, :func:`mask_secret`).
+It is the one scrubber: errors, the command line and the sign-in panel all call it.
 """
 
 from __future__ import annotations
@@ -15,15 +15,13 @@ import re
 from collections.abc import Iterable
 from urllib.parse import quote, quote_plus
 
-from attentive_nb.config import mask
-
 
 def scrub(text: str, secrets: Iterable[str | None]) -> str:
     """``text`` with every form of every given secret replaced by its masked form."""
     for secret in secrets:
         if secret:
             for form in _forms(secret):
-                text = text.replace(form, mask(secret))
+                text = text.replace(form, mask_secret(secret))
     return text
 
 
@@ -42,3 +40,13 @@ def _forms(secret: str) -> list[str]:
         html.escape(secret, quote=False),
     }
     return sorted(forms, key=len, reverse=True)
+
+
+def mask_secret(secret: str | None) -> str:
+    """``abcd…wxyz``: at most 8 characters of a secret, fewer for short ones."""
+    if not secret:
+        return "(empty)"
+    shown = min(4, len(secret) // 4)
+    if shown == 0:
+        return "…"
+    return f"{secret[:shown]}…{secret[-shown:]}"

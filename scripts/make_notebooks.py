@@ -190,10 +190,10 @@ check""",
         """\
 ## Read the validation report
 
-Why: `check.failed` holds the rows that would *not* go, with the same columns as your data,
+Why: `check.to_retry` holds the rows that would *not* go, with the same columns as your data,
 and `check.table` says why, row by row (identifiers masked).""",
     ),
-    ("code", "failed", "check.failed"),
+    ("code", "to-retry", "check.to_retry"),
     ("code", "reasons", 'check.table[check.table["status"] == "invalid"]'),
     (
         "md",

@@ -55,6 +55,11 @@ def request_schema(method: str, path: str) -> tuple[dict, Registry]:
     return schema, Registry().with_resource("urn:spec", resource)
 
 
+def documents_present() -> bool:
+    """True when Attentive's documents are beside the project (a clean clone may lack them)."""
+    return V1.exists() and V2.exists()
+
+
 def validate_payload(method: str, path: str, payload: dict) -> None:
     """Raise jsonschema.ValidationError unless ``payload`` fits the published request schema."""
     schema, registry = request_schema(method, path)

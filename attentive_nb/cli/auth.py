@@ -13,6 +13,7 @@ import sys
 from attentive_nb import config
 from attentive_nb.endpoints import OAUTH_SCOPES, SEND_SCOPES
 from attentive_nb.errors import AuthError, ScopeError
+from attentive_nb.redact import mask_secret
 
 WHOAMI_EPILOG = """\
 exit codes: 0 the credentials work, 1 none found or not accepted
@@ -196,7 +197,7 @@ def run_finish(args: argparse.Namespace, extra: list[str]) -> int:
     if args.remember:
         token = stored_token(conn) or ""
         path = config.write_env_var("ATTENTIVE_ACCESS_TOKEN", token)
-        print(f"ATTENTIVE_ACCESS_TOKEN={config.mask(token)} written to {path}.")
+        print(f"ATTENTIVE_ACCESS_TOKEN={mask_secret(token)} written to {path}.")
     return 0
 
 

@@ -9,13 +9,14 @@ sandbox.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import signal
 import subprocess
 import sys
 from pathlib import Path
 
-import attentive_nb
+from attentive_nb.errors import ConfigError
 
 FIRST_NOTEBOOK = "01_connect.ipynb"
 STOP_GRACE_S = 10
@@ -85,7 +86,7 @@ def notebooks_dir(explicit: str | None = None) -> Path:
         if explicit
         else [
             Path.cwd() / "notebooks",
-            Path(attentive_nb.__file__).resolve().parents[1] / "notebooks",
+            Path(__file__).resolve().parents[2] / "notebooks",  # a checkout: beside the package
         ]
     )
     for path in candidates:
@@ -119,8 +120,18 @@ def _is_root() -> bool:
     return hasattr(os, "geteuid") and os.geteuid() == 0
 
 
+def require_jupyterlab() -> None:
+    """ConfigError, saying how to get it, when JupyterLab is not installed (a headless install)."""
+    if importlib.util.find_spec("jupyterlab") is None:
+        raise ConfigError(
+            "JupyterLab is not installed in this environment: pip install 'attentive-nb[lab]' "
+            "(make demo and make lab install it for you)."
+        )
+
+
 def run_lab(args: argparse.Namespace, extra: list[str]) -> int:
     """JupyterLab with the user's own environment and .env."""
+    require_jupyterlab()
     root = notebooks_dir(args.notebooks)
     print(f"Starting JupyterLab on {root} (Ctrl-C to stop).", flush=True)
     return run_jupyter(lab_command(args, extra, root, None), os.environ.copy(), root)
@@ -130,6 +141,7 @@ def run_demo(args: argparse.Namespace, extra: list[str]) -> int:
     """A sandbox in this process, and JupyterLab pointed at it."""
     from attentive_nb.sandbox import Sandbox
 
+    require_jupyterlab()
     root = notebooks_dir(args.notebooks)
     with Sandbox(port=args.sandbox_port) as sb:
         print(banner(sb), flush=True)

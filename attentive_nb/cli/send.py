@@ -208,12 +208,10 @@ def _write_outputs(report, args: argparse.Namespace) -> None:
     if args.out:
         path = report.to_csv(args.out, raw=args.raw_csv)
         print(f"Per-row report written to {path} (identifiers masked{quoted}).")
-    n_failed = len(report.failed)
-    if args.failed_out and n_failed:
-        write_csv(report.failed_with_reasons(), args.failed_out, index=False, raw=args.raw_csv)
+    n_retry = len(report.to_retry)
+    if args.retry_out and n_retry:
+        write_csv(report.to_retry_with_reasons(), args.retry_out, index=False, raw=args.raw_csv)
         extra = f" ({quoted.removeprefix('; ')})" if quoted else ""
-        print(f"{n_failed:,} rows to fix and send again written to {args.failed_out}{extra}.")
-    elif n_failed and not args.failed_out:
-        print(
-            f"{n_failed:,} rows need attention; --failed-out FILE writes them with their reasons."
-        )
+        print(f"{n_retry:,} rows to fix and send again written to {args.retry_out}{extra}.")
+    elif n_retry and not args.retry_out:
+        print(f"{n_retry:,} rows need attention; --retry-out FILE writes them with their reasons.")

@@ -135,15 +135,17 @@ def _add_common_send_options(p: argparse.ArgumentParser, kind: str) -> None:
         )
     p.add_argument("--out", metavar="CSV", help="write the per-row report (identifiers masked)")
     p.add_argument(
-        "--failed-out",
+        "--retry-out",
+        "--failed-out",  # its 0.1 name
+        dest="retry_out",
         metavar="CSV",
-        help="write the rows that need another go, input columns plus status and "
-        "reason, ready to fix and send again",
+        help="write the rows that need another go (report.to_retry), input columns plus "
+        "status and reason, ready to fix and send again",
     )
     p.add_argument(
         "--raw-csv",
         action="store_true",
-        help="write --out and --failed-out values exactly as they are; by default a cell "
+        help="write --out and --retry-out values exactly as they are; by default a cell "
         "starting with = + - @ (a +1… phone number too) gets a leading ' so that a "
         "spreadsheet shows it as text instead of running it as a formula",
     )

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import requests
 
-from attentive_nb.config import mask, require_secret
-from attentive_nb.redact import scrub
+from attentive_nb.config import require_secret
+from attentive_nb.redact import mask_secret, scrub
 
 
 class BearerAuth(requests.auth.AuthBase):
@@ -29,7 +29,7 @@ class BearerAuth(requests.auth.AuthBase):
 
     @property
     def masked(self) -> str:
-        return mask(self._secret)
+        return mask_secret(self._secret)
 
     def scrub(self, text: str) -> str:
         """``text`` with the secret, in any encoding, masked (for echoed error bodies)."""

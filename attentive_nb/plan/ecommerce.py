@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from attentive_nb.errors import ConfigError
-from attentive_nb.plan import mapping, options, validate
+from attentive_nb.plan import cells, mapping, options, validate
 from attentive_nb.plan.model import Columns, Plan
 from attentive_nb.plan.prepare import (
     Rows,
@@ -149,10 +149,10 @@ def _checked(rows: Rows, field: str, convert, required: bool = False):
 
     def check(value):
         result, problem = convert(value)
-        return result, (f"{col} {validate.quote(value)} {problem}" if problem else None)
+        return result, (f"{col} {cells.quote(value)} {problem}" if problem else None)
 
-    values, row_problems = validate.per_distinct(rows.frame[col], check)
-    validate.report(rows.problems, row_problems)
+    values, row_problems = cells.per_distinct(rows.frame[col], check)
+    cells.report(rows.problems, row_problems)
     if required:
         blank = np.flatnonzero(missing(values))
         rows.problems.add_many([p for p in blank if row_problems[p] is None], f"{col} is empty")
@@ -166,7 +166,7 @@ def _filled(values: np.ndarray | None, default: str, n: int) -> np.ndarray:
 
 
 def _number(value):
-    if validate.is_blank(value):
+    if cells.is_blank(value):
         return None, None
     if isinstance(value, str):
         try:
@@ -270,7 +270,7 @@ class Groups:
 
 def _group_ids(frame: pd.DataFrame, n: int) -> np.ndarray:
     """Group numbers by first appearance; a row with a blank key is an event of its own."""
-    blank = frame.map(validate.is_blank).any(axis=1).to_numpy()
+    blank = frame.map(cells.is_blank).any(axis=1).to_numpy()
     gid = frame.groupby(list(frame.columns), sort=False, dropna=False).ngroup().to_numpy()
     gid = np.where(blank, n + np.arange(n), gid)
     _, first, inverse = np.unique(gid, return_index=True, return_inverse=True)

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from attentive_nb.errors import ConfigError
-from attentive_nb.plan import merge, options, validate
+from attentive_nb.plan import cells, merge, options, validate
 from attentive_nb.plan.merge import Grouping
 from attentive_nb.plan.model import Columns, Payload, Plan, canonical_json
 from attentive_nb.plan.prepare import Rows, missing, prepare
@@ -96,7 +96,7 @@ def _same_events(
             others = merge.name_rows(labels, [q for q in group if q != p])
             rows.problems.add(
                 p,
-                f"event id {validate.quote(ids[p])} is also used by {others} for a different "
+                f"event id {cells.quote(ids[p])} is also used by {others} for a different "
                 "event; give each event its own id",
             )
     if grouping.merged:
@@ -126,9 +126,7 @@ def type_problem(text: str) -> str | None:
         return "event type is empty"
     found = validate.forbidden_in(text, TYPE_FORBIDDEN)
     if found:
-        return (
-            f"event type {validate.quote(text)} contains {' '.join(found)}, which Attentive forbids"
-        )
+        return f"event type {cells.quote(text)} contains {' '.join(found)}, which Attentive forbids"
     return None
 
 
@@ -143,8 +141,8 @@ def _types(rows: Rows, event_type: str | None) -> np.ndarray:
         return text, (type_problem(text or "") if problem is None else f"event type {problem}")
 
     col = rows.cmap.fields["type"]
-    values, row_problems = validate.per_distinct(rows.frame[col], check)
-    validate.report(rows.problems, row_problems)
+    values, row_problems = cells.per_distinct(rows.frame[col], check)
+    cells.report(rows.problems, row_problems)
     rows.problems.add_many(np.flatnonzero(missing(values)), "event type is empty")
     return values
 

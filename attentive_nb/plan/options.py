@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from attentive_nb.errors import ConfigError
-from attentive_nb.plan import timestamps, validate
+from attentive_nb.plan import cells, timestamps, validate
 
 SUBSCRIPTION_TYPES = ("MARKETING", "TRANSACTIONAL")
 UNSUBSCRIBE_TYPES = ("MARKETING", "TRANSACTIONAL", "CHECKOUT_ABANDONED")
@@ -56,7 +56,7 @@ def _sign_up_source_id(value) -> str | None:
     A fraction, a bool, a list, or a float too large to hold the id exactly
     cannot be what the analyst meant, so it is refused rather than guessed at.
     """
-    if validate.is_blank(value):
+    if cells.is_blank(value):
         return None
     if not _is_id(value):
         raise ConfigError(f"sign_up_source_id={value!r} is not an id: give {_SIGN_UP_ID}.")

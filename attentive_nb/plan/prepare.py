@@ -14,7 +14,7 @@ import pandas as pd
 
 from attentive_nb.endpoints import ENDPOINTS
 from attentive_nb.errors import ConfigError
-from attentive_nb.plan import mapping, timestamps, validate
+from attentive_nb.plan import cells, mapping, timestamps, validate
 
 ATTRIBUTE_NAME_LIMIT = 200
 
@@ -26,7 +26,7 @@ class Rows:
     endpoint: str
     n: int
     cmap: mapping.ColumnMap
-    problems: validate.Problems = field(default_factory=validate.Problems)
+    problems: cells.Problems = field(default_factory=cells.Problems)
     notes: list[str] = field(default_factory=list)
     ids: dict[str, np.ndarray] = field(default_factory=dict)  # usable identifiers, sendable
     shown: dict[str, np.ndarray] = field(default_factory=dict)  # identifiers for the report
@@ -218,10 +218,10 @@ def property_name_problem(name: str, endpoint: str) -> str | None:
     if endpoint == "events":
         problem = validate.key_problem(name)
         if problem:
-            return f"property name {validate.quote(name)} {problem}"
+            return f"property name {cells.quote(name)} {problem}"
     elif len(name) > ATTRIBUTE_NAME_LIMIT:
         return (
-            f"attribute name {validate.quote(name)} is longer than "
+            f"attribute name {cells.quote(name)} is longer than "
             f"{ATTRIBUTE_NAME_LIMIT} characters ({len(name)})"
         )
     return None

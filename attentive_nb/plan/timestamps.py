@@ -13,7 +13,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from attentive_nb.plan import validate
+from attentive_nb.plan import cells
 
 _LOOKS_LIKE_TIME = re.compile(r"^\s*\d")
 _EXAMPLE = "e.g. 2024-05-01T12:00:00Z"
@@ -40,7 +40,7 @@ def localize(ts: pd.Timestamp, timezone: str) -> pd.Timestamp | None:
 
 
 def timestamp_column(
-    series: pd.Series, label: str, problems: validate.Problems, timezone: str
+    series: pd.Series, label: str, problems: cells.Problems, timezone: str
 ) -> tuple[np.ndarray, int]:
     """A datetime64 column as RFC 3339 text (None where blank) and its count of naive values."""
     n_naive = 0
@@ -51,7 +51,7 @@ def timestamp_column(
         for pos in lost:
             problems.add(pos, _clock_change(label, series.iloc[pos], timezone))
         series = local
-    values, _ = validate.per_distinct(series, lambda ts: (format_timestamp(ts), None))
+    values, _ = cells.per_distinct(series, lambda ts: (format_timestamp(ts), None))
     return values, n_naive
 
 
@@ -61,22 +61,22 @@ def clock_change(timezone: str) -> str:
 
 
 def _clock_change(label: str, value: object, timezone: str) -> str:
-    return f"{label} {validate.quote(value)} {clock_change(timezone)}"
+    return f"{label} {cells.quote(value)} {clock_change(timezone)}"
 
 
 def occurred_at_column(
-    series: pd.Series, label: str, problems: validate.Problems, timezone: str
+    series: pd.Series, label: str, problems: cells.Problems, timezone: str
 ) -> tuple[np.ndarray, int]:
     """Event times from any column (datetimes or text) as RFC 3339, and the naive count."""
     if is_datetime(series):
         return timestamp_column(series, label, problems, timezone)
 
     def check(value):
-        if validate.is_blank(value):
+        if cells.is_blank(value):
             return None, None
         ts = _parse(value)
         if ts is None:
-            return None, f"{label} {validate.quote(value)} is not a date and time ({_EXAMPLE})"
+            return None, f"{label} {cells.quote(value)} is not a date and time ({_EXAMPLE})"
         if ts.tzinfo is not None:
             return (format_timestamp(ts), False), None
         local = localize(ts, timezone)
@@ -84,9 +84,9 @@ def occurred_at_column(
             return None, _clock_change(label, value, timezone)
         return (format_timestamp(local), True), None
 
-    pairs, row_problems = validate.per_distinct(series, check)
-    validate.report(problems, row_problems)
-    return validate.pair_column(pairs, 0), sum(1 for p in pairs if p is not None and p[1])
+    pairs, row_problems = cells.per_distinct(series, check)
+    cells.report(problems, row_problems)
+    return cells.pair_column(pairs, 0), sum(1 for p in pairs if p is not None and p[1])
 
 
 def _parse(value: object) -> pd.Timestamp | None:

@@ -57,10 +57,10 @@ def _status_lines(report) -> list[str]:
     if report.dry_run:
         would = report.counts.get("would_send", 0)
         lines.append(f"<p>Dry run: nothing was sent. {would:,} rows would be sent.</p>")
-    n_failed = len(report.failed)
+    n_failed = len(report.to_retry)
     if n_failed:
         lines.append(
-            f"<p>{n_failed:,} rows need attention: <code>report.failed</code> holds them, "
+            f"<p>{n_failed:,} rows need attention: <code>report.to_retry</code> holds them, "
             "with the input columns, ready to fix and send again.</p>"
         )
     return lines

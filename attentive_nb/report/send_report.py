@@ -7,6 +7,7 @@ million rows builds in about a second. Identifiers are masked unless asked.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -161,22 +162,34 @@ class SendReport:
         return all(n == 0 for s, n in self.counts.items() if s not in DONE)
 
     @cached_property
-    def _failed_mask(self) -> np.ndarray:
+    def _retry_mask(self) -> np.ndarray:
         return ~self._base["status"].isin(DONE).to_numpy()
 
     @property
-    def failed(self) -> pd.DataFrame:
+    def to_retry(self) -> pd.DataFrame:
         """The input rows that need another go, input columns and index unchanged.
 
-        Fix them and pass this frame to the same send call again. It includes
-        ``unknown`` rows: check those before resending (see ``summary``).
+        Rows that are invalid, rejected, failed, unknown or not sent. Fix them
+        and pass this frame to the same send call again; ``unknown`` rows are
+        not sent again unless ``resend="unknown"``: check those people first.
         """
-        return self._data.iloc[self._failed_mask]
+        return self._data.iloc[self._retry_mask]
 
-    def failed_with_reasons(self) -> pd.DataFrame:
-        """``failed`` plus the ``status`` and ``reason`` columns of the report."""
-        out = self.failed.copy()
-        rows = self._base.iloc[self._failed_mask]
+    @property
+    def failed(self) -> pd.DataFrame:
+        """Deprecated: ``to_retry`` (``failed`` is also one status, and this holds five)."""
+        warnings.warn(
+            "report.failed is now report.to_retry (it holds more than the failed rows); "
+            "'failed' will be removed in attentive_nb 0.3.",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return self.to_retry
+
+    def to_retry_with_reasons(self) -> pd.DataFrame:
+        """``to_retry`` plus the ``status`` and ``reason`` columns of the report."""
+        out = self.to_retry.copy()
+        rows = self._base.iloc[self._retry_mask]
         for name in ("status", "reason"):
             out[_free_name(name, out.columns)] = rows[name].to_numpy()
         return out

@@ -33,7 +33,7 @@ from attentive_nb import config
 from attentive_nb.endpoints import ENDPOINTS, SEND_SCOPES
 from attentive_nb.errors import AttentiveError, ConfigError, OAuthError
 from attentive_nb.http.client import USER_AGENT, parse_error_body
-from attentive_nb.redact import scrub
+from attentive_nb.redact import mask_secret, scrub
 from attentive_nb.signin.tokens import PendingSignIns, TokenStore
 from attentive_nb.urls import same_endpoint
 
@@ -131,7 +131,7 @@ class OAuthFlow:
         self._link_made_at: float | None = None
 
     def __repr__(self) -> str:
-        secret = config.mask(self._client_secret)
+        secret = mask_secret(self._client_secret)
         return (
             f"OAuthFlow(client_id={self.client_id!r}, client_secret={secret!r}, "
             f"redirect_uri={self.redirect_uri!r}, scopes={list(self.scopes)})"

@@ -17,7 +17,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from attentive_nb.config import mask, state_dir, write_private
+from attentive_nb.config import state_dir, write_private
+from attentive_nb.redact import mask_secret
 
 # Pending sign-ins are forgotten after this long; the code itself lives 2 minutes.
 PENDING_TTL_S = 24 * 3600
@@ -92,7 +93,7 @@ class TokenStore:
     def companies(self) -> dict[str, dict[str, Any]]:
         """What is stored, per company id, with the token masked."""
         return {
-            cid: {**e, "access_token": mask(e.get("access_token"))}
+            cid: {**e, "access_token": mask_secret(e.get("access_token"))}
             for cid, e in _read(self.path).items()
         }
 

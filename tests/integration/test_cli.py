@@ -18,7 +18,7 @@ import requests
 
 pytestmark = pytest.mark.sandbox
 
-CLI = [sys.executable, "-m", "attentive_nb.cli.main"]
+CLI = [sys.executable, "-m", "attentive_nb.cli"]
 PEOPLE = """phone,email,first_name
 +12015550110,ada@example.com,Ada
 212-555-0111,ben@example.com,Ben
@@ -186,7 +186,7 @@ def test_send_subscribers_reports_each_row_and_writes_out(sandbox):
     assert_no_secret(result, sandbox.api_key)
 
 
-def test_send_all_valid_exits_0_and_failed_out_is_not_written(sandbox):
+def test_send_all_valid_exits_0_and_retry_out_is_not_written(sandbox):
     write("people.csv", PEOPLE)
     result = run(
         "send",
@@ -196,7 +196,7 @@ def test_send_all_valid_exits_0_and_failed_out_is_not_written(sandbox):
         "en-US",
         "--subscription-type",
         "marketing",
-        "--failed-out",
+        "--retry-out",
         "f.csv",
         env=creds(sandbox),
     )
@@ -205,7 +205,7 @@ def test_send_all_valid_exits_0_and_failed_out_is_not_written(sandbox):
     assert not Path("f.csv").exists()
 
 
-def test_failed_out_holds_the_input_rows_to_fix(sandbox):
+def test_retry_out_holds_the_input_rows_to_fix(sandbox):
     write("people.csv", PEOPLE + "555,,Bad\n")
     result = run(
         "send",
@@ -213,7 +213,7 @@ def test_failed_out_holds_the_input_rows_to_fix(sandbox):
         "people.csv",
         "--sign-up-source-id",
         "1",
-        "--failed-out",
+        "--retry-out",
         "fix.csv",
         env=creds(sandbox),
     )
@@ -225,7 +225,7 @@ def test_failed_out_holds_the_input_rows_to_fix(sandbox):
 def test_csv_files_neutralise_formulas_unless_raw_csv(sandbox):
     write("people.csv", PEOPLE + '555,,"=HYPERLINK(""http://evil.example"")"\n')
     args = ["send", "subscribers", "people.csv", "--sign-up-source-id", "1", "--dry-run"]
-    args += ["--out", "r.csv", "--failed-out", "fix.csv"]
+    args += ["--out", "r.csv", "--retry-out", "fix.csv"]
     result = run(*args, env=creds(sandbox))
     assert result.returncode == 1, result.stderr
     assert "begin with '" in result.stdout and "--raw-csv" in result.stdout

@@ -12,6 +12,7 @@ import pytest
 
 from attentive_nb import config
 from attentive_nb.errors import ConfigError
+from attentive_nb.redact import mask_secret
 
 SECRET = "sk_live_ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 
@@ -24,26 +25,26 @@ def mode(path: Path) -> int:
 
 
 def test_mask_shows_four_characters_each_side_of_a_long_secret():
-    assert config.mask(SECRET) == "sk_l…6789"
+    assert mask_secret(SECRET) == "sk_l…6789"
 
 
 @pytest.mark.parametrize("length", range(1, 60))
 def test_mask_never_shows_more_than_eight_characters_nor_half_the_secret(length):
     secret = "".join(chr(ord("a") + i % 26) for i in range(length))
-    shown = config.mask(secret).replace("…", "")
+    shown = mask_secret(secret).replace("…", "")
     assert len(shown) <= 8
     assert len(shown) <= length // 2
-    assert secret not in config.mask(secret) or length == 0
+    assert secret not in mask_secret(secret) or length == 0
 
 
 @pytest.mark.parametrize("short", ["a", "ab", "abc"])
 def test_mask_of_a_very_short_secret_shows_nothing_of_it(short):
-    assert config.mask(short) == "…"
+    assert mask_secret(short) == "…"
 
 
 @pytest.mark.parametrize("empty", [None, ""])
 def test_mask_of_nothing_says_so(empty):
-    assert config.mask(empty) == "(empty)"
+    assert mask_secret(empty) == "(empty)"
 
 
 # --- lookup chain: argument > environment > .env -------------------------------
@@ -117,9 +118,9 @@ def test_describe_credentials_tells_where_each_value_comes_from(clean_environmen
     rows = {row["variable"]: row for row in config.describe_credentials()}
     assert set(rows) == set(config.VARIABLES)
     assert rows["ATTENTIVE_API_KEY"]["source"] == "environment"
-    assert rows["ATTENTIVE_API_KEY"]["value"] == config.mask(SECRET)
+    assert rows["ATTENTIVE_API_KEY"]["value"] == mask_secret(SECRET)
     assert Path(rows["ATTENTIVE_CLIENT_SECRET"]["source"]) == clean_environment / ".env"
-    assert rows["ATTENTIVE_CLIENT_SECRET"]["value"] == config.mask(SECRET)
+    assert rows["ATTENTIVE_CLIENT_SECRET"]["value"] == mask_secret(SECRET)
     assert rows["ATTENTIVE_CLIENT_ID"]["value"] == "client-123"
     assert rows["ATTENTIVE_ACCESS_TOKEN"] == {
         "variable": "ATTENTIVE_ACCESS_TOKEN",

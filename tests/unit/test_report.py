@@ -230,23 +230,23 @@ def test_ok_when_everything_is_done():
     outcomes = [RowOutcome(0, "sent"), RowOutcome(1, "skipped"), RowOutcome(2, "sent")]
     outcomes.append(RowOutcome(3, "skipped", message="accepted in an earlier run"))
     report = _report(outcomes)
-    assert report.ok and report.failed.empty
+    assert report.ok and report.to_retry.empty
     assert report.summary["status"].tolist() == ["sent", "skipped", "total"]
 
 
 def test_failed_keeps_input_columns_and_index():
     report = _report()
     expected = _data().iloc[[1, 2, 3]]
-    pd.testing.assert_frame_equal(report.failed, expected)
-    with_reasons = report.failed_with_reasons()
+    pd.testing.assert_frame_equal(report.to_retry, expected)
+    with_reasons = report.to_retry_with_reasons()
     assert list(with_reasons.columns) == ["phone", "email", "name", "status", "reason"]
     assert with_reasons["status"].tolist() == ["invalid", "rejected", "unknown"]
 
 
-def test_failed_with_reasons_does_not_overwrite_an_input_status_column():
+def test_to_retry_with_reasons_does_not_overwrite_an_input_status_column():
     data = pd.DataFrame({"status": ["vip"]})
     report = SendReport(data, None, [RowOutcome(0, "failed", 503, "busy")], kind="attributes")
-    out = report.failed_with_reasons()
+    out = report.to_retry_with_reasons()
     assert out.to_dict("list") == {"status": ["vip"], "status_2": ["failed"], "reason": ["busy"]}
 
 
@@ -373,9 +373,21 @@ def test_a_big_report_builds_from_column_arrays():
     report = SendReport(ids, ids, outcomes, kind="subscribe")
     table, summary, page = report.table, report.summary, report._repr_html_()
     assert len(table) == n and summary["rows"].iloc[-1] == n and len(page) < 50_000
-    assert report.counts["invalid"] == len(report.failed) - report.counts["rejected"]
+    assert report.counts["invalid"] == len(report.to_retry) - report.counts["rejected"]
     assert (report.counts["sent"], report.counts["invalid"]) == (16_668, 1_666)
     assert summary["top_reasons"].iloc[1] == [
         "1,666 rows: phone is not a valid number for region US"
     ]
     assert table["phone"].iloc[0] == "+1201•••0000"
+
+
+def test_failed_is_a_deprecated_name_for_to_retry():
+    report = SendReport(
+        pd.DataFrame({"x": [1, 2]}),
+        None,
+        [RowOutcome(0, "sent"), RowOutcome(1, "invalid", message="bad")],
+        kind="subscribers",
+    )
+    with pytest.warns(DeprecationWarning, match="to_retry"):
+        old = report.failed
+    pd.testing.assert_frame_equal(old, report.to_retry)

@@ -27,6 +27,7 @@ from attentive_nb.connection import Connection
 from attentive_nb.errors import AttentiveError
 from attentive_nb.http.auth import ApiKeyAuth, TokenAuth
 from attentive_nb.http.client import Client
+from attentive_nb.redact import mask_secret
 from attentive_nb.signin.oauth import OAuthFlow
 from attentive_nb.signin.tokens import TokenStore
 
@@ -379,6 +380,6 @@ def test_reprs_of_objects_holding_secrets(clean_environment, monkeypatch, mock):
 
 def test_masked_value_of_each_secret_is_at_most_eight_characters():
     for secret in SECRETS:
-        shown = config.mask(secret)
+        shown = mask_secret(secret)
         assert len(shown.replace("…", "")) <= 8
         assert_clean(shown, "mask")

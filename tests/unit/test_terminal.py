@@ -8,7 +8,7 @@ import pytest
 import responses
 from fakes import ME
 
-from attentive_nb.cli import main as cli
+from attentive_nb.cli import commands as cli
 from attentive_nb.cli.terminal import CleanStream, clean
 
 API = "https://api.attentivemobile.com"

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from attentive_nb.plan import timestamps, validate
+from attentive_nb.plan import cells, timestamps, validate
 from attentive_nb.plan.validate import Problems
 
 
@@ -17,12 +17,12 @@ from attentive_nb.plan.validate import Problems
     "value", [None, np.nan, float("nan"), pd.NA, pd.NaT, "", "   ", "\t", np.datetime64("NaT")]
 )
 def test_blanks(value):
-    assert validate.is_blank(value)
+    assert cells.is_blank(value)
 
 
 @pytest.mark.parametrize("value", [0, 0.0, False, "0", "x", np.int64(0)])
 def test_not_blanks(value):
-    assert not validate.is_blank(value)
+    assert not cells.is_blank(value)
 
 
 def test_phone_column_normalises_and_reports_in_words():
@@ -251,7 +251,7 @@ def test_problems_keep_every_reason_once():
 
 
 def test_quote_shortens_long_values():
-    assert validate.quote("x" * 100) == repr("x" * 59 + "…")
+    assert cells.quote("x" * 100) == repr("x" * 59 + "…")
 
 
 def test_blank_strings_in_every_column_kind_are_missing():
@@ -407,7 +407,7 @@ def test_mixed_types_are_still_checked_once_per_distinct_value():
         return value, None
 
     series = pd.Series([1, True, 1, True, 1.0, None, np.nan] * 100, dtype=object)
-    values, _ = validate.per_distinct(series, check)
+    values, _ = cells.per_distinct(series, check)
     assert len(calls) == 3
     assert {(type(c), c) for c in calls} == {(int, 1), (bool, True), (float, 1.0)}
     assert [type(v) for v in values[:7]] == [int, bool, int, bool, float, type(None), type(None)]

@@ -191,7 +191,3 @@ def _setup_logging(debug: bool) -> None:
     logger = logging.getLogger("attentive_nb")
     logger.setLevel(logging.DEBUG)
     logger.addHandler(handler)
-
-
-if __name__ == "__main__":
-    sys.exit(main())
