@@ -70,7 +70,7 @@ def test_subscribers(folder, sandbox):
     out = run(folder, "02_subscribers.ipynb")
     assert "invalid 3, would_send 16" in out["dry-run"]
     for name in ("Quinn", "Rosa", "Sam"):
-        assert name in out["failed"]
+        assert name in out["to-retry"]
     assert "not a valid number for region US" in out["reasons"]
     assert "would_send" in out["fix"] and "invalid" not in out["fix"]
     assert "sent 18" in out["send"] and "NEWLY_CREATED" in out["table"]
