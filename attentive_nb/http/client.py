@@ -147,7 +147,7 @@ class Client:
                     raise _with_attempts(error, attempt, self._clock() - started) from None
                 pause(self.retry.delay(attempt, self._rng), stop, self._sleep)
                 continue
-            governor.observe(*_rate_headers(response))
+            governor.observe(*_rate_headers(response), latency=self._clock() - started)
             if response.ok:
                 return ApiResponse(
                     response.status_code,

@@ -26,6 +26,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--reset-rate", type=float, default=0.0, help="share of connection resets")
     p.add_argument("--slow-rate", type=float, default=0.0, help="share of answers held 5 s")
     p.add_argument("--rate-scale", type=float, default=1.0, help="multiply the rate limits")
+    p.add_argument(
+        "--window-offset",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help="start each one-second rate window S seconds after the clock's whole second",
+    )
     p.add_argument("--seed", type=int, default=None, help="make the faults reproducible")
     return p
 
@@ -60,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
         reset_rate=args.reset_rate,
         slow_rate=args.slow_rate,
         rate_scale=args.rate_scale,
+        window_offset_s=args.window_offset,
         seed=args.seed,
     )
     try:

@@ -37,7 +37,8 @@ class Sandbox:
     ``redirect_uri``. ``url`` is the API base, ``auth_url`` the consent page.
     ``company`` holds the five ``/v1/me`` fields. ``faults`` (a ``Faults``)
     can be changed mid-test; ``rate_scale`` too. ``clock`` drives OAuth code
-    expiry and rate-limit windows.
+    expiry and rate-limit windows, which are one second long and start
+    ``window_offset_s`` after each whole second of it.
 
     Inspection, safe to call from any thread:
 
@@ -79,6 +80,7 @@ class Sandbox:
         slow_rate: float = 0.0,
         slow_seconds: float = 5.0,
         rate_scale: float = 1.0,
+        window_offset_s: float = 0.0,
         seed: int | None = None,
         clock: Callable[[], float] = time.time,
         bulk_polls_before_done: int = 1,
@@ -96,7 +98,7 @@ class Sandbox:
         self._ctx = Context(
             clock=clock,
             faults=self.faults,
-            limiter=WindowLimiter(clock, rate_scale),
+            limiter=WindowLimiter(clock, rate_scale, window_offset_s),
             bulk_polls_before_done=bulk_polls_before_done,
         )
         self._thread: threading.Thread | None = None

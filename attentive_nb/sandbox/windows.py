@@ -29,11 +29,16 @@ def scaled_limit(documented: float, scale: float) -> int:
 
 
 class WindowLimiter:
-    """Counts requests per (token, endpoint) in fixed windows of one second."""
+    """Counts requests per (token, endpoint) in fixed windows of one second.
 
-    def __init__(self, clock: Callable[[], float], scale: float = 1.0) -> None:
+    Windows start ``offset`` seconds after each whole second of the clock, so a
+    client cannot assume they line up with its own seconds.
+    """
+
+    def __init__(self, clock: Callable[[], float], scale: float = 1.0, offset: float = 0.0) -> None:
         self.clock = clock
         self.scale = scale
+        self.offset = offset
         self._windows: dict[tuple[str, str], tuple[int, int]] = {}
         self._lock = threading.Lock()
 
@@ -43,7 +48,7 @@ class WindowLimiter:
     def take(self, token: str, endpoint: str, documented: float) -> Quota:
         """Count one request; ``allowed`` is False when the window is full (429)."""
         limit = self.limit(documented)
-        window = math.floor(self.clock())
+        window = math.floor(self.clock() - self.offset)
         with self._lock:
             start, used = self._windows.get((token, endpoint), (window, 0))
             if start != window:

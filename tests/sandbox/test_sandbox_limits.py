@@ -63,3 +63,15 @@ def test_rate_scale_can_change_mid_test(make_sandbox, make_api, clock):
     )
     sb.rate_scale = 10
     assert api.get("/v1/me").headers["x-ratelimit-limit"] == "1500"
+
+
+def test_windows_can_start_off_the_clocks_whole_seconds(make_sandbox, make_api, clock):
+    sb = make_sandbox(clock=clock, window_offset_s=0.1)  # the clock reads x.25
+    api = make_api(sb)
+    assert [api.post("/v1/subscriptions", json=SUBSCRIBE).status_code for _ in range(11)] == [
+        202
+    ] * 10 + [429]
+    clock.advance(0.8)  # (x+1).05: a new second on the clock, but the window runs to (x+1).10
+    assert api.post("/v1/subscriptions", json=SUBSCRIBE).status_code == 429
+    clock.advance(0.1)  # (x+1).15: the next window
+    assert api.post("/v1/subscriptions", json=SUBSCRIBE).status_code == 202

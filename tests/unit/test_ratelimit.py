@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from attentive_nb.http.ratelimit import HEADROOM, Governors, RateGovernor
+from attentive_nb.http.ratelimit import FLOOR, HEADROOM, SLOWDOWN, Governors, RateGovernor
 
 
 def governor(rate, fake_time):
@@ -27,10 +27,10 @@ def test_no_wait_when_requests_are_already_far_apart(fake_time):
     assert fake_time.sleeps == []
 
 
-def test_lower_announced_limit_is_adopted_and_a_higher_one_ignored(fake_time):
+def test_the_announced_limit_is_followed_up_or_down(fake_time):
     gov = governor(150, fake_time)
     gov.observe(limit=300, remaining=299)
-    assert gov.ceiling == pytest.approx(150 * HEADROOM)
+    assert gov.ceiling == pytest.approx(300 * HEADROOM)
     gov.observe(limit=20, remaining=19)
     assert gov.ceiling == pytest.approx(20 * HEADROOM)
     assert gov.rate <= gov.ceiling
@@ -44,29 +44,42 @@ def test_missing_headers_keep_the_last_known_limit(fake_time):
     assert gov.limit == 100 and gov.remaining is None
 
 
-def test_slow_down_pauses_everyone_and_lowers_the_pace(fake_time):
+def test_a_429_lowers_the_pace_without_stopping_everyone(fake_time):
     gov = governor(10, fake_time)
-    pause = gov.slow_down(retry_after=None)
-    assert pause == 1.0
-    assert gov.rate < gov.ceiling and gov.throttled == 1
+    gov.acquire()
+    assert gov.slow_down(retry_after=None) == 0
+    assert gov.rate == pytest.approx(gov.ceiling * SLOWDOWN) and gov.throttled == 1
     assert "rate limited" in gov.waiting_reason
-    assert gov.acquire() == pytest.approx(1.0)
+    assert gov.acquire() == pytest.approx(1 / gov.ceiling)  # the slot already due, no pause
+    assert gov.acquire() == pytest.approx(1 / gov.rate)  # then spaced at the lower pace
 
 
-def test_slow_down_uses_retry_after(fake_time):
+def test_the_429s_of_one_window_cut_the_pace_once(fake_time):
+    gov = governor(10, fake_time)
+    for _ in range(5):
+        gov.slow_down()
+        fake_time.now += 0.1
+    assert gov.rate == pytest.approx(gov.ceiling * SLOWDOWN) and gov.throttled == 5
+    fake_time.now += 1.0
+    gov.slow_down()
+    assert gov.rate == pytest.approx(gov.ceiling * SLOWDOWN**2)
+
+
+def test_retry_after_holds_every_sender(fake_time):
     gov = governor(10, fake_time)
     assert gov.slow_down(retry_after=3) == 3
     assert gov.acquire() == pytest.approx(3)
 
 
-def test_pace_recovers_step_by_step_after_a_slowdown(fake_time):
+def test_pace_climbs_back_over_time_after_a_cut(fake_time):
     gov = governor(10, fake_time)
     gov.slow_down()
     rates = []
-    for _ in range(30):
+    for _ in range(12):
+        fake_time.now += 0.05
         gov.observe(None, None)
         rates.append(gov.rate)
-    assert rates == sorted(rates)
+    assert rates == sorted(rates) and rates[0] < gov.ceiling
     assert rates[-1] == pytest.approx(gov.ceiling)
     assert gov.waiting_reason is None
 
@@ -75,10 +88,30 @@ def test_pace_never_drops_to_zero(fake_time):
     gov = governor(10, fake_time)
     for _ in range(100):
         gov.slow_down(0)
-    assert gov.rate >= gov.ceiling * 0.05 > 0
+        fake_time.now += 1
+    assert gov.rate >= gov.ceiling * FLOOR > 0
 
 
 def test_governors_are_one_per_endpoint(fake_time):
     govs = Governors(clock=fake_time.clock, sleep=fake_time.sleep)
     assert govs.for_endpoint("subscribe", 10) is govs.for_endpoint("subscribe", 10)
     assert govs.for_endpoint("subscribe", 10) is not govs.for_endpoint("events", 150)
+
+
+def test_steady_latencies_keep_the_pace_just_under_the_limit(fake_time):
+    gov = governor(10, fake_time)
+    for _ in range(40):
+        gov.observe(10, 5, latency=0.1)
+    assert gov.ceiling == pytest.approx(10 * HEADROOM)
+
+
+def test_varied_latencies_widen_the_headroom(fake_time):
+    gov = governor(10, fake_time)
+    for i in range(64):
+        gov.observe(10, 5, latency=0.05 + 0.25 * i / 63)  # spread evenly over 50-300 ms
+    # a window's count varies by sqrt(10 * 0.25 / 6) = 0.65 requests: aim 1.5 of that lower
+    assert gov.ceiling == pytest.approx(10 * (1 - 1.5 * (0.25 / 60) ** 0.5), rel=0.03)
+    busy = governor(150, fake_time)
+    for i in range(64):
+        busy.observe(150, 5, latency=0.05 + 0.25 * i / 63)
+    assert busy.ceiling == pytest.approx(150 * HEADROOM, rel=0.01)  # high limits barely move
