@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -57,12 +58,19 @@ def is_blank(value: object) -> bool:
     return False
 
 
-def per_distinct(series: pd.Series, check: Callable) -> tuple[np.ndarray, list[str | None]]:
+def per_distinct(
+    series: pd.Series,
+    check: Callable[[Any], tuple[Any, str | None]],
+    fast: Callable[[list[Any]], list[Any]] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """Apply ``check(value) -> (result, problem)`` once per distinct non-missing value.
 
     ``check`` must treat blank text as missing (``id_text`` and ``json_scalar`` do).
     Values are distinct by type as well as by value: ``1``, ``True`` and ``1.0``
     are equal in Python but are sent differently, so each is checked on its own.
+    ``fast(values)``, when given, settles many values in one go: the result of
+    each value it accepts as it is (no problem), None for the others, which
+    ``check`` then looks at one by one.
 
     Returns the results aligned with the rows (None for blanks) and the
     problem per row (None when fine). Unhashable values (lists) are checked
@@ -73,18 +81,22 @@ def per_distinct(series: pd.Series, check: Callable) -> tuple[np.ndarray, list[s
     except TypeError:
         checked = [(None, None) if is_blank(v) else check(v) for v in series.tolist()]
         return _split(checked, None)
-    checked = [check(v) for v in uniques]  # the missing values are left out of ``uniques``
+    # The missing values are left out of ``uniques``.
+    settled = fast(uniques) if fast is not None else [None] * len(uniques)
+    checked = [check(v) if r is None else (r, None) for v, r in zip(uniques, settled)]
     checked.append((None, None))  # code -1 (missing) picks this last entry
     return _split(checked, codes)
 
 
-def _split(checked: list, codes: np.ndarray | None) -> tuple[np.ndarray, list]:
+def _split(
+    checked: list[tuple[Any, str | None]], codes: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
     values = np.empty(len(checked), dtype=object)
     values[:] = [c[0] for c in checked]
     problems = np.empty(len(checked), dtype=object)
     problems[:] = [c[1] for c in checked]
     if codes is None:
-        return values, list(problems)
+        return values, problems
     return values[codes], problems[codes]
 
 

@@ -30,6 +30,8 @@ def distinct_values(series: pd.Series) -> tuple[np.ndarray, list]:
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
     if isinstance(uniques, pd.Categorical):
         return codes, list(np.asarray(uniques, dtype=object))
+    if pd.api.types.is_string_dtype(uniques.dtype):
+        return codes, uniques.tolist()  # Python str at once (iterating Arrow text is slow)
     return codes, list(uniques)
 
 

@@ -17,13 +17,14 @@ import pandas as pd
 from attentive_nb.errors import ConfigError
 from attentive_nb.plan import cells, merge, options, validate
 from attentive_nb.plan.merge import Grouping
-from attentive_nb.plan.model import Columns, Payload, Plan, canonical_json
+from attentive_nb.plan.model import Columns, Payload, Plan, Unit, canonical_json
 from attentive_nb.plan.prepare import Rows, missing, prepare
 from attentive_nb.plan.users import event_user
 
 # Fixed forever: changing it would change every generated externalEventId.
 EVENT_NAMESPACE = uuid.UUID("5d0c8f4e-6a0b-4f43-9f43-7e1c0b6f2a91")
 TYPE_FORBIDDEN = "\"'(){}[]\\|,"
+_SCALARS = frozenset({"string", "integer", "floating", "boolean", "empty"})
 
 
 def plan_events(
@@ -54,7 +55,6 @@ def plan_events(
     types = _types(rows, event_type)
     stamps = options.occurred_at(rows, timezone)
     given_ids = _given_ids(rows)
-    positions = np.flatnonzero(rows.valid_mask())
 
     def body(p: int) -> Payload:
         out: Payload = {"type": types[p], "user": event_user(rows, (p,))}
@@ -65,31 +65,43 @@ def plan_events(
             out["occurredAt"] = stamps[p]
         return out
 
-    ids = np.empty(rows.n, dtype=object)
-    ids[positions] = [
-        given_ids[p] if given_ids is not None else event_uuid(body(p)) for p in positions
-    ]
-    grouping = _same_events(rows, df.index, ids, body)
+    def payload(unit: Unit) -> Payload:
+        # Built only when a request is about to be sent: a dry run never serialises a body.
+        content = body(unit[0])
+        event_id = given_ids[unit[0]] if given_ids is not None else event_uuid(content)
+        return {**content, "externalEventId": event_id}
+
+    if given_ids is not None:
+        grouping = _one_id_per_event(rows, df.index, given_ids, body)
+    else:
+        grouping = _same_content(rows, [types, stamps], body)
+    _note_repeats(rows, grouping)
     return Plan.of(
         "events",
         rows,
         df.index,
         units=grouping.units,
         count=len(grouping),
-        payload=lambda unit: {**body(unit[0]), "externalEventId": ids[unit[0]]},
+        payload=payload,
         duplicates=grouping.merged,
     )
 
 
-def _same_events(
-    rows: Rows, labels: pd.Index, ids: np.ndarray, body: Callable[[int], Payload]
-) -> Grouping:
-    """Rows with one externalEventId: one event sent once, or refused if their contents differ."""
-    valid = rows.valid_mask()
-    groups = merge.linked_groups([ids], valid)
-    contents = np.empty(rows.n, dtype=object)
+def _contents(groups: list[list[int]], n: int, body: Callable[[int], Payload]) -> np.ndarray:
+    """The canonical text of each body in ``groups`` (None for the other rows)."""
+    contents = np.empty(n, dtype=object)
     for p in (p for group in groups for p in group):
         contents[p] = canonical_json(body(p))
+    return contents
+
+
+def _one_id_per_event(
+    rows: Rows, labels: pd.Index, ids: np.ndarray, body: Callable[[int], Payload]
+) -> Grouping:
+    """Rows given one externalEventId: one event sent once, refused if their contents differ."""
+    valid = rows.valid_mask()
+    groups = merge.linked_groups([ids], valid)
+    contents = _contents(groups, rows.n, body)
     grouping = merge.group_rows(groups, {"event": contents}, valid, split_conflicts=False)
     for group, _ in grouping.conflicts:
         for p in group:
@@ -99,13 +111,46 @@ def _same_events(
                 f"event id {cells.quote(ids[p])} is also used by {others} for a different "
                 "event; give each event its own id",
             )
+    return grouping
+
+
+def _same_content(
+    rows: Rows, extra: list[np.ndarray | None], body: Callable[[int], Payload]
+) -> Grouping:
+    """Rows whose events are the same in every field get one id: one event, sent once.
+
+    A hash of every column finds the few candidates at once; their bodies are
+    then compared as text, so a hash that merely collides merges nothing.
+    """
+    valid = rows.valid_mask()
+    columns = [*rows.ids.values(), *rows.custom.values(), *(c for c in extra if c is not None)]
+    columns += [_hashable(values) for _, values in rows.props]
+    hashed = pd.util.hash_pandas_object(pd.DataFrame(dict(enumerate(columns))), index=False)
+    candidates = merge.linked_groups([hashed.to_numpy().astype(object)], valid)
+    contents = _contents(candidates, rows.n, body)
+    same = merge.linked_groups([contents], valid)
+    return merge.group_rows(same, {}, valid, split_conflicts=False)
+
+
+def _hashable(values: np.ndarray) -> np.ndarray:
+    """Nested values (event properties may hold lists and maps) as their canonical text."""
+    if pd.api.types.infer_dtype(values, skipna=True) in _SCALARS:
+        return values  # a column of one kind of plain value: nothing nested (told in C)
+    nested = [i for i, v in enumerate(values) if isinstance(v, dict | list)]
+    if not nested:
+        return values
+    out = values.copy()
+    out[nested] = [canonical_json(values[i]) for i in nested]  # type: ignore[arg-type]
+    return out
+
+
+def _note_repeats(rows: Rows, grouping: Grouping) -> None:
     if grouping.merged:
         count = len(grouping.merged)
         rows.notes.append(
             f"{count} {'row repeats' if count == 1 else 'rows repeat'} an earlier event "
             "(same externalEventId and content); each event is sent once."
         )
-    return grouping
 
 
 def event_uuid(body: Payload) -> str:

@@ -78,7 +78,7 @@ def linked_groups(keys: Sequence[np.ndarray], valid: np.ndarray) -> list[list[in
 
 def _sharing(values: np.ndarray, valid: np.ndarray) -> Iterator[list[int]]:
     """Positions of valid rows sharing each non-blank value held by more than one row."""
-    present = valid & np.fromiter((v is not None for v in values), bool, len(values))
+    present = valid & ~pd.isna(values)
     positions = np.flatnonzero(present)
     if len(positions) < 2:
         return

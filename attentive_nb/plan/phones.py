@@ -20,6 +20,7 @@ which is why pyproject.toml pins the library's major version.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import cache
 
 from phonenumbers import COUNTRY_CODE_TO_REGION_CODE, PhoneMetadata
@@ -95,29 +96,56 @@ def is_valid_e164(text: str) -> bool:
     """
     if not E164.fullmatch(text):
         return False
-    digits = text[1:]
-    for size in (1, 2, 3):
-        cc = int(digits[:size])
-        if cc in COUNTRY_CODE_TO_REGION_CODE:
-            national = digits[size:]
-            return not national.startswith("0") and _valid(_country(cc), national)
-    return False
+    pattern = _pattern_for(text[1:4])
+    return pattern is not None and pattern.fullmatch(text) is not None
 
 
-def _valid(regions: tuple, national: str) -> bool:
-    if len(regions) == 1:
-        return bool(regions[0][1] and regions[0][1].fullmatch(national))
-    for leading, rule in regions:  # the order phonenumbers uses to pick the region
-        if leading is not None:
-            if leading.match(national):
-                return bool(rule and rule.fullmatch(national))
-        elif rule is not None and rule.fullmatch(national):
-            return True
-    return False
+def valid_e164_many(texts: Sequence[object]) -> list[bool]:
+    """:func:`is_valid_e164` for many values at once (anything but text is False)."""
+    shape, pattern_for = E164.fullmatch, _pattern_for  # a million lookups: keep them local
+    out = []
+    for t in texts:
+        if type(t) is not str or not shape(t):
+            out.append(False)
+            continue
+        pattern = pattern_for(t[1:4])
+        out.append(pattern is not None and pattern.fullmatch(t) is not None)
+    return out
 
 
 @cache
-def _country(cc: int) -> tuple:
+def _pattern_for(first_digits: str) -> re.Pattern[str] | None:
+    """The pattern of the calling code that ``first_digits`` (1 to 3 digits) start with."""
+    for size in (1, 2, 3):
+        code = first_digits[:size]
+        if code.isdigit() and int(code) in COUNTRY_CODE_TO_REGION_CODE:
+            return _whole(code)
+    return None
+
+
+@cache
+def _whole(cc: str) -> re.Pattern[str]:
+    """``+<cc><national>`` valid for the calling code ``cc``, as one pattern.
+
+    The regions of a calling code are tried in phonenumbers' order: a region
+    with leading digits that match decides alone (valid or not); a region
+    without them accepts a number its patterns match, else the next is tried.
+    As alternatives: each region's branch first makes sure no earlier region
+    with leading digits claimed the number.
+    """
+    branches, claimed = [], ""
+    for leading, rule in _country(int(cc)):
+        if rule is not None:
+            test = f"(?={leading})" if leading is not None else ""
+            branches.append(f"{claimed}{test}(?:{rule})")
+        if leading is not None:
+            claimed += f"(?!{leading})"
+    national = "|".join(branches) or "(?!)"
+    return re.compile(rf"\+{cc}(?!0)(?:{national})")
+
+
+@cache
+def _country(cc: int) -> tuple[tuple[str | None, str | None], ...]:
     """Per region of a calling code: (leading digits pattern or None, validity pattern or None)."""
     out = []
     for region in COUNTRY_CODE_TO_REGION_CODE[cc]:
@@ -126,18 +154,17 @@ def _country(cc: int) -> tuple:
         else:
             metadata = PhoneMetadata.metadata_for_region(region, None)
         if metadata is not None:
-            leading = re.compile(metadata.leading_digits) if metadata.leading_digits else None
-            out.append((leading, _rule(metadata)))
+            out.append((metadata.leading_digits or None, _rule(metadata)))
     return tuple(out)
 
 
-def _rule(metadata) -> re.Pattern | None:
+def _rule(metadata: PhoneMetadata) -> str | None:
     """Valid = matches the general description and at least one typed description."""
     general = _desc_regex(metadata.general_desc)
     typed = [t for t in (_desc_regex(getattr(metadata, n, None)) for n in _TYPES) if t]
     if general is None or not typed:
         return None
-    return re.compile(f"(?=(?:{general})$)(?:{'|'.join(typed)})")
+    return f"(?=(?:{general})$)(?:{'|'.join(typed)})$"
 
 
 def _desc_regex(desc) -> str | None:

@@ -191,7 +191,7 @@ def has_identifier(rows: Rows) -> np.ndarray:
 
 def missing(values: np.ndarray) -> np.ndarray:
     """True where a normalised column holds None (blank or refused)."""
-    return np.fromiter((v is None for v in values), dtype=bool, count=len(values))
+    return pd.isna(values)  # normalised columns hold None, never NaN, for "nothing here"
 
 
 def first(values: np.ndarray | None, unit: tuple[int, ...]) -> object:

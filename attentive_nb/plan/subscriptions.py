@@ -85,10 +85,10 @@ def _plan(kind: str, rows: Rows, df: pd.DataFrame, grouping: Grouping, payload: 
 def _people(rows: Rows, labels: pd.Index, *, refuse_conflicts: bool) -> Grouping:
     """Rows naming the same person merged into one request when that loses no identifier."""
     valid = rows.valid_mask()
-    groups = merge.linked_groups(_person_keys(rows), valid)
-    grouping = merge.group_rows(
-        groups, _person_fields(rows), valid, split_conflicts=not refuse_conflicts
-    )
+    fields = _person_fields(rows)
+    keys = [fields[str(rows.cmap.fields[k])] for k in PERSON_KEYS if k in rows.ids]
+    groups = merge.linked_groups(keys, valid)
+    grouping = merge.group_rows(groups, fields, valid, split_conflicts=not refuse_conflicts)
     if refuse_conflicts:
         for group, differ in grouping.conflicts:
             for p in group:
@@ -101,13 +101,11 @@ def _people(rows: Rows, labels: pd.Index, *, refuse_conflicts: bool) -> Grouping
     return grouping
 
 
-def _person_keys(rows: Rows) -> list[np.ndarray]:
-    """What names a person: the phone, and the email without regard to case."""
-    return [lowered(v) if k == "email" else v for k, v in rows.ids.items() if k in PERSON_KEYS]
-
-
 def _person_fields(rows: Rows) -> dict[str, np.ndarray]:
-    """Every identifier a request for a person carries, by the column it came from."""
+    """Every identifier a request for a person carries, by the column it came from.
+
+    Emails are compared without regard to case: the same mailbox whatever the capitals.
+    """
     columns = rows.cmap.fields
     fields = {str(columns[k]): (lowered(v) if k == "email" else v) for k, v in rows.ids.items()}
     fields.update({str(rows.cmap.custom_ids[k]): v for k, v in rows.custom.items()})

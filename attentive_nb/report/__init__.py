@@ -1,6 +1,7 @@
 """What happened to every row: the SendReport, its summary, its views, and safe CSV files.
 
-- ``send_report``: :class:`RowOutcome` (one row's outcome) and :class:`SendReport`;
+- ``rows``: the statuses, :class:`RowOutcome` (one row's) and :class:`Outcomes` (all, as columns);
+- ``send_report``: :class:`SendReport`, the table, the rows to retry, CSV;
 - ``summary``: rows per status and the reasons grouped;
 - ``html``: the text and notebook views (static, escaped);
 - ``masking``: identifiers masked for reports that end up in saved notebooks;
@@ -9,6 +10,7 @@
 Pure pandas: nothing here sends, and nothing here imports the stages above it.
 """
 
-from attentive_nb.report.send_report import STATUSES, RowOutcome, SendReport
+from attentive_nb.report.rows import STATUSES, Outcomes, RowOutcome
+from attentive_nb.report.send_report import SendReport
 
-__all__ = ["STATUSES", "RowOutcome", "SendReport"]
+__all__ = ["STATUSES", "Outcomes", "RowOutcome", "SendReport"]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
@@ -19,70 +18,22 @@ import pandas as pd
 from attentive_nb.report.csv_out import write_csv
 from attentive_nb.report.html import render, text_summary
 from attentive_nb.report.masking import mask_identifiers
+from attentive_nb.report.rows import DONE, STATUSES, Outcomes, RowOutcome
 from attentive_nb.report.summary import group_reasons, summarise
-
-STATUSES = (
-    "sent",
-    "invalid",
-    "rejected",
-    "failed",
-    "unknown",
-    "skipped",
-    "not_sent",
-    "would_send",
-)
-#: Statuses that need nothing more from the analyst.
-DONE = frozenset({"sent", "skipped", "would_send"})
 
 TABLE_COLUMNS = ("status", "http_status", "reason", "attempts", "latency_ms")
 TOP_REASONS = 5
 
 
-@dataclass(frozen=True)
-class RowOutcome:
-    """How one input row (by 0-based position) ended; ``message`` is the API's or ours."""
-
-    position: int
-    status: str
-    http_status: int | None = None
-    message: str = ""
-    attempts: int = 0
-    latency_ms: float | None = None
-
-
-def _collect(outcomes: Iterable[RowOutcome], n: int) -> dict[str, list]:
-    """Outcomes into position-ordered column lists; a missing or repeated position raises."""
-    cols: dict[str, list] = {name: [None] * n for name in TABLE_COLUMNS}
-    status, http, reason = cols["status"], cols["http_status"], cols["reason"]
-    attempts, latency = cols["attempts"], cols["latency_ms"]
-    for out in outcomes:
-        pos = out.position
-        if not 0 <= pos < n or status[pos] is not None:
-            raise ValueError(f"outcome for row position {pos} is out of range or repeated")
-        status[pos], http[pos], reason[pos] = out.status, out.http_status, out.message
-        attempts[pos], latency[pos] = out.attempts, out.latency_ms
-    _check_statuses(status)
-    return cols
-
-
-def _check_statuses(status: list) -> None:
-    """Every position has an outcome and every status is in the vocabulary."""
-    unknown = set(status) - set(STATUSES)
-    if None in unknown:
-        missing = [i for i, s in enumerate(status) if s is None][:5]
-        raise ValueError(f"no outcome for row positions {missing} (first shown)")
-    if unknown:
-        raise ValueError(f"unknown statuses {sorted(unknown)}; expected one of {STATUSES}")
-
-
-def _columns(cols: dict[str, list]) -> dict[str, object]:
-    """Column lists into arrays with fixed dtypes (see the table docstring)."""
+def _columns(outcomes: Outcomes) -> dict[str, object]:
+    """The outcome columns with fixed dtypes (see the table docstring)."""
+    outcomes.check()
     return {
-        "status": pd.array(cols["status"], dtype="str"),
-        "http_status": pd.array(np.array(cols["http_status"], dtype=float)).astype("Int64"),
-        "reason": pd.array([m or "" for m in cols["reason"]], dtype="str"),
-        "attempts": np.array(cols["attempts"], dtype="int64"),
-        "latency_ms": np.array(cols["latency_ms"], dtype="float64"),
+        "status": pd.array(outcomes.status, dtype="str"),
+        "http_status": pd.array(outcomes.http_status).astype("Int64"),
+        "reason": pd.array(outcomes.reason, dtype="str"),
+        "attempts": outcomes.attempts,
+        "latency_ms": outcomes.latency_ms,
     }
 
 
@@ -116,7 +67,7 @@ class SendReport:
         self,
         data: pd.DataFrame,
         identifiers: pd.DataFrame | None,
-        outcomes: Iterable[RowOutcome],
+        outcomes: Outcomes | Iterable[RowOutcome],
         *,
         kind: str,
         dry_run: bool = False,
@@ -132,7 +83,11 @@ class SendReport:
         self.kind, self.dry_run, self.notes = kind, dry_run, list(notes)
         self.company, self.sandbox, self.elapsed_s = company, sandbox, elapsed_s
         self._data, self._identifiers = data, identifiers
-        self._base = pd.DataFrame(_columns(_collect(outcomes, len(data))), index=data.index)
+        if not isinstance(outcomes, Outcomes):
+            outcomes = Outcomes.of(outcomes, len(data))
+        if len(outcomes) != len(data):
+            raise ValueError(f"outcomes for {len(outcomes)} rows, the data has {len(data)}")
+        self._base = pd.DataFrame(_columns(outcomes), index=data.index)
 
     def __len__(self) -> int:
         return len(self._base)

@@ -9,18 +9,18 @@ here means nothing was sent), and builds the report from the outcomes the
 
 from __future__ import annotations
 
-import dataclasses
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
 
+import numpy as np
 import pandas as pd
 
 from attentive_nb.errors import ConfigError
 from attentive_nb.http.client import Client
 from attentive_nb.plan import Plan
-from attentive_nb.report import RowOutcome, SendReport
+from attentive_nb.report import Outcomes, RowOutcome, SendReport
 from attentive_nb.send.engine import Engine, RunOptions, estimate_line
 from attentive_nb.send.ledger import Ledger
 from attentive_nb.send.resend import CHOICES as RESEND_CHOICES
@@ -48,17 +48,22 @@ def run(target: Target, df: pd.DataFrame, plan: Plan, options: RunOptions) -> Se
     check_options(options)
     started = time.monotonic()
     notes, company = list(plan.notes), None
+    outcomes = Outcomes(plan.n_rows)
+    invalid = np.fromiter(plan.invalid, dtype=np.intp, count=len(plan.invalid))
+    outcomes.add_many(invalid, "invalid", ["; ".join(r) for r in plan.invalid.values()])
     if options.dry_run:
-        found = _would_send(plan)
+        outcomes.add_many(_valid_positions(plan, invalid), "would_send")
     else:
         _confirm(plan, options)
         company_id = target.company_id()
         company = target.company_name()
-        found = list(_send(target.client, company_id, plan, options, notes))
+        for record in _send(target.client, company_id, plan, options, notes):
+            outcomes.add(record)
+    _remark_repeats(df, plan, outcomes)
     return SendReport(
         df,
         plan.identifiers,
-        _with_remarks(df, plan, [*_invalid(plan), *found]),
+        outcomes,
         kind=plan.kind,
         dry_run=options.dry_run,
         notes=notes,
@@ -109,13 +114,10 @@ def _ledger(given: object) -> Ledger:
     raise ConfigError(f"ledger= must be a path or a Ledger, not {type(given).__name__}.")
 
 
-def _invalid(plan: Plan) -> Iterator[RowOutcome]:
-    for p, reasons in plan.invalid.items():
-        yield RowOutcome(p, "invalid", message="; ".join(reasons))
-
-
-def _would_send(plan: Plan) -> list[RowOutcome]:
-    return [RowOutcome(p, "would_send") for p in range(plan.n_rows) if p not in plan.invalid]
+def _valid_positions(plan: Plan, invalid: np.ndarray) -> np.ndarray:
+    valid = np.ones(plan.n_rows, dtype=bool)
+    valid[invalid] = False
+    return np.flatnonzero(valid)
 
 
 _CARRIED = ": one request carries both"
@@ -127,18 +129,12 @@ _REPEAT_REMARKS = {
 }
 
 
-def _with_remarks(
-    df: pd.DataFrame, plan: Plan, records: Iterable[RowOutcome]
-) -> Iterator[RowOutcome]:
-    """Each outcome, with a remark on the rows that repeat an earlier row."""
+def _remark_repeats(df: pd.DataFrame, plan: Plan, outcomes: Outcomes) -> None:
+    """A remark on each row that repeats an earlier row (not on invalid ones)."""
     template = _REPEAT_REMARKS.get(plan.kind, "same as row {row}")
-    for record in records:
-        first = plan.duplicates.get(record.position)
-        if first is not None and record.status != "invalid":
-            remark = template.format(row=_label(df.index[first]))
-            message = f"{record.message}; {remark}" if record.message else remark
-            record = dataclasses.replace(record, message=message)
-        yield record
+    for position, first in plan.duplicates.items():
+        if outcomes.status[position] != "invalid":
+            outcomes.remark(position, template.format(row=_label(df.index[first])))
 
 
 def _label(label: object) -> str:

@@ -226,3 +226,27 @@ def test_event_user_external_identifiers():
 def test_event_config_errors(kwargs, message):
     with pytest.raises(ConfigError, match=message):
         plan_events(pd.DataFrame({"email": ["a@x.com"]}), **kwargs)
+
+
+def test_events_the_same_in_every_field_are_one_event_even_with_maps_in_another_order():
+    df = pd.DataFrame(
+        {
+            "email": ["a@x.com", "a@x.com", "a@x.com", "a@x.com"],
+            "cart": [{"a": 1, "b": [1, 2]}, {"b": [1, 2], "a": 1}, {"a": 1, "b": [2, 1]}, None],
+            "n": ["1", "1", "1", 1],
+        }
+    )
+    plan = plan_events(df, event_type="T")
+    assert [positions for positions, _ in sent(plan)] == [(0, 1), (2,), (3,)]  # "1" is not 1
+
+
+def test_planning_serialises_no_body_until_requests_are_taken(monkeypatch):
+    from attentive_nb.plan import events
+
+    serialised = []
+    real = events.canonical_json
+    monkeypatch.setattr(events, "canonical_json", lambda b: serialised.append(b) or real(b))
+    df = pd.DataFrame({"email": [f"p{i}@x.com" for i in range(50)], "n": range(50)})
+    plan = plan_events(df, event_type="T")
+    assert plan.n_requests == 50 and serialised == []  # a dry run stops here
+    assert len(sent(plan)) == 50 and len(serialised) == 50  # one id each, as requests are taken

@@ -78,12 +78,17 @@ def test_phone_ints_and_nullable_ints():
     assert list(sent) == ["+12015550123", None] and not problems.by_row
 
 
-def test_each_distinct_phone_is_parsed_once(monkeypatch):
-    calls = []
-    real = validate.to_e164
-    monkeypatch.setattr(validate, "to_e164", lambda t, r: calls.append(t) or real(t, r))
-    validate.phone_column(pd.Series(["+12015550123"] * 1000 + ["2015550124"] * 5), "US", Problems())
-    assert sorted(calls) == ["+12015550123", "2015550124"]
+def test_each_distinct_phone_is_looked_at_once(monkeypatch):
+    batches, parsed = [], []
+    many, one = validate.valid_e164_many, validate.to_e164
+    monkeypatch.setattr(validate, "valid_e164_many", lambda ts: batches.append(ts) or many(ts))
+    monkeypatch.setattr(validate, "to_e164", lambda t, r: parsed.append(t) or one(t, r))
+    sent, _ = validate.phone_column(
+        pd.Series(["+12015550123"] * 1000 + ["2015550124"] * 5), "US", Problems()
+    )
+    assert batches == [["+12015550123", "2015550124"]]  # E.164 as written: settled at once
+    assert parsed == ["2015550124"]  # the rest: parsed by phonenumbers, once
+    assert set(sent) == {"+12015550123", "+12015550124"}
 
 
 @pytest.mark.parametrize("email", ["a@x.com", "first.last+tag@sub.example.co.uk", "O'Neil@x.io"])
@@ -411,3 +416,34 @@ def test_mixed_types_are_still_checked_once_per_distinct_value():
     assert len(calls) == 3
     assert {(type(c), c) for c in calls} == {(int, 1), (bool, True), (float, 1.0)}
     assert [type(v) for v in values[:7]] == [int, bool, int, bool, float, type(None), type(None)]
+
+
+def test_many_phones_at_once_get_the_same_answers_as_one_by_one():
+    from attentive_nb.plan.phones import is_valid_e164, valid_e164_many
+
+    sample = [*_phone_sample(), 12015550100, None, "", "+", "+1", "+12015550100 "]
+    assert valid_e164_many(sample) == [isinstance(t, str) and is_valid_e164(t) for t in sample]
+
+
+@pytest.mark.parametrize(
+    "series",
+    [
+        pd.Series([1, 2, 2, -(2**62)]),
+        pd.Series([True, False, True]),
+        pd.Series([1.5, np.nan, 2.0, -0.0, 1e300]),
+        pd.Series([1, None, 3], dtype="Int64"),
+        pd.Series([1.0, np.inf, 2.0]),
+        pd.Series(np.array([0.1, 0.2], dtype=np.float32)),
+    ],
+)
+def test_numeric_columns_are_read_at_once_as_each_value_would_be(series):
+    problems, one_by_one = Problems(), Problems()
+    values, _ = validate.json_column(series, "n", problems, "UTC")
+    expected = [validate.json_scalar(v)[0] for v in series.astype(object)]
+    assert list(values) == expected
+    assert [type(v) for v in values] == [type(v) for v in expected]
+    for p, v in enumerate(series.astype(object)):
+        problem = validate.json_scalar(v)[1]
+        if problem:
+            one_by_one.add(p, f"n {cells.quote(v)} {problem}")
+    assert problems.by_row == one_by_one.by_row
