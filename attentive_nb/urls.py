@@ -71,12 +71,12 @@ def same_endpoint(address: str, redirect_uri: str) -> bool:
     return _endpoint(address) == _endpoint(redirect_uri)
 
 
-def _endpoint(url: str) -> tuple:
+def _endpoint(url: str) -> tuple[str, str | None, int | None, str]:
     parts = urlsplit(url)
     try:
         port = parts.port or {"http": 80, "https": 443}.get(parts.scheme.lower())
     except ValueError:
-        return (url,)  # an unreadable port matches nothing but itself
+        return (url, None, None, "")  # an unreadable port matches nothing but itself
     return (parts.scheme.lower(), parts.hostname, port, parts.path or "/")
 
 

@@ -36,7 +36,9 @@ class BearerAuth(requests.auth.AuthBase):
         return scrub(text, [self._secret])
 
     def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and other._secret == self._secret  # type: ignore[attr-defined]
+        return isinstance(other, BearerAuth) and type(other) is type(self) and (
+            other._secret == self._secret
+        )
 
     def __hash__(self) -> int:
         return hash((type(self), self._secret))

@@ -60,7 +60,7 @@ class RetryPolicy:
     def delay(self, attempt: int, rng: random.Random) -> float:
         """Backoff before retry number ``attempt`` (1-based): exponential, half jittered."""
         ceiling = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
-        return ceiling / 2 + rng.uniform(0, ceiling / 2)
+        return float(ceiling / 2 + rng.uniform(0, ceiling / 2))
 
 
 class Cancelled(Exception):
@@ -156,10 +156,10 @@ class Client:
                     attempt,
                     self._clock() - started,
                 )
-            error = _error_for(response, endpoint, getattr(self.auth, "scrub", None))
-            if not isinstance(error, RateLimited | ServerError) or attempt >= self.retry.attempts:
-                raise _with_attempts(error, attempt, self._clock() - started)
-            pause(self._backoff(error, attempt, governor), stop, self._sleep)
+            refused = _error_for(response, endpoint, getattr(self.auth, "scrub", None))
+            if not isinstance(refused, RateLimited | ServerError) or attempt >= self.retry.attempts:
+                raise _with_attempts(refused, attempt, self._clock() - started)
+            pause(self._backoff(refused, attempt, governor), stop, self._sleep)
 
     def pause(self, seconds: float, stop: threading.Event | None = None) -> None:
         """Wait like the client waits between retries: cut short by ``stop``, faked in tests."""
@@ -246,7 +246,7 @@ def _with_attempts(error: Exception, attempts: int, elapsed_s: float) -> Excepti
 
 def _transport_error(error: requests.exceptions.RequestException, url: str) -> TransportError:
     """Classify a requests failure: was the request possibly received?"""
-    host = requests.utils.urlparse(url).netloc
+    host = urlsplit(url).netloc
     if isinstance(error, requests.exceptions.ConnectTimeout) or _refused(error):
         return TransportError(
             f"Could not reach {host}: check the network and ATTENTIVE_API_URL.",

@@ -37,7 +37,9 @@ MIN_SAMPLES = 10
 SPREAD_SIGMAS = 1.5
 
 
-def pause(seconds: float, stop: threading.Event | None, sleep: Callable | None = None) -> None:
+def pause(
+    seconds: float, stop: threading.Event | None, sleep: Callable[[float], None] | None = None
+) -> None:
     """Wait ``seconds``: with the injected ``sleep`` (tests), else in real time, cut short
     the moment ``stop`` is set."""
     if seconds <= 0:

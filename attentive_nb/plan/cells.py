@@ -100,7 +100,9 @@ def _split(
     return values[codes], problems[codes]
 
 
-def report(problems: Problems, row_problems, prefix: str = "") -> None:
+def report(
+    problems: Problems, row_problems: Iterable[str | None] | np.ndarray, prefix: str = ""
+) -> None:
     """Copy per-row problems (None = fine) into ``problems``."""
     arr = np.asarray(row_problems, dtype=object)
     for pos in np.flatnonzero(arr != None):  # noqa: E711  (elementwise comparison)

@@ -11,6 +11,7 @@ factorized kind by kind.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -19,7 +20,7 @@ import pandas as pd
 _MIXED = frozenset({"mixed", "mixed-integer", "mixed-integer-float", "decimal"})
 
 
-def distinct_values(series: pd.Series) -> tuple[np.ndarray, list]:
+def distinct_values(series: pd.Series) -> tuple[np.ndarray, list[Any]]:
     """Codes per row (-1 = missing) and the distinct values as Python objects.
 
     Raises TypeError when a value cannot be hashed (a list).
@@ -28,18 +29,18 @@ def distinct_values(series: pd.Series) -> tuple[np.ndarray, list]:
         return _distinct_by_kind(series.to_numpy(dtype=object))
     # A column of one dtype holds one kind of value: pandas' factorize is exact there.
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    if isinstance(uniques, pd.Categorical):
+    if isinstance(series.dtype, pd.CategoricalDtype):  # the categories, as Python objects
         return codes, list(np.asarray(uniques, dtype=object))
     if pd.api.types.is_string_dtype(uniques.dtype):
         return codes, uniques.tolist()  # Python str at once (iterating Arrow text is slow)
     return codes, list(uniques)
 
 
-def _distinct_by_kind(values: np.ndarray) -> tuple[np.ndarray, list]:
+def _distinct_by_kind(values: np.ndarray) -> tuple[np.ndarray, list[Any]]:
     """``factorize`` within each kind of value (bool, int, float, Decimal, other)."""
     keys = np.fromiter((_kind(v) for v in values), dtype=np.int8, count=len(values))
     codes = np.full(len(values), -1, dtype=np.intp)
-    uniques: list = []
+    uniques: list[Any] = []
     for kind in np.unique(keys):
         where = np.flatnonzero(keys == kind)
         group = values[where]

@@ -132,7 +132,7 @@ def group_rows(
 
 def _identical(group: Sequence[int], fields: dict[str, np.ndarray]) -> list[tuple[int, ...]]:
     """The rows of ``group`` bunched by identical values in every field, in input order."""
-    bunches: dict[tuple, list[int]] = {}
+    bunches: dict[tuple[object, ...], list[int]] = {}
     for p in group:
         bunches.setdefault(tuple(values[p] for values in fields.values()), []).append(p)
     return [tuple(members) for members in bunches.values()]

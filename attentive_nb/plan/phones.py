@@ -23,7 +23,7 @@ import re
 from collections.abc import Sequence
 from functools import cache
 
-from phonenumbers import COUNTRY_CODE_TO_REGION_CODE, PhoneMetadata
+from phonenumbers import COUNTRY_CODE_TO_REGION_CODE, PhoneMetadata, PhoneNumberDesc
 
 #: Text shaped like E.164: "+", a country code (never starting with 0), at most 15 digits.
 E164 = re.compile(r"\+[1-9][0-9]{1,14}")
@@ -167,7 +167,7 @@ def _rule(metadata: PhoneMetadata) -> str | None:
     return f"(?=(?:{general})$)(?:{'|'.join(typed)})$"
 
 
-def _desc_regex(desc) -> str | None:
+def _desc_regex(desc: PhoneNumberDesc | None) -> str | None:
     """A number description as one pattern: its possible lengths, then its digits pattern."""
     if desc is None or not desc.national_number_pattern:
         return None

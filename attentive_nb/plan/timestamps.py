@@ -21,8 +21,7 @@ _EXAMPLE = "e.g. 2024-05-01T12:00:00Z"
 
 def format_timestamp(ts: pd.Timestamp) -> str:
     """An aware Timestamp as RFC 3339: ``2024-05-01T12:00:00Z`` or ``…+02:00``."""
-    spec = "milliseconds" if ts.microsecond or ts.nanosecond else "seconds"
-    text = ts.isoformat(timespec=spec)
+    text = ts.isoformat(timespec="milliseconds" if ts.microsecond or ts.nanosecond else "seconds")
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
@@ -34,9 +33,10 @@ def is_datetime(series: pd.Series) -> bool:
 def localize(ts: pd.Timestamp, timezone: str) -> pd.Timestamp | None:
     """A naive Timestamp placed in ``timezone``; None when the clock change makes it ambiguous."""
     try:
-        return ts.tz_localize(timezone)
+        local: pd.Timestamp = ts.tz_localize(timezone)
     except (ValueError, OverflowError):  # pytz/zoneinfo ambiguous or non-existent times
         return None
+    return local
 
 
 def timestamp_column(
@@ -49,7 +49,7 @@ def timestamp_column(
         local = series.dt.tz_localize(timezone, ambiguous="NaT", nonexistent="NaT")
         lost = np.flatnonzero((local.isna() & series.notna()).to_numpy())
         for pos in lost:
-            problems.add(pos, _clock_change(label, series.iloc[pos], timezone))
+            problems.add(int(pos), _clock_change(label, series.iloc[pos], timezone))
         series = local
     values, _ = cells.per_distinct(series, lambda ts: (format_timestamp(ts), None))
     return values, n_naive
@@ -71,7 +71,7 @@ def occurred_at_column(
     if is_datetime(series):
         return timestamp_column(series, label, problems, timezone)
 
-    def check(value):
+    def check(value: object) -> tuple[tuple[str, bool] | None, str | None]:
         if cells.is_blank(value):
             return None, None
         ts = _parse(value)
@@ -97,7 +97,7 @@ def _parse(value: object) -> pd.Timestamp | None:
     elif isinstance(value, (bool, int, float, np.number)):
         return None  # epoch numbers are ambiguous (seconds? milliseconds?)
     try:
-        ts = pd.Timestamp(value)
+        ts = pd.Timestamp(value)  # type: ignore[arg-type]  # any object: refused below if odd
     except (ValueError, TypeError, OverflowError):
         return None
     return None if ts is pd.NaT else ts

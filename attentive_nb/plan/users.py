@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -12,7 +13,7 @@ from attentive_nb.plan.prepare import Rows, first
 PERSON_KEYS = ("phone", "email")
 
 
-def firsts(columns: Mapping[str, np.ndarray], names: Iterable[str], unit: Unit) -> dict[str, str]:
+def firsts(columns: Mapping[str, np.ndarray], names: Iterable[str], unit: Unit) -> dict[str, Any]:
     """name -> first value in ``unit``, for the ``names`` in ``columns`` that have one."""
     found = {k: first(columns[k], unit) for k in names if k in columns}
     return {k: v for k, v in found.items() if v is not None}

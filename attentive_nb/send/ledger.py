@@ -228,7 +228,9 @@ class Ledger:
                 )
         return found
 
-    def _live(self, run_id, pid, host, start, beat, ended) -> bool:
+    def _live(
+        self, run_id: str, pid: int, host: str, start: str | None, beat: float, ended: float | None
+    ) -> bool:
         if ended is not None or run_id in _ENDED_HERE:
             return False
         if self._clock() - beat > STALE_AFTER_S:
