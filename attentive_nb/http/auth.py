@@ -36,8 +36,10 @@ class BearerAuth(requests.auth.AuthBase):
         return scrub(text, [self._secret])
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, BearerAuth) and type(other) is type(self) and (
-            other._secret == self._secret
+        return (
+            isinstance(other, BearerAuth)
+            and type(other) is type(self)
+            and (other._secret == self._secret)
         )
 
     def __hash__(self) -> int:
