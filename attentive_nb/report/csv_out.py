@@ -22,12 +22,15 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from pandas.api.extensions import ExtensionArray
 
 #: A cell starting with one of these is run as a formula by spreadsheets (OWASP).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def write_csv(frame: pd.DataFrame, path: str | Path, *, index: bool = True, raw: bool = False):
+def write_csv(
+    frame: pd.DataFrame, path: str | Path, *, index: bool = True, raw: bool = False
+) -> Path:
     """Write ``frame`` to ``path`` (formula-like cells neutralised unless ``raw``); the path."""
     path = Path(path)
     # CRLF line ends (RFC 4180) make the csv module quote a cell holding a lone CR,
@@ -39,7 +42,7 @@ def write_csv(frame: pd.DataFrame, path: str | Path, *, index: bool = True, raw:
 def neutralised(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``frame`` whose text cells, labels and names never start a formula."""
     columns = {i: _cells(frame.iloc[:, i]) for i in range(frame.shape[1])}
-    out = pd.DataFrame(columns, index=_labels(frame.index))
+    out: pd.DataFrame = pd.DataFrame(columns, index=_labels(frame.index))
     out.columns = _labels(frame.columns)
     return out
 
@@ -54,19 +57,23 @@ def neutral(value: object) -> object:
     return "'" + text if text.startswith(FORMULA_STARTS) else value
 
 
-def _cells(column: pd.Series):
+def _cells(column: pd.Series) -> ExtensionArray:
     """One column's values to write: text neutralised, numbers and times as they are."""
     dtype = column.dtype
     if pd.api.types.is_numeric_dtype(dtype) or dtype.kind in "bMm":
-        return column.array
-    if isinstance(dtype, pd.StringDtype):  # text only: vectorised
+        written = column
+    elif isinstance(dtype, pd.StringDtype):  # text only: vectorised
         risky = column.str.startswith(FORMULA_STARTS).fillna(False).to_numpy(dtype=bool)
-        return column.where(~risky, "'" + column).array
-    return column.astype(object).map(neutral).array
+        written = column.where(~risky, "'" + column)
+    else:
+        written = column.astype(object).map(neutral)
+    values: ExtensionArray = written.array
+    return values
 
 
 def _labels(labels: pd.Index) -> pd.Index:
     """Index labels or column names, neutralised (each level of a MultiIndex too)."""
+    out: pd.Index
     if isinstance(labels, pd.MultiIndex):
         out = pd.MultiIndex.from_tuples(
             [tuple(neutral(v) for v in label) for label in labels], names=labels.names

@@ -50,7 +50,7 @@ def _pairs(status: pd.Series, reason: pd.Series) -> list[tuple[str, str, int]]:
     frame = frame[frame["reason"] != ""]
     # Stripping quoted values first leaves few distinct reasons, so the loop below is short.
     frame["reason"] = _strip_quoted(frame["reason"])
-    out = []
+    out: list[tuple[str, str, int]] = []
     for (stat, text), rows in frame.value_counts(sort=False).items():
         parts = text.split(";") if stat in _JOINED else [text]
         out.extend((stat, reason_key(part), int(rows)) for part in parts)
@@ -64,13 +64,14 @@ def group_reasons(status: pd.Series, reason: pd.Series, order: Sequence[str]) ->
     grouped = raw.groupby(["status", "reason"], as_index=False, sort=False)["rows"].sum()
     grouped["rank"] = grouped["status"].map({s: i for i, s in enumerate(order)})
     grouped = grouped.sort_values(["rank", "rows", "reason"], ascending=[True, False, True])
-    return pd.DataFrame(
+    out: pd.DataFrame = pd.DataFrame(  # (pandas' stubs type this constructor loosely)
         {
             "status": pd.array(grouped["status"].tolist(), dtype="str"),
             "reason": pd.array(grouped["reason"].tolist(), dtype="str"),
             "rows": grouped["rows"].to_numpy(dtype="int64"),
         }
     )
+    return out
 
 
 def _plural(n: int) -> str:
@@ -95,7 +96,7 @@ def summarise(counts: Mapping[str, int], reasons: pd.DataFrame, top: int) -> pd.
         if n
     ]
     lines.append(("total", sum(counts.values()), "", []))
-    return pd.DataFrame(
+    out: pd.DataFrame = pd.DataFrame(
         {
             "status": pd.array([s for s, *_ in lines], dtype="str"),
             "rows": np.array([n for _, n, *_ in lines], dtype="int64"),
@@ -103,3 +104,4 @@ def summarise(counts: Mapping[str, int], reasons: pd.DataFrame, top: int) -> pd.
             "top_reasons": pd.Series([t for *_, t in lines], dtype=object),
         }
     )
+    return out
