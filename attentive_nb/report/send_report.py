@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -40,7 +41,11 @@ TOP_REASONS = 5
 
 @dataclass(frozen=True)
 class RowOutcome:
-    """How one input row (by 0-based position) ended; ``message`` is the API's or ours."""
+    """How one input row (by 0-based position) ended; ``message`` is the API's or ours.
+
+    ``answer`` is a look-up's 2xx body (what Attentive knows of the person),
+    turned into the report's result columns; sends leave it None.
+    """
 
     position: int
     status: str
@@ -48,6 +53,7 @@ class RowOutcome:
     message: str = ""
     attempts: int = 0
     latency_ms: float | None = None
+    answer: Any = field(default=None, repr=False, compare=False)  # may hold personal data
 
 
 def _collect(outcomes: Iterable[RowOutcome], n: int) -> dict[str, list]:
@@ -96,11 +102,12 @@ def _free_name(name: str, taken: Iterable[str]) -> str:
     return candidate
 
 
-def _with_identifiers(base: pd.DataFrame, identifiers: pd.DataFrame) -> pd.DataFrame:
-    """Append identifier columns by position; a name clash with a report column is renamed."""
+def _with_identifiers(base: pd.DataFrame, *appended: pd.DataFrame) -> pd.DataFrame:
+    """Append identifier (then result) columns by position; a name clash is renamed."""
     out = base.copy()
-    for name, col in identifiers.items():
-        out[_free_name(str(name), out.columns)] = col.array
+    for frame in appended:
+        for name, col in frame.items():
+            out[_free_name(str(name), out.columns)] = col.array
     return out
 
 
@@ -109,7 +116,9 @@ class SendReport:
 
     ``table`` has one row per input row with the same index: ``status`` (str),
     ``http_status`` (Int64), ``reason`` (str), ``attempts`` (int64),
-    ``latency_ms`` (float64), then the identifier columns, masked.
+    ``latency_ms`` (float64), then the identifier columns, masked, then (for a
+    look-up) what Attentive answered: ``results``, in clear (it is the answer
+    asked for), by :mod:`attentive_nb.report.lookups`.
     """
 
     def __init__(
@@ -124,14 +133,19 @@ class SendReport:
         company: str | None = None,
         sandbox: bool = False,
         elapsed_s: float | None = None,
+        results: pd.DataFrame | None = None,
     ) -> None:
         if identifiers is None:
             identifiers = pd.DataFrame(index=data.index)
-        if len(identifiers) != len(data):
-            raise ValueError(f"identifiers have {len(identifiers)} rows, the data {len(data)}")
+        if results is None:
+            results = pd.DataFrame(index=range(len(data)))
+        for name, frame in (("identifiers", identifiers), ("results", results)):
+            if len(frame) != len(data):
+                raise ValueError(f"{name} have {len(frame)} rows, the data {len(data)}")
         self.kind, self.dry_run, self.notes = kind, dry_run, list(notes)
         self.company, self.sandbox, self.elapsed_s = company, sandbox, elapsed_s
         self._data, self._identifiers = data, identifiers
+        self._results = results.set_axis(data.index)
         self._base = pd.DataFrame(_columns(_collect(outcomes, len(data))), index=data.index)
 
     def __len__(self) -> int:
@@ -139,7 +153,7 @@ class SendReport:
 
     @cached_property
     def _table(self) -> pd.DataFrame:
-        return _with_identifiers(self._base, mask_identifiers(self._identifiers))
+        return _with_identifiers(self._base, mask_identifiers(self._identifiers), self._results)
 
     @property
     def table(self) -> pd.DataFrame:
@@ -148,7 +162,13 @@ class SendReport:
 
     def table_unmasked(self) -> pd.DataFrame:
         """The table with identifiers in clear; keep it out of saved notebooks."""
-        return _with_identifiers(self._base, self._identifiers)
+        return _with_identifiers(self._base, self._identifiers, self._results)
+
+    @property
+    def results(self) -> pd.DataFrame:
+        """A look-up's answers, one row per input row with the input's index (no columns
+        for a send): ``df.join(report.results)`` puts them beside the data."""
+        return self._results.copy(deep=False)
 
     @cached_property
     def counts(self) -> dict[str, int]:
