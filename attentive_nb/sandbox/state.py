@@ -14,8 +14,7 @@ import re
 import secrets
 import threading
 from collections import Counter
-from collections.abc import Callable
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from attentive_nb.sandbox.identities import Identities, Key, key_for
