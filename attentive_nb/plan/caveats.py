@@ -63,7 +63,9 @@ def external_only(rows: Rows) -> np.ndarray:
 
 
 def _any_in_event(events: np.ndarray, flags: np.ndarray) -> np.ndarray:
-    return (np.bincount(events, weights=flags, minlength=len(events)) > 0)[events]
+    """Per row: whether any row of its event has the flag."""
+    per_event: np.ndarray = np.bincount(events, weights=flags, minlength=len(events)) > 0
+    return np.take(per_event, events)
 
 
 def _external_only_note(rows: Rows, valid: np.ndarray) -> str | None:
@@ -100,7 +102,7 @@ def _old_events_note(rows: Rows, valid: np.ndarray) -> str | None:
     old = times < rows.now - JOURNEY_WINDOW
     if not old.any():
         return None
-    oldest = texts[times.idxmin()]
+    oldest = texts.iloc[int(np.argmin(times.to_numpy()))]
     return (
         f"{_rows(int(old.sum()), 'has', 'have')} an occurred_at more than 12 hours before now (the "
         f"oldest: {oldest}): Attentive records such events but starts no journey from them, "

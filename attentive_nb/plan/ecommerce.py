@@ -19,7 +19,7 @@ import pandas as pd
 from attentive_nb.errors import ConfigError
 from attentive_nb.plan import cells, mapping, options, validate
 from attentive_nb.plan.caveats import as_now
-from attentive_nb.plan.model import Columns, Plan
+from attentive_nb.plan.model import Columns, Payload, Plan, Unit
 from attentive_nb.plan.prepare import (
     Rows,
     first,
@@ -223,13 +223,19 @@ def _currency(value):
     return text.upper(), None
 
 
-def _body(rows: Rows, unit, items, event_fields: dict, default_channel: str | None) -> dict:
+def _body(
+    rows: Rows,
+    unit: Unit,
+    items: dict[str, np.ndarray],
+    event_fields: dict[str, np.ndarray | None],
+    default_channel: str | None,
+) -> Payload:
     """One event: its items, its person, and the event-level fields its lines give.
 
     ``default_channel`` (``sales_channel=``) is the channel of an order whose
     lines name none.
     """
-    body = {"items": [_item(items, p) for p in unit], "user": event_user(rows, unit)}
+    body: Payload = {"items": [_item(items, p) for p in unit], "user": event_user(rows, unit)}
     for name, values in event_fields.items():
         value = first(values, unit)
         if value is not None:

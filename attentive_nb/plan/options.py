@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 from decimal import Decimal
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -104,9 +105,11 @@ def _subscription_type(value) -> str:
     return text
 
 
-def unsubscribe_options(subscriptions, notify, language=None) -> dict:
+def unsubscribe_options(
+    subscriptions: Any, notify: object, language: object = None
+) -> dict[str, Any]:
     """The fixed fields of an unsubscribe body: which subscriptions, and notification."""
-    out: dict = {}
+    out: dict[str, Any] = {}
     if language is not None:
         text, problem = language_text(language)
         if problem:
@@ -143,7 +146,7 @@ def sales_channel_text(value: object) -> tuple[str | None, str | None]:
     return text.upper(), None
 
 
-def sales_channel_option(sales_channel, event: str) -> str | None:
+def sales_channel_option(sales_channel: object, event: str) -> str | None:
     """``sales_channel=`` checked: one of SALES_CHANNELS, for purchases only (None when unset)."""
     if sales_channel is None:
         return None

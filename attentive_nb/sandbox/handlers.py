@@ -108,7 +108,7 @@ class IdentityHandler(ApiHandler):
 
     endpoints = {"POST": "identity"}
 
-    def handle_post(self):
+    def handle_post(self) -> tuple[int, None]:
         body = self.json_body()
         keys = user_keys(body)
         if len(keys) < 2:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable
+from typing import Any
 
 Key = tuple[str, str]
 PERSON_KINDS = ("phone", "email")
@@ -33,7 +34,7 @@ def key_for(who: str | Key) -> Key:
     return ("email", who) if "@" in who else ("clientUserId", who)
 
 
-def user_keys(user: dict) -> list[Key]:
+def user_keys(user: dict[str, Any]) -> list[Key]:
     """Every identifier of a request's person, phone and email first.
 
     Takes v1's ``EventUser`` (``externalIdentifiers`` inside ``user``), a
