@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from attentive_nb.endpoints import ENDPOINTS
 from attentive_nb.plan import merge
 from attentive_nb.plan.model import Columns, Payload, Plan, canonical_json
 from attentive_nb.plan.prepare import Rows, missing, prepare
@@ -36,6 +37,7 @@ def _lookups(
     kind: str, endpoint: str, df: pd.DataFrame, columns: Columns | None, default_region: str
 ) -> Plan:
     rows = prepare(df, endpoint, columns=columns, default_region=default_region)
+    _one_note_for_other_columns(rows)
     one_of_them = endpoint == "attributes_read"
     if one_of_them:
         _note_phone_first(rows)
@@ -52,6 +54,16 @@ def _lookups(
         payload=lambda unit: dict(queries[unit[0]]),
         duplicates=grouping.merged,
     )
+
+
+def _one_note_for_other_columns(rows: Rows) -> None:
+    """A look-up's frame often holds much more than phones and emails: one note, not one each."""
+    words = ENDPOINTS[rows.endpoint].words
+    each = {f"column {c!r} is not used by {words}." for c in rows.cmap.unused}
+    if len(each) > 1:
+        listed = ", ".join(repr(c) for c in rows.cmap.unused)
+        rows.notes[:] = [n for n in rows.notes if n not in each]
+        rows.notes.append(f"{len(each)} columns are not used by {words}: {listed}.")
 
 
 def _query(rows: Rows, p: int, one_of_them: bool) -> Payload:

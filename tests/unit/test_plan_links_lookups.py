@@ -59,6 +59,13 @@ def test_attribute_lookups_take_one_identifier_the_phone_first():
     )
 
 
+def test_the_other_columns_of_a_lookup_get_one_note():
+    df = asked().assign(points=1, vip=True)
+    plan = plan_attribute_lookup(df)
+    assert "3 columns are not used by attribute look-ups: 'tier', 'points', 'vip'." in plan.notes
+    assert not any(note.startswith("column 'tier'") for note in plan.notes)
+
+
 def test_lookups_need_a_phone_or_email_column():
     with pytest.raises(ConfigError, match="No column identifies the people for attribute"):
         plan_attribute_lookup(pd.DataFrame({"client_user_id": ["u1"]}))
