@@ -102,7 +102,7 @@ def _free_name(name: str, taken: Iterable[str]) -> str:
     return candidate
 
 
-def _with_identifiers(base: pd.DataFrame, *appended: pd.DataFrame) -> pd.DataFrame:
+def _with_columns(base: pd.DataFrame, *appended: pd.DataFrame) -> pd.DataFrame:
     """Append identifier (then result) columns by position; a name clash is renamed."""
     out = base.copy()
     for frame in appended:
@@ -153,7 +153,7 @@ class SendReport:
 
     @cached_property
     def _table(self) -> pd.DataFrame:
-        return _with_identifiers(self._base, mask_identifiers(self._identifiers), self._results)
+        return _with_columns(self._base, mask_identifiers(self._identifiers), self._results)
 
     @property
     def table(self) -> pd.DataFrame:
@@ -162,7 +162,7 @@ class SendReport:
 
     def table_unmasked(self) -> pd.DataFrame:
         """The table with identifiers in clear; keep it out of saved notebooks."""
-        return _with_identifiers(self._base, self._identifiers, self._results)
+        return _with_columns(self._base, self._identifiers, self._results)
 
     @property
     def results(self) -> pd.DataFrame:

@@ -17,7 +17,7 @@ People. Attributes and events belong to the person their ``user`` names
 someone; an external id (``clientUserId``, a custom id…) only once linked
 to them by the identity endpoint or a subscribe's ``externalIdentifiers``.
 What names nobody is accepted, as Attentive does, and reaches nobody:
-``Sandbox.unmatched()`` lists it, ``Sandbox.events_of(who)`` what reached whom.
+``Sandbox.unmatched()`` lists it, ``Sandbox.reached(who)`` what reached whom.
 
 Bulk results. ``GET /v2/bulk/job/{id}`` answers ``{"bulkJobId", "status":
 "IN_PROGRESS", "totalRecords"}`` for ``bulk_polls_before_done`` polls, then

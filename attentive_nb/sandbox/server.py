@@ -64,10 +64,10 @@ class Sandbox:
     - ``identifiers(who)``: every identifier linked to the person ``who``
       names, kind -> values (``{"phone": [...], "clientUserId": [...],
       "custom:loyaltyId": [...]}``); ``{}`` when ``who`` names nobody.
-    - ``events_of(who, path=None)``: the custom and ecommerce event bodies
-      (and attribute bodies) that reached the person ``who`` names, in order;
-      ``path`` keeps one endpoint's. An event names its person by phone or
-      email, or by an external id linked before it came.
+    - ``reached(who, path=None)``: the bodies of custom events, ecommerce
+      events and v1 attribute calls that reached the person ``who`` names, in
+      order; ``path`` keeps one endpoint's. A body names its person by phone
+      or email, or by an external id linked to them before it came.
     - ``unmatched(path=None)``: the bodies accepted (200) that reached nobody,
       because they named the person only by external ids never linked.
     - ``token_for(scopes)``: an OAuth-style token with only those scopes.
@@ -276,7 +276,7 @@ class Sandbox:
             out.setdefault(kind, []).append(value)
         return out
 
-    def events_of(self, who: str, path: str | None = None) -> list[dict]:
+    def reached(self, who: str, path: str | None = None) -> list[dict]:
         state = self._ctx.state
         with state.lock:
             person = state.person_of(who)

@@ -32,8 +32,8 @@ def test_link_then_send_by_id_reaches_the_person(sandbox):
     by_id = pd.DataFrame({"client_user_id": ["c-1", "c-2"], "plan": ["pro", "team"]})
     report = conn.send_events(by_id, event_type="Plan Changed", progress=False)
     assert report.counts["sent"] == 2
-    assert [e["properties"]["plan"] for e in sandbox.events_of(PHONES[0])] == ["pro"]
-    assert [e["properties"]["plan"] for e in sandbox.events_of(PHONES[1])] == ["team"]
+    assert [e["properties"]["plan"] for e in sandbox.reached(PHONES[0])] == ["pro"]
+    assert [e["properties"]["plan"] for e in sandbox.reached(PHONES[1])] == ["team"]
     assert sandbox.unmatched() == []
 
     attrs = pd.DataFrame({"client_user_id": ["c-1"], "tier": ["gold"]})

@@ -2,7 +2,7 @@
 
 An external id names someone only once linked to them (by the identity
 endpoint, or a subscribe's ``externalIdentifiers``); before, Attentive takes
-the request and it reaches nobody: ``unmatched()`` shows it, ``events_of``
+the request and it reaches nobody: ``unmatched()`` shows it, ``reached``
 shows what reached whom.
 """
 
@@ -31,8 +31,8 @@ def test_link_then_an_event_by_id_reaches_the_person(sandbox, api):
     assert sandbox.identifiers("u1") == {"phone": [PHONE], "clientUserId": ["u1"]}
 
     assert api.post("/v1/events/custom", json=event(BY_ID)).status_code == 200
-    assert sandbox.events_of(PHONE) == [event(BY_ID)]
-    assert sandbox.events_of("u1", "/v1/events/ecommerce/purchase") == []
+    assert sandbox.reached(PHONE) == [event(BY_ID)]
+    assert sandbox.reached("u1", "/v1/events/ecommerce/purchase") == []
     assert len(sandbox.unmatched()) == 1  # the early one stays unmatched: no replay
 
 
