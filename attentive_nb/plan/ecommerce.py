@@ -86,7 +86,7 @@ def plan_ecommerce(
             f"column {rows.cmap.fields['orderId']!r} groups items; "
             f"{event} events carry no order id."
         )
-    send_ids = order_ids if event == "purchase" else None
+    sent_fields = {**event_fields, "orderId": order_ids if event == "purchase" else None}
     valid = groups.valid_units(rows.valid_mask())
     return Plan.of(
         "ecommerce",
@@ -94,9 +94,7 @@ def plan_ecommerce(
         df.index,
         units=lambda: groups.units(valid),
         count=int(valid.sum()),
-        payload=lambda unit: _body(
-            rows, unit, items, {**event_fields, "orderId": send_ids}, default_channel
-        ),
+        payload=lambda unit: _body(rows, unit, items, sent_fields, default_channel),
     )
 
 
