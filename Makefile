@@ -47,6 +47,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_send.py
 	$(BIN)/python benchmarks/bench_report.py
 	$(BIN)/python benchmarks/bench_ledger.py
+	$(BIN)/python benchmarks/bench_lookup.py
 
 # Refresh the README's screenshots from the browser test and the sign-in panel script.
 screenshots: $(STAMP)

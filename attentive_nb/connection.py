@@ -15,10 +15,13 @@ from attentive_nb.http.auth import ApiKeyAuth, BearerAuth, TokenAuth
 from attentive_nb.http.client import Client
 from attentive_nb.plan import (
     Plan,
+    plan_attribute_lookup,
     plan_attributes,
     plan_ecommerce,
     plan_events,
+    plan_links,
     plan_subscribers,
+    plan_subscription_lookup,
     plan_unsubscribe,
 )
 from attentive_nb.plan.model import Columns
@@ -50,18 +53,32 @@ RUN_OPTIONS_DOC = """dry_run: Check every row and report what would be sent; sen
             ConfigError: an option or the data cannot be sent as given; nothing was sent.
             LedgerError: the send ledger cannot be written; nothing was sent."""
 
+# The options both look-ups share; a look-up changes nothing, so it has no ledger or resend.
+LOOKUP_OPTIONS_DOC = """dry_run: Check every row and say how many look-ups it takes; ask nothing.
+            progress: Show a progress bar while asking.
+            workers: Requests on their way at once (default: enough for the rate limit).
+
+        Returns:
+            SendReport: one line per input row, same index, with its status and
+            reason, then what Attentive answered as columns (``report.results``).
+
+        Raises:
+            ConfigError: an option or the data cannot be used as given; nothing was asked."""
+
 _Method = TypeVar("_Method", bound=Callable[..., Any])
 
 
 def _run_options_documented(method: _Method) -> _Method:
-    """Put the shared run options into the method's docstring, in place of ``{run_options}``."""
+    """Put the shared options into the method's docstring, in place of ``{run_options}``
+    (or ``{lookup_options}``)."""
     doc = method.__doc__ or ""
-    method.__doc__ = doc.replace("        {run_options}", "            " + RUN_OPTIONS_DOC)
+    doc = doc.replace("        {run_options}", "            " + RUN_OPTIONS_DOC)
+    method.__doc__ = doc.replace("        {lookup_options}", "            " + LOOKUP_OPTIONS_DOC)
     return method
 
 
 class Connection:
-    """Credentials plus the company they belong to; the send_* methods live here.
+    """Credentials plus the company they belong to; the send_*, link and look-up methods.
 
     A connection made by the sign-in panel exists before the user has signed
     in; until then every call raises :class:`NotSignedIn`.
@@ -201,6 +218,7 @@ class Connection:
         *,
         subscriptions: Any = None,
         notify: bool = True,
+        language: str | None = None,
         columns: Columns | None = None,
         default_region: str = "US",
         dry_run: bool = False,
@@ -221,6 +239,8 @@ class Connection:
                 ``("MARKETING", "TEXT")`` pairs, ``"MARKETING:TEXT"`` strings or
                 ``{"type", "channel"}`` dicts.
             notify: ``False`` sends no confirmation message.
+            language: The confirmation's language, ``"en-US"`` or ``"fr-CA"``
+                (written exactly so); a ``language`` column sets it per row.
             columns: ``{input column: field}`` for columns not recognised by name.
             default_region: Country of phone numbers written without ``+``.
         {run_options}
@@ -229,6 +249,7 @@ class Connection:
             df,
             subscriptions=subscriptions,
             notify=notify,
+            language=language,
             columns=columns,
             default_region=default_region,
         )
@@ -321,6 +342,7 @@ class Connection:
         event: str = "purchase",
         group_by: Hashable | Sequence[Hashable] | None = None,
         currency: str = "USD",
+        sales_channel: str | None = None,
         occurred_at_column: Hashable | None = None,
         columns: Columns | None = None,
         default_region: str = "US",
@@ -340,10 +362,14 @@ class Connection:
         Args:
             df: One row per item: ``product_id``, ``product_variant_id``, ``price``
                 (and ``currency``, ``quantity``, ``name``, ``product_url``,
-                ``product_image``, ``order_id``), plus identifier columns.
+                ``product_image``, ``order_id``, ``sales_channel``), plus
+                identifier columns.
             event: ``"purchase"``, ``"add-to-cart"`` or ``"product-view"``.
             group_by: Column(s) whose rows form one event; default ``order_id``.
             currency: Currency of prices without a ``currency`` column.
+            sales_channel: Where purchases without a ``sales_channel`` value were
+                made: ``"WEB"``, ``"IOS_APP"``, ``"ANDROID_APP"``, ``"IN_STORE"``,
+                ``"PHONE"`` or ``"OTHER"`` (purchases only).
             occurred_at_column: The column of each event's time (else: now).
             columns: ``{input column: field}`` for columns not recognised by name.
             default_region: Country of phone numbers written without ``+``.
@@ -355,12 +381,102 @@ class Connection:
             event=event,
             group_by=group_by,
             currency=currency,
+            sales_channel=sales_channel,
             occurred_at_column=occurred_at_column,
             columns=columns,
             default_region=default_region,
             timezone=timezone,
         )
         return self._run(df, plan, RunOptions(dry_run, resend, confirm, progress, workers, ledger))
+
+    # -- linking ids to people, and looking people up ---------------------------------------
+
+    @_run_options_documented
+    def link_identifiers(
+        self,
+        df: pd.DataFrame,
+        *,
+        columns: Columns | None = None,
+        default_region: str = "US",
+        dry_run: bool = False,
+        resend: Resend = False,
+        confirm: bool = False,
+        progress: bool = True,
+        workers: int | None = None,
+        ledger: str | Path | Ledger | None = None,
+    ) -> SendReport:
+        """Link external ids to people: ``POST /v1/identity-resolution/user-identifiers``.
+
+        Events and attributes that name a person only by ``client_user_id`` or a
+        custom id reach them once the id is linked here; before, Attentive
+        accepts them and nobody gets them. Retry-safe: linking an id twice is
+        linking it once. An id that two people in the data share is refused
+        (Attentive would make them one person).
+
+        Args:
+            df: One row per person: a phone and/or an email column (the person),
+                and the ids to link: ``client_user_id``, ``shopify_id``,
+                ``klaviyo_id``, ``custom_id:<name>`` (100 characters at most).
+            columns: ``{input column: field}`` for columns not recognised by name.
+            default_region: Country of phone numbers written without ``+``.
+        {run_options}
+        """
+        plan = plan_links(df, columns=columns, default_region=default_region)
+        return self._run(df, plan, RunOptions(dry_run, resend, confirm, progress, workers, ledger))
+
+    @_run_options_documented
+    def lookup_subscriptions(
+        self,
+        df: pd.DataFrame,
+        *,
+        columns: Columns | None = None,
+        default_region: str = "US",
+        dry_run: bool = False,
+        progress: bool = True,
+        workers: int | None = None,
+    ) -> SendReport:
+        """Which subscriptions each row's person is eligible for: ``GET /v1/subscriptions``.
+
+        One column per subscription Attentive names (``text_marketing``,
+        ``email_transactional``…): True when the person is eligible for it,
+        False when not, ``<NA>`` for a row not asked. Changes nothing at
+        Attentive; never in the send ledger.
+
+        Args:
+            df: One row per person, with a phone and/or an email column.
+            columns: ``{input column: field}`` for columns not recognised by name.
+            default_region: Country of phone numbers written without ``+``.
+        {lookup_options}
+        """
+        plan = plan_subscription_lookup(df, columns=columns, default_region=default_region)
+        return self._run(df, plan, RunOptions(dry_run, progress=progress, workers=workers))
+
+    @_run_options_documented
+    def lookup_attributes(
+        self,
+        df: pd.DataFrame,
+        *,
+        columns: Columns | None = None,
+        default_region: str = "US",
+        dry_run: bool = False,
+        progress: bool = True,
+        workers: int | None = None,
+    ) -> SendReport:
+        """Each row's person's custom attributes: ``GET /v1/attributes/custom``.
+
+        One column per attribute name, the value as Attentive keeps it (text);
+        ``<NA>`` where the person has none. Attentive takes a phone or an
+        email, not both: a row with both is looked up by its phone. Changes
+        nothing at Attentive; never in the send ledger.
+
+        Args:
+            df: One row per person, with a phone and/or an email column.
+            columns: ``{input column: field}`` for columns not recognised by name.
+            default_region: Country of phone numbers written without ``+``.
+        {lookup_options}
+        """
+        plan = plan_attribute_lookup(df, columns=columns, default_region=default_region)
+        return self._run(df, plan, RunOptions(dry_run, progress=progress, workers=workers))
 
     def _run(self, df: pd.DataFrame, plan: Plan, options: RunOptions) -> SendReport:
         # A dry run needs no credentials; anything else says "sign in first" first.

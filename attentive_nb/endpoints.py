@@ -11,8 +11,14 @@ unsubscribe: many of them need a confirmation), and the one rule of resending:
   by), so a request whose answer was lost is ``unknown``: never retried, and
   not resent by a later run unless the user says so (``resend=``).
 - ``resend_safe=True``, **retry-safe**: custom events (a stable
-  ``externalEventId``) and attributes (setting a value twice is setting it
-  once) are retried after a lost answer and resent by a later run.
+  ``externalEventId``), attributes (setting a value twice is setting it
+  once) and identity links (linking an id to the person it is already linked
+  to changes nothing, and messages nobody) are retried after a lost answer
+  and resent by a later run.
+
+The look-ups (``GET``: subscription eligibility, custom attributes) change
+nothing at Attentive, so they are always retried and never written to the
+send ledger: there is nothing a second copy could do twice (``reads``).
 """
 
 from __future__ import annotations
@@ -31,6 +37,11 @@ class Endpoint:
     rate_per_second: float
     messages_people: bool = False
     resend_safe: bool = True
+
+    @property
+    def reads(self) -> bool:
+        """True for a look-up: it changes nothing, so the ledger has nothing to remember."""
+        return self.method == "GET"
 
     @property
     def label(self) -> str:
@@ -92,6 +103,7 @@ _TABLE = [
         100,
     ),
     Endpoint("bulk_job", "GET", "/v2/bulk/job/{id}", None, 100),
+    Endpoint("identity", "POST", "/v1/identity-resolution/user-identifiers", "identity:write", 10),
 ]
 
 ENDPOINTS: dict[str, Endpoint] = {e.name: e for e in _TABLE}
@@ -100,6 +112,7 @@ _WORDS = {
     "attributes_read": "attribute look-ups",
     "subscriptions": "subscription look-ups",
     "bulk_job": "bulk job status",
+    "identity": "identity links",
 }
 
 # The scopes a public app can ask for on Attentive's consent page, in the
@@ -110,6 +123,7 @@ OAUTH_SCOPES = (
     "attributes:write",
     "events:write",
     "ecommerce:write",
+    "identity:write",
     "segments:read",
     "segments:write",
 )

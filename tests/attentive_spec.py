@@ -70,6 +70,19 @@ def validate_payload(method: str, path: str, payload: dict) -> None:
     validator.validate(payload)
 
 
+def validate_query(path: str, params: dict) -> None:
+    """Raise jsonschema.ValidationError unless ``params`` are query parameters the spec
+    declares for ``GET path`` (a /v1 path), each fitting its schema."""
+    spec = load(V1)
+    operation = resolve(spec["paths"][path.removeprefix("/v1")]["get"], spec)
+    declared = {p["name"]: p["schema"] for p in operation["parameters"] if p["in"] == "query"}
+    unknown = sorted(set(params) - set(declared))
+    if unknown or not params:
+        raise jsonschema.ValidationError(f"query {sorted(params)}: not among {sorted(declared)}")
+    for name, value in params.items():
+        jsonschema.validate(value, declared[name])
+
+
 def _rebased(node):
     """Point local '#/components/...' references at the registered spec document."""
     if isinstance(node, dict):

@@ -4,6 +4,8 @@
 
     attentive-nb whoami                      which credentials, which company
     attentive-nb send KIND FILE [options]    subscribers, unsubscribe, attributes, events, ecommerce
+    attentive-nb link FILE [options]         link client_user_id / custom ids to phones and emails
+    attentive-nb lookup KIND FILE [options]  subscriptions or attributes of each row's person
     attentive-nb oauth url | finish PASTED   a public app's sign-in from a terminal
     attentive-nb sandbox [options]           the local Attentive look-alike
     attentive-nb lab | demo                  JupyterLab on the walkthrough notebooks
@@ -42,6 +44,7 @@ exit codes: 0 done, 1 some rows not sent or sign-in failed, 2 usage or settings,
 examples:
   attentive-nb whoami
   attentive-nb send subscribers people.csv --sign-up-source-id 123456 --dry-run
+  attentive-nb lookup subscriptions people.csv --out eligible.csv
   attentive-nb sandbox --port 8765
   attentive-nb demo
 """
@@ -77,6 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     cli_auth.add_parsers(commands, common, _FORMATTER)
     cli_send_parser.add_parser(commands, common, _FORMATTER)
+    cli_send_parser.add_link_and_lookup_parsers(commands, common, _FORMATTER)
     commands.add_parser(
         "sandbox",
         help="run the local Attentive sandbox (see attentive-nb sandbox --help)",

@@ -1,8 +1,10 @@
-"""``attentive-nb send KIND FILE``: read a file, call the same send_* a notebook calls, print.
+"""``attentive-nb send KIND FILE``, ``link FILE``, ``lookup KIND FILE``: read, call, print.
 
 Nothing here decides anything about the data: the command reads the file into
 a DataFrame, turns the options into the Python keyword arguments, calls the
-``Connection`` method and prints the :class:`~attentive_nb.report.send_report.SendReport`.
+same ``Connection`` method a notebook calls (``send_*``, ``link_identifiers``,
+``lookup_*``) and prints the :class:`~attentive_nb.report.send_report.SendReport`
+(and, for a look-up, a count of what was found).
 """
 
 from __future__ import annotations
@@ -27,6 +29,9 @@ METHODS = {
     "attributes": "send_attributes",
     "events": "send_events",
     "ecommerce": "send_ecommerce",
+    "link": "link_identifiers",
+    "lookup_subscriptions": "lookup_subscriptions",
+    "lookup_attributes": "lookup_attributes",
 }
 PARQUET_SUFFIXES = (".parquet", ".pq")
 # argparse destination -> Python keyword, for options passed through when given.
@@ -41,6 +46,8 @@ _KEYWORDS = {
     "event_id_column": "event_id_column",
     "event": "event",
     "currency": "currency",
+    "sales_channel": "sales_channel",
+    "language": "language",
     "region": "default_region",
     "timezone": "timezone",
 }
@@ -136,11 +143,9 @@ def _first_line(exc: BaseException) -> str:
 
 def send_options(args: argparse.Namespace) -> dict[str, Any]:
     """The keyword arguments of the send_* call; options not given keep the Python defaults."""
-    options: dict[str, Any] = {
-        "dry_run": args.dry_run,
-        "resend": {None: False, "all": True, "unknown": "unknown"}[args.resend],
-        "progress": sys.stderr.isatty(),
-    }
+    options: dict[str, Any] = {"dry_run": args.dry_run, "progress": sys.stderr.isatty()}
+    if hasattr(args, "resend"):  # a look-up has nothing to resend
+        options["resend"] = {None: False, "all": True, "unknown": "unknown"}[args.resend]
     for dest, keyword in _KEYWORDS.items():
         if getattr(args, dest, None) is not None:
             options[keyword] = getattr(args, dest)
@@ -175,6 +180,7 @@ def run_send(args: argparse.Namespace, extra: list[str]) -> int:
     except ConfigError as exc:
         raise ConfigError(in_cli_words(str(exc))) from exc
     print_report(report)
+    print_results(report)
     _write_outputs(report, args)
     return 0 if report.ok else 1
 
@@ -201,6 +207,19 @@ def print_report(report) -> None:
         print(f"note: {note}")
     if report.dry_run and not any("nothing was sent" in note for note in report.notes):
         print("Dry run: nothing was sent.")
+
+
+def print_results(report) -> None:
+    """A look-up's answers counted per column: eligible or not, or how many have a value."""
+    results = report.results
+    for name, column in results.items():
+        if str(column.dtype) == "boolean":
+            yes, no = int(column.eq(True).sum()), int(column.eq(False).sum())
+            print(f"found: {name}: {yes:,} eligible, {no:,} not")
+        else:
+            print(f"found: {name}: {int(column.notna().sum()):,} rows have a value")
+    if len(results.columns) and not report.dry_run:
+        print("Each row's answers: --out FILE writes them beside the status of every row.")
 
 
 def _write_outputs(report, args: argparse.Namespace) -> None:

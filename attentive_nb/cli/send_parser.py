@@ -1,4 +1,4 @@
-"""The ``attentive-nb send`` options and their help: they mirror the Python keyword arguments."""
+"""The ``send``, ``link`` and ``lookup`` options and their help: they mirror the Python keywords."""
 
 from __future__ import annotations
 
@@ -30,7 +30,8 @@ KIND_HELP = {
     "unsubscribe": (
         "unsubscribe each row's phone and/or email",
         "  attentive-nb send unsubscribe leavers.csv --yes\n"
-        "  attentive-nb send unsubscribe leavers.csv --subscriptions MARKETING:TEXT --no-notify",
+        "  attentive-nb send unsubscribe leavers.csv --subscriptions MARKETING:TEXT --no-notify\n"
+        "  attentive-nb send unsubscribe quebec.csv --language fr-CA",
     ),
     "attributes": (
         "set custom attributes (every column that is not an identifier)",
@@ -46,6 +47,7 @@ KIND_HELP = {
     "ecommerce": (
         "send purchase / add-to-cart / product-view events, one row per item",
         "  attentive-nb send ecommerce orders.csv --event purchase --group-by order_id\n"
+        "  attentive-nb send ecommerce till-receipts.csv --sales-channel IN_STORE\n"
         "  cat views.csv | attentive-nb send ecommerce - --event product-view --dry-run",
     ),
 }
@@ -100,6 +102,57 @@ def add_parser(subparsers, common: argparse.ArgumentParser, formatter) -> None:
         parser.set_defaults(run=run_send, parser=parser)
 
 
+LINK_HELP = (
+    "link external ids (client_user_id, custom_id:<name>...) to each row's phone or email",
+    "  attentive-nb link customers.csv --dry-run\n"
+    "  attentive-nb link crm-export.csv --columns client_user_id=CustomerNo,email=Mail",
+)
+LOOKUP_HELP = {
+    "subscriptions": (
+        "which subscriptions each row's phone or email is eligible for",
+        "  attentive-nb lookup subscriptions people.csv --out eligible.csv",
+    ),
+    "attributes": (
+        "each row's person's custom attributes, one column per attribute",
+        "  attentive-nb lookup attributes loyalty.csv --out found.csv",
+    ),
+}
+
+
+def add_link_and_lookup_parsers(subparsers, common: argparse.ArgumentParser, formatter) -> None:
+    """``link FILE`` (a send: ledger, --resend) and ``lookup KIND FILE`` (nothing recorded)."""
+    summary, examples = LINK_HELP
+    link = subparsers.add_parser(
+        "link",
+        parents=[common],
+        help=summary,
+        description=summary[0].upper() + summary[1:] + ".",
+        epilog=f"examples:\n{examples}\n\n{EPILOG.split('examples:')[0]}",
+        formatter_class=formatter,
+    )
+    _add_common_send_options(link, "link")
+    link.set_defaults(run=run_send, parser=link, kind="link")
+    lookup = subparsers.add_parser(
+        "lookup",
+        help="look people up: subscriptions or attributes (changes nothing)",
+        description="Ask Attentive what it knows of each row's person; nothing is changed.",
+        epilog="examples:\n" + "\n".join(examples for _, examples in LOOKUP_HELP.values()),
+        formatter_class=formatter,
+    )
+    kinds = lookup.add_subparsers(dest="what", metavar="KIND", required=True)
+    for what, (summary, examples) in LOOKUP_HELP.items():
+        parser = kinds.add_parser(
+            what,
+            parents=[common],
+            help=summary,
+            description=summary[0].upper() + summary[1:] + ".",
+            epilog=f"examples:\n{examples}\n\n{EPILOG.split('examples:')[0]}",
+            formatter_class=formatter,
+        )
+        _add_common_send_options(parser, f"lookup_{what}")
+        parser.set_defaults(run=run_send, parser=parser, kind=f"lookup_{what}")
+
+
 def _add_common_send_options(p: argparse.ArgumentParser, kind: str) -> None:
     p.add_argument("file", metavar="FILE", help="CSV or Parquet file; - reads CSV from stdin")
     p.add_argument(
@@ -119,6 +172,9 @@ def _add_common_send_options(p: argparse.ArgumentParser, kind: str) -> None:
             help="time zone of timestamps without one (default UTC), e.g. America/New_York",
         )
     p.add_argument("--dry-run", action="store_true", help="check every row, send nothing")
+    if kind.startswith("lookup"):  # a look-up changes nothing: no ledger, nothing to resend
+        _add_output_options(p)
+        return
     p.add_argument(
         "--resend",
         nargs="?",
@@ -133,6 +189,10 @@ def _add_common_send_options(p: argparse.ArgumentParser, kind: str) -> None:
             action="store_true",
             help="confirm sending to more than 1,000 people (texts or emails them)",
         )
+    _add_output_options(p)
+
+
+def _add_output_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", metavar="CSV", help="write the per-row report (identifiers masked)")
     p.add_argument(
         "--retry-out",
@@ -175,6 +235,12 @@ def _unsubscribe_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--no-notify", action="store_true", help="do not send the unsubscribe confirmation message"
     )
+    p.add_argument(
+        "--language",
+        choices=("en-US", "fr-CA"),
+        help="the confirmation's language (default: Attentive's); a language column sets it "
+        "per row",
+    )
 
 
 def _attributes_options(p: argparse.ArgumentParser) -> None:
@@ -211,6 +277,12 @@ def _ecommerce_options(p: argparse.ArgumentParser) -> None:
         help="rows sharing these columns become one event (default: order_id)",
     )
     p.add_argument("--currency", metavar="CODE", help="currency of prices (default USD)")
+    p.add_argument(
+        "--sales-channel",
+        metavar="CHANNEL",
+        help="where purchases were made, for orders without a sales_channel column value: "
+        "WEB, IOS_APP, ANDROID_APP, IN_STORE, PHONE or OTHER",
+    )
     p.add_argument(
         "--occurred-at-column", metavar="COLUMN", help="the column holding when it happened"
     )

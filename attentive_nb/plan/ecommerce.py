@@ -3,10 +3,13 @@
 Rows sharing ``group_by`` (default: the order id column when there is one)
 become one event with several items. A group is sent whole or not at all:
 one bad line makes every line of its order invalid, each with its reason.
+A purchase may say where it was made (``salesChannel``: a ``sales_channel``
+column, or ``sales_channel=`` for every order), e.g. ``IN_STORE``.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Hashable, Sequence
 
@@ -15,7 +18,8 @@ import pandas as pd
 
 from attentive_nb.errors import ConfigError
 from attentive_nb.plan import cells, mapping, options, validate
-from attentive_nb.plan.model import Columns, Plan
+from attentive_nb.plan.caveats import as_now
+from attentive_nb.plan.model import Columns, Payload, Plan, Unit
 from attentive_nb.plan.prepare import (
     Rows,
     first,
@@ -41,11 +45,17 @@ def plan_ecommerce(
     columns: Columns | None = None,
     default_region: str = "US",
     timezone: str = "UTC",
+    sales_channel: str | None = None,
+    now: dt.datetime | pd.Timestamp | None = None,
 ) -> Plan:
-    """Plan ``POST /v1/events/ecommerce/{event}``; see :meth:`Connection.send_ecommerce`."""
+    """Plan ``POST /v1/events/ecommerce/{event}``; see :meth:`Connection.send_ecommerce`.
+
+    ``now`` is when "more than 12 hours old" counts from (default: the current time).
+    """
     if event not in mapping.ECOMMERCE:
         raise ConfigError(f"event={event!r}: use one of {', '.join(mapping.ECOMMERCE)}.")
     default_currency = _currency_option(currency)
+    default_channel = options.sales_channel_option(sales_channel, event)
     reserved = (
         options.claimed_columns(df, {occurred_at_column: "occurredAt"})
         if isinstance(df, pd.DataFrame)
@@ -63,16 +73,20 @@ def plan_ecommerce(
     )
     _require_item_columns(rows)
     items = _items(rows, default_currency)
+    rows.now = as_now(now)
     stamps = options.occurred_at(rows, timezone)
     order_ids = _text(rows, "orderId")
+    channels = _checked(rows, "salesChannel", options.sales_channel_text)
     groups = Groups(df, _group_columns(df, group_by, rows), rows.cmap.fields.get("orderId"))
-    _check_groups(rows, groups, {"occurredAt": stamps, "orderId": order_ids})
+    rows.events = groups.gid
+    event_fields = {"occurredAt": stamps, "orderId": order_ids, "salesChannel": channels}
+    _check_groups(rows, groups, event_fields)
     if event != "purchase" and order_ids is not None:
         rows.notes.append(
             f"column {rows.cmap.fields['orderId']!r} groups items; "
             f"{event} events carry no order id."
         )
-    send_ids = order_ids if event == "purchase" else None
+    sent_fields = {**event_fields, "orderId": order_ids if event == "purchase" else None}
     valid = groups.valid_units(rows.valid_mask())
     return Plan.of(
         "ecommerce",
@@ -80,7 +94,7 @@ def plan_ecommerce(
         df.index,
         units=lambda: groups.units(valid),
         count=int(valid.sum()),
-        payload=lambda unit: _body(rows, unit, items, stamps, send_ids),
+        payload=lambda unit: _body(rows, unit, items, sent_fields, default_channel),
     )
 
 
@@ -207,14 +221,26 @@ def _currency(value):
     return text.upper(), None
 
 
-def _body(rows: Rows, unit, items, stamps, order_ids) -> dict:
-    body = {"items": [_item(items, p) for p in unit], "user": event_user(rows, unit)}
-    when = first(stamps, unit)
-    if when is not None:
-        body["occurredAt"] = when
-    order = first(order_ids, unit)
-    if order is not None:
-        body["orderId"] = order
+def _body(
+    rows: Rows,
+    unit: Unit,
+    items: dict[str, np.ndarray],
+    event_fields: dict[str, np.ndarray | None],
+    default_channel: str | None,
+) -> Payload:
+    """One event: its items, its person, and the event-level fields its lines give.
+
+    ``default_channel`` (``sales_channel=``) is the channel of an order whose
+    lines name none.
+    """
+    body: Payload = {"items": [_item(items, p) for p in unit], "user": event_user(rows, unit)}
+    for name, values in event_fields.items():
+        value = first(values, unit)
+        if value is not None:
+            body[name] = value
+    channel = body.pop("salesChannel", default_channel)
+    if channel is not None:
+        body["salesChannel"] = {"channelType": channel}
     return body
 
 

@@ -8,6 +8,7 @@ copy from a new event. Rows with one id and the same content are one event
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Callable, Hashable
 
@@ -16,6 +17,7 @@ import pandas as pd
 
 from attentive_nb.errors import ConfigError
 from attentive_nb.plan import cells, merge, options, validate
+from attentive_nb.plan.caveats import as_now
 from attentive_nb.plan.merge import Grouping
 from attentive_nb.plan.model import Columns, Payload, Plan, Unit, canonical_json
 from attentive_nb.plan.prepare import Rows, missing, prepare
@@ -37,8 +39,12 @@ def plan_events(
     columns: Columns | None = None,
     default_region: str = "US",
     timezone: str = "UTC",
+    now: dt.datetime | pd.Timestamp | None = None,
 ) -> Plan:
-    """Plan ``POST /v1/events/custom``; see :meth:`Connection.send_events` for the options."""
+    """Plan ``POST /v1/events/custom``; see :meth:`Connection.send_events` for the options.
+
+    ``now`` is when "more than 12 hours old" counts from (default: the current time).
+    """
     reserved = options.event_columns(
         df, event_type, type_column, occurred_at_column, event_id_column
     )
@@ -53,6 +59,7 @@ def plan_events(
         reserved=reserved,
     )
     types = _types(rows, event_type)
+    rows.now = as_now(now)
     stamps = options.occurred_at(rows, timezone)
     given_ids = _given_ids(rows)
 

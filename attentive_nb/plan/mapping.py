@@ -17,7 +17,17 @@ from attentive_nb.endpoints import ENDPOINTS
 from attentive_nb.errors import ConfigError
 
 ECOMMERCE = ("purchase", "add-to-cart", "product-view")
-ENDPOINT_NAMES = ("subscribe", "unsubscribe", "attributes", "attributes_bulk", "events", *ECOMMERCE)
+LOOKUPS = ("subscriptions", "attributes_read")  # the GET endpoints: by phone or email only
+ENDPOINT_NAMES = (
+    "subscribe",
+    "unsubscribe",
+    "attributes",
+    "attributes_bulk",
+    "events",
+    *ECOMMERCE,
+    "identity",
+    *LOOKUPS,
+)
 WITH_PROPERTIES = ("attributes", "attributes_bulk", "events")
 CUSTOM_PREFIX = "custom_id:"
 IDENTIFIERS = ("phone", "email", "clientUserId", "shopifyId", "klaviyoId")
@@ -73,6 +83,8 @@ FIELDS = (
     Field("productUrl", ("product_url",), ECOMMERCE),
     Field("productImage", ("product_image",), ECOMMERCE),
     Field("orderId", ("order_id",), ECOMMERCE),
+    Field("salesChannel", ("sales_channel",), ("purchase",)),
+    Field("language", ("language", "notification_language"), ("unsubscribe",)),
 )
 
 # The identifier fields each endpoint can carry (custom ids aside); the rest are reported unused.
@@ -80,9 +92,11 @@ USABLE_IDS = {
     "subscribe": IDENTIFIERS,
     "unsubscribe": ("phone", "email"),
     "attributes_bulk": IDENTIFIERS,
+    "identity": IDENTIFIERS,
+    **dict.fromkeys(LOOKUPS, ("phone", "email")),
 }
 EVENT_USER_IDS = ("phone", "email", "clientUserId")  # the v1 EventUser schema
-CUSTOM_IDS_OK = {k for k in ENDPOINT_NAMES if k != "unsubscribe"}
+CUSTOM_IDS_OK = {k for k in ENDPOINT_NAMES if k not in ("unsubscribe", *LOOKUPS)}
 
 
 def norm(name: object) -> str:

@@ -18,10 +18,13 @@ from typing import Any
 import pandas as pd
 
 from attentive_nb.endpoints import ENDPOINTS, Endpoint
+from attentive_nb.plan.caveats import caveats
 from attentive_nb.plan.prepare import Rows
 
 #: What an analyst can ask for: the word of the CLI and of the ``send_*`` methods.
 KINDS = ("subscribers", "unsubscribe", "attributes", "events", "ecommerce")
+#: The other plans: linking ids to people, and the look-ups (``conn.<kind>(df)``).
+OTHER_KINDS = ("link_identifiers", "lookup_subscriptions", "lookup_attributes")
 
 Unit = tuple[int, ...]  # the row positions one request carries
 Payload = dict[str, Any]  # one request body, as JSON
@@ -71,10 +74,11 @@ class Plan:
     ``duplicates`` maps a row position to the earlier row it repeats: either
     carried by that row's request (the same person or event, merged because
     nothing is lost) or sent on its own and only flagged. ``requests()``
-    yields every valid row's request in input order.
+    yields every valid row's request in input order. ``warnings`` are the
+    notes to say before sending: what Attentive will accept but not act on.
     """
 
-    kind: str  # what the analyst asked for: one of KINDS
+    kind: str  # what the analyst asked for: one of KINDS or OTHER_KINDS
     endpoint: Endpoint
     n_rows: int
     invalid: dict[int, list[str]]
@@ -85,6 +89,7 @@ class Plan:
     _units: Callable[[], Iterator[Unit]] = field(repr=False, compare=False)
     _count: int = field(repr=False, compare=False)
     _payload: Callable[[Unit], Payload] = field(repr=False, compare=False)
+    warnings: list[str] = field(default_factory=list)
 
     @classmethod
     def of(
@@ -100,18 +105,20 @@ class Plan:
         property_prefix: str = "properties.",
     ) -> Plan:
         """The plan of ``kind`` for rows prepared for one endpoint (``rows.endpoint``)."""
+        warnings = caveats(rows)
         return cls(
             kind=kind,
             endpoint=ENDPOINTS[rows.endpoint],
             n_rows=rows.n,
             invalid=dict(sorted(rows.problems.by_row.items())),
             duplicates=duplicates or {},
-            notes=rows.all_notes(),
+            notes=rows.all_notes() + warnings,
             identifiers=rows.identifiers_frame(index),
             column_map=rows.cmap.column_map(property_prefix),
             _units=units,
             _count=count,
             _payload=payload,
+            warnings=warnings,
         )
 
     @property

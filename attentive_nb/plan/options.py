@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 from decimal import Decimal
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -17,6 +18,8 @@ from attentive_nb.errors import ConfigError
 from attentive_nb.plan import cells, timestamps, validate
 
 SUBSCRIPTION_TYPES = ("MARKETING", "TRANSACTIONAL")
+SALES_CHANNELS = ("WEB", "IOS_APP", "ANDROID_APP", "IN_STORE", "PHONE", "OTHER")
+LANGUAGES = ("en-US", "fr-CA")  # of the unsubscribe confirmation; case sensitive
 UNSUBSCRIBE_TYPES = ("MARKETING", "TRANSACTIONAL", "CHECKOUT_ABANDONED")
 CHANNELS = ("TEXT", "EMAIL")
 _LOCALE = re.compile(r"^([A-Za-z]{2})[-_]([A-Za-z]{2})$")
@@ -102,9 +105,16 @@ def _subscription_type(value) -> str:
     return text
 
 
-def unsubscribe_options(subscriptions, notify) -> dict:
+def unsubscribe_options(
+    subscriptions: Any, notify: object, language: object = None
+) -> dict[str, Any]:
     """The fixed fields of an unsubscribe body: which subscriptions, and notification."""
-    out: dict = {}
+    out: dict[str, Any] = {}
+    if language is not None:
+        text, problem = language_text(language)
+        if problem:
+            raise ConfigError(f"language={language!r} {problem}.")
+        out["notification"] = {"language": text}
     if subscriptions is not None:
         items = [subscriptions] if isinstance(subscriptions, (dict, str)) else list(subscriptions)
         if not items:
@@ -113,8 +123,39 @@ def unsubscribe_options(subscriptions, notify) -> dict:
     if not isinstance(notify, (bool, np.bool_)):
         raise ConfigError(f"notify= must be True or False, not {notify!r}.")
     if not notify:
-        out["notification"] = {"disabled": True}
+        out.setdefault("notification", {})["disabled"] = True
     return out
+
+
+def language_text(value: object) -> tuple[str | None, str | None]:
+    """A confirmation language as Attentive reads it, exactly ``en-US`` or ``fr-CA``."""
+    text, problem = validate.id_text(value)
+    if problem or text is None or text in LANGUAGES:
+        return text, problem
+    hint = " (capitals matter)" if text.lower() in (x.lower() for x in LANGUAGES) else ""
+    return None, f"is not a language Attentive confirms in: use en-US or fr-CA{hint}"
+
+
+def sales_channel_text(value: object) -> tuple[str | None, str | None]:
+    """A purchase's sales channel, ``in_store`` read as ``IN_STORE``; anything else refused."""
+    text, problem = validate.id_text(value)
+    if problem or text is None:
+        return text, problem
+    if text.upper() not in SALES_CHANNELS:
+        return None, f"is not a sales channel: use one of {', '.join(SALES_CHANNELS)}"
+    return text.upper(), None
+
+
+def sales_channel_option(sales_channel: object, event: str) -> str | None:
+    """``sales_channel=`` checked: one of SALES_CHANNELS, for purchases only (None when unset)."""
+    if sales_channel is None:
+        return None
+    if event != "purchase":
+        raise ConfigError(f"sales_channel= applies to purchases only, not to {event} events.")
+    text, problem = sales_channel_text(sales_channel)
+    if problem or text is None:
+        raise ConfigError(f"sales_channel={sales_channel!r} {problem or 'is empty'}.")
+    return text
 
 
 def _subscription(item) -> dict[str, str]:
@@ -172,4 +213,5 @@ def occurred_at(rows, timezone: str) -> np.ndarray | None:
     series = rows.frame[col]
     values, naive = timestamps.occurred_at_column(series, str(col), rows.problems, timezone)
     rows.naive += naive
+    rows.stamps = values
     return values

@@ -36,6 +36,9 @@ class Rows:
     naive: int = 0  # timestamps without a time zone, taken in ``timezone``
     timezone: str = "UTC"
     frame: dict[object, pd.Series] = field(default_factory=dict)  # input columns, 0..n-1 index
+    stamps: np.ndarray | None = None  # occurredAt as sent (events), None where absent
+    now: pd.Timestamp | None = None  # when the plan is made: what "12 hours old" counts from
+    events: np.ndarray | None = None  # the event each row belongs to (ecommerce: its order)
 
     def __repr__(self) -> str:  # the arrays hold phones and emails: keep them out of reprs
         return f"Rows(endpoint={self.endpoint!r}, n={self.n}, invalid={len(self.problems.by_row)})"

@@ -5,6 +5,8 @@ agree on every identifier are one person: one request carries them all, with
 every identifier their rows give. Rows that disagree are refused for
 subscribe (a second request would message the person twice) and sent each as
 written for unsubscribe, so that every phone and email in the data is reached.
+An unsubscribe's confirmation can be in French (``language="fr-CA"``, or a
+``language`` column of ``en-US`` / ``fr-CA``, written exactly so).
 """
 
 from __future__ import annotations
@@ -15,10 +17,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from attentive_nb.plan import merge, options
+from attentive_nb.plan import cells, merge, options
 from attentive_nb.plan.merge import Grouping
 from attentive_nb.plan.model import Columns, Payload, Plan, Unit
-from attentive_nb.plan.prepare import Rows, lowered, prepare
+from attentive_nb.plan.prepare import Rows, first, lowered, prepare
 from attentive_nb.plan.users import PERSON_KEYS, firsts
 
 
@@ -56,18 +58,40 @@ def plan_unsubscribe(
     *,
     subscriptions: Any = None,
     notify: bool = True,
+    language: str | None = None,
     columns: Columns | None = None,
     default_region: str = "US",
 ) -> Plan:
     """Plan ``POST /v1/subscriptions/unsubscribe``; see :meth:`Connection.unsubscribe`."""
-    fixed = options.unsubscribe_options(subscriptions, notify)
+    fixed = options.unsubscribe_options(subscriptions, notify, language)
     rows = prepare(df, "unsubscribe", columns=columns, default_region=default_region)
+    languages = _languages(rows)
 
     def payload(unit: Unit) -> Payload:
-        return {"user": firsts(rows.ids, PERSON_KEYS, unit), **fixed}
+        body: Payload = {"user": firsts(rows.ids, PERSON_KEYS, unit), **fixed}
+        spoken = first(languages, unit)
+        if spoken is not None:
+            body["notification"] = {**fixed.get("notification", {}), "language": spoken}
+        return body
 
-    grouping = _people(rows, df.index, refuse_conflicts=False)
+    extra = {} if languages is None else {str(rows.cmap.fields["language"]): languages}
+    grouping = _people(rows, df.index, refuse_conflicts=False, extra=extra)
     return _plan("unsubscribe", rows, df, grouping, payload)
+
+
+def _languages(rows: Rows) -> np.ndarray | None:
+    """The ``language`` column's values (None where blank: the call's ``language=`` holds)."""
+    col = rows.cmap.fields.get("language")
+    if col is None:
+        return None
+
+    def check(value: object) -> tuple[str | None, str | None]:
+        text, problem = options.language_text(value)
+        return text, (f"{col} {cells.quote(value)} {problem}" if problem else None)
+
+    values, problems = cells.per_distinct(rows.frame[col], check)
+    cells.report(rows.problems, problems)
+    return values
 
 
 def _plan(kind: str, rows: Rows, df: pd.DataFrame, grouping: Grouping, payload: Any) -> Plan:
@@ -82,12 +106,22 @@ def _plan(kind: str, rows: Rows, df: pd.DataFrame, grouping: Grouping, payload: 
     )
 
 
-def _people(rows: Rows, labels: pd.Index, *, refuse_conflicts: bool) -> Grouping:
-    """Rows naming the same person merged into one request when that loses no identifier."""
+def _people(
+    rows: Rows,
+    labels: pd.Index,
+    *,
+    refuse_conflicts: bool,
+    extra: dict[str, np.ndarray] | None = None,
+) -> Grouping:
+    """Rows naming the same person merged into one request when that loses nothing.
+
+    ``extra`` holds the other per-row fields a merged request must agree on.
+    """
     valid = rows.valid_mask()
-    fields = _person_fields(rows)
-    keys = [fields[str(rows.cmap.fields[k])] for k in PERSON_KEYS if k in rows.ids]
+    person = _person_fields(rows)
+    keys = [person[str(rows.cmap.fields[k])] for k in PERSON_KEYS if k in rows.ids]
     groups = merge.linked_groups(keys, valid)
+    fields = {**person, **(extra or {})}
     grouping = merge.group_rows(groups, fields, valid, split_conflicts=not refuse_conflicts)
     if refuse_conflicts:
         for group, differ in grouping.conflicts:

@@ -5,7 +5,8 @@
 - ``summary``: rows per status and the reasons grouped;
 - ``html``: the text and notebook views (static, escaped);
 - ``masking``: identifiers masked for reports that end up in saved notebooks;
-- ``csv_out``: the one CSV writer, formula cells neutralised.
+- ``csv_out``: the one CSV writer, formula cells neutralised;
+- ``lookups``: a look-up's answers as the report's result columns.
 
 Pure pandas: nothing here sends, and nothing here imports the stages above it.
 """

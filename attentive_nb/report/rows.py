@@ -9,7 +9,8 @@ array operations, and refuses a row set twice or a status outside the list.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -29,7 +30,11 @@ DONE = frozenset({"sent", "skipped", "would_send"})
 
 @dataclass(frozen=True)
 class RowOutcome:
-    """How one input row (by 0-based position) ended; ``message`` is the API's or ours."""
+    """How one input row (by 0-based position) ended; ``message`` is the API's or ours.
+
+    ``answer`` is a look-up's 2xx body (what Attentive knows of the person),
+    turned into the report's result columns; sends leave it None.
+    """
 
     position: int
     status: str
@@ -37,6 +42,7 @@ class RowOutcome:
     message: str = ""
     attempts: int = 0
     latency_ms: float | None = None
+    answer: Any = field(default=None, repr=False, compare=False)  # may hold personal data
 
 
 class Outcomes:
@@ -48,6 +54,7 @@ class Outcomes:
         self.reason = np.full(n, "", dtype=object)
         self.attempts = np.zeros(n, dtype=np.int64)
         self.latency_ms = np.full(n, np.nan)
+        self.answers: dict[int, Any] = {}  # a look-up's answers, by row position
 
     def __len__(self) -> int:
         return len(self.status)
@@ -72,6 +79,8 @@ class Outcomes:
             self.http_status[p] = record.http_status
         if record.latency_ms is not None:
             self.latency_ms[p] = record.latency_ms
+        if record.answer is not None:
+            self.answers[p] = record.answer
 
     def add_many(
         self, positions: Sequence[int] | np.ndarray, status: str, reasons: Sequence[str] = ()

@@ -47,11 +47,12 @@ def _free_name(name: str, taken: Iterable[str]) -> str:
     return candidate
 
 
-def _with_identifiers(base: pd.DataFrame, identifiers: pd.DataFrame) -> pd.DataFrame:
-    """Append identifier columns by position; a name clash with a report column is renamed."""
+def _with_columns(base: pd.DataFrame, *appended: pd.DataFrame) -> pd.DataFrame:
+    """Append identifier (then result) columns by position; a name clash is renamed."""
     out = base.copy()
-    for name, col in identifiers.items():
-        out[_free_name(str(name), out.columns)] = col.array
+    for frame in appended:
+        for name, col in frame.items():
+            out[_free_name(str(name), out.columns)] = col.array
     return out
 
 
@@ -60,7 +61,9 @@ class SendReport:
 
     ``table`` has one row per input row with the same index: ``status`` (str),
     ``http_status`` (Int64), ``reason`` (str), ``attempts`` (int64),
-    ``latency_ms`` (float64), then the identifier columns, masked.
+    ``latency_ms`` (float64), then the identifier columns, masked, then (for a
+    look-up) what Attentive answered: ``results``, in clear (it is the answer
+    asked for), by :mod:`attentive_nb.report.lookups`.
     """
 
     def __init__(
@@ -75,11 +78,15 @@ class SendReport:
         company: str | None = None,
         sandbox: bool = False,
         elapsed_s: float | None = None,
+        results: pd.DataFrame | None = None,
     ) -> None:
         if identifiers is None:
             identifiers = pd.DataFrame(index=data.index)
-        if len(identifiers) != len(data):
-            raise ValueError(f"identifiers have {len(identifiers)} rows, the data {len(data)}")
+        if results is None:
+            results = pd.DataFrame(index=range(len(data)))
+        for name, frame in (("identifiers", identifiers), ("results", results)):
+            if len(frame) != len(data):
+                raise ValueError(f"{name} have {len(frame)} rows, the data {len(data)}")
         self.kind, self.dry_run, self.notes = kind, dry_run, list(notes)
         self.company, self.sandbox, self.elapsed_s = company, sandbox, elapsed_s
         self._data, self._identifiers = data, identifiers
@@ -87,6 +94,7 @@ class SendReport:
             outcomes = Outcomes.of(outcomes, len(data))
         if len(outcomes) != len(data):
             raise ValueError(f"outcomes for {len(outcomes)} rows, the data has {len(data)}")
+        self._results = results.set_axis(data.index)
         self._base = pd.DataFrame(_columns(outcomes), index=data.index)
 
     def __len__(self) -> int:
@@ -94,7 +102,7 @@ class SendReport:
 
     @cached_property
     def _table(self) -> pd.DataFrame:
-        return _with_identifiers(self._base, mask_identifiers(self._identifiers))
+        return _with_columns(self._base, mask_identifiers(self._identifiers), self._results)
 
     @property
     def table(self) -> pd.DataFrame:
@@ -103,7 +111,13 @@ class SendReport:
 
     def table_unmasked(self) -> pd.DataFrame:
         """The table with identifiers in clear; keep it out of saved notebooks."""
-        return _with_identifiers(self._base, self._identifiers)
+        return _with_columns(self._base, self._identifiers, self._results)
+
+    @property
+    def results(self) -> pd.DataFrame:
+        """A look-up's answers, one row per input row with the input's index (no columns
+        for a send): ``df.join(report.results)`` puts them beside the data."""
+        return self._results.copy(deep=False)
 
     @cached_property
     def counts(self) -> dict[str, int]:

@@ -5,11 +5,19 @@ attentive_nb.sandbox``) runs it in the foreground. It serves, under
 ``sb.url``: ``GET /v1/me``; ``POST``/``GET /v1/subscriptions``;
 ``POST /v1/subscriptions/unsubscribe``; ``POST``/``GET /v1/attributes/custom``;
 ``POST /v1/events/custom``; ``POST /v1/events/ecommerce/{product-view,
-add-to-cart,purchase}``; ``POST /v2/bulk/user/attributes``;
+add-to-cart,purchase}``; ``POST /v1/identity-resolution/user-identifiers``;
+``POST /v2/bulk/user/attributes``;
 ``GET /v2/bulk/job/{id}``; the OAuth pages and ``POST
 /v1/authorization-codes/tokens``. Every answer has ``x-attentive-sandbox: 1``.
 
 Errors are ``{"error": {"id": <int>, "message": "<text naming the field>"}}``.
+
+People. Attributes and events belong to the person their ``user`` names
+(:mod:`~attentive_nb.sandbox.identities`): a phone or email always names
+someone; an external id (``clientUserId``, a custom id…) only once linked
+to them by the identity endpoint or a subscribe's ``externalIdentifiers``.
+What names nobody is accepted, as Attentive does, and reaches nobody:
+``Sandbox.unmatched()`` lists it, ``Sandbox.reached(who)`` what reached whom.
 
 Bulk results. ``GET /v2/bulk/job/{id}`` answers ``{"bulkJobId", "status":
 "IN_PROGRESS", "totalRecords"}`` for ``bulk_polls_before_done`` polls, then

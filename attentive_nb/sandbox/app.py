@@ -32,6 +32,7 @@ def make_app(ctx: Context) -> Application:
         (r"/v1/attributes/custom", handlers.AttributesHandler),
         (r"/v1/events/custom", handlers.EventHandler, {"name": "events"}),
         *events,
+        (r"/v1/identity-resolution/user-identifiers", handlers.IdentityHandler),
         (r"/v2/bulk/user/attributes", bulk_jobs.BulkAttributesHandler),
         (rf"/v2/bulk/job/{_JOB_ID}", bulk_jobs.BulkJobHandler),
         (rf"/v2/bulk/job/{_JOB_ID}/results\.jsonl", bulk_jobs.BulkResultsHandler),

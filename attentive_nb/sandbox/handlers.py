@@ -1,10 +1,11 @@
-"""The v1 API endpoints: me, subscriptions, custom attributes, custom and ecommerce events."""
+"""The v1 API endpoints: me, subscriptions, attributes, events, identity resolution."""
 
 from __future__ import annotations
 
 import re
 
 from attentive_nb.sandbox.base import ApiHandler, Reject
+from attentive_nb.sandbox.identities import user_keys
 from attentive_nb.sandbox.schemas import EMAIL, PHONE
 
 # Sign-up units the sandbox company has, found by locale + subscription type.
@@ -39,6 +40,8 @@ class SubscriptionsHandler(ApiHandler):
                     "matches locale and subscriptionType; send signUpSourceId",
                 )
         responses = self.ctx.state.subscribe(body["user"], sub_type)
+        # The ids beside ``user`` are the person's from now on, as if linked.
+        self.ctx.state.link(user_keys({**body["user"], **body.get("externalIdentifiers", {})}))
         self.accepted(body)
         answer = {"user": body["user"], "subscriptionResponses": responses}
         if "externalIdentifiers" in body:
@@ -73,10 +76,12 @@ class AttributesHandler(ApiHandler):
 
     def handle_post(self):
         body = self.json_body()
-        clash = self.ctx.state.set_attributes(people(body["user"]), body["properties"])
+        keys = user_keys(body["user"])
+        clash = self.ctx.state.set_attributes(keys, body["properties"])
         if clash:
             raise Reject(400, f"Invalid parameter in request body: {clash}")
         self.accepted(body)
+        self.ctx.state.deliver(self.endpoint.path, body, keys)
         return 200, None
 
     def handle_get(self):
@@ -92,15 +97,29 @@ class EventHandler(ApiHandler):
         self.endpoints = {"POST": name}
 
     def handle_post(self):
-        self.accepted(self.json_body())
+        body = self.json_body()
+        self.accepted(body)
+        self.ctx.state.deliver(self.endpoint.path, body, user_keys(body["user"]))
         return 200, None
 
 
-def people(user: dict) -> list[str]:
-    """The identifiers attributes are stored under: phone, email, clientUserId."""
-    found = [user[k] for k in ("phone", "email") if k in user]
-    client_id = user.get("externalIdentifiers", {}).get("clientUserId")
-    return found + ([client_id] if client_id else [])
+class IdentityHandler(ApiHandler):
+    """POST /v1/identity-resolution/user-identifiers: link ids to one person; 202, no body."""
+
+    endpoints = {"POST": "identity"}
+
+    def handle_post(self) -> tuple[int, None]:
+        body = self.json_body()
+        keys = user_keys(body)
+        if len(keys) < 2:
+            raise Reject(
+                400,
+                "Invalid parameter in request body: give at least two identifiers (a phone or "
+                "email and the clientUserId or customIdentifiers to link to it)",
+            )
+        self.ctx.state.link(keys)
+        self.accepted(body)
+        return 202, None
 
 
 def _query(handler: ApiHandler) -> dict:

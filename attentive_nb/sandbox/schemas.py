@@ -249,6 +249,37 @@ PURCHASE = {
     "required": ["items", "user"],
 }
 
+# Identity resolution (IdentifyRequestDto): no required list in the spec; the
+# handler asks for two identifiers at least. Every id is at most 100
+# characters, and empty strings are refused (Attentive: omit them instead).
+_ID_TEXT = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": 100,
+    "x-messages": {
+        "minLength": "must not be empty: leave the field out instead",
+        "maxLength": "is longer than 100 characters",
+    },
+}
+IDENTIFY = {
+    "type": "object",
+    "properties": {
+        "phone": PHONE,
+        "email": {**EMAIL, "maxLength": 100, "x-messages": {"maxLength": "is over 100 characters"}},
+        "shopifyId": _ID_TEXT,
+        "klaviyoId": _ID_TEXT,
+        "clientUserId": _ID_TEXT,
+        "customIdentifiers": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"name": _ID_TEXT, "value": _ID_TEXT},
+                "required": ["name", "value"],
+            },
+        },
+    },
+}
+
 # One v2 bulk record (CreateUserAttributesRequestDtoV2). Checked per record:
 # a bad record FAILS its own result line, it does not 400 the request.
 BULK_USER = {
@@ -342,4 +373,5 @@ SCHEMAS: dict[str, dict] = {
     "add-to-cart": ECOMMERCE,
     "purchase": PURCHASE,
     "attributes_bulk": BULK_ATTRIBUTES,
+    "identity": IDENTIFY,
 }

@@ -59,7 +59,18 @@ class Sandbox:
       outcome (status or "reset"/"slow"), fault, app (the app whose key or
       token made it: ``PRIVATE_APP`` for ``api_key``, ``PUBLIC_APP`` for
       ``token_for``; None when refused 401).
-    - ``subscribed(who, channel="TEXT", subscription_type="MARKETING")``, ``attributes(who)``.
+    - ``subscribed(who, channel="TEXT", subscription_type="MARKETING")``, ``attributes(who)``:
+      ``who`` is a phone (``+1…``), an email, or a ``clientUserId``; attributes
+      are the person's, whichever of their linked identifiers set them.
+    - ``identifiers(who)``: every identifier linked to the person ``who``
+      names, kind -> values (``{"phone": [...], "clientUserId": [...],
+      "custom:loyaltyId": [...]}``); ``{}`` when ``who`` names nobody.
+    - ``reached(who, path=None)``: the bodies of custom events, ecommerce
+      events and v1 attribute calls that reached the person ``who`` names, in
+      order; ``path`` keeps one endpoint's. A body names its person by phone
+      or email, or by an external id linked to them before it came.
+    - ``unmatched(path=None)``: the bodies accepted (200) that reached nobody,
+      because they named the person only by external ids never linked.
     - ``token_for(scopes)``: an OAuth-style token with only those scopes.
     - ``when_requests(n, callback, where=None)``: call ``callback()`` (on the
       server thread) once the n-th API request from now (of those whose
@@ -255,8 +266,29 @@ class Sandbox:
             return bool(self._ctx.state.active.get((who, channel, subscription_type)))
 
     def attributes(self, who: str) -> dict:
+        return self._ctx.state.attributes_for(who)
+
+    def identifiers(self, who: str) -> dict[str, list[str]]:
+        state = self._ctx.state
+        with state.lock:
+            person = state.person_of(who)
+            keys = [] if person is None else state.identities.keys_of(person)
+        out: dict[str, list[str]] = {}
+        for kind, value in keys:
+            out.setdefault(kind, []).append(value)
+        return out
+
+    def reached(self, who: str, path: str | None = None) -> list[dict]:
+        state = self._ctx.state
+        with state.lock:
+            person = state.person_of(who)
+            found = state.delivered.get(person, []) if person is not None else []
+            return [copy.deepcopy(b) for p, b in found if path is None or p == path]
+
+    def unmatched(self, path: str | None = None) -> list[dict]:
         with self._ctx.state.lock:
-            return dict(self._ctx.state.attributes.get(who, {}))
+            found = self._ctx.state.unmatched
+            return [copy.deepcopy(b) for p, b in found if path is None or p == path]
 
     def when_requests(
         self, n: int, callback: Callable[[], None], where: Callable[[dict], bool] | None = None

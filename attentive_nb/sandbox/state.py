@@ -2,7 +2,9 @@
 
 Handlers run on the server thread; tests read from theirs. Every method takes
 the one lock, and inspection returns copies, so a test never sees a list
-change under it.
+change under it. Attributes and events belong to people, found through
+:class:`~attentive_nb.sandbox.identities.Identities`: what names nobody (only
+external ids never linked) is kept apart as ``unmatched``.
 """
 
 from __future__ import annotations
@@ -12,8 +14,10 @@ import re
 import secrets
 import threading
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+
+from attentive_nb.sandbox.identities import Identities, Key, key_for
 
 _NUMBER = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
 _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9:.]+(Z|[+-][0-9:]+)?)?$")
@@ -75,8 +79,11 @@ class State:
             self.counters: Counter[str] = Counter()
             self.subscribe_counts: Counter[str] = Counter()
             self.active: dict[tuple[str, str, str], bool] = {}  # (who, channel, type) -> on
-            self.attributes: dict[str, dict] = {}
+            self.identities = Identities()
+            self.attributes: dict[int, dict] = {}  # person -> name -> value
             self.attribute_kinds: dict[str, str] = {}
+            self.delivered: dict[int, list[tuple[str, dict]]] = {}  # person -> (path, body)
+            self.unmatched: list[tuple[str, dict]] = []  # bodies that named nobody
             self.jobs: dict[str, BulkJob] = {}
             self.triggers: list[Trigger] = []
 
@@ -149,10 +156,40 @@ class State:
                 for t in ("MARKETING", "TRANSACTIONAL")
             ]
 
+    # -- people ------------------------------------------------------------
+
+    def link(self, keys: Iterable[Key]) -> int:
+        """Make ``keys`` one person (identity resolution); bridged people's data merge."""
+        with self.lock:
+            person, merged = self.identities.link(keys)
+            for other in sorted(merged):
+                self.attributes[person] = {
+                    **self.attributes.pop(other, {}),
+                    **self.attributes.get(person, {}),
+                }
+                self.delivered.setdefault(person, []).extend(self.delivered.pop(other, []))
+            return person
+
+    def deliver(self, path: str, body: dict, keys: Iterable[Key]) -> int | None:
+        """Note whom a processed body reached: the person ``keys`` name, or nobody."""
+        with self.lock:
+            person = self.identities.resolve(keys)
+            if person is None:
+                self.unmatched.append((path, copy.deepcopy(body)))
+            else:
+                self.delivered.setdefault(person, []).append((path, copy.deepcopy(body)))
+            return person
+
+    def person_of(self, who: str | Key) -> int | None:
+        """The person a phone, email, clientUserId or key names, if anyone."""
+        with self.lock:
+            return self.identities.find([key_for(who)])
+
     # -- custom attributes -------------------------------------------------
 
-    def set_attributes(self, people: list[str], properties: dict) -> str | None:
-        """Store attributes for each identifier; a message if a value's type clashes."""
+    def set_attributes(self, people: Iterable[str | Key], properties: dict) -> str | None:
+        """Store attributes for the person the identifiers name (nobody: nothing stored);
+        a message if a value's type clashes with the type its name was first sent as."""
         with self.lock:
             for name, value in properties.items():
                 kind = self.attribute_kinds.get(name)
@@ -163,14 +200,20 @@ class State:
                     )
             for name, value in properties.items():
                 self.attribute_kinds.setdefault(name, attribute_kind(value))
-            for who in people:
-                self.attributes.setdefault(who, {}).update(properties)
+            person = self.identities.resolve(key_for(who) for who in people)
+            if person is not None:
+                self.attributes.setdefault(person, {}).update(properties)
         return None
 
-    def attributes_of(self, who: str) -> list[dict]:
+    def attributes_for(self, who: str | Key) -> dict:
+        """The attributes of the person ``who`` names ({} for nobody)."""
         with self.lock:
-            stored = self.attributes.get(who, {})
-            return [{"name": k, "value": str(v)} for k, v in stored.items()]
+            person = self.identities.find([key_for(who)])
+            return dict(self.attributes.get(person, {})) if person is not None else {}
+
+    def attributes_of(self, who: str | Key) -> list[dict]:
+        """GET /v1/attributes/custom: the person's attributes as ``[{name, value}]``."""
+        return [{"name": k, "value": str(v)} for k, v in self.attributes_for(who).items()]
 
     # -- bulk jobs ---------------------------------------------------------
 

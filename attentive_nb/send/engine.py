@@ -34,6 +34,7 @@ from attentive_nb.report import RowOutcome
 from attentive_nb.send import bulk, outcomes
 from attentive_nb.send.ledger import Ledger, LedgerRun
 from attentive_nb.send.progress import Progress
+from attentive_nb.send.reads import NotRecorded
 from attentive_nb.send.resend import policy, tally_notes
 
 CHUNK_ROWS = 5000
@@ -80,7 +81,9 @@ def default_workers(plan: Plan) -> int:
 class Engine:
     """One send of one plan. Iterate :meth:`outcomes`; read :attr:`notes` afterwards."""
 
-    def __init__(self, client: Client, plan: Plan, run: LedgerRun, options: RunOptions) -> None:
+    def __init__(
+        self, client: Client, plan: Plan, run: LedgerRun | NotRecorded, options: RunOptions
+    ) -> None:
         self.client, self.plan, self.run, self.options = client, plan, run, options
         self.notes: list[str] = []
         self.stop = threading.Event()
@@ -205,8 +208,10 @@ class Engine:
         """Worker thread: send one request, record its outcome in the ledger, read every row's."""
         endpoint = self.plan.endpoint
         error: Exception | None = None
+        # A look-up's payload is its query; a send's is its JSON body.
+        sent = {"params": request.payload} if endpoint.reads else {"json_body": request.payload}
         try:
-            response = self.client.request(endpoint, json_body=request.payload, stop=self.stop)
+            response = self.client.request(endpoint, **sent, stop=self.stop)
             records = self._accepted(request, response)
         except Exception as failure:  # every failure becomes a row outcome, never a crash
             error = failure
@@ -225,7 +230,7 @@ class Engine:
     def _accepted(self, request: Request, response: ApiResponse) -> list[RowOutcome]:
         body = response.body if isinstance(response.body, dict) else {}
         if self.plan.endpoint.name != "attributes_bulk" or not body.get("batchJobId"):
-            return outcomes.accepted(request.positions, response)
+            return outcomes.accepted(request.positions, response, keep=self.plan.endpoint.reads)
         job = bulk.wait_for_job(
             self.client,
             body["batchJobId"],

@@ -20,7 +20,7 @@ from attentive_nb.errors import (
     TransportError,
 )
 from attentive_nb.http.client import ApiResponse, Cancelled
-from attentive_nb.report import RowOutcome
+from attentive_nb.report import RowOutcome, lookups
 
 UNKNOWN_REASON = (
     "no answer came, so Attentive may or may not have acted on it; not resent, because a "
@@ -29,20 +29,35 @@ UNKNOWN_REASON = (
 )
 
 
-def accepted(positions: Iterable[int], response: ApiResponse) -> list[RowOutcome]:
-    """Every row of a 2xx answer is sent; the reason says what Attentive made of it."""
+def accepted(
+    positions: Iterable[int], response: ApiResponse, *, keep: bool = False
+) -> list[RowOutcome]:
+    """Every row of a 2xx answer is sent; the reason says what Attentive made of it.
+
+    ``keep``: a look-up's rows carry the answer itself, for the report's columns.
+    """
     message = describe_accepted(response.body)
     latency = milliseconds(response.elapsed_s)
+    answer = response.body if keep else None
     return [
-        RowOutcome(p, "sent", response.status, message, response.attempts, latency)
+        RowOutcome(p, "sent", response.status, message, response.attempts, latency, answer)
         for p in positions
     ]
 
 
 def describe_accepted(body: Any) -> str:
-    """A short reading of a 2xx body (subscription statuses), or ''."""
+    """A short reading of a 2xx body (subscription statuses, what a look-up found), or ''."""
+    if isinstance(body, list):  # GET /v1/attributes/custom
+        found = len(lookups.attributes(body))
+        if not found:
+            return "no custom attributes"
+        return f"{found} custom attribute{'' if found == 1 else 's'} found"
     if not isinstance(body, dict):
         return ""
+    if "subscriptionEligibilities" in body:
+        eligible = [name for name, ok in lookups.eligibilities(body).items() if ok]
+        words = ", ".join(n.upper().replace("_", " ", 1) for n in eligible)
+        return f"eligible: {words}" if words else "eligible for no subscription"
     answers = body.get("subscriptionResponses") or []
     words = []
     for answer in answers:

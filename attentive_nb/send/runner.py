@@ -1,10 +1,12 @@
 """The send stage's front: a Plan -> (dry run | confirmation, ledger, engine) -> SendReport.
 
-:func:`run` is the body of every ``conn.send_*``: it asks for a confirmation
-before messaging many people, opens a run in the ledger (a ``LedgerError``
-here means nothing was sent), and builds the report from the outcomes the
-:class:`~attentive_nb.send.engine.Engine` yields. It needs only what a
-:class:`Target` offers, never the Connection itself.
+:func:`run` is the body of every ``conn.send_*`` (and of the look-ups and
+links): it asks for a confirmation before messaging many people, opens a run
+in the ledger (a ``LedgerError`` here means nothing was sent; a look-up has
+none, see :mod:`~attentive_nb.send.reads`), says what Attentive will accept
+but not act on, and builds the report from the outcomes the
+:class:`~attentive_nb.send.engine.Engine` yields, with a look-up's answers as
+columns. It needs only what a :class:`Target` offers, never the Connection itself.
 """
 
 from __future__ import annotations
@@ -21,8 +23,10 @@ from attentive_nb.errors import ConfigError
 from attentive_nb.http.client import Client
 from attentive_nb.plan import Plan
 from attentive_nb.report import Outcomes, RowOutcome, SendReport
+from attentive_nb.report.lookups import result_columns
 from attentive_nb.send.engine import Engine, RunOptions, estimate_line
 from attentive_nb.send.ledger import Ledger
+from attentive_nb.send.reads import NOT_RECORDED
 from attentive_nb.send.resend import CHOICES as RESEND_CHOICES
 
 #: Above this many rows, subscribe and unsubscribe need an explicit confirmation.
@@ -47,7 +51,7 @@ def run(target: Target, df: pd.DataFrame, plan: Plan, options: RunOptions) -> Se
     """Carry out a plan (or only report it, in a dry run) and report every row."""
     check_options(options)
     started = time.monotonic()
-    notes, company = list(plan.notes), None
+    notes, company, results = list(plan.notes), None, None
     outcomes = Outcomes(plan.n_rows)
     invalid = np.fromiter(plan.invalid, dtype=np.intp, count=len(plan.invalid))
     outcomes.add_many(invalid, "invalid", ["; ".join(r) for r in plan.invalid.values()])
@@ -59,6 +63,7 @@ def run(target: Target, df: pd.DataFrame, plan: Plan, options: RunOptions) -> Se
         company = target.company_name()
         for record in _send(target.client, company_id, plan, options, notes):
             outcomes.add(record)
+        results = result_columns(plan.kind, outcomes.answers, plan.n_rows)
     _remark_repeats(df, plan, outcomes)
     return SendReport(
         df,
@@ -70,6 +75,7 @@ def run(target: Target, df: pd.DataFrame, plan: Plan, options: RunOptions) -> Se
         company=company,
         sandbox=target.is_sandbox,
         elapsed_s=time.monotonic() - started,
+        results=results,
     )
 
 
@@ -90,19 +96,27 @@ def check_options(options: RunOptions) -> None:
 def _send(
     client: Client, company_id: str, plan: Plan, options: RunOptions, notes: list[str]
 ) -> Iterator[RowOutcome]:
-    """Open the ledger and a run in it (LedgerError before any request), then send."""
-    ledger = _ledger(options.ledger)
+    """Open the ledger and a run in it (LedgerError before any request), then send.
+
+    A look-up opens no ledger: it changes nothing, so there is nothing to record.
+    """
+    ledger = None if plan.endpoint.reads else _ledger(options.ledger)
     engine = None
     try:
-        run_record = ledger.open_run(company_id, plan.endpoint.name)
+        run_record = (
+            NOT_RECORDED if ledger is None else ledger.open_run(company_id, plan.endpoint.name)
+        )
         options.say(estimate_line(plan))
+        for warning in plan.warnings:
+            options.say(f"Note: {warning}")
         engine = Engine(client, plan, run_record, options)
         yield from engine.outcomes()
     finally:
         if engine is not None:
             notes.extend(engine.notes)
         # Workers left running after a second interrupt still record their answers.
-        if ledger is not options.ledger and not (engine and engine.abandoned):
+        abandoned = engine is not None and engine.abandoned
+        if ledger is not None and ledger is not options.ledger and not abandoned:
             ledger.close()
 
 
@@ -126,6 +140,9 @@ _REPEAT_REMARKS = {
     "unsubscribe": "same person as row {row}" + _CARRIED,
     "events": "same event as row {row} (same externalEventId)" + _CARRIED,
     "attributes": "same person as row {row}; the later values win",
+    "link_identifiers": "same link as row {row}" + _CARRIED,
+    "lookup_subscriptions": "same person as row {row}: one look-up answers both",
+    "lookup_attributes": "same person as row {row}: one look-up answers both",
 }
 
 

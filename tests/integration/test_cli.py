@@ -80,6 +80,10 @@ HELP_COMMANDS = [
     ["send", "attributes"],
     ["send", "events"],
     ["send", "ecommerce"],
+    ["link"],
+    ["lookup"],
+    ["lookup", "subscriptions"],
+    ["lookup", "attributes"],
     ["oauth"],
     ["oauth", "url"],
     ["oauth", "finish"],
@@ -288,6 +292,37 @@ def test_unsubscribe_without_notification(sandbox):
     assert len(bodies) == 2
     assert all(b["notification"] == {"disabled": True} for b in bodies)
     assert {b["user"]["phone"] for b in bodies} == {"+12015550110", "+12125550111"}
+
+
+def test_link_then_lookup_attributes_set_by_id(sandbox):
+    write("links.csv", "email,client_user_id\nada@example.com,c-1\nben@example.com,\n")
+    linked = run("link", "links.csv", env=creds(sandbox))
+    assert linked.returncode == 1, linked.stdout + linked.stderr  # ben has no id to link
+    assert "link_identifiers [sandbox]: 2 rows — sent 1, invalid 1" in linked.stdout
+    assert sandbox.identifiers("c-1") == {"email": ["ada@example.com"], "clientUserId": ["c-1"]}
+
+    write("by-id.csv", "client_user_id,tier\nc-1,gold\n")
+    dry = run("send", "attributes", "by-id.csv", "--dry-run", env=creds(sandbox))
+    assert "note: 1 row names the person only by client_user_id" in dry.stdout
+    assert "attentive-nb link FILE" in dry.stdout
+    assert run("send", "attributes", "by-id.csv", env=creds(sandbox)).returncode == 0
+
+    write("who.csv", "email\nada@example.com\nnobody@example.com\n")
+    found = run("lookup", "attributes", "who.csv", "--out", "found.csv", env=creds(sandbox))
+    assert found.returncode == 0, found.stdout + found.stderr
+    assert "found: tier: 1 rows have a value" in found.stdout
+    table = pd.read_csv("found.csv", index_col=0)
+    assert table["tier"].tolist()[0] == "gold" and table["email"][0] == "a•••@example.com"
+
+
+def test_lookup_subscriptions_counts_who_is_eligible(sandbox):
+    write("people.csv", PEOPLE)
+    run("send", "subscribers", "people.csv", "--sign-up-source-id", "1", env=creds(sandbox))
+    result = run("lookup", "subscriptions", "people.csv", env=creds(sandbox))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "found: text_marketing: 3 eligible, 0 not" in result.stdout
+    assert "found: email_marketing: 2 eligible, 1 not" in result.stdout
+    assert "--resend" not in run("lookup", "subscriptions", "--help").stdout
 
 
 def test_attributes_v1_and_bulk(sandbox):

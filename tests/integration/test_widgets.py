@@ -214,6 +214,25 @@ def test_oauth_success(sandbox):
     assert_nothing_holds(panel, sandbox.client_secret, token)
 
 
+def test_oauth_offers_the_lookup_and_identity_scopes_and_they_work(sandbox):
+    panel = oauth_panel(sandbox)
+    offered = {box.description: box for box in panel.scopes}
+    assert not offered["subscriptions:read"].value and not offered["identity:write"].value
+    for box in panel.scopes:
+        box.value = box.description in ("subscriptions:read", "identity:write")
+    panel.link_button.click()
+    scope = parse_qs(urlsplit(link_of(panel)).query)["scope"][0]
+    assert scope.split() == ["subscriptions:read", "identity:write"]
+    panel.pasted.value = consent(link_of(panel))
+    panel.finish_button.click()
+    conn = panel.connection
+    people = pd.DataFrame({"phone": ["+12025550123"], "client_user_id": ["c-1"]})
+    assert conn.link_identifiers(people, progress=False).counts["sent"] == 1
+    assert conn.lookup_subscriptions(people, progress=False).counts["sent"] == 1
+    refused = conn.lookup_attributes(people, progress=False)  # attributes:write not granted
+    assert refused.counts["rejected"] == 1
+
+
 def test_oauth_state_mismatch(sandbox):
     panel = oauth_panel(sandbox)
     panel.link_button.click()

@@ -16,6 +16,9 @@ from attentive_nb.plan import plan_events
 from attentive_nb.plan.events import EVENT_NAMESPACE
 from attentive_nb.plan.model import canonical_json
 
+# The plan's clock in these tests: within 12 hours of their events, so no journey note.
+MAY_FIRST_NOON = pd.Timestamp("2024-05-01T12:00:00Z")
+
 
 def shipments() -> pd.DataFrame:
     return pd.DataFrame(
@@ -29,7 +32,7 @@ def shipments() -> pd.DataFrame:
 
 
 def test_event_payloads_with_generated_ids():
-    plan = plan_events(shipments(), event_type="Order Shipped")
+    plan = plan_events(shipments(), event_type="Order Shipped", now=MAY_FIRST_NOON)
     first = {
         "type": "Order Shipped",
         "user": {"email": "a@x.com"},
@@ -77,7 +80,9 @@ def test_event_ids_from_a_column_and_type_from_a_column():
             "when": pd.to_datetime(["2024-05-01"] * 3, utc=True),
         }
     )
-    plan = plan_events(df, type_column="kind", event_id_column="eid", occurred_at_column="when")
+    plan = plan_events(
+        df, type_column="kind", event_id_column="eid", occurred_at_column="when", now=MAY_FIRST_NOON
+    )
     assert sent(plan) == [
         (
             (0,),
@@ -194,7 +199,7 @@ def test_unparseable_occurred_at_quotes_the_value():
 
 def test_occurred_at_in_a_given_timezone():
     df = pd.DataFrame({"email": ["a@x.com"], "occurred_at": ["2024-01-15 08:00"]})
-    plan = plan_events(df, event_type="T", timezone="America/New_York")
+    plan = plan_events(df, event_type="T", timezone="America/New_York", now="2024-01-15T14:00Z")
     assert sent(plan)[0][1]["occurredAt"] == "2024-01-15T08:00:00-05:00"
     assert plan.notes == ["1 timestamp without a time zone was taken as America/New_York."]
 
