@@ -15,6 +15,9 @@ import logging
 import secrets
 import socket
 import struct
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any
 
 from tornado.web import HTTPError, RequestHandler
 
@@ -24,6 +27,7 @@ from attentive_nb.sandbox.context import MAX_BODY_BYTES, Context, Grant
 
 log = logging.getLogger("attentive_nb.sandbox")
 SANDBOX_HEADER = "x-attentive-sandbox"
+Answer = tuple[int, Any]  # a handler's status and JSON body (None: no body)
 
 
 def same_secret(given: str, expected: str) -> bool:
@@ -50,7 +54,8 @@ class SandboxHandler(RequestHandler):
 
     @property
     def ctx(self) -> Context:
-        return self.application.settings["ctx"]
+        ctx: Context = self.application.settings["ctx"]
+        return ctx
 
     def compute_etag(self) -> None:
         return None  # API answers are never cached; skip hashing every body
@@ -60,7 +65,7 @@ class SandboxHandler(RequestHandler):
         self.set_header("x-ratelimit-limit", str(limit))
         self.set_header("x-ratelimit-remaining", str(limit if remaining is None else remaining))
 
-    def send_json(self, status: int, body=None) -> None:
+    def send_json(self, status: int, body: Any = None) -> None:
         """Answer ``status`` with ``body`` as JSON (no body when None)."""
         self.set_status(status)
         self.note_history()
@@ -69,14 +74,14 @@ class SandboxHandler(RequestHandler):
             self.write(json.dumps(body))
         self.finish()
 
-    def error_body(self, message: str) -> dict:
+    def error_body(self, message: str) -> dict[str, Any]:
         return {"error": {"id": next(self.ctx.error_ids), "message": message}}
 
     def send_error_json(self, status: int, message: str) -> None:
         self.ctx.state.count(str(status))
         self.send_json(status, self.error_body(message))
 
-    def write_error(self, status_code: int, **kwargs) -> None:
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
         """Tornado's own errors (405, an unexpected bug) as JSON, without a traceback."""
         exc = kwargs.get("exc_info", (None, None, None))[1]
         message = exc.log_message if isinstance(exc, HTTPError) and exc.log_message else None
@@ -84,14 +89,16 @@ class SandboxHandler(RequestHandler):
         self.set_header("Content-Type", "application/json")
         self.finish(json.dumps(self.error_body(message or self._reason)))
 
-    def log_exception(self, typ, value, tb) -> None:
+    def log_exception(
+        self,
+        typ: type[BaseException] | None,
+        value: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         # The default prints the URI, whose query may hold a phone, an email or a code.
-        if not isinstance(value, HTTPError):
+        if value is not None and not isinstance(value, HTTPError):
             log.error(
-                "sandbox bug on %s %s",
-                self.request.method,
-                self.request.path,
-                exc_info=(typ, value, tb),
+                "sandbox bug on %s %s", self.request.method, self.request.path, exc_info=value
             )
 
     def note_history(self) -> None:
@@ -116,7 +123,7 @@ class SandboxHandler(RequestHandler):
         self.outcome = "reset"
         self.note_history()
         self.ctx.state.count("reset")
-        stream = self.request.connection.stream
+        stream = self.request.connection.stream  # type: ignore[union-attr]  # HTTP/1 always
         if stream.socket is not None:
             stream.socket.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         stream.close()
@@ -184,13 +191,13 @@ class ApiHandler(SandboxHandler):
     async def post(self, *args: str) -> None:
         await self._run(self.handle_post, *args)
 
-    def handle_get(self, *args: str):
+    def handle_get(self, *args: str) -> Answer:
         raise HTTPError(405)
 
-    def handle_post(self, *args: str):
+    def handle_post(self, *args: str) -> Answer:
         raise HTTPError(405)
 
-    async def _run(self, work, *args: str) -> None:
+    async def _run(self, work: Callable[..., Answer], *args: str) -> None:
         try:
             status, body = work(*args)
         except Reject as problem:
@@ -205,7 +212,7 @@ class ApiHandler(SandboxHandler):
         self.ctx.state.count(str(status))
         self.send_json(status, body)
 
-    def json_body(self, name: str | None = None):
+    def json_body(self, name: str | None = None) -> Any:
         """The request's JSON body, checked against the schema of endpoint ``name``."""
         kind = self.request.headers.get("Content-Type", "").split(";")[0].strip().lower()
         if kind != "application/json":
@@ -223,7 +230,7 @@ class ApiHandler(SandboxHandler):
             raise Reject(400, f"Invalid parameter in request body: {message}")
         return body
 
-    def accepted(self, body) -> None:
+    def accepted(self, body: Any) -> None:
         """Record a body whose effect happened (it shows in ``Sandbox.received``)."""
         self.ctx.state.record(self.endpoint.path, body)
 

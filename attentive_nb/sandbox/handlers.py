@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from attentive_nb.sandbox.base import ApiHandler, Reject
+from attentive_nb.sandbox.base import Answer, ApiHandler, Reject
 from attentive_nb.sandbox.identities import user_keys
 from attentive_nb.sandbox.schemas import EMAIL, PHONE
 
@@ -17,7 +17,7 @@ class MeHandler(ApiHandler):
 
     endpoints = {"GET": "me"}
 
-    def handle_get(self):
+    def handle_get(self, *_: str) -> Answer:
         self.accepted({})
         return 200, {**self.ctx.company, "applicationName": self.grant.app}
 
@@ -27,7 +27,7 @@ class SubscriptionsHandler(ApiHandler):
 
     endpoints = {"POST": "subscribe", "GET": "subscriptions"}
 
-    def handle_post(self):
+    def handle_post(self, *_: str) -> Answer:
         body = self.json_body()
         sub_type = body.get("subscriptionType", "MARKETING")
         if "signUpSourceId" not in body:
@@ -48,7 +48,7 @@ class SubscriptionsHandler(ApiHandler):
             answer["externalIdentifiers"] = body["externalIdentifiers"]
         return 202, answer
 
-    def handle_get(self):
+    def handle_get(self, *_: str) -> Answer:
         who = query_person(self, allow_both=True)
         found = []
         for channel, value in who:
@@ -62,7 +62,7 @@ class UnsubscribeHandler(ApiHandler):
 
     endpoints = {"POST": "unsubscribe"}
 
-    def handle_post(self):
+    def handle_post(self, *_: str) -> Answer:
         body = self.json_body()
         responses = self.ctx.state.unsubscribe(body["user"], body.get("subscriptions"))
         self.accepted(body)
@@ -74,7 +74,7 @@ class AttributesHandler(ApiHandler):
 
     endpoints = {"POST": "attributes", "GET": "attributes_read"}
 
-    def handle_post(self):
+    def handle_post(self, *_: str) -> Answer:
         body = self.json_body()
         keys = user_keys(body["user"])
         clash = self.ctx.state.set_attributes(keys, body["properties"])
@@ -84,8 +84,8 @@ class AttributesHandler(ApiHandler):
         self.ctx.state.deliver(self.endpoint.path, body, keys)
         return 200, None
 
-    def handle_get(self):
-        ((_, value),) = query_person(self, allow_both=False)
+    def handle_get(self, *_: str) -> Answer:
+        ((_channel, value),) = query_person(self, allow_both=False)
         self.accepted(_query(self))
         return 200, self.ctx.state.attributes_of(value)
 
@@ -96,7 +96,7 @@ class EventHandler(ApiHandler):
     def initialize(self, name: str) -> None:
         self.endpoints = {"POST": name}
 
-    def handle_post(self):
+    def handle_post(self, *_: str) -> Answer:
         body = self.json_body()
         self.accepted(body)
         self.ctx.state.deliver(self.endpoint.path, body, user_keys(body["user"]))
@@ -108,7 +108,7 @@ class IdentityHandler(ApiHandler):
 
     endpoints = {"POST": "identity"}
 
-    def handle_post(self) -> tuple[int, None]:
+    def handle_post(self, *_: str) -> Answer:
         body = self.json_body()
         keys = user_keys(body)
         if len(keys) < 2:
@@ -122,7 +122,7 @@ class IdentityHandler(ApiHandler):
         return 202, None
 
 
-def _query(handler: ApiHandler) -> dict:
+def _query(handler: ApiHandler) -> dict[str, str]:
     return {k: handler.get_query_argument(k) for k in handler.request.query_arguments}
 
 
