@@ -9,6 +9,6 @@
 Pure pandas: nothing here sends, and nothing here imports the stages above it.
 """
 
-from attentive_nb.report.send_report import STATUSES, RowOutcome, SendReport
+from attentive_nb.report.send_report import STATUSES, FollowUp, RowOutcome, SendReport
 
-__all__ = ["STATUSES", "RowOutcome", "SendReport"]
+__all__ = ["STATUSES", "FollowUp", "RowOutcome", "SendReport"]

@@ -57,6 +57,12 @@ def _status_lines(report) -> list[str]:
     if report.dry_run:
         would = report.counts.get("would_send", 0)
         lines.append(f"<p>Dry run: nothing was sent. {would:,} rows would be sent.</p>")
+    waiting = report.counts.get("submitted", 0)
+    if waiting:
+        lines.append(
+            f"<p>{waiting:,} rows are in bulk jobs Attentive has not finished yet: "
+            "<code>report.refresh()</code> asks again and shows their outcome.</p>"
+        )
     n_failed = len(report.to_retry)
     if n_failed:
         lines.append(

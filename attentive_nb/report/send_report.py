@@ -3,6 +3,10 @@
 The engine yields one small :class:`RowOutcome` per row; :class:`SendReport`
 turns them into column arrays once (no per-row DataFrame work), so a report on a
 million rows builds in about a second. Identifiers are masked unless asked.
+
+Rows of a v2 bulk job are ``submitted`` until Attentive has run the job;
+``report.refresh()`` asks again through the :class:`FollowUp` the send stage
+gave the report (this module never sends anything itself).
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -28,13 +33,18 @@ STATUSES = (
     "failed",
     "unknown",
     "skipped",
+    "submitted",
     "not_sent",
     "would_send",
 )
 #: Statuses that need nothing more from the analyst.
 DONE = frozenset({"sent", "skipped", "would_send"})
+#: Statuses whose outcome Attentive has yet to give: nothing to fix, ``refresh()`` follows up.
+PENDING = frozenset({"submitted"})
 
 TABLE_COLUMNS = ("status", "http_status", "reason", "attempts", "latency_ms")
+# Table column -> RowOutcome field.
+_FIELDS = {name: ("message" if name == "reason" else name) for name in TABLE_COLUMNS}
 TOP_REASONS = 5
 
 
@@ -48,6 +58,15 @@ class RowOutcome:
     message: str = ""
     attempts: int = 0
     latency_ms: float | None = None
+
+
+class FollowUp(Protocol):
+    """What ``report.refresh()`` calls: the rows whose bulk jobs moved on, and notes.
+
+    ``wait_s`` is how long it may keep asking while jobs are not done yet.
+    """
+
+    def __call__(self, wait_s: float) -> tuple[list[RowOutcome], list[str]]: ...
 
 
 def _collect(outcomes: Iterable[RowOutcome], n: int) -> dict[str, list]:
@@ -124,6 +143,7 @@ class SendReport:
         company: str | None = None,
         sandbox: bool = False,
         elapsed_s: float | None = None,
+        follow_up: FollowUp | None = None,
     ) -> None:
         if identifiers is None:
             identifiers = pd.DataFrame(index=data.index)
@@ -133,6 +153,7 @@ class SendReport:
         self.company, self.sandbox, self.elapsed_s = company, sandbox, elapsed_s
         self._data, self._identifiers = data, identifiers
         self._base = pd.DataFrame(_columns(_collect(outcomes, len(data))), index=data.index)
+        self._follow_up = follow_up
 
     def __len__(self) -> int:
         return len(self._base)
@@ -163,7 +184,7 @@ class SendReport:
 
     @cached_property
     def _retry_mask(self) -> np.ndarray:
-        return ~self._base["status"].isin(DONE).to_numpy()
+        return ~self._base["status"].isin(DONE | PENDING).to_numpy()
 
     @property
     def to_retry(self) -> pd.DataFrame:
@@ -172,6 +193,7 @@ class SendReport:
         Rows that are invalid, rejected, failed, unknown or not sent. Fix them
         and pass this frame to the same send call again; ``unknown`` rows are
         not sent again unless ``resend="unknown"``: check those people first.
+        ``submitted`` rows are not here: Attentive has them (see :meth:`refresh`).
         """
         return self._data.iloc[self._retry_mask]
 
@@ -206,6 +228,35 @@ class SendReport:
     def summary(self) -> pd.DataFrame:
         """Rows per status (non-zero, ``STATUSES`` order, then ``total``), meaning, top reasons."""
         return summarise(self.counts, self.reasons, TOP_REASONS)
+
+    def refresh(self, wait: float = 0) -> SendReport:
+        """Ask Attentive again about this report's bulk jobs; returns the report, updated.
+
+        Rows ``submitted`` in a v2 bulk job become ``sent``, ``rejected`` (with
+        Attentive's message for that person) or ``failed`` once the job has run;
+        the ledger learns the same, so a later run sends only what did not apply.
+        ``wait`` seconds: keep asking while jobs are still running (0: ask once).
+        A report with nothing submitted is returned as it is.
+        """
+        if self._follow_up is None or not self.counts["submitted"]:
+            return self
+        outcomes, notes = self._follow_up(wait)
+        self._replace(outcomes)
+        self.notes.extend(notes)
+        return self
+
+    def _replace(self, outcomes: list[RowOutcome]) -> None:
+        """Put newer outcomes in place of the rows' earlier ones; cached views are rebuilt."""
+        if not outcomes:
+            return
+        positions = [o.position for o in outcomes]
+        lists = {name: [getattr(o, _FIELDS[name]) for o in outcomes] for name in TABLE_COLUMNS}
+        for name, values in _columns(lists).items():
+            column = self._base[name].copy()
+            column.iloc[positions] = values
+            self._base[name] = column
+        for cached in ("_table", "counts", "_retry_mask", "reasons", "summary"):
+            self.__dict__.pop(cached, None)
 
     def to_csv(self, path: str | Path, *, unmasked: bool = False, raw: bool = False) -> Path:
         """Write the table (masked unless ``unmasked=True``) with its index; returns the path.
