@@ -13,11 +13,17 @@ unsubscribe: many of them need a confirmation), and the one rule of resending:
 - ``resend_safe=True``, **retry-safe**: custom events (a stable
   ``externalEventId``) and attributes (setting a value twice is setting it
   once) are retried after a lost answer and resent by a later run.
+
+The rule follows what a body carries: a v2 attributes body with
+``subscriptions[]`` subscribes people, so a plan carrying any uses the
+endpoint :meth:`Endpoint.with_subscriptions` gives, at most once and
+messaging people, wherever the rule is read (retries, the ledger, the
+confirmation before many people).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -36,6 +42,10 @@ class Endpoint:
     def label(self) -> str:
         """``POST /v1/subscriptions``: the operation, as Attentive's documentation names it."""
         return f"{self.method} {self.path}"
+
+    def with_subscriptions(self) -> Endpoint:
+        """This endpoint for bodies that also subscribe people: at most once, messaging them."""
+        return replace(self, messages_people=True, resend_safe=False)
 
     @property
     def words(self) -> str:

@@ -55,10 +55,10 @@ def _text(value: object) -> tuple[str | None, str | None]:
 
 def identifier_column(series: pd.Series, label: str, problems: Problems) -> np.ndarray:
     """Identifier values as stripped text (None where blank); problems named by ``label``."""
-    return _checked_text(series, label, problems, lambda text: (text, None))[0]
+    return checked_text(series, label, problems, lambda text: (text, None))[0]
 
 
-def _checked_text(
+def checked_text(
     series: pd.Series, label: str, problems: Problems, convert: Callable
 ) -> tuple[np.ndarray, np.ndarray]:
     """Cells as identifier text, then ``convert(text) -> (value, problem)``.
@@ -96,7 +96,7 @@ def phone_column(
         where = "" if text.startswith("+") else f" for region {region}"
         return e164, (None if e164 else f"is not a valid number{where}")
 
-    return _checked_text(series, "phone", problems, convert)
+    return checked_text(series, "phone", problems, convert)
 
 
 def to_e164(text: str, region: str) -> str | None:
@@ -132,7 +132,7 @@ def email_column(series: pd.Series, problems: Problems) -> tuple[np.ndarray, np.
             return None, "is not a valid address"
         return text, None
 
-    return _checked_text(series, "email", problems, convert)
+    return checked_text(series, "email", problems, convert)
 
 
 # -- JSON values -------------------------------------------------------------------------------
