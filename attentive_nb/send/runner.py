@@ -3,7 +3,9 @@
 :func:`run` is the body of every ``conn.send_*``: it asks for a confirmation
 before messaging many people, opens a run in the ledger (a ``LedgerError``
 here means nothing was sent), and builds the report from the outcomes the
-:class:`~attentive_nb.send.engine.Engine` yields. It needs only what a
+:class:`~attentive_nb.send.engine.Engine` yields. Rows submitted in v2 bulk
+jobs get a follow-up (``report.refresh()``), and the run waits for those
+jobs up to ``bulk_wait_s`` before returning. It needs only what a
 :class:`Target` offers, never the Connection itself.
 """
 
@@ -22,6 +24,7 @@ from attentive_nb.http.client import Client
 from attentive_nb.plan import Plan
 from attentive_nb.report import RowOutcome, SendReport
 from attentive_nb.send.engine import Engine, RunOptions, estimate_line
+from attentive_nb.send.jobs import BulkFollowUp, open_ledger
 from attentive_nb.send.ledger import Ledger
 from attentive_nb.send.resend import CHOICES as RESEND_CHOICES
 
@@ -47,15 +50,16 @@ def run(target: Target, df: pd.DataFrame, plan: Plan, options: RunOptions) -> Se
     """Carry out a plan (or only report it, in a dry run) and report every row."""
     check_options(options)
     started = time.monotonic()
-    notes, company = list(plan.notes), None
+    notes, company, sending = list(plan.notes), None, None
     if options.dry_run:
         found = _would_send(plan)
     else:
         _confirm(plan, options)
-        company_id = target.company_id()
+        sending = _Sending(target.client, target.company_id(), plan, options)
         company = target.company_name()
-        found = list(_send(target.client, company_id, plan, options, notes))
-    return SendReport(
+        found = list(sending.outcomes())
+        notes.extend(sending.notes)
+    report = SendReport(
         df,
         plan.identifiers,
         _with_remarks(df, plan, [*_invalid(plan), *found]),
@@ -64,8 +68,16 @@ def run(target: Target, df: pd.DataFrame, plan: Plan, options: RunOptions) -> Se
         notes=notes,
         company=company,
         sandbox=target.is_sandbox,
-        elapsed_s=time.monotonic() - started,
+        follow_up=sending.follow_up() if sending else None,
     )
+    if sending and sending.may_wait() and options.bulk_wait_s > 0:
+        options.say(
+            f"Waiting up to {options.bulk_wait_s:g} s for Attentive to run the bulk jobs "
+            "(report.refresh() asks again later)."
+        )
+        report.refresh(wait=options.bulk_wait_s)
+    report.elapsed_s = time.monotonic() - started
+    return report
 
 
 def check_options(options: RunOptions) -> None:
@@ -82,31 +94,42 @@ def check_options(options: RunOptions) -> None:
         raise ConfigError(f"workers={options.workers!r}: give a whole number above 0, or None.")
 
 
-def _send(
-    client: Client, company_id: str, plan: Plan, options: RunOptions, notes: list[str]
-) -> Iterator[RowOutcome]:
-    """Open the ledger and a run in it (LedgerError before any request), then send."""
-    ledger = _ledger(options.ledger)
-    engine = None
-    try:
-        run_record = ledger.open_run(company_id, plan.endpoint.name)
-        options.say(estimate_line(plan))
-        engine = Engine(client, plan, run_record, options)
-        yield from engine.outcomes()
-    finally:
-        if engine is not None:
-            notes.extend(engine.notes)
-        # Workers left running after a second interrupt still record their answers.
-        if ledger is not options.ledger and not (engine and engine.abandoned):
-            ledger.close()
+class _Sending:
+    """One send: the ledger run and the engine; what it leaves besides its rows."""
 
+    def __init__(self, client: Client, company_id: str, plan: Plan, options: RunOptions) -> None:
+        self.client, self.company_id, self.plan, self.options = client, company_id, plan, options
+        self.notes: list[str] = []
+        self.engine: Engine | None = None
+        self.ledger_path: Path | None = None
 
-def _ledger(given: object) -> Ledger:
-    if isinstance(given, Ledger):
-        return given
-    if given is None or isinstance(given, str | Path):
-        return Ledger(given)
-    raise ConfigError(f"ledger= must be a path or a Ledger, not {type(given).__name__}.")
+    def outcomes(self) -> Iterator[RowOutcome]:
+        """Open the ledger and a run in it (LedgerError before any request), then send."""
+        ledger = open_ledger(self.options.ledger)
+        self.ledger_path = ledger.path
+        try:
+            run_record = ledger.open_run(self.company_id, self.plan.endpoint.name)
+            self.options.say(estimate_line(self.plan))
+            self.engine = Engine(self.client, self.plan, run_record, self.options)
+            yield from self.engine.outcomes()
+        finally:
+            if self.engine is not None:
+                self.notes.extend(self.engine.notes)
+            # Workers left running after a second interrupt still record their answers.
+            if ledger is not self.options.ledger and not (self.engine and self.engine.abandoned):
+                ledger.close()
+
+    def follow_up(self) -> BulkFollowUp | None:
+        """The follow-up of the bulk jobs Attentive accepted (None: there were none)."""
+        if self.engine is None or not self.engine.submitted or self.ledger_path is None:
+            return None
+        given = self.options.ledger
+        where = given if isinstance(given, Ledger) else self.ledger_path
+        return BulkFollowUp(self.client, where, self.company_id, self.engine.submitted)
+
+    def may_wait(self) -> bool:
+        """Jobs to wait for, and the send was neither interrupted nor stopped early."""
+        return bool(self.engine and self.engine.submitted and not self.engine.stop.is_set())
 
 
 def _invalid(plan: Plan) -> Iterator[RowOutcome]:
@@ -146,7 +169,7 @@ def _label(label: object) -> str:
     return repr(item() if callable(item) else label)
 
 
-_VERBS = {"subscribers": "subscribe", "unsubscribe": "unsubscribe"}
+_VERBS = {"subscribers": "subscribe", "unsubscribe": "unsubscribe", "attributes": "subscribe"}
 
 
 def _confirm(plan: Plan, options: RunOptions) -> None:
