@@ -4,6 +4,7 @@
 
     attentive-nb whoami                      which credentials, which company
     attentive-nb send KIND FILE [options]    subscribers, unsubscribe, attributes, events, ecommerce
+    attentive-nb jobs [--refresh]            the bulk jobs sent from here, and their outcome
     attentive-nb oauth url | finish PASTED   a public app's sign-in from a terminal
     attentive-nb sandbox [options]           the local Attentive look-alike
     attentive-nb lab | demo                  JupyterLab on the walkthrough notebooks
@@ -42,6 +43,7 @@ exit codes: 0 done, 1 some rows not sent or sign-in failed, 2 usage or settings,
 examples:
   attentive-nb whoami
   attentive-nb send subscribers people.csv --sign-up-source-id 123456 --dry-run
+  attentive-nb jobs --refresh
   attentive-nb sandbox --port 8765
   attentive-nb demo
 """
@@ -53,6 +55,7 @@ examples:
 def build_parser() -> argparse.ArgumentParser:
     """The whole command line; each sub-command's ``run`` is set as a default."""
     from attentive_nb.cli import auth as cli_auth
+    from attentive_nb.cli import jobs as cli_jobs
     from attentive_nb.cli import lab as cli_lab
     from attentive_nb.cli import send_parser as cli_send_parser
 
@@ -77,6 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     cli_auth.add_parsers(commands, common, _FORMATTER)
     cli_send_parser.add_parser(commands, common, _FORMATTER)
+    cli_jobs.add_parser(commands, common, _FORMATTER)
     commands.add_parser(
         "sandbox",
         help="run the local Attentive sandbox (see attentive-nb sandbox --help)",

@@ -43,6 +43,7 @@ _KEYWORDS = {
     "currency": "currency",
     "region": "default_region",
     "timezone": "timezone",
+    "wait": "wait",
 }
 # Python keyword -> option, for saying the library's messages in command-line words.
 _OPTION_FOR = {
@@ -166,7 +167,7 @@ def send_options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def run_send(args: argparse.Namespace, extra: list[str]) -> int:
-    """Read, send, print; 0 when every row is done, 1 otherwise."""
+    """Read, send, print; 0 when no row needs another go, 1 otherwise."""
     options = send_options(args)  # option errors before reading a large file
     frame = read_table(args.file)
     conn = Connection.from_env(api_url=args.api_url)
@@ -176,7 +177,7 @@ def run_send(args: argparse.Namespace, extra: list[str]) -> int:
         raise ConfigError(in_cli_words(str(exc))) from exc
     print_report(report)
     _write_outputs(report, args)
-    return 0 if report.ok else 1
+    return 1 if len(report.to_retry) else 0
 
 
 def in_cli_words(message: str) -> str:
@@ -201,6 +202,12 @@ def print_report(report) -> None:
         print(f"note: {note}")
     if report.dry_run and not any("nothing was sent" in note for note in report.notes):
         print("Dry run: nothing was sent.")
+    waiting = report.counts.get("submitted", 0)
+    if waiting:
+        print(
+            f"{waiting:,} rows are in bulk jobs Attentive has not finished: "
+            "attentive-nb jobs --refresh follows them up."
+        )
 
 
 def _write_outputs(report, args: argparse.Namespace) -> None:

@@ -7,6 +7,7 @@ import logging
 import sys
 import threading
 
+from attentive_nb.sandbox.context import BULK_DELAY_S
 from attentive_nb.sandbox.server import Sandbox
 
 DEFAULT_PORT = 8765
@@ -27,6 +28,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--slow-rate", type=float, default=0.0, help="share of answers held 5 s")
     p.add_argument("--rate-scale", type=float, default=1.0, help="multiply the rate limits")
     p.add_argument("--seed", type=int, default=None, help="make the faults reproducible")
+    p.add_argument(
+        "--bulk-delay-s",
+        type=float,
+        default=BULK_DELAY_S,
+        help="seconds a bulk job takes from submitted to run (Attentive: often hours)",
+    )
     return p
 
 
@@ -61,6 +68,7 @@ def main(argv: list[str] | None = None) -> int:
         slow_rate=args.slow_rate,
         rate_scale=args.rate_scale,
         seed=args.seed,
+        bulk_delay_s=args.bulk_delay_s,
     )
     try:
         sandbox.start()

@@ -15,8 +15,9 @@ from tornado.httpserver import HTTPServer
 from tornado.ioloop import IOLoop
 from tornado.netutil import bind_sockets
 
+from attentive_nb.sandbox import bulk_jobs
 from attentive_nb.sandbox.app import make_app
-from attentive_nb.sandbox.context import Context
+from attentive_nb.sandbox.context import BULK_DELAY_S, Context
 from attentive_nb.sandbox.faults import Faults
 from attentive_nb.sandbox.state import Trigger
 from attentive_nb.sandbox.windows import WindowLimiter
@@ -36,8 +37,10 @@ class Sandbox:
     scopes), and the OAuth app ``client_id``, ``client_secret`` and
     ``redirect_uri``. ``url`` is the API base, ``auth_url`` the consent page.
     ``company`` holds the five ``/v1/me`` fields. ``faults`` (a ``Faults``)
-    can be changed mid-test; ``rate_scale`` too. ``clock`` drives OAuth code
-    expiry and rate-limit windows.
+    can be changed mid-test; ``rate_scale`` and ``bulk_delay_s`` (how long a
+    bulk job takes from submitted to run; 0: done at the first poll) too.
+    ``clock`` drives OAuth code expiry, rate-limit windows, bulk jobs and the
+    expiry of their results links.
 
     Inspection, safe to call from any thread:
 
@@ -58,7 +61,8 @@ class Sandbox:
       outcome (status or "reset"/"slow"), fault, app (the app whose key or
       token made it: ``PRIVATE_APP`` for ``api_key``, ``PUBLIC_APP`` for
       ``token_for``; None when refused 401).
-    - ``subscribed(who, channel="TEXT", subscription_type="MARKETING")``, ``attributes(who)``.
+    - ``subscribed(who, channel="TEXT", subscription_type="MARKETING")``, ``attributes(who)``
+      (bulk jobs whose time has come run first, as a poll would run them).
     - ``token_for(scopes)``: an OAuth-style token with only those scopes.
     - ``when_requests(n, callback, where=None)``: call ``callback()`` (on the
       server thread) once the n-th API request from now (of those whose
@@ -81,7 +85,7 @@ class Sandbox:
         rate_scale: float = 1.0,
         seed: int | None = None,
         clock: Callable[[], float] = time.time,
-        bulk_polls_before_done: int = 1,
+        bulk_delay_s: float = BULK_DELAY_S,
     ) -> None:
         self.port = port
         self.faults = Faults(
@@ -97,7 +101,7 @@ class Sandbox:
             clock=clock,
             faults=self.faults,
             limiter=WindowLimiter(clock, rate_scale),
-            bulk_polls_before_done=bulk_polls_before_done,
+            bulk_delay_s=bulk_delay_s,
         )
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -196,6 +200,14 @@ class Sandbox:
         return dict(self._ctx.company)
 
     @property
+    def bulk_delay_s(self) -> float:
+        return self._ctx.bulk_delay_s
+
+    @bulk_delay_s.setter
+    def bulk_delay_s(self, value: float) -> None:
+        self._ctx.bulk_delay_s = value
+
+    @property
     def rate_scale(self) -> float:
         return self._ctx.limiter.scale
 
@@ -253,6 +265,7 @@ class Sandbox:
             return bool(self._ctx.state.active.get((who, channel, subscription_type)))
 
     def attributes(self, who: str) -> dict:
+        bulk_jobs.run_due(self._ctx)  # jobs whose time has come have run when anyone looks
         with self._ctx.state.lock:
             return dict(self._ctx.state.attributes.get(who, {}))
 

@@ -11,9 +11,10 @@ import copy
 import re
 import secrets
 import threading
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import Any
 
 _NUMBER = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
 _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9:.]+(Z|[+-][0-9:]+)?)?$")
@@ -35,13 +36,13 @@ def fits(kind: str, value) -> bool:
 
 @dataclass
 class BulkJob:
-    """A v2 bulk job: its result lines, and how many polls it has had."""
+    """A v2 bulk job: the records as submitted, and its result lines once it has run."""
 
     id: str
-    lines: list[dict]
-    download_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
-    polls: int = 0
+    users: list[dict[str, Any]]
+    submitted_at: float
     failed: bool = False
+    lines: list[dict[str, Any]] | None = None
 
 
 @dataclass
@@ -78,6 +79,7 @@ class State:
             self.attributes: dict[str, dict] = {}
             self.attribute_kinds: dict[str, str] = {}
             self.jobs: dict[str, BulkJob] = {}
+            self.not_run: deque[BulkJob] = deque()  # in the order submitted
             self.triggers: list[Trigger] = []
 
     # -- recording ---------------------------------------------------------
@@ -174,20 +176,21 @@ class State:
 
     # -- bulk jobs ---------------------------------------------------------
 
-    def add_job(self, lines: list[dict], failed: bool = False) -> BulkJob:
-        job = BulkJob(id=secrets.token_hex(16), lines=lines, failed=failed)
+    def add_job(self, users: list[dict[str, Any]], now: float, failed: bool = False) -> BulkJob:
+        """A new job, to run once its time has come."""
+        job = BulkJob(id=secrets.token_hex(16), users=users, submitted_at=now, failed=failed)
         with self.lock:
             self.jobs[job.id] = job
+            self.not_run.append(job)
         return job
 
-    def poll_job(self, job_id: str) -> tuple[BulkJob, int] | None:
-        """The job and how many polls it had before this one, or None if unknown."""
+    def due_jobs(self, submitted_by: float) -> list[BulkJob]:
+        """The jobs not run yet that were submitted by then, oldest first; taken off the queue."""
+        due = []
         with self.lock:
-            job = self.jobs.get(job_id)
-            if job is None:
-                return None
-            job.polls += 1
-            return job, job.polls - 1
+            while self.not_run and self.not_run[0].submitted_at <= submitted_by:
+                due.append(self.not_run.popleft())
+        return due
 
 
 def _channels(user: dict) -> list[tuple[str, str]]:

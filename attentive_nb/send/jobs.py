@@ -162,7 +162,7 @@ def _job_row(job: Job, problem: str | None) -> list[object]:
     done = sum(job.outcome.values())
     note = _NOTES.get(job.status, "")
     if job.status == "COMPLETED" and not job.settled:
-        note = problem or "its results are not read yet: refresh=True reads them"
+        note = problem or "its results are not read yet (a refresh reads them)"
     elif problem:
         note = problem
     counts = [job.outcome.get(name, 0) if job.settled else None for name in OUTCOME_COLUMNS]

@@ -248,7 +248,7 @@ def test_purchases_whose_answers_were_lost_are_never_recorded_twice():
         assert max(counts.values()) == 1, "a purchase was recorded twice"
 
 
-# 7. -- a failed bulk job is not 'sent'; unreadable results are not 'failed' ----------------------
+# 7. -- a failed bulk job is not 'sent'; unreadable results are not 'failed' either -------------
 
 
 def test_a_bulk_job_that_ends_failed_leaves_its_rows_to_send_again(sandbox):
@@ -266,9 +266,11 @@ def test_a_bulk_job_that_ends_failed_leaves_its_rows_to_send_again(sandbox):
     assert sandbox.attributes("a@example.com") == {"tier": "gold"}
 
 
-def test_results_that_cannot_be_downloaded_leave_accepted_rows_sent(sandbox):
+def test_results_that_cannot_be_downloaded_leave_accepted_rows_submitted(sandbox):
     df = pd.DataFrame({"email": ["a@example.com"], "tier": ["gold"]})
     sandbox.faults.bulk_results_status = 500
     report = connect(sandbox).send_attributes(df, bulk=True, **quiet())
-    assert list(report.table["status"]) == ["sent"]
-    assert "per-row results could not be read" in report.table["reason"].iloc[0]
+    assert list(report.table["status"]) == ["submitted"]
+    assert "could not be read" in report.table["reason"].iloc[0]
+    sandbox.faults.bulk_results_status = None
+    assert list(report.refresh().table["status"]) == ["sent"]
