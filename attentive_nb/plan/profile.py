@@ -18,6 +18,7 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -151,14 +152,24 @@ class Profile:
     def attributes(self, p: int) -> Payload:
         """Row ``p``'s ``attributes`` object, custom attributes aside."""
         out: Payload = {}
-        for name, values in self.values.items():
-            if values[p] is not None and name.startswith("attributes."):
-                *groups, last = name.split(".")[1:]
+        for groups, last, values in self._places:
+            value = values[p]
+            if value is not None:
                 target = out
                 for group in groups:
                     target = target.setdefault(group, {})
-                target[last] = values[p]
+                target[last] = value
         return out
+
+    @cached_property
+    def _places(self) -> list[tuple[list[str], str, np.ndarray]]:
+        """(enclosing objects, name, values) of each ``attributes.*`` field, worked out once."""
+        places = []
+        for name, values in self.values.items():
+            if name.startswith("attributes."):
+                *groups, last = name.split(".")[1:]
+                places.append((groups, last, values))
+        return places
 
     def subscriptions(self, p: int, rows: Rows) -> list[Payload]:
         """Row ``p``'s ``subscriptions[]``: one per channel, when it has a sign-up source."""

@@ -74,7 +74,7 @@ def who(identifiers: Mapping[str, Any]) -> str:
         if isinstance(custom, Mapping):
             name = custom.get("key", custom.get("name"))
             pairs.append((f"custom:{name}", str(custom.get("value"))))
-    text = json.dumps(sorted(pairs), ensure_ascii=False)
+    text = "\n".join(f"{name}={value}" for name, value in sorted(pairs))  # ids hold no newline
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 

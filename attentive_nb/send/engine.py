@@ -28,7 +28,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
-from itertools import chain, islice
+from itertools import islice
 from pathlib import Path
 
 import numpy as np
@@ -40,6 +40,7 @@ from attentive_nb.report import RowOutcome
 from attentive_nb.send import bulk, ledger_jobs, outcomes
 from attentive_nb.send.jobs import SubmittedJob, submitted_reason
 from attentive_nb.send.ledger import Ledger, LedgerRun
+from attentive_nb.send.prefetch import Prefetched
 from attentive_nb.send.progress import Progress
 from attentive_nb.send.resend import policy, tally_notes
 
@@ -96,7 +97,8 @@ class Engine:
         self.abandoned = False  # workers left running after a second interrupt
         self._decide = policy(options.resend, plan.endpoint.resend_safe)
         self._tally: Counter[str] = Counter()
-        self._requests: Iterator[Request] = chain.from_iterable(plan.requests(CHUNK_ROWS))
+        self._units = Prefetched(plan.requests(CHUNK_ROWS))  # built on a thread, ahead
+        self._requests: Iterator[Request] = iter(self._units)
         self._ahead: deque[Request] = deque()
         self._unsubmitted: list[str] = []  # claimed keys not yet handed to a worker
         self._in_flight: dict[Future, list[Request]] = {}  # a request's units (bulk: people)
@@ -328,6 +330,7 @@ class Engine:
             self.run.release(keys)
 
     def _close(self) -> None:
+        self._units.close()
         self._pool.shutdown(wait=False, cancel_futures=True)
         self._release(self._unsubmitted)
         try:

@@ -60,6 +60,7 @@ from attentive_nb.send.processes import Process, process_alive
 STALE_AFTER_S = 30.0  # a run silent this long is dead, whatever its process does
 HEARTBEAT_S = 2.0
 CHUNK = 500  # keys per IN (...) query; well under SQLite's limit on bound parameters
+CACHE_KIB = 32 * 1024  # SQLite's page cache, at most (the default is 2 MiB)
 _KEY = re.compile(r"[0-9a-f]{64}")
 # How strongly a state says "Attentive may have it": a new outcome never weakens an old one.
 _REACHED = {"sent": 3, "unknown": 2, "failed": 0, "rejected": 0}
@@ -199,6 +200,8 @@ class Ledger:
             # FULL: a claim is on disk, not only in the operating system's cache, before
             # its request leaves; a power cut cannot lose it.
             db.execute("PRAGMA synchronous=FULL")
+            # Keys are digests, so each one lands on a random page: keep the pages at hand.
+            db.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
             db.executescript(_SCHEMA)
             db.execute("SELECT COUNT(*) FROM runs").fetchone()
             if created:
@@ -336,24 +339,22 @@ class LedgerRun:
         """
         for key in keys:
             check_key(key)
-        now, verdicts = self.ledger._clock(), []
+        now, verdicts, claims = self.ledger._clock(), [], []
         with self.ledger._write() as db:
             seen = self._seen(db, keys)
-            claims = 0
             for key in keys:
-                if claims >= max_claims:
+                if len(claims) >= max_claims:
                     break
                 known = seen.get(key, Seen(None))
                 verdict = decide(known)
                 verdicts.append(verdict)
                 if verdict.send:
-                    claims += 1
-                    db.execute(
-                        "INSERT OR REPLACE INTO requests VALUES (?, ?, ?, 'claimed', ?, ?, ?)",
-                        (self.company_id, self.endpoint, key, known.state, self.id, now),
-                    )
+                    claims.append((self.company_id, self.endpoint, key, known.state, self.id, now))
                 elif known.stale:
                     self._write_state(db, key, "unknown", now)
+            db.executemany(
+                "INSERT OR REPLACE INTO requests VALUES (?, ?, ?, 'claimed', ?, ?, ?)", claims
+            )
             self._beat(db, now)
         return verdicts
 
@@ -432,10 +433,21 @@ class LedgerRun:
         self._last_beat = now
 
     def finish(self) -> None:
-        """End the run: claims still held were in flight with no answer, so they are unknown."""
+        """End the run: claims still held were in flight with no answer, so they are unknown.
+
+        Except the records of bulk jobs Attentive accepted: they are ``submitted``
+        (written here, once, rather than job by job: each record is a random page).
+        """
         _ENDED_HERE.add(self.id)
         now = self.ledger._clock()
         with self.ledger._write() as db:
+            db.execute(
+                "UPDATE requests SET state = 'submitted', updated_at = ? WHERE company_id = ?"
+                " AND endpoint = ? AND run_id = ? AND state = 'claimed' AND key IN (SELECT key"
+                " FROM job_records WHERE company_id = ? AND job_id IN (SELECT job_id FROM jobs"
+                " WHERE company_id = ? AND run_id = ?))",
+                (now, self.company_id, self.endpoint, self.id, *[self.company_id] * 2, self.id),
+            )
             db.execute(
                 "UPDATE requests SET state = CASE WHEN prior = 'sent' THEN 'sent'"
                 " ELSE 'unknown' END, prior = NULL, updated_at = ?"

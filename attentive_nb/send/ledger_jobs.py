@@ -1,11 +1,13 @@
 """v2 bulk jobs in the ledger: each job with the people it carries, and what became of them.
 
-When Attentive accepts a bulk request (202 and a job id), its records go from
-``claimed`` to ``submitted`` and the job is written with them, in one
-transaction: one row in ``jobs`` (who submitted it and when, Attentive's last
-status, the outcome counts once read) and one row per record in
-``job_records`` (its place in the request, its ledger key, and a digest of
-the identifiers it names, so result lines can be matched without the data).
+When Attentive accepts a bulk request (202 and a job id), the job is written
+with its records, in one transaction: one row in ``jobs`` (who submitted it
+and when, Attentive's last status, the outcome counts once read) and one row
+per record in ``job_records`` (its place in the request, its ledger key, and
+a digest of the identifiers it names, so result lines can be matched without
+the data). The records stay ``claimed`` by the run while it lasts (another
+run leaves them alone) and become ``submitted`` when it ends
+(:meth:`~attentive_nb.send.ledger.LedgerRun.finish`).
 
 Settling a job writes each record's outcome (``sent``, ``rejected``,
 ``failed``, or ``unknown`` when Attentive said nothing about it), never
@@ -52,25 +54,16 @@ class Job:
 
 def submit(run: LedgerRun, job_id: str, records: Sequence[tuple[str, str]]) -> None:
     """Attentive accepted ``records`` ((key, identifier digest), in the order sent) as a job."""
-    ledger, keys = run.ledger, [check_key(key) for key, _ in records]
-    now = ledger.now()
-    with ledger.transaction() as db:
+    rows = [
+        (run.company_id, job_id, seq, check_key(key), who) for seq, (key, who) in enumerate(records)
+    ]
+    with run.ledger.transaction() as db:
         db.execute(
             f"INSERT OR REPLACE INTO jobs ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, 'SUBMITTED',"
             " NULL, NULL, NULL)",
-            (run.company_id, job_id, run.endpoint, run.id, now, len(records)),
+            (run.company_id, job_id, run.endpoint, run.id, run.ledger.now(), len(records)),
         )
-        db.executemany(
-            "INSERT OR REPLACE INTO job_records VALUES (?, ?, ?, ?, ?)",
-            [(run.company_id, job_id, seq, key, who) for seq, (key, who) in enumerate(records)],
-        )
-        for chunk in chunks(keys):
-            marks = ",".join("?" * len(chunk))
-            db.execute(
-                "UPDATE requests SET state = 'submitted', updated_at = ? WHERE company_id = ?"
-                f" AND endpoint = ? AND run_id = ? AND state = 'claimed' AND key IN ({marks})",
-                (now, run.company_id, run.endpoint, run.id, *chunk),
-            )
+        db.executemany("INSERT OR REPLACE INTO job_records VALUES (?, ?, ?, ?, ?)", rows)
 
 
 def jobs(ledger: Ledger, company_id: str, job_ids: Sequence[str] | None = None) -> list[Job]:
@@ -124,9 +117,9 @@ def settle(
     with ledger.transaction() as db:
         for chunk in chunks(list(outcomes)):
             marks = ",".join("?" * len(chunk))
-            prior = db.execute(
+            prior = db.execute(  # 'claimed': its run died before it could end
                 "SELECT key, prior FROM requests WHERE company_id = ? AND endpoint = ?"
-                f" AND run_id = ? AND state = 'submitted' AND key IN ({marks})",
+                f" AND run_id = ? AND state IN ('submitted', 'claimed') AND key IN ({marks})",
                 (*where, *chunk),
             ).fetchall()
             db.executemany(

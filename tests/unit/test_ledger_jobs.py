@@ -49,6 +49,7 @@ def submitted(ledger, job_id="job-1", keys=(K1, K2, K3), whos=(W1, W2, W3)):
     run = ledger.open_run("co", "attributes_bulk")
     run.claim(list(keys), lambda seen: SEND, max_claims=len(keys))
     ledger_jobs.submit(run, job_id, list(zip(keys, whos)))
+    assert set(states(ledger, keys).values()) == {"claimed"}  # the run still holds them
     run.finish()
     return run
 
@@ -59,7 +60,7 @@ def states(ledger, keys=(K1, K2, K3)):
 
 def test_a_submitted_job_holds_its_people_and_they_are_submitted(ledger, clock):
     submitted(ledger)
-    assert states(ledger) == dict.fromkeys((K1, K2, K3), "submitted")  # finish() left them
+    assert states(ledger) == dict.fromkeys((K1, K2, K3), "submitted")  # once the run ended
     (job,) = ledger_jobs.jobs(ledger, "co")
     assert (job.job_id, job.records, job.status, job.submitted_at) == (
         "job-1",
@@ -122,6 +123,7 @@ def test_a_later_resend_is_not_overwritten_by_the_earlier_job(ledger):
     resend = ledger.open_run("co", "attributes_bulk")
     resend.claim([K1], policy(True, True), max_claims=1)
     ledger_jobs.submit(resend, "job-2", [(K1, W1)])
+    resend.finish()
     first = next(j for j in ledger_jobs.jobs(ledger, "co") if j.job_id == "job-1")
     ledger_jobs.settle(ledger, first, "COMPLETED", {K1: "rejected"})
     assert states(ledger, [K1]) == {K1: "submitted"}  # job-2 still has the say
@@ -134,6 +136,15 @@ def test_jobs_come_newest_first_and_can_be_picked(ledger, clock):
     assert [j.job_id for j in ledger_jobs.jobs(ledger, "co")] == ["job-2", "job-1"]
     assert [j.job_id for j in ledger_jobs.jobs(ledger, "co", ["job-1"])] == ["job-1"]
     assert ledger_jobs.jobs(ledger, "another company") == []
+
+
+def test_a_job_of_a_run_that_died_before_ending_is_still_settled(ledger):
+    run = ledger.open_run("co", "attributes_bulk")
+    run.claim([K1], lambda seen: SEND, max_claims=1)
+    ledger_jobs.submit(run, "job-1", [(K1, W1)])  # and then the kernel died
+    (job,) = ledger_jobs.jobs(ledger, "co")
+    ledger_jobs.settle(ledger, job, "COMPLETED", {K1: "sent"})
+    assert states(ledger, [K1]) == {K1: "sent"}
 
 
 def test_forgetting_a_company_forgets_its_jobs(ledger):
