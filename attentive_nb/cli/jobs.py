@@ -8,6 +8,7 @@ and a re-run of the same send sends only the rows that did not apply.
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 import pandas as pd
 
@@ -26,7 +27,9 @@ examples:
 SHOWN = ("job_id", "submitted_at", "rows", "status", "sent", "rejected", "failed", "unknown")
 
 
-def add_parser(subparsers, common: argparse.ArgumentParser, formatter) -> None:
+def add_parser(
+    subparsers: Any, common: argparse.ArgumentParser, formatter: type[argparse.HelpFormatter]
+) -> None:
     """``jobs [--refresh] [--ledger PATH]``."""
     parser = subparsers.add_parser(
         "jobs",

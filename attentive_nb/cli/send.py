@@ -19,6 +19,7 @@ from typing import Any
 
 from attentive_nb.connection import Connection
 from attentive_nb.errors import ConfigError
+from attentive_nb.report import SendReport
 from attentive_nb.report.csv_out import write_csv
 
 METHODS = {
@@ -189,7 +190,7 @@ def in_cli_words(message: str) -> str:
     return _KEYWORD_NAMES.sub(option, message)
 
 
-def print_report(report) -> None:
+def print_report(report: SendReport) -> None:
     """The one-line verdict, the summary table with its top reasons, and the notes."""
     print(repr(report))
     summary = report.summary

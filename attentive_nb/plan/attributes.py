@@ -92,7 +92,7 @@ def _require_values(rows: Rows, profile: Profile | None) -> None:
             f"There are no {what} columns to send: every column was read as an identifier "
             f"({', '.join(map(str, rows.cmap.fields.values()))})."
         )
-    empty = ~profile.given() if fields else np.ones(rows.n, dtype=bool)
+    empty = ~profile.given() if profile is not None and fields else np.ones(rows.n, dtype=bool)
     for _, values in rows.props:
         empty &= missing(values)
     empty &= rows.valid_mask()  # a refused value has its own reason

@@ -225,7 +225,7 @@ def _region_in_country(rows: Rows, profile: Profile) -> None:
     if REGION not in profile.values or COUNTRY not in profile.values:
         return
     region, country = profile.values[REGION], profile.values[COUNTRY]
-    for p in np.flatnonzero(~missing(region) & ~missing(country)):
+    for p in map(int, np.flatnonzero(~missing(region) & ~missing(country))):
         if region[p][:2] != country[p]:
             rows.problems.add(
                 p,
@@ -243,10 +243,10 @@ def _subscriptions_complete(rows: Rows, profile: Profile) -> None:
         if name not in profile.values:
             continue
         col = profile.columns[name]
-        for p in np.flatnonzero(no_source & ~missing(profile.values[name])):
+        for p in map(int, np.flatnonzero(no_source & ~missing(profile.values[name]))):
             raw = quote(rows.frame[col].iloc[p])
             rows.problems.add(p, f"{col} {raw} needs a {source_name} to subscribe")
-    for p in np.flatnonzero(~no_source):
+    for p in map(int, np.flatnonzero(~no_source)):
         channels = profile.channels(p, rows)
         if not channels:
             rows.problems.add(p, f"{source_name}: no phone or email to subscribe")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterable
+from typing import Any
 
 import pandas as pd
 
@@ -51,7 +52,7 @@ def _heading(report) -> str:
     return f"<p><strong>{title}</strong>: {len(report):,} rows{took}</p>"
 
 
-def _status_lines(report) -> list[str]:
+def _status_lines(report: Any) -> list[str]:
     """The one-line verdicts: dry run, and what needs doing next."""
     lines = []
     if report.dry_run:

@@ -37,7 +37,7 @@ class BulkAttributesHandler(ApiHandler):
 
     endpoints = {"POST": "attributes_bulk"}
 
-    def handle_post(self) -> tuple[int, dict[str, Any]]:
+    def handle_post(self, *args: str) -> tuple[int, dict[str, Any]]:
         body = self.json_body(checked=False)
         problem = envelope_problem(body)
         if problem:
@@ -45,7 +45,7 @@ class BulkAttributesHandler(ApiHandler):
         job = self.ctx.state.add_job(
             body["users"], self.ctx.clock(), failed=self.ctx.faults.fail_bulk_jobs
         )
-        self.accepted(body)
+        self.accepted(body, owned=True)  # the job reads its users; nothing changes them
         return 202, {
             "message": "Bulk user attributes job successfully submitted",
             "batchJobId": job.id,
@@ -74,7 +74,8 @@ class BulkJobHandler(ApiHandler):
 
     endpoints = {"GET": "bulk_job"}
 
-    def handle_get(self, job_id: str) -> tuple[int, dict[str, Any]]:
+    def handle_get(self, *args: str) -> tuple[int, dict[str, Any]]:
+        (job_id,) = args
         run_due(self.ctx)
         job = self.ctx.state.jobs.get(job_id)
         if job is None:

@@ -10,6 +10,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from tornado.httpserver import HTTPServer
 from tornado.ioloop import IOLoop
@@ -264,7 +265,7 @@ class Sandbox:
         with self._ctx.state.lock:
             return bool(self._ctx.state.active.get((who, channel, subscription_type)))
 
-    def attributes(self, who: str) -> dict:
+    def attributes(self, who: str) -> dict[str, Any]:
         bulk_jobs.run_due(self._ctx)  # jobs whose time has come have run when anyone looks
         with self._ctx.state.lock:
             return dict(self._ctx.state.attributes.get(who, {}))

@@ -84,10 +84,10 @@ class State:
 
     # -- recording ---------------------------------------------------------
 
-    def record(self, path: str, body) -> None:
-        """Keep a copy of a body whose effect happened."""
+    def record(self, path: str, body: Any, *, owned: bool = False) -> None:
+        """Keep a body whose effect happened: a copy, unless the caller hands it (``owned``)."""
         with self.lock:
-            self.received.setdefault(path, []).append(copy.deepcopy(body))
+            self.received.setdefault(path, []).append(body if owned else copy.deepcopy(body))
 
     def count(self, *names: str) -> None:
         with self.lock:

@@ -44,6 +44,7 @@ from attentive_nb.send.prefetch import Prefetched
 from attentive_nb.send.progress import Progress
 from attentive_nb.send.resend import policy, tally_notes
 
+Answer = tuple[list[RowOutcome], Exception | None]  # a worker's: row outcomes, what stopped it
 CHUNK_ROWS = 5000
 LOOK_AHEAD = 500  # units decided in one ledger transaction when they are all skipped
 BULK_WAIT_S = 10.0  # covers the sandbox and small jobs; Attentive may take hours
@@ -101,7 +102,8 @@ class Engine:
         self._requests: Iterator[Request] = iter(self._units)
         self._ahead: deque[Request] = deque()
         self._unsubmitted: list[str] = []  # claimed keys not yet handed to a worker
-        self._in_flight: dict[Future, list[Request]] = {}  # a request's units (bulk: people)
+        # A request's units (bulk: people), by the future of its worker.
+        self._in_flight: dict[Future[Answer], list[Request]] = {}
         self.submitted: list[SubmittedJob] = []  # bulk jobs Attentive accepted
         self._done = np.zeros(plan.n_rows, dtype=bool)
         self._interrupts = 0
@@ -217,7 +219,7 @@ class Engine:
 
     # -- a worker's job ---------------------------------------------------------------------
 
-    def _call(self, units: list[Request]) -> tuple[list[RowOutcome], Exception | None]:
+    def _call(self, units: list[Request]) -> Answer:
         """Worker thread: send one request, record its outcome in the ledger, read every row's."""
         endpoint = self.plan.endpoint
         positions = [p for unit in units for p in unit.positions]
@@ -246,9 +248,7 @@ class Engine:
             return [replace(r, message=r.message + note) for r in records], failure
         return records, error
 
-    def _submitted(
-        self, units: list[Request], job_id: str, response: ApiResponse
-    ) -> tuple[list[RowOutcome], Exception | None]:
+    def _submitted(self, units: list[Request], job_id: str, response: ApiResponse) -> Answer:
         """Attentive took a bulk request as a job: its rows are submitted, the job in the ledger."""
         carried = tuple((p, unit.key) for unit in units for p in unit.positions)
         job = SubmittedJob(

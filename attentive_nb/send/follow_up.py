@@ -21,6 +21,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
 from attentive_nb.errors import ApiError
 from attentive_nb.http.client import Cancelled, Client
@@ -140,12 +141,12 @@ def _check(
     return _read(client, ledger, job, answer, stop)
 
 
-def _ask(client: Client, job: Job, stop: threading.Event) -> dict:
+def _ask(client: Client, job: Job, stop: threading.Event) -> dict[str, Any]:
     body = client.request("bulk_job", path_args={"id": job.job_id}, stop=stop).body
     return body if isinstance(body, dict) else {}
 
 
-def _count(answer: dict) -> int | None:
+def _count(answer: dict[str, Any]) -> int | None:
     total = answer.get("totalRecords")
     return total if isinstance(total, int) and not isinstance(total, bool) else None
 
@@ -160,7 +161,7 @@ def _end_all(
 
 
 def _read(
-    client: Client, ledger: Ledger, job: Job, answer: dict, stop: threading.Event
+    client: Client, ledger: Ledger, job: Job, answer: dict[str, Any], stop: threading.Event
 ) -> tuple[Job, Outcomes, str]:
     """A completed job: its results matched to its records, and the ledger settled."""
     total = _count(answer)

@@ -21,6 +21,7 @@ import json
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from attentive_nb.send.bulk import Record
 from attentive_nb.send.ledger import Ledger, LedgerRun, check_key, chunks, strongest
@@ -76,7 +77,12 @@ def jobs(ledger: Ledger, company_id: str, job_ids: Sequence[str] | None = None) 
         args += list(job_ids)
     with ledger.reading() as db:
         rows = db.execute(sql + " ORDER BY submitted_at DESC, job_id", args).fetchall()
-    return [Job(*row[:-1], outcome=json.loads(row[-1]) if row[-1] else {}) for row in rows]
+    return [_job(row) for row in rows]
+
+
+def _job(row: tuple[Any, ...]) -> Job:
+    *fields, outcome = row
+    return replace(Job(*fields), outcome=json.loads(outcome) if outcome else {})
 
 
 def records(ledger: Ledger, company_id: str, job_id: str) -> list[Record]:
