@@ -101,7 +101,9 @@ def _round(
             followed.problems.pop(job.job_id, None)
             if problem:
                 followed.problems[job.job_id] = problem
-                followed.notes.append(f"{problem[:1].upper()}{problem[1:]}.")
+                note = f"{problem[:1].upper()}{problem[1:]}."
+                if note not in followed.notes:  # asked again each round: said once
+                    followed.notes.append(note)
     except KeyboardInterrupt:
         stop.set()  # the requests on their way end at once; answers already in are kept
         raise
@@ -179,7 +181,8 @@ def _read(
     outcomes = {r.key: _from_line(job, matched.get(r.key)) for r in records}
     states = {key: status for key, (status, _) in outcomes.items()}
     settled = ledger_jobs.settle(ledger, job, "COMPLETED", states, total)
-    return settled, outcomes, _stray_lines(job, unmatched, unreadable)
+    lineless = len(records) - len(matched)
+    return settled, outcomes, _unmatched(job, unmatched, unreadable, lineless)
 
 
 def _download(client: Client, job: Job, url: str, stop: threading.Event) -> str:
@@ -204,10 +207,13 @@ def _from_line(job: Job, line: bulk.Result | None) -> tuple[str, str]:
     return "failed", (line.message or f"{name} could not apply it") + "; safe to send again"
 
 
-def _stray_lines(job: Job, unmatched: int, unreadable: int) -> str:
+def _unmatched(job: Job, unmatched: int, unreadable: int, lineless: int) -> str:
+    """What did not pair up between the job's result lines and its people, in words."""
     parts = []
     if unmatched:
         parts.append(f"{unmatched:,} result line{'s' * (unmatched != 1)} named nobody it carried")
     if unreadable:
         parts.append(f"{unreadable:,} line{'s' * (unreadable != 1)} could not be read")
-    return f"in the results of bulk job {job.job_id}, {' and '.join(parts)}" if parts else ""
+    if lineless:
+        parts.append(f"{lineless:,} of its people had no line (their rows are unknown)")
+    return f"in the results of bulk job {job.job_id}, {', '.join(parts)}" if parts else ""

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from attentive_nb.errors import ConfigError
+from attentive_nb.errors import ConfigError, LedgerError
 from attentive_nb.http.client import Client
 from attentive_nb.report import RowOutcome
 from attentive_nb.send.follow_up import Followed, follow
@@ -27,6 +27,7 @@ from attentive_nb.send.ledger import Ledger
 from attentive_nb.send.ledger_jobs import Job
 
 OUTCOME_COLUMNS = ("sent", "rejected", "failed", "unknown")
+_ROW_STATES = frozenset(OUTCOME_COLUMNS)  # the ledger states a settled record can be in
 FRAME_COLUMNS = (
     "job_id",
     "submitted_at",
@@ -95,10 +96,15 @@ class BulkFollowUp:
 
     def __call__(self, wait_s: float) -> tuple[list[RowOutcome], list[str]]:
         """Follow the open jobs up (for ``wait_s`` at most); every row they carry, as now known."""
-        with ledger_for(self._ledger) as ledger:
-            followed = follow(self._client, ledger, self._company, list(self._open), wait_s=wait_s)
-            jobs = list(self._open.values())
-            rows = [row for sent in jobs for row in self._rows(sent, followed, ledger)]
+        try:
+            with ledger_for(self._ledger) as ledger:
+                followed = follow(
+                    self._client, ledger, self._company, list(self._open), wait_s=wait_s
+                )
+                jobs = list(self._open.values())
+                rows = [row for sent in jobs for row in self._rows(sent, followed, ledger)]
+        except LedgerError as error:  # the rows stay submitted; the report still comes back
+            return [], [f"The bulk jobs could not be followed up: {error}"]
         return rows, followed.notes
 
     def _rows(self, sent: SubmittedJob, followed: Followed, ledger: Ledger) -> list[RowOutcome]:
@@ -124,9 +130,10 @@ class BulkFollowUp:
         earlier = [key for key in keys if key not in followed.outcomes]
         states = ledger.states(self._company, job.endpoint, earlier) if earlier else {}
         found = {key: followed.outcomes[key] for key in keys if key in followed.outcomes}
-        for key in earlier:
-            state = states.get(key, "unknown")
-            found[key] = (state, f"bulk job {job.job_id} {job.status}: {state} (read earlier)")
+        for key in earlier:  # the ledger may know a later send of it by now: then unknown here
+            state = states.get(key)
+            status = state if state in _ROW_STATES else "unknown"
+            found[key] = (status, f"bulk job {job.job_id} {job.status}: {status} (read earlier)")
         return found
 
 

@@ -151,7 +151,8 @@ def test_unmatched_lines_and_rows_without_a_line_are_said(conn):
     report = conn.send_attributes(people(), bulk=True, **quiet())
     assert report.table["status"].tolist() == ["sent", "sent", "unknown"]
     assert "no line for this person" in report.table["reason"].iloc[2]
-    assert any("1 result line" in note and "job-1" in note for note in report.notes)
+    (note,) = [note for note in report.notes if "job-1" in note]
+    assert "1 result line named nobody" in note and "1 of its people had no line" in note
 
 
 @responses.activate
@@ -233,3 +234,35 @@ def test_att_bulk_jobs_signs_in_from_the_environment(monkeypatch):
     responses.get(f"{API}/v1/me", json=ME)
     frame = att.bulk_jobs()
     assert frame.empty and "job_id" in frame.columns
+
+
+@responses.activate
+def test_subscribing_more_than_a_thousand_people_in_bulk_needs_a_confirmation(conn):
+    df = people(1001).assign(sign_up_source_id="77")
+    with pytest.raises(att.ConfigError, match="confirm=True"):
+        conn.send_attributes(df, bulk=True, **quiet())
+    assert len(responses.calls) == 0
+
+
+@responses.activate
+def test_a_ledger_that_cannot_be_read_leaves_the_rows_submitted_and_says_why(conn, tmp_path):
+    accept()
+    path = tmp_path / "ledger.sqlite"
+    report = conn.send_attributes(people(1), bulk=True, wait=0, ledger=path, **quiet())
+    for name in ("ledger.sqlite", "ledger.sqlite-wal", "ledger.sqlite-shm"):
+        (tmp_path / name).unlink(missing_ok=True)
+    path.write_bytes(b"\x00damaged" * 100)
+    report.refresh()
+    assert report.table["status"].tolist() == ["submitted"]
+    assert "could not be followed up" in report.notes[-1] and "damaged" in report.notes[-1]
+
+
+@responses.activate
+def test_a_report_refreshed_after_the_ledger_was_followed_up_elsewhere_reads_the_ledger(conn):
+    accept()
+    report = conn.send_attributes(people(2), bulk=True, wait=0, **quiet())
+    results("job-1", ok(0), refused(1, "no"))
+    conn.bulk_jobs(refresh=True)  # e.g. attentive-nb jobs --refresh, in another process
+    report.refresh()
+    assert report.table["status"].tolist() == ["sent", "rejected"]
+    assert "read earlier" in report.table["reason"].iloc[1]
