@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
+
 from attentive_nb.__about__ import __version__
 from attentive_nb.config import describe_credentials
 from attentive_nb.connection import Connection
@@ -42,6 +44,18 @@ def connect(*args: Any, **kwargs: Any) -> Connection:
     return widget_connect(*args, **kwargs)
 
 
+def bulk_jobs(
+    conn: Connection | None = None, *, refresh: bool = False, ledger: Any = None
+) -> pd.DataFrame:
+    """The v2 bulk jobs sent from this folder, newest first, with Attentive's word on each.
+
+    ``conn`` defaults to the credentials of the environment or ``.env``
+    (:meth:`Connection.from_env`); ``refresh=True`` also reads the results of
+    completed jobs. See :meth:`Connection.bulk_jobs`.
+    """
+    return (conn or Connection.from_env()).bulk_jobs(refresh=refresh, ledger=ledger)
+
+
 __all__ = [
     "ApiError",
     "ApiKeyAuth",
@@ -62,6 +76,7 @@ __all__ = [
     "TokenAuth",
     "TransportError",
     "__version__",
+    "bulk_jobs",
     "connect",
     "describe_credentials",
 ]

@@ -27,7 +27,8 @@ from attentive_nb.plan import (
 from attentive_nb.plan.model import Columns
 from attentive_nb.report import SendReport
 from attentive_nb.send import runner
-from attentive_nb.send.engine import RunOptions
+from attentive_nb.send.engine import BULK_WAIT_S, RunOptions
+from attentive_nb.send.jobs import jobs_frame, ledger_for
 from attentive_nb.send.ledger import Ledger
 
 Resend = bool | Literal["unknown"]
@@ -261,6 +262,7 @@ class Connection:
         df: pd.DataFrame,
         *,
         bulk: bool = False,
+        wait: float = BULK_WAIT_S,
         columns: Columns | None = None,
         default_region: str = "US",
         timezone: str = "UTC",
@@ -271,13 +273,24 @@ class Connection:
         workers: int | None = None,
         ledger: str | Path | Ledger | None = None,
     ) -> SendReport:
-        """Set custom attributes per person: ``POST /v1/attributes/custom``.
+        """Set attributes per person: ``POST /v1/attributes/custom``, or in bulk.
+
+        With ``bulk=True``: ``POST /v2/bulk/user/attributes``, 256 people a
+        request, each request a job Attentive runs later (often within hours).
+        Its rows are ``submitted`` until then; ``report.refresh()`` (or
+        ``conn.bulk_jobs(refresh=True)``) asks again and gives each person's
+        outcome. Bulk also takes the person's own fields by column name
+        (``first_name``, ``last_name``, ``dob``, ``age``, ``city``, ``state``,
+        ``zip``, ``country``, ``locale``…) and, with a ``sign_up_source_id``
+        column, subscribes them (then the send is at most once).
 
         Args:
             df: One row per person: identifier columns (phone, email,
                 ``client_user_id``, ``custom_id:<name>``), every other column an
                 attribute (its name is the attribute's name).
             bulk: Use the v2 bulk endpoint, 256 people a request.
+            wait: Bulk only: seconds to wait for Attentive to run the jobs before
+                returning (0: return at once, the rows ``submitted``).
             columns: ``{input column: field}`` for columns not recognised by name.
             default_region: Country of phone numbers written without ``+``.
             timezone: Time zone of timestamps written without one.
@@ -286,7 +299,8 @@ class Connection:
         plan = plan_attributes(
             df, bulk=bulk, columns=columns, default_region=default_region, timezone=timezone
         )
-        return self._run(df, plan, RunOptions(dry_run, resend, confirm, progress, workers, ledger))
+        options = RunOptions(dry_run, resend, confirm, progress, workers, ledger, bulk_wait_s=wait)
+        return self._run(df, plan, options)
 
     @_run_options_documented
     def send_events(
@@ -477,6 +491,28 @@ class Connection:
         """
         plan = plan_attribute_lookup(df, columns=columns, default_region=default_region)
         return self._run(df, plan, RunOptions(dry_run, progress=progress, workers=workers))
+
+    def bulk_jobs(
+        self, *, refresh: bool = False, ledger: str | Path | Ledger | None = None
+    ) -> pd.DataFrame:
+        """The v2 bulk jobs sent from here, newest first, with Attentive's word on each.
+
+        One row per job the ledger knows for this company: ``job_id``,
+        ``submitted_at``, ``rows``, ``status`` (Attentive's: ``PENDING``,
+        ``IN_PROGRESS``, ``COMPLETED``, ``FAILED``; ``EXPIRED`` past Attentive's
+        two-week window), ``total_records``, how many rows were ``sent``,
+        ``rejected``, ``failed`` or ``unknown`` once its results were read, how
+        many are still ``submitted``, ``checked_at`` and a ``note``.
+
+        Args:
+            refresh: Also read the results of the jobs that completed, so their
+                rows' outcomes are in the ledger (a re-run then sends only the
+                rows that did not apply).
+            ledger: Where the send ledger lives (default
+                ``.attentive_nb/ledger.sqlite`` in the working folder).
+        """
+        with ledger_for(ledger) as book:
+            return jobs_frame(self.client, book, self.company_id(), refresh=refresh)
 
     def _run(self, df: pd.DataFrame, plan: Plan, options: RunOptions) -> SendReport:
         # A dry run needs no credentials; anything else says "sign in first" first.

@@ -16,6 +16,12 @@ unsubscribe: many of them need a confirmation), and the one rule of resending:
   to changes nothing, and messages nobody) are retried after a lost answer
   and resent by a later run.
 
+The rule follows what a body carries: a v2 attributes body with
+``subscriptions[]`` subscribes people, so a plan carrying any uses the
+endpoint :meth:`Endpoint.with_subscriptions` gives, at most once and
+messaging people, wherever the rule is read (retries, the ledger, the
+confirmation before many people).
+
 The look-ups (``GET``: subscription eligibility, custom attributes) change
 nothing at Attentive, so they are always retried and never written to the
 send ledger: there is nothing a second copy could do twice (``reads``).
@@ -23,7 +29,7 @@ send ledger: there is nothing a second copy could do twice (``reads``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -47,6 +53,10 @@ class Endpoint:
     def label(self) -> str:
         """``POST /v1/subscriptions``: the operation, as Attentive's documentation names it."""
         return f"{self.method} {self.path}"
+
+    def with_subscriptions(self) -> Endpoint:
+        """This endpoint for bodies that also subscribe people: at most once, messaging them."""
+        return replace(self, messages_people=True, resend_safe=False)
 
     @property
     def words(self) -> str:

@@ -10,6 +10,8 @@ do not cap the figure. Scenarios, each for ``--seconds``:
 - baseline: a Tornado handler answering ``{"ok": true}``;
 - sandbox ``GET /v1/me`` (auth, rate limit, faults draw, JSON answer);
 - sandbox ``POST /v1/events/custom`` (plus JSON parsing and schema validation);
+- sandbox ``POST /v2/bulk/user/attributes`` with 256 people (the goal: at least
+  the 100 requests/s Attentive allows; records are checked when the job runs);
 - the same with 100 ms injected latency, at enough concurrency to need
   150 requests/s (the goal: the sandbox is not the bottleneck there).
 
@@ -60,6 +62,15 @@ print(f"ATTENTIVE_API_URL={sb.url}", flush=True)
 threading.Event().wait()
 """
 EVENT = {"type": "Order Shipped", "properties": {"id": "1"}, "user": {"phone": "+13115552368"}}
+BULK = {
+    "users": [
+        {
+            "identifiers": {"email": f"member{i}@example.com"},
+            "attributes": {"firstName": "Ada", "custom": {"points": i, "tier": "gold"}},
+        }
+        for i in range(256)
+    ]
+}
 
 
 @dataclass
@@ -120,11 +131,19 @@ def baseline(latency_ms: int) -> Server:
     return Server([sys.executable, "-c", BASELINE, str(latency_ms)])
 
 
-def drive(name: str, server: Server, method: str, path: str, threads: int, seconds: float):
+def drive(
+    name: str,
+    server: Server,
+    method: str,
+    path: str,
+    threads: int,
+    seconds: float,
+    body: dict | None = None,
+):
     """``threads`` sessions sending back-to-back requests for ``seconds``."""
     counts = [[0, 0] for _ in range(threads)]
     stop_at = time.perf_counter() + seconds
-    body = EVENT if method == "POST" else None
+    body = body or (EVENT if method == "POST" else None)
 
     def worker(slot: list[int]) -> None:
         with requests.Session() as session:
@@ -160,6 +179,9 @@ def run(seconds: float, threads: int, slow_threads: int) -> list[Figure]:
             figures.append(
                 drive(f"{label} POST", server, "POST", "/v1/events/custom", threads, seconds)
             )
+            if label == "sandbox":
+                bulk = ("sandbox POST bulk 256", server, "POST", "/v2/bulk/user/attributes")
+                figures.append(drive(*bulk, 4, seconds, BULK))
         finally:
             server.stop()
     for make, label in ((baseline, "baseline hello"), (sandbox, "sandbox")):
@@ -193,6 +215,9 @@ def main() -> None:
     slow = next(f for f in figures if f.name == "sandbox GET +100ms")
     verdict = "meets" if slow.rate >= 150 and slow.errors == 0 else "MISSES"
     print(f"\nWith 100 ms latency the sandbox sustains {slow.rate:.0f} req/s: {verdict} 150 req/s.")
+    bulk = next(f for f in figures if f.name == "sandbox POST bulk 256")
+    verdict = "meets" if bulk.rate >= 100 and bulk.errors == 0 else "MISSES"
+    print(f"Bulk requests of 256 people: {bulk.rate:.0f} req/s: {verdict} 100 req/s.")
     print(f"(machine: {os.cpu_count()} CPUs; client and servers share them)")
 
 

@@ -45,8 +45,12 @@ def clean_environment(tmp_path, monkeypatch):
 
 @pytest.fixture
 def sandbox():
-    """A running sandbox on a free loopback port, stopped after the test."""
+    """A running sandbox on a free loopback port, stopped after the test.
+
+    Its bulk jobs run 0.2 s after they are submitted: later than the answer,
+    as at Attentive, and soon enough for a send's default wait.
+    """
     from attentive_nb.sandbox import Sandbox
 
-    with Sandbox(port=0) as server:
+    with Sandbox(port=0, bulk_delay_s=0.2) as server:
         yield server

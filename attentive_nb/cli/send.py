@@ -21,6 +21,7 @@ from typing import Any
 
 from attentive_nb.connection import Connection
 from attentive_nb.errors import ConfigError
+from attentive_nb.report import SendReport
 from attentive_nb.report.csv_out import write_csv
 
 METHODS = {
@@ -50,6 +51,7 @@ _KEYWORDS = {
     "language": "language",
     "region": "default_region",
     "timezone": "timezone",
+    "wait": "wait",
 }
 # Python keyword -> option, for saying the library's messages in command-line words.
 _OPTION_FOR = {
@@ -171,7 +173,7 @@ def send_options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def run_send(args: argparse.Namespace, extra: list[str]) -> int:
-    """Read, send, print; 0 when every row is done, 1 otherwise."""
+    """Read, send, print; 0 when no row needs another go, 1 otherwise."""
     options = send_options(args)  # option errors before reading a large file
     frame = read_table(args.file)
     conn = Connection.from_env(api_url=args.api_url)
@@ -182,7 +184,7 @@ def run_send(args: argparse.Namespace, extra: list[str]) -> int:
     print_report(report)
     print_results(report)
     _write_outputs(report, args)
-    return 0 if report.ok else 1
+    return 1 if len(report.to_retry) else 0
 
 
 def in_cli_words(message: str) -> str:
@@ -194,7 +196,7 @@ def in_cli_words(message: str) -> str:
     return _KEYWORD_NAMES.sub(option, message)
 
 
-def print_report(report) -> None:
+def print_report(report: SendReport) -> None:
     """The one-line verdict, the summary table with its top reasons, and the notes."""
     print(repr(report))
     summary = report.summary
@@ -207,6 +209,12 @@ def print_report(report) -> None:
         print(f"note: {note}")
     if report.dry_run and not any("nothing was sent" in note for note in report.notes):
         print("Dry run: nothing was sent.")
+    waiting = report.counts.get("submitted", 0)
+    if waiting:
+        print(
+            f"{waiting:,} rows are in bulk jobs Attentive has not finished: "
+            "attentive-nb jobs --refresh follows them up."
+        )
 
 
 def print_results(report) -> None:

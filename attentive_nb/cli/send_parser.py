@@ -10,7 +10,7 @@ EPILOG = """\
 FILE is a CSV file, a Parquet file (.parquet, .pq), or - for CSV on standard input.
 Columns are matched by name (phone, email, ...); --columns FIELD=COLUMN overrides.
 
-exit codes: 0 every row sent or skipped (dry run: would be sent)
+exit codes: 0 every row sent, skipped or submitted in a bulk job (dry run: would be sent)
             1 some rows invalid, rejected, failed, unknown or not sent
             2 bad command line, unreadable file, or a setting is missing or wrong
 
@@ -36,7 +36,8 @@ KIND_HELP = {
     "attributes": (
         "set custom attributes (every column that is not an identifier)",
         "  attentive-nb send attributes loyalty.csv --out results.csv\n"
-        "  attentive-nb send attributes loyalty.parquet --bulk --timezone America/New_York",
+        "  attentive-nb send attributes loyalty.parquet --bulk --timezone America/New_York\n"
+        "  attentive-nb send attributes loyalty.csv --bulk --wait 0 && attentive-nb jobs",
     ),
     "events": (
         "send one custom event per row",
@@ -245,7 +246,17 @@ def _unsubscribe_options(p: argparse.ArgumentParser) -> None:
 
 def _attributes_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
-        "--bulk", action="store_true", help="use the v2 bulk endpoint (256 people per request)"
+        "--bulk",
+        action="store_true",
+        help="use the v2 bulk endpoint (256 people per request, as jobs Attentive runs later; "
+        "person fields like first_name, city, zip, and sign_up_source_id to subscribe)",
+    )
+    p.add_argument(
+        "--wait",
+        type=float,
+        metavar="SECONDS",
+        help="with --bulk: how long to wait for Attentive to run the jobs (default 10; 0 "
+        "returns at once and attentive-nb jobs --refresh follows up)",
     )
 
 

@@ -1,19 +1,22 @@
-"""Plans for custom attributes: v1, one person a request, or the v2 bulk endpoint, 256 a request.
+"""Plans for attributes: v1, one person a request, or the v2 bulk endpoint, 256 a request.
 
 Every row is sent (setting an attribute twice is harmless); rows naming the
-same person are flagged, and the later values win.
+same person are flagged, and the later values win. The bulk endpoint also
+takes the person fields (names, demographic, location, locale) and
+``subscriptions[]`` (:mod:`attentive_nb.plan.profile`); each person is one
+unit of the plan, keyed on its own in the ledger.
 """
 
 from __future__ import annotations
-
-from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
 
 from attentive_nb.errors import ConfigError
+from attentive_nb.plan import mapping
 from attentive_nb.plan.model import Columns, Payload, Plan, Unit
 from attentive_nb.plan.prepare import Rows, first_seen, lowered, missing, prepare
+from attentive_nb.plan.profile import Profile, read_profile
 from attentive_nb.plan.users import event_user
 
 BULK_SIZE = 256
@@ -27,23 +30,16 @@ def plan_attributes(
     default_region: str = "US",
     timezone: str = "UTC",
 ) -> Plan:
-    """Plan custom attributes; see :meth:`Connection.send_attributes` for the options."""
+    """Plan attributes; see :meth:`Connection.send_attributes` for the options."""
     endpoint = "attributes_bulk" if bulk else "attributes"
     rows = prepare(df, endpoint, columns=columns, default_region=default_region, timezone=timezone)
-    _require_properties(rows)
+    profile = read_profile(rows) if bulk else None
+    _require_values(rows, profile)
     repeats = _repeats(rows)
     positions = np.flatnonzero(rows.valid_mask())
-    if bulk:
-        return Plan.of(
-            "attributes",
-            rows,
-            df.index,
-            units=lambda: _chunks(positions, BULK_SIZE),
-            count=-(-len(positions) // BULK_SIZE),
-            payload=lambda unit: _bulk_body(rows, unit),
-            duplicates=repeats,
-            property_prefix="attributes.custom.",
-        )
+    if profile is not None:
+        return _bulk_plan(df, rows, profile, positions, repeats)
+    _note_person_fields(rows)
 
     def payload(unit: Unit) -> Payload:
         return {"user": event_user(rows, unit), "properties": rows.properties(unit[0])}
@@ -59,15 +55,47 @@ def plan_attributes(
     )
 
 
-def _require_properties(rows: Rows) -> None:
-    if not rows.props:
+def _bulk_plan(
+    df: pd.DataFrame, rows: Rows, profile: Profile, positions: np.ndarray, repeats: dict[int, int]
+) -> Plan:
+    """One unit per person, ``BULK_SIZE`` of them to a request; at most once if it subscribes."""
+    subscribing = profile.subscribing(rows.valid_mask())
+    if subscribing:
+        rows.notes.append(
+            f"{subscribing:,} {'row subscribes' if subscribing == 1 else 'rows subscribe'} "
+            "people (a sign-up source in subscriptions[]): Attentive may text or email them, "
+            "so this send is at most once, and a request whose answer was lost is not resent."
+        )
+    plan = Plan.of(
+        "attributes",
+        rows,
+        df.index,
+        units=lambda: ((int(p),) for p in positions),
+        count=-(-len(positions) // BULK_SIZE),
+        payload=lambda unit: _bulk_record(rows, profile, unit[0]),
+        duplicates=repeats,
+        property_prefix="attributes.custom.",
+        batch=BULK_SIZE,
+        envelope=lambda records: {"users": records},
+    )
+    if subscribing:
+        plan.endpoint = plan.endpoint.with_subscriptions()
+    return plan
+
+
+def _require_values(rows: Rows, profile: Profile | None) -> None:
+    """A call-level error without any value column; a row-level reason for all-blank rows."""
+    fields = profile.values if profile is not None else {}
+    if not rows.props and not fields:
+        what = "attribute or person-field" if profile is not None else "attribute"
         raise ConfigError(
-            f"There are no attribute columns to send: every column was read as an identifier "
+            f"There are no {what} columns to send: every column was read as an identifier "
             f"({', '.join(map(str, rows.cmap.fields.values()))})."
         )
-    empty = np.ones(rows.n, dtype=bool)
+    empty = ~profile.given() if profile is not None and fields else np.ones(rows.n, dtype=bool)
     for _, values in rows.props:
         empty &= missing(values)
+    empty &= rows.valid_mask()  # a refused value has its own reason
     rows.problems.add_many(np.flatnonzero(empty), "no attribute values to send (all blank)")
 
 
@@ -83,16 +111,30 @@ def _repeats(rows: Rows) -> dict[int, int]:
     return dups
 
 
-def _chunks(positions: np.ndarray, size: int) -> Iterator[Unit]:
-    for start in range(0, len(positions), size):
-        yield tuple(int(p) for p in positions[start : start + size])
+def _note_person_fields(rows: Rows) -> None:
+    """v1 has custom attributes only: say which columns bulk=True would send as person fields."""
+    named = [col for col, _ in rows.props if mapping.field_for(col, "attributes_bulk")]
+    if named:
+        listed = ", ".join(repr(c) for c in named)
+        rows.notes.append(
+            f"{listed} {'is' if len(named) == 1 else 'are'} sent as custom attributes; "
+            "bulk=True sends such columns as the person's own fields (name, location…)."
+        )
 
 
-def _bulk_body(rows: Rows, unit: Unit) -> Payload:
-    users = []
-    for p in unit:
-        identifiers: Payload = dict(rows.user_ids(p))
-        if rows.custom_ids(p):
-            identifiers["customIdentifiers"] = rows.custom_ids(p, key="key")
-        users.append({"identifiers": identifiers, "attributes": {"custom": rows.properties(p)}})
-    return {"users": users}
+def _bulk_record(rows: Rows, profile: Profile, p: int) -> Payload:
+    """One person's record of the bulk body: identifiers, attributes, subscriptions."""
+    identifiers: Payload = dict(rows.user_ids(p))
+    if rows.custom_ids(p):
+        identifiers["customIdentifiers"] = rows.custom_ids(p, key="key")
+    record: Payload = {"identifiers": identifiers}
+    attributes = profile.attributes(p)
+    custom = rows.properties(p)
+    if custom:
+        attributes["custom"] = custom
+    if attributes:
+        record["attributes"] = attributes
+    subscriptions = profile.subscriptions(p, rows)
+    if subscriptions:
+        record["subscriptions"] = subscriptions
+    return record

@@ -43,6 +43,7 @@ ITEM_FIELDS = (
 )
 
 _EVENTS = ("events", *ECOMMERCE)
+_BULK = ("attributes_bulk",)
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,35 @@ FIELDS = (
     Field("salesChannel", ("sales_channel",), ("purchase",)),
     Field("language", ("language", "notification_language"), ("unsubscribe",)),
 )
+# The v2 person fields, by their place in the bulk body (attentive_nb.plan.profile checks them).
+PERSON_FIELDS = tuple(
+    Field(name, aliases, _BULK)
+    for name, aliases in (
+        ("attributes.firstName", ("first_name", "given_name", "forename")),
+        ("attributes.lastName", ("last_name", "surname", "family_name")),
+        ("attributes.demographic.dateOfBirth", ("date_of_birth", "dob", "birthday", "birth_date")),
+        ("attributes.demographic.age", ("age",)),
+        ("attributes.demographic.language", ("language",)),
+        ("attributes.demographic.organization", ("organization", "organisation")),
+        ("attributes.demographic.title", ("title", "salutation")),
+        ("attributes.demographic.website", ("website", "web_site", "homepage")),
+        ("attributes.location.address1", ("address1", "address_line_1", "street_address")),
+        ("attributes.location.address2", ("address2", "address_line_2")),
+        ("attributes.location.city", ("city", "town")),
+        ("attributes.location.state", ("state", "province")),
+        ("attributes.location.zip", ("zip", "zip_code", "postal_code", "postcode")),
+        ("attributes.location.country", ("country", "country_code")),
+        ("attributes.location.region", ("region", "region_code")),
+        ("attributes.location.latitude", ("latitude", "lat")),
+        ("attributes.location.longitude", ("longitude", "lon", "lng")),
+        ("attributes.location.timezone", ("timezone", "time_zone")),
+        ("attributes.locale", ("locale",)),
+        ("subscriptions.signUpSourceId", ("sign_up_source_id", "signup_source_id")),
+        ("subscriptions.channel", ("channel", "subscription_channel")),
+        ("subscriptions.singleOptIn", ("single_opt_in",)),
+    )
+)
+FIELDS += PERSON_FIELDS
 
 # The identifier fields each endpoint can carry (custom ids aside); the rest are reported unused.
 USABLE_IDS = {
@@ -116,6 +146,11 @@ def _lookup(endpoint: str) -> dict[str, str]:
         if endpoint in f.endpoints:
             table.update({norm(a): f.name for a in (*f.aliases, f.name)})
     return table
+
+
+def field_for(column: object, endpoint: str) -> str | None:
+    """The field a column's name means by convention for ``endpoint`` (None: no field)."""
+    return _convention(column, _lookup(endpoint))
 
 
 def target_field(target: str, endpoint: str) -> str | None:

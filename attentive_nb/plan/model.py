@@ -5,13 +5,18 @@ are pure: a DataFrame and options in, a :class:`Plan` out. The plan knows
 every invalid row and why, the repeated rows, the notes for the report, and
 builds the request bodies lazily, a chunk at a time, so a million-row frame
 never holds a million payloads.
+
+A plan's units are what the ledger keys one by one: a request each, or for
+the v2 bulk endpoint one person's record each, ``batch`` (256) of them to a
+request body (:meth:`Plan.body`), so a re-run can send again only the people
+whose records did not apply.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Hashable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,8 +79,9 @@ class Plan:
     ``duplicates`` maps a row position to the earlier row it repeats: either
     carried by that row's request (the same person or event, merged because
     nothing is lost) or sent on its own and only flagged. ``requests()``
-    yields every valid row's request in input order. ``warnings`` are the
-    notes to say before sending: what Attentive will accept but not act on.
+    yields every valid row's unit in input order; ``body()`` makes the HTTP
+    body of ``batch`` units (one, except for a bulk endpoint). ``warnings``
+    are the notes to say before sending: what Attentive will accept but not act on.
     """
 
     kind: str  # what the analyst asked for: one of KINDS or OTHER_KINDS
@@ -90,6 +96,10 @@ class Plan:
     _count: int = field(repr=False, compare=False)
     _payload: Callable[[Unit], Payload] = field(repr=False, compare=False)
     warnings: list[str] = field(default_factory=list)
+    batch: int = 1  # units per HTTP request
+    _envelope: Callable[[list[Payload]], Payload] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     @classmethod
     def of(
@@ -103,6 +113,8 @@ class Plan:
         payload: Callable[[Unit], Payload],
         duplicates: dict[int, int] | None = None,
         property_prefix: str = "properties.",
+        batch: int = 1,
+        envelope: Callable[[list[Payload]], Payload] | None = None,
     ) -> Plan:
         """The plan of ``kind`` for rows prepared for one endpoint (``rows.endpoint``)."""
         warnings = caveats(rows)
@@ -119,6 +131,8 @@ class Plan:
             _count=count,
             _payload=payload,
             warnings=warnings,
+            batch=batch,
+            _envelope=envelope,
         )
 
     @property
@@ -128,12 +142,19 @@ class Plan:
 
     @property
     def n_requests(self) -> int:
-        """How many requests ``requests()`` yields in all."""
+        """How many HTTP requests carry every valid row (``batch`` units each, at most)."""
         return self._count
 
+    def body(self, units: Sequence[Request]) -> Payload:
+        """The HTTP body carrying ``units``: a unit's own payload, or the bulk envelope."""
+        if self._envelope is None:
+            (unit,) = units
+            return unit.payload
+        return self._envelope([unit.payload for unit in units])
+
     def requests(self, chunk_size: int = 5000) -> Iterator[list[Request]]:
-        """Requests in input order, in lists covering about ``chunk_size`` input rows each."""
-        batch: list[Request] = []
+        """Units in input order, in lists covering about ``chunk_size`` input rows each."""
+        chunk: list[Request] = []
         carried = 0
         seen: set[int] = set()  # 64 bits of each key: a million requests in ~60 MB
         copies: dict[int, int] = {}  # the few keys seen more than once: copies so far
@@ -145,13 +166,13 @@ class Plan:
                 copies[short] = copies.get(short, 0) + 1
                 key = request_key(self.endpoint.name, payload, copies[short])
             seen.add(short)
-            batch.append(Request(positions, payload, key))
+            chunk.append(Request(positions, payload, key))
             carried += len(positions)
             if carried >= chunk_size:
-                yield batch
-                batch, carried = [], 0
-        if batch:
-            yield batch
+                yield chunk
+                chunk, carried = [], 0
+        if chunk:
+            yield chunk
 
     def __repr__(self) -> str:
         return (

@@ -50,7 +50,7 @@ class Rows:
 
     def user_ids(self, p: int) -> dict[str, str]:
         """The standard identifiers of row ``p`` that are present (field -> value)."""
-        return {k: v[p] for k, v in self.ids.items() if v[p] is not None}
+        return {k: value for k, v in self.ids.items() if (value := v[p]) is not None}
 
     def custom_ids(self, p: int, key: str = "name") -> list[dict[str, str]]:
         """Row ``p``'s custom identifiers as [{name|key, value}]."""
@@ -58,7 +58,7 @@ class Rows:
 
     def properties(self, p: int) -> dict:
         """Row ``p``'s properties, blanks left out."""
-        return {k: v[p] for k, v in self.props if v[p] is not None}
+        return {k: value for k, v in self.props if (value := v[p]) is not None}
 
     def valid_mask(self) -> np.ndarray:
         """True for rows without a problem."""

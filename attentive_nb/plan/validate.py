@@ -57,10 +57,10 @@ def _text(value: object) -> tuple[str | None, str | None]:
 
 def identifier_column(series: pd.Series, label: str, problems: Problems) -> np.ndarray:
     """Identifier values as stripped text (None where blank); problems named by ``label``."""
-    return _checked_text(series, label, problems, lambda text: (text, None))[0]
+    return checked_text(series, label, problems, lambda text: (text, None))[0]
 
 
-def _checked_text(
+def checked_text(
     series: pd.Series,
     label: str,
     problems: Problems,
@@ -110,7 +110,7 @@ def phone_column(
         where = "" if text.startswith("+") else f" for region {region}"
         return e164, (None if e164 else f"is not a valid number{where}")
 
-    return _checked_text(series, "phone", problems, convert, valid_e164_many)
+    return checked_text(series, "phone", problems, convert, valid_e164_many)
 
 
 def to_e164(text: str, region: str) -> str | None:
@@ -148,7 +148,7 @@ def email_column(series: pd.Series, problems: Problems) -> tuple[np.ndarray, np.
         match = _EMAIL.match  # a million calls: keep the lookup out of the loop
         return [type(v) is str and len(v) <= 254 and match(v) is not None for v in values]
 
-    return _checked_text(series, "email", problems, convert, as_written)
+    return checked_text(series, "email", problems, convert, as_written)
 
 
 def _is_email(text: str) -> bool:

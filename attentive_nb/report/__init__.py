@@ -12,6 +12,6 @@ Pure pandas: nothing here sends, and nothing here imports the stages above it.
 """
 
 from attentive_nb.report.rows import STATUSES, Outcomes, RowOutcome
-from attentive_nb.report.send_report import SendReport
+from attentive_nb.report.send_report import FollowUp, SendReport
 
-__all__ = ["STATUSES", "Outcomes", "RowOutcome", "SendReport"]
+__all__ = ["STATUSES", "FollowUp", "Outcomes", "RowOutcome", "SendReport"]

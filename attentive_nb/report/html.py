@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterable
+from typing import Any
 
 import pandas as pd
 
@@ -51,12 +52,18 @@ def _heading(report) -> str:
     return f"<p><strong>{title}</strong>: {len(report):,} rows{took}</p>"
 
 
-def _status_lines(report) -> list[str]:
+def _status_lines(report: Any) -> list[str]:
     """The one-line verdicts: dry run, and what needs doing next."""
     lines = []
     if report.dry_run:
         would = report.counts.get("would_send", 0)
         lines.append(f"<p>Dry run: nothing was sent. {would:,} rows would be sent.</p>")
+    waiting = report.counts.get("submitted", 0)
+    if waiting:
+        lines.append(
+            f"<p>{waiting:,} rows are in bulk jobs Attentive has not finished yet: "
+            "<code>report.refresh()</code> asks again and shows their outcome.</p>"
+        )
     n_failed = len(report.to_retry)
     if n_failed:
         lines.append(

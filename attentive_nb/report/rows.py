@@ -21,11 +21,14 @@ STATUSES = (
     "failed",
     "unknown",
     "skipped",
+    "submitted",
     "not_sent",
     "would_send",
 )
 #: Statuses that need nothing more from the analyst.
 DONE = frozenset({"sent", "skipped", "would_send"})
+#: Statuses whose outcome Attentive has yet to give: nothing to fix, ``refresh()`` follows up.
+PENDING = frozenset({"submitted"})
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,10 @@ class Outcomes:
         """Add a remark after a row's reason."""
         reason = self.reason[position]
         self.reason[position] = f"{reason}; {remark}" if reason else remark
+
+    def columns(self) -> tuple[np.ndarray, ...]:
+        """The arrays of ``TABLE_COLUMNS``: status, http status, reason, attempts, latency."""
+        return self.status, self.http_status, self.reason, self.attempts, self.latency_ms
 
     def check(self) -> None:
         """Every row has an outcome, and every status is in the vocabulary."""

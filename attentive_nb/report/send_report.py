@@ -3,6 +3,10 @@
 The engine yields one small :class:`RowOutcome` per row; :class:`SendReport`
 turns them into column arrays once (no per-row DataFrame work), so a report on a
 million rows builds in about a second. Identifiers are masked unless asked.
+
+Rows of a v2 bulk job are ``submitted`` until Attentive has run the job;
+``report.refresh()`` asks again through the :class:`FollowUp` the send stage
+gave the report (this module never sends anything itself).
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import warnings
 from collections.abc import Iterable, Sequence
 from functools import cached_property
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -18,11 +23,21 @@ import pandas as pd
 from attentive_nb.report.csv_out import write_csv
 from attentive_nb.report.html import render, text_summary
 from attentive_nb.report.masking import mask_identifiers
-from attentive_nb.report.rows import DONE, STATUSES, Outcomes, RowOutcome
+from attentive_nb.report.rows import DONE, PENDING, STATUSES, Outcomes, RowOutcome
 from attentive_nb.report.summary import group_reasons, summarise
 
 TABLE_COLUMNS = ("status", "http_status", "reason", "attempts", "latency_ms")
+# Table column -> RowOutcome field.
 TOP_REASONS = 5
+
+
+class FollowUp(Protocol):
+    """What ``report.refresh()`` calls: the rows whose bulk jobs moved on, and notes.
+
+    ``wait_s`` is how long it may keep asking while jobs are not done yet.
+    """
+
+    def __call__(self, wait_s: float) -> tuple[list[RowOutcome], list[str]]: ...
 
 
 def _columns(outcomes: Outcomes) -> dict[str, object]:
@@ -79,6 +94,7 @@ class SendReport:
         sandbox: bool = False,
         elapsed_s: float | None = None,
         results: pd.DataFrame | None = None,
+        follow_up: FollowUp | None = None,
     ) -> None:
         if identifiers is None:
             identifiers = pd.DataFrame(index=data.index)
@@ -96,6 +112,7 @@ class SendReport:
             raise ValueError(f"outcomes for {len(outcomes)} rows, the data has {len(data)}")
         self._results = results.set_axis(data.index)
         self._base = pd.DataFrame(_columns(outcomes), index=data.index)
+        self._follow_up = follow_up
 
     def __len__(self) -> int:
         return len(self._base)
@@ -132,7 +149,7 @@ class SendReport:
 
     @cached_property
     def _retry_mask(self) -> np.ndarray:
-        return ~self._base["status"].isin(DONE).to_numpy()
+        return ~self._base["status"].isin(DONE | PENDING).to_numpy()
 
     @property
     def to_retry(self) -> pd.DataFrame:
@@ -141,6 +158,7 @@ class SendReport:
         Rows that are invalid, rejected, failed, unknown or not sent. Fix them
         and pass this frame to the same send call again; ``unknown`` rows are
         not sent again unless ``resend="unknown"``: check those people first.
+        ``submitted`` rows are not here: Attentive has them (see :meth:`refresh`).
         """
         return self._data.iloc[self._retry_mask]
 
@@ -175,6 +193,37 @@ class SendReport:
     def summary(self) -> pd.DataFrame:
         """Rows per status (non-zero, ``STATUSES`` order, then ``total``), meaning, top reasons."""
         return summarise(self.counts, self.reasons, TOP_REASONS)
+
+    def refresh(self, wait: float = 0) -> SendReport:
+        """Ask Attentive again about this report's bulk jobs; returns the report, updated.
+
+        Rows ``submitted`` in a v2 bulk job become ``sent``, ``rejected`` (with
+        Attentive's message for that person) or ``failed`` once the job has run;
+        the ledger learns the same, so a later run sends only what did not apply.
+        ``wait`` seconds: keep asking while jobs are still running (0: ask once).
+        A report with nothing submitted is returned as it is.
+        """
+        if self._follow_up is None or not self.counts["submitted"]:
+            return self
+        outcomes, notes = self._follow_up(wait)
+        self._replace(outcomes)
+        self.notes.extend(notes)
+        return self
+
+    def _replace(self, outcomes: list[RowOutcome]) -> None:
+        """Put newer outcomes in place of the rows' earlier ones; cached views are rebuilt."""
+        if not outcomes:
+            return
+        newer = Outcomes(len(self))
+        for outcome in outcomes:
+            newer.add(outcome)
+        positions = np.asarray([o.position for o in outcomes], dtype=np.intp)
+        for name, column in zip(TABLE_COLUMNS, newer.columns()):
+            updated = self._base[name].copy()
+            updated.iloc[positions] = column[positions]
+            self._base[name] = updated
+        for cached in ("_table", "counts", "_retry_mask", "reasons", "summary"):
+            self.__dict__.pop(cached, None)
 
     def to_csv(self, path: str | Path, *, unmasked: bool = False, raw: bool = False) -> Path:
         """Write the table (masked unless ``unmasked=True``) with its index; returns the path.

@@ -19,20 +19,23 @@ to them by the identity endpoint or a subscribe's ``externalIdentifiers``.
 What names nobody is accepted, as Attentive does, and reaches nobody:
 ``Sandbox.unmatched()`` lists it, ``Sandbox.reached(who)`` what reached whom.
 
-Bulk results. ``GET /v2/bulk/job/{id}`` answers ``{"bulkJobId", "status":
-"IN_PROGRESS", "totalRecords"}`` for ``bulk_polls_before_done`` polls, then
-``{"bulkJobId", "status": "COMPLETED", "totalRecords", "url"}``. The ``url``
-is a signed link (``.../v2/bulk/job/{id}/results.jsonl?sig=…``) that needs no
-``Authorization`` header; it serves ``application/jsonl``, one line per record
-of the request, in the order sent::
+Bulk jobs. ``POST /v2/bulk/user/attributes`` checks only the envelope (no
+``users``, 0 or more than 256 users, a user that is not an object: 400) and
+answers 202 with a ``batchJobId``. ``GET /v2/bulk/job/{id}`` answers
+``{"bulkJobId", "status", "totalRecords"}``: ``PENDING`` for the first half of
+``bulk_delay_s``, ``IN_PROGRESS`` for the second, then ``COMPLETED`` with a
+``url`` (or ``FAILED``, with ``Faults.fail_bulk_jobs``). The ``url`` is a
+signed link (``.../v2/bulk/job/{id}/results.jsonl?expires=…&sig=…``) that
+needs no ``Authorization`` header and expires 15 minutes after the poll that
+gave it; it serves ``application/jsonl``, one line per record, in the order
+sent (shuffled with ``Faults.shuffle_bulk_results``)::
 
     {"request": <the user object as sent>,
      "response": {"status": "SUCCESS" | "FAILED", "message": "<text>"}}
 
-A record fails on its own (an array or object in ``attributes.custom``, a
-malformed phone in ``identifiers``, no ``identifiers``, an attribute value of
-another type than its first); only an envelope problem (no ``users``, 0 or
-more than 256 users, a user that is not an object) makes the request a 400.
+A record fails on its own when the job runs (an array or object in
+``attributes.custom``, a malformed phone or date, no ``identifiers``, an
+attribute value of another type than its first).
 """
 
 from __future__ import annotations

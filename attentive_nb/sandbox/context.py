@@ -20,6 +20,7 @@ ALL_SCOPES = frozenset(
     {*OAUTH_SCOPES, *(s for e in ENDPOINTS.values() if e.scope for s in e.scope.split())}
 )
 CODE_LIFETIME_S = 120.0
+BULK_DELAY_S = 3.0  # a bulk job's time from submitted to run: long enough to see, short to wait
 MAX_BODY_BYTES = 1024 * 1024
 
 COMPANY = {
@@ -55,13 +56,14 @@ class Context:
     clock: Callable[[], float]
     faults: Faults
     limiter: WindowLimiter
-    bulk_polls_before_done: int = 1
+    bulk_delay_s: float = BULK_DELAY_S
     url: str = ""
     company: dict = field(default_factory=lambda: dict(COMPANY))
     state: State = field(default_factory=State)
     api_key: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     client_id: str = field(default_factory=lambda: secrets.token_hex(16))
     client_secret: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    link_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))  # signs links
     tokens: dict[str, Grant] = field(default_factory=dict)
     codes: dict[str, Code] = field(default_factory=dict)
     error_ids: itertools.count = field(default_factory=lambda: itertools.count(910_000_001))

@@ -30,6 +30,8 @@ class Faults:
     - ``fail_bulk_jobs``: every v2 bulk job ends ``FAILED`` (nothing applied).
     - ``bulk_results_status``: when set, the bulk results download answers this
       status (e.g. 500) instead of the file.
+    - ``shuffle_bulk_results``: jobs that run while it is set list their result
+      lines in a shuffled order (Attentive documents no order).
     """
 
     latency_ms: float = 0.0
@@ -43,6 +45,7 @@ class Faults:
     endpoints: frozenset[str] | None = None
     fail_bulk_jobs: bool = False
     bulk_results_status: int | None = None
+    shuffle_bulk_results: bool = False
     seed: int | None = None
     rng: random.Random = field(init=False, repr=False)
 

@@ -7,6 +7,7 @@ import logging
 import sys
 import threading
 
+from attentive_nb.sandbox.context import BULK_DELAY_S
 from attentive_nb.sandbox.server import Sandbox
 
 DEFAULT_PORT = 8765
@@ -34,6 +35,12 @@ def parser() -> argparse.ArgumentParser:
         help="start each one-second rate window S seconds after the clock's whole second",
     )
     p.add_argument("--seed", type=int, default=None, help="make the faults reproducible")
+    p.add_argument(
+        "--bulk-delay-s",
+        type=float,
+        default=BULK_DELAY_S,
+        help="seconds a bulk job takes from submitted to run (Attentive: often hours)",
+    )
     return p
 
 
@@ -69,6 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         rate_scale=args.rate_scale,
         window_offset_s=args.window_offset,
         seed=args.seed,
+        bulk_delay_s=args.bulk_delay_s,
     )
     try:
         sandbox.start()

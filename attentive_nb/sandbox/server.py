@@ -10,13 +10,15 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from tornado.httpserver import HTTPServer
 from tornado.ioloop import IOLoop
 from tornado.netutil import bind_sockets
 
+from attentive_nb.sandbox import bulk_jobs
 from attentive_nb.sandbox.app import make_app
-from attentive_nb.sandbox.context import Context
+from attentive_nb.sandbox.context import BULK_DELAY_S, Context
 from attentive_nb.sandbox.faults import Faults
 from attentive_nb.sandbox.state import Trigger
 from attentive_nb.sandbox.windows import WindowLimiter
@@ -36,9 +38,11 @@ class Sandbox:
     scopes), and the OAuth app ``client_id``, ``client_secret`` and
     ``redirect_uri``. ``url`` is the API base, ``auth_url`` the consent page.
     ``company`` holds the five ``/v1/me`` fields. ``faults`` (a ``Faults``)
-    can be changed mid-test; ``rate_scale`` too. ``clock`` drives OAuth code
-    expiry and rate-limit windows, which are one second long and start
-    ``window_offset_s`` after each whole second of it.
+    can be changed mid-test; ``rate_scale`` and ``bulk_delay_s`` (how long a
+    bulk job takes from submitted to run; 0: done at the first poll) too.
+    ``clock`` drives OAuth code expiry, rate-limit windows (one second long,
+    starting ``window_offset_s`` after each whole second of it), bulk jobs and
+    the expiry of their results links.
 
     Inspection, safe to call from any thread:
 
@@ -61,7 +65,8 @@ class Sandbox:
       ``token_for``; None when refused 401).
     - ``subscribed(who, channel="TEXT", subscription_type="MARKETING")``, ``attributes(who)``:
       ``who`` is a phone (``+1…``), an email, or a ``clientUserId``; attributes
-      are the person's, whichever of their linked identifiers set them.
+      are the person's, whichever of their linked identifiers set them (bulk
+      jobs whose time has come run first, as a poll would run them).
     - ``identifiers(who)``: every identifier linked to the person ``who``
       names, kind -> values (``{"phone": [...], "clientUserId": [...],
       "custom:loyaltyId": [...]}``); ``{}`` when ``who`` names nobody.
@@ -94,7 +99,7 @@ class Sandbox:
         window_offset_s: float = 0.0,
         seed: int | None = None,
         clock: Callable[[], float] = time.time,
-        bulk_polls_before_done: int = 1,
+        bulk_delay_s: float = BULK_DELAY_S,
     ) -> None:
         self.port = port
         self.faults = Faults(
@@ -110,7 +115,7 @@ class Sandbox:
             clock=clock,
             faults=self.faults,
             limiter=WindowLimiter(clock, rate_scale, window_offset_s),
-            bulk_polls_before_done=bulk_polls_before_done,
+            bulk_delay_s=bulk_delay_s,
         )
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -209,6 +214,14 @@ class Sandbox:
         return dict(self._ctx.company)
 
     @property
+    def bulk_delay_s(self) -> float:
+        return self._ctx.bulk_delay_s
+
+    @bulk_delay_s.setter
+    def bulk_delay_s(self, value: float) -> None:
+        self._ctx.bulk_delay_s = value
+
+    @property
     def rate_scale(self) -> float:
         return self._ctx.limiter.scale
 
@@ -265,7 +278,8 @@ class Sandbox:
         with self._ctx.state.lock:
             return bool(self._ctx.state.active.get((who, channel, subscription_type)))
 
-    def attributes(self, who: str) -> dict:
+    def attributes(self, who: str) -> dict[str, Any]:
+        bulk_jobs.run_due(self._ctx)  # jobs whose time has come have run when anyone looks
         return self._ctx.state.attributes_for(who)
 
     def identifiers(self, who: str) -> dict[str, list[str]]:

@@ -13,9 +13,10 @@ import copy
 import re
 import secrets
 import threading
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import Any
 
 from attentive_nb.sandbox.identities import Identities, Key, key_for
 
@@ -39,13 +40,13 @@ def fits(kind: str, value) -> bool:
 
 @dataclass
 class BulkJob:
-    """A v2 bulk job: its result lines, and how many polls it has had."""
+    """A v2 bulk job: the records as submitted, and its result lines once it has run."""
 
     id: str
-    lines: list[dict]
-    download_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
-    polls: int = 0
+    users: list[dict[str, Any]]
+    submitted_at: float
     failed: bool = False
+    lines: list[dict[str, Any]] | None = None
 
 
 @dataclass
@@ -85,14 +86,15 @@ class State:
             self.delivered: dict[int, list[tuple[str, dict]]] = {}  # person -> (path, body)
             self.unmatched: list[tuple[str, dict]] = []  # bodies that named nobody
             self.jobs: dict[str, BulkJob] = {}
+            self.not_run: deque[BulkJob] = deque()  # in the order submitted
             self.triggers: list[Trigger] = []
 
     # -- recording ---------------------------------------------------------
 
-    def record(self, path: str, body) -> None:
-        """Keep a copy of a body whose effect happened."""
+    def record(self, path: str, body: Any, *, owned: bool = False) -> None:
+        """Keep a body whose effect happened: a copy, unless the caller hands it (``owned``)."""
         with self.lock:
-            self.received.setdefault(path, []).append(copy.deepcopy(body))
+            self.received.setdefault(path, []).append(body if owned else copy.deepcopy(body))
 
     def count(self, *names: str) -> None:
         with self.lock:
@@ -217,20 +219,21 @@ class State:
 
     # -- bulk jobs ---------------------------------------------------------
 
-    def add_job(self, lines: list[dict], failed: bool = False) -> BulkJob:
-        job = BulkJob(id=secrets.token_hex(16), lines=lines, failed=failed)
+    def add_job(self, users: list[dict[str, Any]], now: float, failed: bool = False) -> BulkJob:
+        """A new job, to run once its time has come."""
+        job = BulkJob(id=secrets.token_hex(16), users=users, submitted_at=now, failed=failed)
         with self.lock:
             self.jobs[job.id] = job
+            self.not_run.append(job)
         return job
 
-    def poll_job(self, job_id: str) -> tuple[BulkJob, int] | None:
-        """The job and how many polls it had before this one, or None if unknown."""
+    def due_jobs(self, submitted_by: float) -> list[BulkJob]:
+        """The jobs not run yet that were submitted by then, oldest first; taken off the queue."""
+        due = []
         with self.lock:
-            job = self.jobs.get(job_id)
-            if job is None:
-                return None
-            job.polls += 1
-            return job, job.polls - 1
+            while self.not_run and self.not_run[0].submitted_at <= submitted_by:
+                due.append(self.not_run.popleft())
+        return due
 
 
 def _channels(user: dict) -> list[tuple[str, str]]:

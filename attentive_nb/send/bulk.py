@@ -1,120 +1,198 @@
-"""The v2 bulk attribute endpoint: wait for the job, fold its results back to rows.
+"""A v2 bulk job's results file, read leniently and matched back to people by identifier.
 
-``POST /v2/bulk/user/attributes`` answers 202 with a ``batchJobId``; the job
-is polled at ``GET /v2/bulk/job/{id}`` until ``COMPLETED`` (or ``FAILED``),
-and its ``url`` points to a JSON-lines file with one line per user, in the
-order sent, each holding the request and its response. Attentive documents
-the shape only loosely, so each line is read leniently. Every request,
-the download included, goes through the one :class:`Client`.
+The job's ``url`` points to a JSON-lines file that, in Attentive's words,
+holds "a record of each request and its corresponding response". Neither the
+order nor the exact shape is documented, so each line is read for what it
+plausibly says: the request part (``request``, or the line itself when flat)
+names the person, and the response part (``response``, ``result``, or again
+the line itself) says how it went, in status words (``SUCCESS``/``FAILED``),
+HTTP codes, a ``success`` flag, or only an ``error`` when something failed.
+
+A line is matched to one of the job's records first by the record itself
+(its ledger key, when the echo is exact), then by who it names (a digest of
+the identifiers, emails compared without case), taking records of the same
+person in the order they were sent. Nothing here does I/O.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
-import threading
-import time
-from collections.abc import Callable, Sequence
+from collections import deque
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from attentive_nb.http.client import Client
-from attentive_nb.report import RowOutcome
+from attentive_nb.plan import request_key
 
-DONE_STATES = ("COMPLETED", "FAILED")
-
-
-def wait_for_job(
-    client: Client,
-    job_id: str,
-    *,
-    timeout_s: float,
-    clock: Callable[[], float] = time.monotonic,
-    stop: threading.Event | None = None,
-) -> dict[str, Any]:
-    """Poll the job until it is done, ``timeout_s`` passes or ``stop`` is set; its last status."""
-    deadline, delay = clock() + timeout_s, 0.5
-    while True:
-        job = client.request("bulk_job", path_args={"id": job_id}, stop=stop).body or {}
-        if job.get("status") in DONE_STATES or clock() + delay > deadline:
-            return job
-        if stop is not None and stop.is_set():
-            return job
-        client.pause(delay, stop)
-        delay = min(delay * 2, 30.0)
+IDENTIFIERS = ("phone", "email", "clientUserId", "shopifyId", "klaviyoId")
+MESSAGE_LIMIT = 300
+_REQUEST_PARTS = ("request", "input", "record", "payload")
+_RESPONSE_PARTS = ("response", "result", "output")
+_FLAGS = ("success", "succeeded", "ok")
+_STATUS_KEYS = ("status", "statusCode", "httpStatus", "code", "state", "result")
+_ERROR_KEYS = ("error", "errors", "errorMessage", "failure")
+_MESSAGE_KEYS = ("message", "error", "errors", "errorMessage", "detail", "reason")
+_APPLIED = frozenset({"SUCCESS", "SUCCEEDED", "SUCCESSFUL", "OK", "COMPLETED", "PROCESSED"})
+_APPLIED |= {"ACCEPTED", "CREATED", "UPDATED", "DONE"}
+_TRY_AGAIN = frozenset({"ERROR", "INTERNAL_ERROR", "SERVER_ERROR", "TIMEOUT", "THROTTLED"})
+_TRY_AGAIN |= {"RETRY", "UNAVAILABLE", "TOO_MANY_REQUESTS"}
 
 
-def read_results(text: str) -> list[dict[str, Any]]:
-    """The job's JSON-lines results, one dict per line; an unreadable line says so."""
-    lines = []
-    for raw in text.splitlines():
-        if raw.strip():
-            try:
-                lines.append(json.loads(raw))
-            except ValueError:
-                lines.append({"response": {"status": "UNREADABLE", "message": raw[:200]}})
-    return lines
+@dataclass(frozen=True)
+class Record:
+    """One person's record in a job, as the ledger knows it: its place, key and who it names."""
+
+    seq: int
+    key: str
+    who: str
 
 
-def fold(
-    positions: Sequence[int],
-    job: dict[str, Any],
-    lines: list[dict[str, Any]] | None,
-    attempts: int,
-    latency_ms: float | None,
-    *,
-    unread: str = "",
-) -> list[RowOutcome]:
-    """One outcome per row of the request, from the job's status and per-user lines.
+@dataclass(frozen=True)
+class Result:
+    """One line of results: who it names (key and digest, when it says) and how it went.
 
-    ``lines`` is None when there are none to read: the job was not done when we
-    stopped waiting, or (``unread`` says why) its results could not be downloaded.
+    ``status`` is ``sent`` (applied), ``rejected`` (refused for this record)
+    or ``failed`` (an error on Attentive's side: worth sending again).
     """
-    job_id = job.get("bulkJobId", "?")
-    state = job.get("status", "unknown")
 
-    def every(status: str, reason: str) -> list[RowOutcome]:
-        return [RowOutcome(p, status, 202, reason, attempts, latency_ms) for p in positions]
-
-    if state == "FAILED":
-        return every("failed", f"bulk job {job_id} ended FAILED: Attentive applied none of it")
-    if lines is None and unread:
-        return every(
-            "sent",
-            f"accepted in bulk job {job_id} ({state}); its per-row results could not be read "
-            f"({unread}): look the job up later with GET /v2/bulk/job/{job_id}",
-        )
-    if lines is None:
-        return every(
-            "sent",
-            f"accepted in bulk job {job_id}; its result was not ready when we stopped "
-            f"waiting (status {state})",
-        )
-    outcomes = []
-    for index, position in enumerate(positions):
-        line = lines[index] if index < len(lines) else None
-        outcomes.append(_line_outcome(position, line, job_id, attempts, latency_ms))
-    return outcomes
+    key: str | None
+    who: str | None
+    status: str
+    message: str
 
 
-def _line_outcome(
-    position: int,
-    line: dict[str, Any] | None,
-    job_id: str,
-    attempts: int,
-    latency_ms: float | None,
-) -> RowOutcome:
-    if line is None:
-        return RowOutcome(
-            position,
-            "unknown",
-            202,
-            f"bulk job {job_id} returned no line for this user; check it in Attentive",
-            attempts,
-            latency_ms,
-        )
-    answer = line.get("response") if isinstance(line.get("response"), dict) else line
-    state = str(answer.get("status", "")).upper()
-    message = str(answer.get("message") or answer.get("error") or "")
-    if state in ("SUCCESS", "SUCCEEDED", "OK", "COMPLETED") or state.startswith("2"):
-        return RowOutcome(position, "sent", 202, message, attempts, latency_ms)
-    reason = message or f"bulk job {job_id} reported {state or 'no status'} for this user"
-    return RowOutcome(position, "rejected", 202, reason, attempts, latency_ms)
+def who(identifiers: Mapping[str, Any]) -> str:
+    """A digest of the identifiers a record names (no phone or email in clear)."""
+    pairs = []
+    for name in IDENTIFIERS:
+        value = identifiers.get(name)
+        if value not in (None, ""):
+            text = str(value).strip()
+            pairs.append((name, text.lower() if name == "email" else text))
+    for custom in identifiers.get("customIdentifiers") or ():
+        if isinstance(custom, Mapping):
+            name = custom.get("key", custom.get("name"))
+            pairs.append((f"custom:{name}", str(custom.get("value"))))
+    text = "\n".join(f"{name}={value}" for name, value in sorted(pairs))  # ids hold no newline
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def read_results(text: str, endpoint: str) -> tuple[list[Result], int]:
+    """Every readable line of the results file, and how many lines could not be read."""
+    results, unreadable = [], 0
+    for raw in text.splitlines():
+        if not raw.strip():
+            continue
+        try:
+            line = json.loads(raw)
+        except ValueError:
+            line = None
+        if isinstance(line, dict):
+            results.append(_result(line, endpoint))
+        else:
+            unreadable += 1
+    return results, unreadable
+
+
+def match(results: Iterable[Result], records: Sequence[Record]) -> tuple[dict[str, Result], int]:
+    """Record key -> its line, and how many lines named no record of ``records``."""
+    keys = {record.key for record in records}
+    matched: dict[str, Result] = {}
+    rest = []
+    for result in results:  # an exact echo of the record first
+        if result.key in keys and result.key not in matched:
+            matched[result.key] = result
+        else:
+            rest.append(result)
+    queues: dict[str, deque[Record]] = {}
+    for record in sorted(records, key=lambda r: r.seq):
+        queues.setdefault(record.who, deque()).append(record)
+    unmatched = 0
+    for result in rest:  # then who it names, records of one person in the order sent
+        queue = queues.get(result.who or "", deque())
+        while queue and queue[0].key in matched:
+            queue.popleft()
+        if queue:
+            matched[queue.popleft().key] = result
+        else:
+            unmatched += 1
+    return matched, unmatched
+
+
+# -- one line -------------------------------------------------------------------------------
+
+
+def _result(line: dict[str, Any], endpoint: str) -> Result:
+    request = _part(line, _REQUEST_PARTS)
+    response = _part(line, _RESPONSE_PARTS)
+    status, message = _verdict(response)
+    key, person = _person(request, endpoint)
+    return Result(key, person, status, _short(message))
+
+
+def _part(line: dict[str, Any], names: Sequence[str]) -> dict[str, Any]:
+    """The first of ``names`` holding an object, else the line itself (a flat line)."""
+    return next((line[n] for n in names if isinstance(line.get(n), dict)), line)
+
+
+def _person(request: dict[str, Any], endpoint: str) -> tuple[str | None, str | None]:
+    """The record's ledger key (if the echo is a record) and the digest of whom it names."""
+    identifiers = request.get("identifiers")
+    if isinstance(identifiers, dict):
+        try:
+            key = request_key(endpoint, request)
+        except (TypeError, ValueError):  # not JSON we could have sent: match by identifiers only
+            key = None
+        return key, who(identifiers)
+    named = {k: request[k] for k in (*IDENTIFIERS, "customIdentifiers") if k in request}
+    return None, (who(named) if named else None)
+
+
+def _verdict(response: dict[str, Any]) -> tuple[str, str]:
+    """(sent | rejected | failed, Attentive's message) from whatever the response says."""
+    message = _message(response)
+    for flag in _FLAGS:
+        if isinstance(response.get(flag), bool):
+            return ("sent" if response[flag] else "rejected"), message
+    for name in _STATUS_KEYS:
+        value = response.get(name)
+        if isinstance(value, (int, str)) and not isinstance(value, bool) and str(value).strip():
+            return _status_of(value), message
+    failed = any(response.get(name) for name in _ERROR_KEYS)
+    return ("rejected" if failed else "sent"), message
+
+
+def _status_of(value: int | str) -> str:
+    text = str(value).strip().upper()
+    if text.isdigit():
+        code = int(text)
+        if 200 <= code < 300:
+            return "sent"
+        return "failed" if code == 429 or code >= 500 else "rejected"
+    if text in _APPLIED:
+        return "sent"
+    return "failed" if text in _TRY_AGAIN else "rejected"
+
+
+def _message(response: dict[str, Any]) -> str:
+    for name in _MESSAGE_KEYS:
+        text = _words(response.get(name))
+        if text:
+            return text
+    return ""
+
+
+def _words(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        return _words(value.get("message") or value.get("error") or "")
+    if isinstance(value, list):
+        return "; ".join(filter(None, (_words(item) for item in value)))
+    return ""
+
+
+def _short(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= MESSAGE_LIMIT else text[: MESSAGE_LIMIT - 1] + "…"

@@ -6,11 +6,17 @@ row's outcome as answers come in. Workers share the client's pooled session
 and rate governor, and record each answer in the ledger themselves, so the
 ledger is complete even if the main thread is interrupted while they work.
 
+A bulk plan's units are people: the ledger decides each on its own, and
+the people to send go out ``plan.batch`` (256) to a request. When Attentive
+accepts one (202 and a job id) its rows are ``submitted``, the job is written
+in the ledger with them, and :attr:`Engine.submitted` lists it for the
+follow-up (:mod:`attentive_nb.send.jobs`): the engine never waits for a job.
+
 Interrupts: the first Ctrl-C stops new requests and cuts every wait short
-(pacing, retry backoff, bulk polling); the requests already on the wire
-finish and are recorded, and the rest of the rows are ``not_sent``. A second
-Ctrl-C stops waiting for those too: their rows are ``unknown`` in the report,
-and the ledger gets their answers when they come.
+(pacing, retry backoff); the requests already on the wire finish and are
+recorded, and the rest of the rows are ``not_sent``. A second Ctrl-C stops
+waiting for those too: their rows are ``unknown`` in the report, and the
+ledger gets their answers when they come.
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
-from itertools import chain, islice
+from itertools import islice
 from pathlib import Path
 
 import numpy as np
@@ -31,14 +37,18 @@ from attentive_nb.errors import LedgerError
 from attentive_nb.http.client import ApiResponse, Client
 from attentive_nb.plan.model import Plan, Request
 from attentive_nb.report import RowOutcome
-from attentive_nb.send import bulk, outcomes
+from attentive_nb.send import bulk, ledger_jobs, outcomes
+from attentive_nb.send.jobs import SubmittedJob, submitted_reason
 from attentive_nb.send.ledger import Ledger, LedgerRun
+from attentive_nb.send.prefetch import Prefetched
 from attentive_nb.send.progress import Progress
 from attentive_nb.send.reads import NotRecorded
 from attentive_nb.send.resend import policy, tally_notes
 
+Answer = tuple[list[RowOutcome], Exception | None]  # a worker's: row outcomes, what stopped it
 CHUNK_ROWS = 5000
-LOOK_AHEAD = 500  # requests decided in one ledger transaction when they are all skipped
+LOOK_AHEAD = 500  # units decided in one ledger transaction when they are all skipped
+BULK_WAIT_S = 10.0  # covers the sandbox and small jobs; Attentive may take hours
 
 
 @dataclass(frozen=True)
@@ -51,7 +61,7 @@ class RunOptions:
     progress: bool = True
     workers: int | None = None
     ledger: str | Path | Ledger | None = None
-    bulk_wait_s: float = 600.0
+    bulk_wait_s: float = BULK_WAIT_S
     say: Callable[[str], None] = field(default=print, repr=False)
 
 
@@ -91,10 +101,13 @@ class Engine:
         self.abandoned = False  # workers left running after a second interrupt
         self._decide = policy(options.resend, plan.endpoint.resend_safe)
         self._tally: Counter[str] = Counter()
-        self._requests: Iterator[Request] = chain.from_iterable(plan.requests(CHUNK_ROWS))
+        self._units = Prefetched(plan.requests(CHUNK_ROWS))  # built on a thread, ahead
+        self._requests: Iterator[Request] = iter(self._units)
         self._ahead: deque[Request] = deque()
         self._unsubmitted: list[str] = []  # claimed keys not yet handed to a worker
-        self._in_flight: dict[Future, Request] = {}
+        # A request's units (bulk: people), by the future of its worker.
+        self._in_flight: dict[Future[Answer], list[Request]] = {}
+        self.submitted: list[SubmittedJob] = []  # bulk jobs Attentive accepted
         self._done = np.zeros(plan.n_rows, dtype=bool)
         self._interrupts = 0
         self._all_skipped = False
@@ -152,7 +165,8 @@ class Engine:
             self._heartbeat()
 
     def _next_batch(self, room: int) -> list[Request]:
-        size = LOOK_AHEAD if self._all_skipped else room
+        wanted = room * self.plan.batch
+        size = max(LOOK_AHEAD, wanted) if self._all_skipped else wanted
         batch = [self._ahead.popleft() for _ in range(min(size, len(self._ahead)))]
         batch += islice(self._requests, size - len(batch))
         return batch
@@ -160,26 +174,30 @@ class Engine:
     def _claim_and_submit(
         self, batch: list[Request], room: int, progress: Progress
     ) -> Iterator[RowOutcome]:
+        """Decide ``batch`` in the ledger; skipped rows out at once, the rest to workers."""
         try:
-            verdicts = self.run.claim([r.key for r in batch], self._decide, max_claims=room)
+            verdicts = self.run.claim(
+                [r.key for r in batch], self._decide, max_claims=room * self.plan.batch
+            )
         except LedgerError as error:
             self._ahead.extendleft(reversed(batch))
             self._ledger_failed(error)
             return
         self._ahead.extendleft(reversed(batch[len(verdicts) :]))
-        decided = list(zip(batch, verdicts))
-        self._unsubmitted = [r.key for r, v in decided if v.send]
-        self._all_skipped = not self._unsubmitted
-        for request, verdict in decided:
-            self._tally[verdict.tally] += len(request.positions) if verdict.tally else 0
-            if verdict.send:
-                self._unsubmitted.remove(request.key)
-                self._in_flight[self._pool.submit(self._call, request)] = request
-            else:
+        sends = [unit for unit, verdict in zip(batch, verdicts) if verdict.send]
+        self._unsubmitted = [unit.key for unit in sends]
+        self._all_skipped = not sends
+        for unit, verdict in zip(batch, verdicts):
+            self._tally[verdict.tally] += len(unit.positions) if verdict.tally else 0
+            if not verdict.send:
                 records = [
-                    RowOutcome(p, verdict.status, message=verdict.reason) for p in request.positions
+                    RowOutcome(p, verdict.status, message=verdict.reason) for p in unit.positions
                 ]
                 yield from self._emit(records, progress)
+        for start in range(0, len(sends), self.plan.batch):
+            group = sends[start : start + self.plan.batch]
+            self._in_flight[self._pool.submit(self._call, group)] = group
+            self._unsubmitted = self._unsubmitted[len(group) :]
 
     def _collect(self, progress: Progress, *, block: bool) -> Iterator[RowOutcome]:
         if not self._in_flight:
@@ -204,47 +222,55 @@ class Engine:
 
     # -- a worker's job ---------------------------------------------------------------------
 
-    def _call(self, request: Request) -> tuple[list[RowOutcome], Exception | None]:
+    def _call(self, units: list[Request]) -> Answer:
         """Worker thread: send one request, record its outcome in the ledger, read every row's."""
         endpoint = self.plan.endpoint
+        positions = [p for unit in units for p in unit.positions]
         error: Exception | None = None
         # A look-up's payload is its query; a send's is its JSON body.
-        sent = {"params": request.payload} if endpoint.reads else {"json_body": request.payload}
+        body = self.plan.body(units)
+        sent = {"params": body} if endpoint.reads else {"json_body": body}
         try:
             response = self.client.request(endpoint, **sent, stop=self.stop)
-            records = self._accepted(request, response)
         except Exception as failure:  # every failure becomes a row outcome, never a crash
             error = failure
-            records = outcomes.from_error(request.positions, failure, endpoint)
+            records = outcomes.from_error(positions, failure, endpoint)
+        else:
+            job_id = _job_id(response) if self.plan.batch > 1 else None
+            if job_id:
+                return self._submitted(units, job_id, response)
+            records = outcomes.accepted(positions, response, keep=endpoint.reads)
         state = outcomes.request_state(records)
+        keys = [unit.key for unit in units]
         try:
             if state is None:
-                self.run.release([request.key])
+                self.run.release(keys)
             else:
-                self.run.settle(request.key, state)
+                self.run.settle(keys, state)
         except LedgerError as failure:
             note = "; its outcome could not be recorded in the ledger"
             return [replace(r, message=r.message + note) for r in records], failure
         return records, error
 
-    def _accepted(self, request: Request, response: ApiResponse) -> list[RowOutcome]:
-        body = response.body if isinstance(response.body, dict) else {}
-        if self.plan.endpoint.name != "attributes_bulk" or not body.get("batchJobId"):
-            return outcomes.accepted(request.positions, response, keep=self.plan.endpoint.reads)
-        job = bulk.wait_for_job(
-            self.client,
-            body["batchJobId"],
-            timeout_s=self.options.bulk_wait_s,
-            stop=self.stop,
+    def _submitted(self, units: list[Request], job_id: str, response: ApiResponse) -> Answer:
+        """Attentive took a bulk request as a job: its rows are submitted, the job in the ledger."""
+        carried = tuple((p, unit.key) for unit in units for p in unit.positions)
+        job = SubmittedJob(
+            job_id, carried, response.attempts, outcomes.milliseconds(response.elapsed_s)
         )
-        lines, unread = None, ""
-        if job.get("status") == "COMPLETED" and job.get("url"):
-            try:
-                lines = bulk.read_results(self.client.download(job["url"], stop=self.stop))
-            except Exception as failure:  # the job was accepted; only its details are missing
-                unread = str(failure)
-        latency = outcomes.milliseconds(response.elapsed_s)
-        return bulk.fold(request.positions, job, lines, response.attempts, latency, unread=unread)
+        reason = submitted_reason(job_id)
+        records = [
+            RowOutcome(p, "submitted", response.status, reason, job.attempts, job.latency_ms)
+            for p, _ in carried
+        ]
+        people = [(unit.key, bulk.who(unit.payload.get("identifiers") or {})) for unit in units]
+        try:
+            ledger_jobs.submit(self.run, job_id, people)
+        except LedgerError as failure:
+            note = "; its job could not be recorded in the ledger"
+            return [replace(r, message=r.message + note) for r in records], failure
+        self.submitted.append(job)  # list.append is atomic: workers may add at once
+        return records, None
 
     # -- stopping ---------------------------------------------------------------------------
 
@@ -256,7 +282,9 @@ class Engine:
                 "Interrupted: no new request was sent; those already on their way were "
                 "recorded, and rows not reached are marked not_sent."
             )
-        cancelled = [r.key for f, r in list(self._in_flight.items()) if f.cancel()]
+        cancelled = [
+            unit.key for f, units in list(self._in_flight.items()) if f.cancel() for unit in units
+        ]
         self._in_flight = {f: r for f, r in self._in_flight.items() if not f.cancelled()}
         self._release(cancelled + self._unsubmitted)
         self._unsubmitted = []
@@ -269,8 +297,8 @@ class Engine:
             "their rows are unknown here, and the ledger records their answers when they come."
         )
         reason = "interrupted while its request was on its way; Attentive may or may not have it"
-        for request in list(self._in_flight.values()):
-            for p in request.positions:
+        for units in list(self._in_flight.values()):
+            for p in (p for unit in units for p in unit.positions):
                 self._done[p] = True
                 yield RowOutcome(p, "unknown", message=reason)
         self._in_flight.clear()
@@ -306,9 +334,17 @@ class Engine:
             self.run.release(keys)
 
     def _close(self) -> None:
+        self._units.close()
         self._pool.shutdown(wait=False, cancel_futures=True)
         self._release(self._unsubmitted)
         try:
             self.run.finish()
         except LedgerError as error:
             self.notes.append(f"The end of this run could not be recorded: {error}")
+
+
+def _job_id(response: ApiResponse) -> str | None:
+    """The bulk job Attentive made of a request (its 202 names it ``batchJobId``)."""
+    body = response.body if isinstance(response.body, dict) else {}
+    job_id = body.get("batchJobId")
+    return str(job_id) if job_id else None

@@ -8,7 +8,10 @@ email is stored in clear), holding its ``state``:
 - ``claimed``: a run is sending it (``run_id`` says which) and has no answer yet;
 - ``sent``: Attentive accepted it;
 - ``unknown``: it may have reached Attentive, but no answer came;
-- ``failed`` / ``rejected``: Attentive did not take it (retries ran out, or 4xx).
+- ``failed`` / ``rejected``: Attentive did not take it (retries ran out, or 4xx);
+- ``submitted``: one person's record in a v2 bulk job Attentive accepted and
+  has not reported on yet (:mod:`attentive_nb.send.ledger_jobs` keeps the
+  jobs, the records each carries, and what became of them).
 
 One row per run, too: its process id, host, start, heartbeat and end.
 
@@ -40,7 +43,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,6 +60,7 @@ from attentive_nb.send.processes import Process, process_alive
 STALE_AFTER_S = 30.0  # a run silent this long is dead, whatever its process does
 HEARTBEAT_S = 2.0
 CHUNK = 500  # keys per IN (...) query; well under SQLite's limit on bound parameters
+CACHE_KIB = 32 * 1024  # SQLite's page cache, at most (the default is 2 MiB)
 _KEY = re.compile(r"[0-9a-f]{64}")
 # How strongly a state says "Attentive may have it": a new outcome never weakens an old one.
 _REACHED = {"sent": 3, "unknown": 2, "failed": 0, "rejected": 0}
@@ -81,6 +85,27 @@ CREATE TABLE IF NOT EXISTS requests (
     run_id TEXT NOT NULL,
     updated_at REAL NOT NULL,
     PRIMARY KEY (company_id, endpoint, key)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS jobs (
+    company_id TEXT NOT NULL,
+    job_id TEXT NOT NULL,
+    endpoint TEXT NOT NULL,
+    run_id TEXT NOT NULL,
+    submitted_at REAL NOT NULL,
+    records INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    checked_at REAL,
+    total_records INTEGER,
+    outcome TEXT,
+    PRIMARY KEY (company_id, job_id)
+);
+CREATE TABLE IF NOT EXISTS job_records (
+    company_id TEXT NOT NULL,
+    job_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    key TEXT NOT NULL,
+    who TEXT NOT NULL,
+    PRIMARY KEY (company_id, job_id, seq)
 ) WITHOUT ROWID;
 """
 
@@ -150,6 +175,20 @@ class Ledger:
         with self._lock:
             self._db.close()
 
+    def now(self) -> float:
+        """The ledger's clock (injected in tests)."""
+        return self._clock()
+
+    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        """One write transaction, committed on exit (for the bulk jobs' tables)."""
+        return self._write()
+
+    @contextmanager
+    def reading(self) -> Iterator[sqlite3.Connection]:
+        """The connection, for reads, with failures in words."""
+        with self._lock, self._translated("read"):
+            yield self._db
+
     # -- opening -------------------------------------------------------------------------
 
     def _open(self) -> sqlite3.Connection:
@@ -161,6 +200,8 @@ class Ledger:
             # FULL: a claim is on disk, not only in the operating system's cache, before
             # its request leaves; a power cut cannot lose it.
             db.execute("PRAGMA synchronous=FULL")
+            # Keys are digests, so each one lands on a random page: keep the pages at hand.
+            db.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
             db.executescript(_SCHEMA)
             db.execute("SELECT COUNT(*) FROM runs").fetchone()
             if created:
@@ -214,7 +255,7 @@ class Ledger:
     def _holders(self, run_ids: set[str]) -> dict[str, tuple[bool, str]]:
         """For each run id: (is it live, how to name it)."""
         found: dict[str, tuple[bool, str]] = {}
-        for chunk in _chunks(sorted(run_ids)):
+        for chunk in chunks(sorted(run_ids)):
             marks = ",".join("?" * len(chunk))
             rows = self._db.execute(
                 "SELECT run_id, pid, host, process_start, started_at, heartbeat_at, ended_at "
@@ -243,7 +284,7 @@ class Ledger:
         """The recorded state of each of ``keys`` that the ledger knows."""
         found: dict[str, str] = {}
         with self._lock, self._translated("read"):
-            for chunk in _chunks(list(dict.fromkeys(keys))):
+            for chunk in chunks(list(dict.fromkeys(keys))):
                 marks = ",".join("?" * len(chunk))
                 rows = self._db.execute(
                     "SELECT key, state FROM requests WHERE company_id = ? AND endpoint = ?"
@@ -263,12 +304,21 @@ class Ledger:
             return int(self._db.execute(sql, args).fetchone()[0])
 
     def forget(self, company_id: str, endpoint: str | None = None) -> int:
-        """Drop what is known for a company (or one of its endpoints); returns rows dropped."""
-        sql, args = "DELETE FROM requests WHERE company_id = ?", [str(company_id)]
+        """Drop what is known for a company (or one of its endpoints); returns rows dropped.
+
+        Its bulk jobs go too, with the records they carried.
+        """
+        where, args = "company_id = ?", [str(company_id)]
         if endpoint is not None:
-            sql, args = sql + " AND endpoint = ?", [*args, endpoint]
+            where, args = where + " AND endpoint = ?", [*args, endpoint]
+        jobs = f"SELECT job_id FROM jobs WHERE {where}"
         with self._write() as db:
-            return db.execute(sql, args).rowcount
+            db.execute(
+                f"DELETE FROM job_records WHERE company_id = ? AND job_id IN ({jobs})",
+                [str(company_id), *args],
+            )
+            db.execute(f"DELETE FROM jobs WHERE {where}", args)
+            return db.execute(f"DELETE FROM requests WHERE {where}", args).rowcount
 
 
 class LedgerRun:
@@ -290,31 +340,29 @@ class LedgerRun:
         decided (a prefix of ``keys``). Nothing is claimed unless committed.
         """
         for key in keys:
-            _check_key(key)
-        now, verdicts = self.ledger._clock(), []
+            check_key(key)
+        now, verdicts, claims = self.ledger._clock(), [], []
         with self.ledger._write() as db:
             seen = self._seen(db, keys)
-            claims = 0
             for key in keys:
-                if claims >= max_claims:
+                if len(claims) >= max_claims:
                     break
                 known = seen.get(key, Seen(None))
                 verdict = decide(known)
                 verdicts.append(verdict)
                 if verdict.send:
-                    claims += 1
-                    db.execute(
-                        "INSERT OR REPLACE INTO requests VALUES (?, ?, ?, 'claimed', ?, ?, ?)",
-                        (self.company_id, self.endpoint, key, known.state, self.id, now),
-                    )
+                    claims.append((self.company_id, self.endpoint, key, known.state, self.id, now))
                 elif known.stale:
                     self._write_state(db, key, "unknown", now)
+            db.executemany(
+                "INSERT OR REPLACE INTO requests VALUES (?, ?, ?, 'claimed', ?, ?, ?)", claims
+            )
             self._beat(db, now)
         return verdicts
 
     def _seen(self, db: sqlite3.Connection, keys: Sequence[str]) -> dict[str, Seen]:
         rows = []
-        for chunk in _chunks(list(keys)):
+        for chunk in chunks(list(keys)):
             marks = ",".join("?" * len(chunk))
             rows += db.execute(
                 "SELECT key, state, prior, run_id, updated_at FROM requests"
@@ -332,14 +380,18 @@ class LedgerRun:
             if live and run_id != self.id:
                 seen[key] = Seen("claimed", when, holder=name)
             else:  # a dead run's claim: it may have left, with no answer recorded
-                seen[key] = Seen(_strongest(prior, "unknown"), when, stale=True)
+                seen[key] = Seen(strongest(prior, "unknown"), when, stale=True)
         return seen
 
-    def settle(self, key: str, state: str) -> None:
-        """Record the outcome of a claimed request (never weakening what was known before)."""
+    def settle(self, keys: str | Sequence[str], state: str) -> None:
+        """Record the outcome of claimed requests (never weakening what was known before).
+
+        ``keys``: one request's key, or the keys of a bulk request's records, in one go.
+        """
         now = self.ledger._clock()
         with self.ledger._write() as db:
-            self._write_state(db, key, state, now)
+            for key in [keys] if isinstance(keys, str) else keys:
+                self._write_state(db, key, state, now)
 
     def _write_state(self, db: sqlite3.Connection, key: str, state: str, now: float) -> None:
         row = db.execute(
@@ -350,7 +402,7 @@ class LedgerRun:
         before = row[1] if row and row[0] == "claimed" else (row[0] if row else None)
         db.execute(
             "INSERT OR REPLACE INTO requests VALUES (?, ?, ?, ?, NULL, ?, ?)",
-            (self.company_id, self.endpoint, key, _strongest(before, state), self.id, now),
+            (self.company_id, self.endpoint, key, strongest(before, state), self.id, now),
         )
 
     def release(self, keys: Sequence[str]) -> None:
@@ -383,10 +435,21 @@ class LedgerRun:
         self._last_beat = now
 
     def finish(self) -> None:
-        """End the run: claims still held were in flight with no answer, so they are unknown."""
+        """End the run: claims still held were in flight with no answer, so they are unknown.
+
+        Except the records of bulk jobs Attentive accepted: they are ``submitted``
+        (written here, once, rather than job by job: each record is a random page).
+        """
         _ENDED_HERE.add(self.id)
         now = self.ledger._clock()
         with self.ledger._write() as db:
+            db.execute(
+                "UPDATE requests SET state = 'submitted', updated_at = ? WHERE company_id = ?"
+                " AND endpoint = ? AND run_id = ? AND state = 'claimed' AND key IN (SELECT key"
+                " FROM job_records WHERE company_id = ? AND job_id IN (SELECT job_id FROM jobs"
+                " WHERE company_id = ? AND run_id = ?))",
+                (now, self.company_id, self.endpoint, self.id, *[self.company_id] * 2, self.id),
+            )
             db.execute(
                 "UPDATE requests SET state = CASE WHEN prior = 'sent' THEN 'sent'"
                 " ELSE 'unknown' END, prior = NULL, updated_at = ?"
@@ -396,8 +459,13 @@ class LedgerRun:
             db.execute("UPDATE runs SET ended_at = ? WHERE run_id = ?", (now, self.id))
 
 
-def _strongest(before: str | None, after: str) -> str:
-    """The state to keep: ``after``, unless ``before`` says more firmly that Attentive has it."""
+def strongest(before: str | None, after: str) -> str:
+    """The state to keep: ``after``, unless ``before`` says more firmly that Attentive has it.
+
+    A record ``submitted`` before, in a job whose outcome was never read, may have applied:
+    it counts as ``unknown``.
+    """
+    before = "unknown" if before == "submitted" else before
     if before in _REACHED and _REACHED[before] > _REACHED.get(after, 0):
         return before
     return after
@@ -409,13 +477,13 @@ def _name_run(pid: int, host: str, started: float) -> str:
     return f"process {pid}{here}, started {when}"
 
 
-def _check_key(key: str) -> str:
+def check_key(key: str) -> str:
     # Refusing anything but a digest keeps personal data out of the file by construction.
     if not isinstance(key, str) or not _KEY.fullmatch(key):
         raise ValueError("ledger keys must be sha256 hex digests (64 lowercase hex characters)")
     return key
 
 
-def _chunks(items: list[str], size: int = CHUNK) -> Iterator[list[str]]:
+def chunks(items: list[str], size: int = CHUNK) -> Iterator[list[str]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]

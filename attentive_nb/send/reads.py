@@ -24,7 +24,7 @@ class NotRecorded:
         """Every key is sent, up to ``max_claims`` of them (the engine's room)."""
         return [_SEND] * min(len(keys), max_claims)
 
-    def settle(self, key: str, state: str) -> None:
+    def settle(self, keys: str | Sequence[str], state: str) -> None:
         """Nothing to remember: a look-up can be asked again at any time."""
 
     def release(self, keys: Sequence[str]) -> None:

@@ -31,6 +31,9 @@ TALLY = {
     "resent_sent": "{n} row{s} accepted in an earlier run were sent again, as resend=True asked.",
     "retried_unknown": "{n} row{s} with no answer in an earlier run were sent again (a copy is "
     "harmless for this endpoint).",
+    "in_job": "{n} row{s} are in bulk jobs submitted earlier that Attentive has not reported on "
+    "yet, so they were not sent again: att.bulk_jobs(refresh=True) or attentive-nb jobs "
+    "--refresh follows them up.",
 }
 
 
@@ -38,9 +41,10 @@ def policy(resend: bool | str, resend_safe: bool) -> Callable[[Seen], Verdict]:
     """The one resend rule: what to do with a request the ledger already knows.
 
     Never seen, failed or rejected: send. Held by another live run: skip.
-    Accepted before: skip unless ``resend=True``. Unknown (no answer, or a dead
-    run's claim): send again where a copy is harmless (``resend_safe``), else
-    only when ``resend`` is ``True`` or ``"unknown"``.
+    Accepted before, or in a bulk job not reported on yet: skip unless
+    ``resend=True``. Unknown (no answer, or a dead run's claim): send again
+    where a copy is harmless (``resend_safe``), else only when ``resend`` is
+    ``True`` or ``"unknown"``.
     """
     send = Verdict(True)
 
@@ -51,11 +55,17 @@ def policy(resend: bool | str, resend_safe: bool) -> Callable[[Seen], Verdict]:
         if seen.state == "claimed":
             reason = f"another run in progress ({seen.holder}) is sending it"
             return Verdict(False, "skipped", reason, "held")
+        if seen.state in ("sent", "submitted") and resend is True:
+            return Verdict(True, tally="resent_sent")
         if seen.state == "sent":
-            if resend is True:
-                return Verdict(True, tally="resent_sent")
             reason = f"already accepted in an earlier run ({when}); resend=True sends it again"
             return Verdict(False, "skipped", reason, "sent_before")
+        if seen.state == "submitted":
+            reason = (
+                f"submitted in a bulk job ({when}) that Attentive has not reported on yet; "
+                "att.bulk_jobs(refresh=True) follows it up, resend=True sends it again"
+            )
+            return Verdict(False, "skipped", reason, "in_job")
         if resend_safe:
             return Verdict(True, tally="retried_unknown")
         if resend in (True, "unknown"):

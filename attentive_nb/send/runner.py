@@ -6,14 +6,15 @@ in the ledger (a ``LedgerError`` here means nothing was sent; a look-up has
 none, see :mod:`~attentive_nb.send.reads`), says what Attentive will accept
 but not act on, and builds the report from the outcomes the
 :class:`~attentive_nb.send.engine.Engine` yields, with a look-up's answers as
-columns. It needs only what a :class:`Target` offers, never the Connection itself.
+columns. Rows submitted in v2 bulk jobs get a follow-up (``report.refresh()``),
+and the run waits for those jobs up to ``bulk_wait_s`` before returning. It
+needs only what a :class:`Target` offers, never the Connection itself.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -25,6 +26,7 @@ from attentive_nb.plan import Plan
 from attentive_nb.report import Outcomes, RowOutcome, SendReport
 from attentive_nb.report.lookups import result_columns
 from attentive_nb.send.engine import Engine, RunOptions, estimate_line
+from attentive_nb.send.jobs import BulkFollowUp, open_ledger
 from attentive_nb.send.ledger import Ledger
 from attentive_nb.send.reads import NOT_RECORDED
 from attentive_nb.send.resend import CHOICES as RESEND_CHOICES
@@ -51,7 +53,7 @@ def run(target: Target, df: pd.DataFrame, plan: Plan, options: RunOptions) -> Se
     """Carry out a plan (or only report it, in a dry run) and report every row."""
     check_options(options)
     started = time.monotonic()
-    notes, company, results = list(plan.notes), None, None
+    notes, company, results, sending = list(plan.notes), None, None, None
     outcomes = Outcomes(plan.n_rows)
     invalid = np.fromiter(plan.invalid, dtype=np.intp, count=len(plan.invalid))
     outcomes.add_many(invalid, "invalid", ["; ".join(r) for r in plan.invalid.values()])
@@ -59,13 +61,14 @@ def run(target: Target, df: pd.DataFrame, plan: Plan, options: RunOptions) -> Se
         outcomes.add_many(_valid_positions(plan, invalid), "would_send")
     else:
         _confirm(plan, options)
-        company_id = target.company_id()
+        sending = _Sending(target.client, target.company_id(), plan, options)
         company = target.company_name()
-        for record in _send(target.client, company_id, plan, options, notes):
+        for record in sending.outcomes():
             outcomes.add(record)
+        notes.extend(sending.notes)
         results = result_columns(plan.kind, outcomes.answers, plan.n_rows)
     _remark_repeats(df, plan, outcomes)
-    return SendReport(
+    report = SendReport(
         df,
         plan.identifiers,
         outcomes,
@@ -74,9 +77,17 @@ def run(target: Target, df: pd.DataFrame, plan: Plan, options: RunOptions) -> Se
         notes=notes,
         company=company,
         sandbox=target.is_sandbox,
-        elapsed_s=time.monotonic() - started,
         results=results,
+        follow_up=sending.follow_up() if sending else None,
     )
+    if sending and sending.may_wait() and options.bulk_wait_s > 0:
+        options.say(
+            f"Waiting up to {options.bulk_wait_s:g} s for Attentive to run the bulk jobs "
+            "(report.refresh() asks again later)."
+        )
+        report.refresh(wait=options.bulk_wait_s)
+    report.elapsed_s = time.monotonic() - started
+    return report
 
 
 def check_options(options: RunOptions) -> None:
@@ -93,39 +104,52 @@ def check_options(options: RunOptions) -> None:
         raise ConfigError(f"workers={options.workers!r}: give a whole number above 0, or None.")
 
 
-def _send(
-    client: Client, company_id: str, plan: Plan, options: RunOptions, notes: list[str]
-) -> Iterator[RowOutcome]:
-    """Open the ledger and a run in it (LedgerError before any request), then send.
+class _Sending:
+    """One send: the ledger run and the engine; what it leaves besides its rows.
 
     A look-up opens no ledger: it changes nothing, so there is nothing to record.
     """
-    ledger = None if plan.endpoint.reads else _ledger(options.ledger)
-    engine = None
-    try:
-        run_record = (
-            NOT_RECORDED if ledger is None else ledger.open_run(company_id, plan.endpoint.name)
-        )
-        options.say(estimate_line(plan))
-        for warning in plan.warnings:
-            options.say(f"Note: {warning}")
-        engine = Engine(client, plan, run_record, options)
-        yield from engine.outcomes()
-    finally:
-        if engine is not None:
-            notes.extend(engine.notes)
-        # Workers left running after a second interrupt still record their answers.
-        abandoned = engine is not None and engine.abandoned
-        if ledger is not None and ledger is not options.ledger and not abandoned:
-            ledger.close()
 
+    def __init__(self, client: Client, company_id: str, plan: Plan, options: RunOptions) -> None:
+        self.client, self.company_id, self.plan, self.options = client, company_id, plan, options
+        self.notes: list[str] = []
+        self.engine: Engine | None = None
+        self.ledger: Ledger | None = None
 
-def _ledger(given: object) -> Ledger:
-    if isinstance(given, Ledger):
-        return given
-    if given is None or isinstance(given, str | Path):
-        return Ledger(given)
-    raise ConfigError(f"ledger= must be a path or a Ledger, not {type(given).__name__}.")
+    def outcomes(self) -> Iterator[RowOutcome]:
+        """Open the ledger and a run in it (LedgerError before any request), then send."""
+        ledger = None if self.plan.endpoint.reads else open_ledger(self.options.ledger)
+        self.ledger = ledger
+        try:
+            run_record = (
+                NOT_RECORDED
+                if ledger is None
+                else ledger.open_run(self.company_id, self.plan.endpoint.name)
+            )
+            self.options.say(estimate_line(self.plan))
+            for warning in self.plan.warnings:
+                self.options.say(f"Note: {warning}")
+            self.engine = Engine(self.client, self.plan, run_record, self.options)
+            yield from self.engine.outcomes()
+        finally:
+            if self.engine is not None:
+                self.notes.extend(self.engine.notes)
+            # Workers left running after a second interrupt still record their answers.
+            abandoned = self.engine is not None and self.engine.abandoned
+            if ledger is not None and ledger is not self.options.ledger and not abandoned:
+                ledger.close()
+
+    def follow_up(self) -> BulkFollowUp | None:
+        """The follow-up of the bulk jobs Attentive accepted (None: there were none)."""
+        if self.engine is None or not self.engine.submitted or self.ledger is None:
+            return None
+        given = self.options.ledger
+        where = given if isinstance(given, Ledger) else self.ledger.path
+        return BulkFollowUp(self.client, where, self.company_id, self.engine.submitted)
+
+    def may_wait(self) -> bool:
+        """Jobs to wait for, and the send was neither interrupted nor stopped early."""
+        return bool(self.engine and self.engine.submitted and not self.engine.stop.is_set())
 
 
 def _valid_positions(plan: Plan, invalid: np.ndarray) -> np.ndarray:
@@ -159,7 +183,7 @@ def _label(label: object) -> str:
     return repr(item() if callable(item) else label)
 
 
-_VERBS = {"subscribers": "subscribe", "unsubscribe": "unsubscribe"}
+_VERBS = {"subscribers": "subscribe", "unsubscribe": "unsubscribe", "attributes": "subscribe"}
 
 
 def _confirm(plan: Plan, options: RunOptions) -> None:

@@ -13,16 +13,23 @@ from attentive_nb.plan.model import Plan, request_key
 
 
 def sent(plan: Plan, chunk_size: int = 5000) -> list[tuple[tuple[int, ...], dict]]:
-    """(positions, payload) of every request, each payload validated against its schema."""
+    """(positions, body) of every HTTP request, each body validated against its schema.
+
+    The plan's units are keyed one by one (a bulk plan: one record per person);
+    ``plan.batch`` of them travel in one request body (``plan.body``).
+    """
+    units = [unit for batch in plan.requests(chunk_size) for unit in batch]
+    for unit in units:
+        assert unit.key == request_key(plan.endpoint.name, unit.payload)
     out = []
     check = documents_present()
-    for batch in plan.requests(chunk_size):
-        for request in batch:
-            if check and plan.endpoint.reads:  # a look-up's payload is its query
-                validate_query(plan.endpoint.path, request.payload)
-            elif check:
-                validate_payload(plan.endpoint.method, plan.endpoint.path, request.payload)
-            assert request.key == request_key(plan.endpoint.name, request.payload)
-            out.append((request.positions, request.payload))
+    for start in range(0, len(units), plan.batch):
+        group = units[start : start + plan.batch]
+        body = plan.body(group)
+        if check and plan.endpoint.reads:  # a look-up's payload is its query
+            validate_query(plan.endpoint.path, body)
+        elif check:
+            validate_payload(plan.endpoint.method, plan.endpoint.path, body)
+        out.append((tuple(p for unit in group for p in unit.positions), body))
     assert len(out) == plan.n_requests
     return out

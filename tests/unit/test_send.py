@@ -168,39 +168,6 @@ def test_estimate_line_names_rows_rate_and_time():
     )
 
 
-@responses.activate
-def test_bulk_attributes_fold_job_lines_back_to_rows(conn):
-    responses.get(f"{API}/v1/me", json=ME)
-    responses.post(
-        f"{API}/v2/bulk/user/attributes",
-        status=202,
-        json={"message": "accepted", "batchJobId": "job-1"},
-    )
-    responses.get(f"{API}/v2/bulk/job/job-1", json={"bulkJobId": "job-1", "status": "IN_PROGRESS"})
-    responses.get(
-        f"{API}/v2/bulk/job/job-1",
-        json={
-            "bulkJobId": "job-1",
-            "status": "COMPLETED",
-            "totalRecords": 2,
-            "url": "https://files.example.com/job-1.jsonl",
-        },
-    )
-    lines = [
-        {"request": {}, "response": {"status": "SUCCESS"}},
-        {"request": {}, "response": {"status": "FAILED", "message": "age must be a number"}},
-    ]
-    responses.get(
-        "https://files.example.com/job-1.jsonl", body="\n".join(json.dumps(line) for line in lines)
-    )
-    df = pd.DataFrame({"email": ["a@example.com", "b@example.com"], "age": [30, 41]})
-    report = conn.send_attributes(df, bulk=True, **quiet())
-    assert list(report.table["status"]) == ["sent", "rejected"]
-    assert report.table["reason"].iloc[1] == "age must be a number"
-    download = [c for c in responses.calls if "files.example.com" in c.request.url][0]
-    assert "Authorization" not in download.request.headers
-
-
 def test_a_repeated_event_is_flagged_and_carried_by_the_first_rows_request(conn):
     df = pd.DataFrame({"email": ["a@example.com", "b@example.com", "a@example.com"]})
     report = conn.send_events(df, event_type="Visited", **quiet(dry_run=True))

@@ -1,0 +1,190 @@
+"""A send's v2 bulk jobs, followed up for its report, and every job listed for the analyst.
+
+- :class:`SubmittedJob`: a job one send submitted, and the rows it carries;
+- :class:`BulkFollowUp`: what ``report.refresh()`` calls: follows the report's
+  jobs up (:func:`~attentive_nb.send.follow_up.follow`) and turns what was
+  learnt into its rows' outcomes;
+- :func:`jobs_frame`: the ledger's jobs with Attentive's word on each, the
+  table behind ``att.bulk_jobs()`` and ``attentive-nb jobs``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from attentive_nb.errors import ConfigError, LedgerError
+from attentive_nb.http.client import Client
+from attentive_nb.report import RowOutcome
+from attentive_nb.send.follow_up import Followed, follow
+from attentive_nb.send.ledger import Ledger
+from attentive_nb.send.ledger_jobs import Job
+
+OUTCOME_COLUMNS = ("sent", "rejected", "failed", "unknown")
+_ROW_STATES = frozenset(OUTCOME_COLUMNS)  # the ledger states a settled record can be in
+FRAME_COLUMNS = (
+    "job_id",
+    "submitted_at",
+    "rows",
+    "status",
+    "total_records",
+    *OUTCOME_COLUMNS,
+    "submitted",
+    "checked_at",
+    "note",
+)
+_NOTES = {
+    "EXPIRED": "submitted more than two weeks ago: Attentive no longer reports on it, so its "
+    "outcome cannot be known here",
+    "NOT_FOUND": "Attentive does not know this job",
+    "FAILED": "Attentive applied none of it: a re-run sends these rows again",
+}
+
+
+def open_ledger(given: object) -> Ledger:
+    """The ledger a ``ledger=`` option names: the one given, or the file at a path (or default)."""
+    if isinstance(given, Ledger):
+        return given
+    if given is None or isinstance(given, str | Path):
+        return Ledger(given)
+    raise ConfigError(f"ledger= must be a path or a Ledger, not {type(given).__name__}.")
+
+
+@contextlib.contextmanager
+def ledger_for(given: object) -> Iterator[Ledger]:
+    """:func:`open_ledger` for a block: closed after it unless the caller gave it open."""
+    ledger = open_ledger(given)
+    try:
+        yield ledger
+    finally:
+        if ledger is not given:
+            ledger.close()
+
+
+@dataclass(frozen=True)
+class SubmittedJob:
+    """A job a send submitted: its id, the (row position, record key) pairs it carries."""
+
+    job_id: str
+    carried: tuple[tuple[int, str], ...]
+    attempts: int
+    latency_ms: float | None
+
+
+def submitted_reason(job_id: str) -> str:
+    """A submitted row's reason, right after Attentive accepted its job."""
+    return (
+        f"in bulk job {job_id}, accepted by Attentive and not applied yet; "
+        "report.refresh() follows up"
+    )
+
+
+class BulkFollowUp:
+    """The report's follow-up: asks about its jobs, returns the rows that moved on."""
+
+    def __init__(
+        self, client: Client, ledger: Ledger | Path, company_id: str, jobs: list[SubmittedJob]
+    ) -> None:
+        self._client, self._ledger, self._company = client, ledger, company_id
+        self._open = {job.job_id: job for job in jobs}  # jobs whose rows may still move on
+
+    def __call__(self, wait_s: float) -> tuple[list[RowOutcome], list[str]]:
+        """Follow the open jobs up (for ``wait_s`` at most); every row they carry, as now known."""
+        try:
+            with ledger_for(self._ledger) as ledger:
+                followed = follow(
+                    self._client, ledger, self._company, list(self._open), wait_s=wait_s
+                )
+                jobs = list(self._open.values())
+                rows = [row for sent in jobs for row in self._rows(sent, followed, ledger)]
+        except LedgerError as error:  # the rows stay submitted; the report still comes back
+            return [], [f"The bulk jobs could not be followed up: {error}"]
+        return rows, followed.notes
+
+    def _rows(self, sent: SubmittedJob, followed: Followed, ledger: Ledger) -> list[RowOutcome]:
+        job = followed.jobs.get(sent.job_id)
+        if job is None:  # no longer in the ledger (forgotten): nothing more can be learnt
+            return []
+        if job.settled:
+            del self._open[sent.job_id]
+            found = self._outcomes(sent, job, followed, ledger)
+        else:
+            waiting = ("submitted", _waiting(job, followed.problems.get(job.job_id)))
+            found = dict.fromkeys((key for _, key in sent.carried), waiting)
+        return [
+            RowOutcome(p, found[key][0], 202, found[key][1], sent.attempts, sent.latency_ms)
+            for p, key in sent.carried
+        ]
+
+    def _outcomes(
+        self, sent: SubmittedJob, job: Job, followed: Followed, ledger: Ledger
+    ) -> dict[str, tuple[str, str]]:
+        """Each record's (status, reason): as learnt now, or as an earlier follow-up left it."""
+        keys = [key for _, key in sent.carried]
+        earlier = [key for key in keys if key not in followed.outcomes]
+        states = ledger.states(self._company, job.endpoint, earlier) if earlier else {}
+        found = {key: followed.outcomes[key] for key in keys if key in followed.outcomes}
+        for key in earlier:  # the ledger may know a later send of it by now: then unknown here
+            state = states.get(key)
+            status = state if state in _ROW_STATES else "unknown"
+            found[key] = (status, f"bulk job {job.job_id} {job.status}: {status} (read earlier)")
+        return found
+
+
+def _waiting(job: Job, problem: str | None) -> str:
+    if job.checked_at is None:
+        text = f"in bulk job {job.job_id}, accepted by Attentive; not asked about yet"
+    else:
+        when = time.strftime("%H:%M", time.localtime(job.checked_at))
+        text = f"in bulk job {job.job_id}, accepted by Attentive: {job.status} at {when}"
+    return text + (f"; {problem}" if problem else "") + "; report.refresh() asks again"
+
+
+# -- the table of every job ------------------------------------------------------------------
+
+
+def jobs_frame(client: Client, ledger: Ledger, company_id: str, *, refresh: bool) -> pd.DataFrame:
+    """Every job the ledger knows for the company, newest first, with Attentive's status.
+
+    ``refresh=True`` also reads the results of the jobs that completed and
+    settles their rows in the ledger, so a re-run sends only what did not apply.
+    """
+    followed = follow(client, ledger, company_id, results=refresh)
+    rows = [_job_row(job, followed.problems.get(job.job_id)) for job in followed.jobs.values()]
+    frame = pd.DataFrame(rows, columns=list(FRAME_COLUMNS))
+    for name in ("submitted_at", "checked_at"):
+        frame[name] = pd.to_datetime(frame[name], unit="s", utc=True).dt.tz_convert(_local_zone())
+    for name in ("total_records", *OUTCOME_COLUMNS):
+        frame[name] = frame[name].astype("Int64")
+    return frame
+
+
+def _job_row(job: Job, problem: str | None) -> list[object]:
+    done = sum(job.outcome.values())
+    note = _NOTES.get(job.status, "")
+    if job.status == "COMPLETED" and not job.settled:
+        note = problem or "its results are not read yet (a refresh reads them)"
+    elif problem:
+        note = problem
+    counts = [job.outcome.get(name, 0) if job.settled else None for name in OUTCOME_COLUMNS]
+    return [
+        job.job_id,
+        job.submitted_at,
+        job.records,
+        job.status,
+        job.total_records,
+        *counts,
+        job.records - done,
+        job.checked_at,
+        note,
+    ]
+
+
+def _local_zone() -> dt.tzinfo:
+    return dt.datetime.now().astimezone().tzinfo or dt.timezone.utc
