@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import signal
 import threading
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
@@ -83,6 +84,24 @@ def _duration(seconds: float) -> str:
     return f"{minutes} min" if minutes < 60 else f"{minutes // 60} h {minutes % 60} min"
 
 
+@contextlib.contextmanager
+def interrupts_call(callback: Callable[[], None]) -> Iterator[None]:
+    """Inside, Ctrl-C (SIGINT) calls ``callback`` instead of raising KeyboardInterrupt.
+
+    A KeyboardInterrupt can land between any two lines, half-way through
+    recording a request; a counted interrupt is acted on where nothing is half
+    done. Signals reach only the main thread, so elsewhere this changes nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, lambda _signum, _frame: callback())
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def default_workers(plan: Plan) -> int:
     """Enough threads to keep the endpoint's rate with ~250 ms answers, at most 32."""
     return max(2, min(32, math.ceil(plan.endpoint.rate_per_second * 0.25)))
@@ -124,27 +143,31 @@ class Engine:
         progress = Progress(
             self.plan.n_valid, self.plan.kind, governor, enabled=self.options.progress
         )
-        try:
-            yield from self._drive(progress)
-            yield from self._not_reached()
-        finally:
-            progress.close()
-            self._close()
-            self.notes.extend(tally_notes(self._tally))
+        with interrupts_call(self._on_interrupt):
+            try:
+                yield from self._drive(progress)
+                yield from self._not_reached()
+            finally:
+                progress.close()
+                self._close()
+                self.notes.extend(tally_notes(self._tally))
+
+    def _on_interrupt(self) -> None:
+        """Ctrl-C while sending: stop at once. Only counted here (a signal handler may run
+        between any two lines); the main loop does the rest, where nothing is half done."""
+        self._interrupts += 1
+        self.stop.set()
 
     def _drive(self, progress: Progress) -> Iterator[RowOutcome]:
-        while True:
-            try:
-                if not self.stop.is_set():
-                    yield from self._feed(progress)
-                yield from self._drain(progress)
+        yield from self._feed(progress)
+        if self._interrupts:
+            self._interrupted()
+        while self._in_flight:  # after a stop they come back quickly: every wait is cut short
+            if self._interrupts > 1:
+                yield from self._abandon()
                 return
-            except KeyboardInterrupt:
-                self._interrupts += 1
-                self._interrupted()
-                if self._interrupts > 1:
-                    yield from self._abandon()
-                    return
+            yield from self._collect(progress, block=True)
+            self._heartbeat()
 
     def _feed(self, progress: Progress) -> Iterator[RowOutcome]:
         """Claim and submit requests while there is room, collecting answers as they come."""
@@ -156,12 +179,6 @@ class Engine:
                     return
                 yield from self._claim_and_submit(batch, room, progress)
             yield from self._collect(progress, block=room <= 0)
-            self._heartbeat()
-
-    def _drain(self, progress: Progress) -> Iterator[RowOutcome]:
-        """Wait for the requests on the wire (after a stop they return quickly)."""
-        while self._in_flight:
-            yield from self._collect(progress, block=True)
             self._heartbeat()
 
     def _next_batch(self, room: int) -> list[Request]:
@@ -275,13 +292,12 @@ class Engine:
     # -- stopping ---------------------------------------------------------------------------
 
     def _interrupted(self) -> None:
-        self.stop.set()
-        if self._interrupts == 1:
-            self.stop_reason = "the run was interrupted"
-            self.notes.append(
-                "Interrupted: no new request was sent; those already on their way were "
-                "recorded, and rows not reached are marked not_sent."
-            )
+        """Once, after Ctrl-C: requests not started are dropped and their claims released."""
+        self.stop_reason = "the run was interrupted"
+        self.notes.append(
+            "Interrupted: no new request was sent; those already on their way were "
+            "recorded, and rows not reached are marked not_sent."
+        )
         cancelled = [
             unit.key for f, units in list(self._in_flight.items()) if f.cancel() for unit in units
         ]

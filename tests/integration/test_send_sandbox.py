@@ -171,13 +171,11 @@ def test_events_retried_after_5xx_all_arrive_once():
 def test_interrupted_run_then_rerun_sends_each_row_exactly_once():
     with Sandbox(port=0, latency_ms=40) as sb:
         conn = connect(sb)
+        conn.me()
         df = people(60).assign(step=range(60))
-        timer = threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT))
-        timer.start()
-        try:
-            first = conn.send_events(df, event_type="Step Done", **quiet(workers=2))
-        finally:
-            timer.cancel()
+        # Ctrl-C just as the 12th event is answered: surely while the send runs.
+        sb.when_requests(12, lambda: os.kill(os.getpid(), signal.SIGINT))
+        first = conn.send_events(df, event_type="Step Done", **quiet(workers=2))
         assert first.counts["not_sent"] > 0, "the interrupt came after the run had finished"
         assert first.counts["sent"] > 0
         assert first.counts["sent"] + first.counts["not_sent"] == 60
