@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 
 import numpy as np
 import pandas as pd
@@ -33,6 +33,9 @@ from attentive_nb.plan.users import event_user
 REQUIRED = {"productId": "product_id", "productVariantId": "product_variant_id", "price": "price"}
 TEXT_FIELDS = ("name", "productUrl", "productImage")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
+
+GroupBy = Hashable | Sequence[Hashable] | None
+Convert = Callable[[object], tuple[object, str | None]]
 
 
 def plan_ecommerce(
@@ -77,7 +80,7 @@ def plan_ecommerce(
     stamps = options.occurred_at(rows, timezone)
     order_ids = _text(rows, "orderId")
     channels = _checked(rows, "salesChannel", options.sales_channel_text)
-    groups = Groups(df, _group_columns(df, group_by, rows), rows.cmap.fields.get("orderId"))
+    groups = Groups(df, _group_columns(group_by, rows), rows.cmap.fields.get("orderId"))
     rows.events = groups.gid
     event_fields = {"occurredAt": stamps, "orderId": order_ids, "salesChannel": channels}
     _check_groups(rows, groups, event_fields)
@@ -98,14 +101,16 @@ def plan_ecommerce(
     )
 
 
-def _currency_option(currency) -> str:
+def _currency_option(currency: object) -> str:
     text = str(currency).strip().upper()
     if not _CURRENCY.match(text):
         raise ConfigError(f"currency={currency!r} is not a three-letter ISO 4217 code like 'USD'.")
     return text
 
 
-def _group_reserved(df, group_by, columns, endpoint) -> dict:
+def _group_reserved(
+    df: object, group_by: GroupBy, columns: Columns | None, endpoint: str
+) -> dict[Hashable, str]:
     """Group columns that are no payload field, so they are not reported unused."""
     if group_by is None or not isinstance(df, pd.DataFrame):
         return {}
@@ -118,15 +123,17 @@ def _group_reserved(df, group_by, columns, endpoint) -> dict:
     }
 
 
-def _group_columns(df, group_by, rows: Rows) -> list:
+def _group_columns(group_by: GroupBy, rows: Rows) -> list[Hashable]:
     if group_by is None:
         order = rows.cmap.fields.get("orderId")
         return [order] if order is not None else []
     return _as_list(group_by)
 
 
-def _as_list(group_by) -> list:
-    return list(group_by) if isinstance(group_by, (list, tuple)) else [group_by]
+def _as_list(group_by: Hashable | Sequence[Hashable]) -> list[Hashable]:
+    if isinstance(group_by, list | tuple):
+        return list(group_by)
+    return [group_by]
 
 
 def _require_item_columns(rows: Rows) -> None:
@@ -142,26 +149,29 @@ def _require_item_columns(rows: Rows) -> None:
 
 
 def _items(rows: Rows, default_currency: str) -> dict[str, np.ndarray]:
-    out = {f: _text(rows, f, required=True) for f in ("productId", "productVariantId")}
-    out.update({f: _text(rows, f) for f in TEXT_FIELDS if f in rows.cmap.fields})
-    out["price"] = _checked(rows, "price", _number, required=True)
-    out["currency"] = _filled(_checked(rows, "currency", _currency), default_currency, rows.n)
+    """Each item field's values; the required columns are there (checked before)."""
+    found = {f: _text(rows, f, required=True) for f in ("productId", "productVariantId")}
+    found.update({f: _text(rows, f) for f in TEXT_FIELDS if f in rows.cmap.fields})
+    found["price"] = _checked(rows, "price", _number, required=True)
+    found["currency"] = _filled(_checked(rows, "currency", _currency), default_currency, rows.n)
     if "quantity" in rows.cmap.fields:
-        out["quantity"] = _checked(rows, "quantity", _whole)
-    return out
+        found["quantity"] = _checked(rows, "quantity", _whole)
+    return {name: values for name, values in found.items() if values is not None}
 
 
 def _text(rows: Rows, field: str, required: bool = False) -> np.ndarray | None:
     return _checked(rows, field, validate.id_text, required)
 
 
-def _checked(rows: Rows, field: str, convert, required: bool = False):
+def _checked(
+    rows: Rows, field: str, convert: Convert, required: bool = False
+) -> np.ndarray | None:
     """Convert one item column per distinct value; blanks in a required column are reasons."""
     col = rows.cmap.fields.get(field)
     if col is None:
         return None
 
-    def check(value):
+    def check(value: object) -> tuple[object, str | None]:
         result, problem = convert(value)
         return result, (f"{col} {cells.quote(value)} {problem}" if problem else None)
 
@@ -169,7 +179,9 @@ def _checked(rows: Rows, field: str, convert, required: bool = False):
     cells.report(rows.problems, row_problems)
     if required:
         blank = np.flatnonzero(missing(values))
-        rows.problems.add_many([p for p in blank if row_problems[p] is None], f"{col} is empty")
+        rows.problems.add_many(
+            [int(p) for p in blank if row_problems[p] is None], f"{col} is empty"
+        )
     return values
 
 
@@ -179,7 +191,7 @@ def _filled(values: np.ndarray | None, default: str, n: int) -> np.ndarray:
     return out
 
 
-def _number(value):
+def _number(value: object) -> tuple[int | float | None, str | None]:
     if cells.is_blank(value):
         return None, None
     if isinstance(value, str):
@@ -197,14 +209,15 @@ _INTEGER_TEXT = re.compile(r"[+-]?[0-9]+")
 _INT64 = (-(2**63), 2**63 - 1)  # quantity is an int64 in Attentive's schema
 
 
-def _whole(value):
+def _whole(value: object) -> tuple[int | None, str | None]:
     """A quantity: a whole number within int64; text of digits read exactly, not via float."""
+    number: int | float | None
     if isinstance(value, str) and _INTEGER_TEXT.fullmatch(value.strip()):
         number, problem = int(value.strip()), None
     else:
         number, problem = _number(value)
-    if number is None and problem is None:
-        return None, None
+    if number is None:
+        return None, problem
     if problem or not (isinstance(number, int) or number.is_integer()):
         return None, problem or "is not a whole number"
     if not _INT64[0] <= int(number) <= _INT64[1]:
@@ -212,7 +225,7 @@ def _whole(value):
     return int(number), None
 
 
-def _currency(value):
+def _currency(value: object) -> tuple[str | None, str | None]:
     text, problem = validate.id_text(value)
     if problem or text is None:
         return None, problem
@@ -244,7 +257,7 @@ def _body(
     return body
 
 
-def _item(items: dict, p: int) -> dict:
+def _item(items: dict[str, np.ndarray], p: int) -> Payload:
     out = {k: v[p] for k, v in items.items() if k not in ("price", "currency") and v[p] is not None}
     out["price"] = [{"value": items["price"][p], "currency": items["currency"][p]}]
     return out
@@ -256,11 +269,14 @@ def _item(items: dict, p: int) -> dict:
 class Groups:
     """Row positions grouped into events, numbered in order of first appearance."""
 
-    def __init__(self, df: pd.DataFrame, columns: list, order_column) -> None:
+    def __init__(
+        self, df: pd.DataFrame, columns: list[Hashable], order_column: Hashable | None
+    ) -> None:
         n = len(df)
-        self.columns, self.frame = columns, df[columns].reset_index(drop=True) if columns else None
+        self.columns = columns
+        self.frame = df[columns].reset_index(drop=True) if columns else None
         self.noun = "order" if columns == [order_column] else "group"
-        self.gid = _group_ids(self.frame, n) if columns else np.arange(n)
+        self.gid = _group_ids(self.frame) if self.frame is not None else np.arange(n)
         self.order = np.argsort(self.gid, kind="stable")
         self.starts = np.flatnonzero(np.diff(self.gid[self.order], prepend=-1) != 0)
         self.n_groups = len(self.starts)
@@ -276,6 +292,7 @@ class Groups:
         return self._labels[g]
 
     def _label(self, p: int) -> str:
+        assert self.frame is not None
         key = "/".join(str(validate.id_text(v)[0]) for v in self.frame.iloc[p].tolist())
         return f"{self.noun} {key}"
 
@@ -286,26 +303,29 @@ class Groups:
     def valid_units(self, valid_rows: np.ndarray) -> np.ndarray:
         """Per group: True when every line is valid."""
         bad = np.bincount(self.gid, weights=~valid_rows, minlength=self.n_groups)
-        return bad == 0
+        whole: np.ndarray = bad == 0
+        return whole
 
-    def units(self, valid_groups: np.ndarray):
+    def units(self, valid_groups: np.ndarray) -> Iterator[Unit]:
         ends = np.r_[self.starts[1:], len(self.order)]
         for g in np.flatnonzero(valid_groups):
             yield tuple(int(p) for p in self.order[self.starts[g] : ends[g]])
 
 
-def _group_ids(frame: pd.DataFrame, n: int) -> np.ndarray:
+def _group_ids(frame: pd.DataFrame) -> np.ndarray:
     """Group numbers by first appearance; a row with a blank key is an event of its own."""
     blank = frame.map(cells.is_blank).any(axis=1).to_numpy()
+    n = len(frame)
     gid = frame.groupby(list(frame.columns), sort=False, dropna=False).ngroup().to_numpy()
     gid = np.where(blank, n + np.arange(n), gid)
     _, first, inverse = np.unique(gid, return_index=True, return_inverse=True)
     rank = np.empty(len(first), dtype=np.int64)
     rank[np.argsort(first)] = np.arange(len(first))
-    return rank[inverse]
+    ranked: np.ndarray = rank[inverse]
+    return ranked
 
 
-def _check_groups(rows: Rows, groups: Groups, extra: dict) -> None:
+def _check_groups(rows: Rows, groups: Groups, extra: dict[str, np.ndarray | None]) -> None:
     """One person, one time and one order per group; one bad line spoils its group."""
     has_id = np.bincount(groups.gid, weights=has_identifier(rows), minlength=groups.n_groups) > 0
     require_identifier(rows, groups.members(np.flatnonzero(~has_id)))
@@ -325,7 +345,8 @@ def _conflicting(gid: np.ndarray, values: np.ndarray) -> np.ndarray:
         return np.array([], dtype=np.int64)
     sub = pd.DataFrame({"g": gid[present], "v": pd.Series(values[present], dtype=object)})
     counts = sub.groupby("g")["v"].nunique()
-    return counts.index[counts > 1].to_numpy()
+    many: np.ndarray = counts.index[counts > 1].to_numpy()
+    return many
 
 
 def _spread(rows: Rows, groups: Groups) -> None:
