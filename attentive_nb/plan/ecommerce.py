@@ -163,9 +163,7 @@ def _text(rows: Rows, field: str, required: bool = False) -> np.ndarray | None:
     return _checked(rows, field, validate.id_text, required)
 
 
-def _checked(
-    rows: Rows, field: str, convert: Convert, required: bool = False
-) -> np.ndarray | None:
+def _checked(rows: Rows, field: str, convert: Convert, required: bool = False) -> np.ndarray | None:
     """Convert one item column per distinct value; blanks in a required column are reasons."""
     col = rows.cmap.fields.get(field)
     if col is None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tornado.web import Application
 
 from attentive_nb.sandbox import bulk_jobs, consent, handlers
@@ -24,7 +26,7 @@ def make_app(ctx: Context) -> Application:
         (rf"/v1/events/ecommerce/{name}", handlers.EventHandler, {"name": name})
         for name in ("product-view", "add-to-cart", "purchase")
     ]
-    routes = [
+    routes: list[Any] = [
         (r"/", consent.IndexHandler),
         (r"/v1/me", handlers.MeHandler),
         (r"/v1/subscriptions", handlers.SubscriptionsHandler),

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import secrets
+from typing import Any
 from urllib.parse import urlencode
 
 from attentive_nb.endpoints import ENDPOINTS
@@ -98,7 +99,7 @@ class TokenHandler(SandboxHandler):
         except Reject as problem:
             self.send_error_json(problem.status, problem.message)
 
-    def _exchange(self) -> dict:
+    def _exchange(self) -> dict[str, Any]:
         kind = self.request.headers.get("Content-Type", "").split(";")[0].strip().lower()
         if kind != FORM:
             raise Reject(415, f"Unsupported media type: send the token request as {FORM}")

@@ -6,6 +6,7 @@ import itertools
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from attentive_nb.endpoints import ENDPOINTS, OAUTH_SCOPES
 from attentive_nb.sandbox.faults import Faults
@@ -58,7 +59,7 @@ class Context:
     limiter: WindowLimiter
     bulk_delay_s: float = BULK_DELAY_S
     url: str = ""
-    company: dict = field(default_factory=lambda: dict(COMPANY))
+    company: dict[str, Any] = field(default_factory=lambda: dict(COMPANY))
     state: State = field(default_factory=State)
     api_key: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     client_id: str = field(default_factory=lambda: secrets.token_hex(16))
@@ -66,7 +67,7 @@ class Context:
     link_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))  # signs links
     tokens: dict[str, Grant] = field(default_factory=dict)
     codes: dict[str, Code] = field(default_factory=dict)
-    error_ids: itertools.count = field(default_factory=lambda: itertools.count(910_000_001))
+    error_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(910_000_001))
 
     def __post_init__(self) -> None:
         self.tokens[self.api_key] = Grant(ALL_SCOPES, PRIVATE_APP)

@@ -12,6 +12,8 @@ what the field must look like.
 
 from __future__ import annotations
 
+from typing import Any
+
 _STR = {"type": "string"}
 _BOOL = {"type": "boolean"}
 
@@ -249,7 +251,7 @@ PURCHASE = {
     "required": ["items", "user"],
 }
 
-# Identity resolution (IdentifyRequestDto): no required list in the spec; the
+# Identity resolution (IdentifyRequestDto): no required list[Any] in the spec; the
 # handler asks for two identifiers at least. Every id is at most 100
 # characters, and empty strings are refused (Attentive: omit them instead).
 _ID_TEXT = {
@@ -350,21 +352,25 @@ BULK_USER = {
     },
 }
 # The envelope is checked as a whole (400); records one by one (see above).
-BULK_ENVELOPE = {
+_ENVELOPE_USERS: dict[str, Any] = {
+    "type": "array",
+    "minItems": 1,
+    "maxItems": 256,
+    "items": {"type": "object"},
+}
+BULK_ENVELOPE: dict[str, Any] = {
     "type": "object",
-    "properties": {
-        "users": {"type": "array", "minItems": 1, "maxItems": 256, "items": {"type": "object"}}
-    },
+    "properties": {"users": _ENVELOPE_USERS},
     "required": ["users"],
 }
 # The full document a client must follow, for the drift test and for readers.
 BULK_ATTRIBUTES = {
     **BULK_ENVELOPE,
-    "properties": {"users": {**BULK_ENVELOPE["properties"]["users"], "items": BULK_USER}},
+    "properties": {"users": {**_ENVELOPE_USERS, "items": BULK_USER}},
 }
 
 # Schema per endpoint name (attentive_nb.endpoints.ENDPOINTS).
-SCHEMAS: dict[str, dict] = {
+SCHEMAS: dict[str, dict[str, Any]] = {
     "subscribe": SUBSCRIBE,
     "unsubscribe": UNSUBSCRIBE,
     "attributes": ATTRIBUTES,

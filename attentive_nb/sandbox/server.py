@@ -59,7 +59,7 @@ class Sandbox:
       test can say "no purchase was recorded twice".
     - ``counters``: answers by status (``"202"``, ``"429"``, ``"500"``...), plus
       ``"reset"`` and ``"slow"`` for injected resets and slow answers.
-    - ``history``: one dict per API request: method, path, endpoint, status,
+    - ``history``: one dict[str, Any] per API request: method, path, endpoint, status,
       outcome (status or "reset"/"slow"), fault, app (the app whose key or
       token made it: ``PRIVATE_APP`` for ``api_key``, ``PUBLIC_APP`` for
       ``token_for``; None when refused 401).
@@ -154,7 +154,7 @@ class Sandbox:
     def __enter__(self) -> Sandbox:
         return self.start()
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.stop()
 
     def _serve(self, sockets: list[socket.socket], ready: threading.Event) -> None:
@@ -210,7 +210,7 @@ class Sandbox:
         return self._ctx.redirect_uri
 
     @property
-    def company(self) -> dict:
+    def company(self) -> dict[str, Any]:
         return dict(self._ctx.company)
 
     @property
@@ -247,7 +247,7 @@ class Sandbox:
 
     # -- inspection ------------------------------------------------------------
 
-    def received(self, path: str) -> list:
+    def received(self, path: str) -> list[Any]:
         state = self._ctx.state
         with state.lock:
             key = path if path in state.received else _template_for(path, state.received)
@@ -268,7 +268,7 @@ class Sandbox:
             return dict(self._ctx.state.counters)
 
     @property
-    def history(self) -> list[dict]:
+    def history(self) -> list[dict[str, Any]]:
         with self._ctx.state.lock:
             return [dict(e) for e in self._ctx.state.log]
 
@@ -292,20 +292,23 @@ class Sandbox:
             out.setdefault(kind, []).append(value)
         return out
 
-    def reached(self, who: str, path: str | None = None) -> list[dict]:
+    def reached(self, who: str, path: str | None = None) -> list[dict[str, Any]]:
         state = self._ctx.state
         with state.lock:
             person = state.person_of(who)
             found = state.delivered.get(person, []) if person is not None else []
             return [copy.deepcopy(b) for p, b in found if path is None or p == path]
 
-    def unmatched(self, path: str | None = None) -> list[dict]:
+    def unmatched(self, path: str | None = None) -> list[dict[str, Any]]:
         with self._ctx.state.lock:
             found = self._ctx.state.unmatched
             return [copy.deepcopy(b) for p, b in found if path is None or p == path]
 
     def when_requests(
-        self, n: int, callback: Callable[[], None], where: Callable[[dict], bool] | None = None
+        self,
+        n: int,
+        callback: Callable[[], None],
+        where: Callable[[dict[str, Any]], bool] | None = None,
     ) -> None:
         with self._ctx.state.lock:
             self._ctx.state.triggers.append(Trigger(n, callback, where))

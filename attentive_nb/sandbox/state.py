@@ -1,7 +1,7 @@
 """The sandbox's memory: people, subscriptions, attributes, bulk jobs, and what came in.
 
 Handlers run on the server thread; tests read from theirs. Every method takes
-the one lock, and inspection returns copies, so a test never sees a list
+the one lock, and inspection returns copies, so a test never sees a list[Any]
 change under it. Attributes and events belong to people, found through
 :class:`~attentive_nb.sandbox.identities.Identities`: what names nobody (only
 external ids never linked) is kept apart as ``unmatched``.
@@ -24,7 +24,7 @@ _NUMBER = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
 _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9:.]+(Z|[+-][0-9:]+)?)?$")
 
 
-def attribute_kind(value) -> str:
+def attribute_kind(value: object) -> str:
     """The type Attentive infers from a value: boolean, number, date or text."""
     if isinstance(value, bool) or (isinstance(value, str) and value.lower() in ("true", "false")):
         return "boolean"
@@ -33,7 +33,7 @@ def attribute_kind(value) -> str:
     return "date" if _DATE.match(str(value)) else "text"
 
 
-def fits(kind: str, value) -> bool:
+def fits(kind: str, value: object) -> bool:
     """Whether a later value fits an attribute whose type is ``kind``; text takes any string."""
     return attribute_kind(value) == kind or (kind == "text" and isinstance(value, str))
 
@@ -55,9 +55,9 @@ class Trigger:
 
     left: int
     callback: Callable[[], None]
-    where: Callable[[dict], bool] | None = None
+    where: Callable[[dict[str, Any]], bool] | None = None
 
-    def counts(self, entry: dict) -> bool:
+    def counts(self, entry: dict[str, Any]) -> bool:
         """Count one answered request; True exactly when this one is the awaited one."""
         if self.left <= 0 or (self.where is not None and not self.where(entry)):
             return False
@@ -75,16 +75,18 @@ class State:
     def clear(self) -> None:
         """Forget everything received and stored (credentials live elsewhere)."""
         with self.lock:
-            self.received: dict[str, list] = {}
-            self.log: list[dict] = []
+            self.received: dict[str, list[Any]] = {}
+            self.log: list[dict[str, Any]] = []
             self.counters: Counter[str] = Counter()
             self.subscribe_counts: Counter[str] = Counter()
             self.active: dict[tuple[str, str, str], bool] = {}  # (who, channel, type) -> on
             self.identities = Identities()
-            self.attributes: dict[int, dict] = {}  # person -> name -> value
+            self.attributes: dict[int, dict[str, Any]] = {}  # person -> name -> value
             self.attribute_kinds: dict[str, str] = {}
-            self.delivered: dict[int, list[tuple[str, dict]]] = {}  # person -> (path, body)
-            self.unmatched: list[tuple[str, dict]] = []  # bodies that named nobody
+            self.delivered: dict[
+                int, list[tuple[str, dict[str, Any]]]
+            ] = {}  # person -> (path, body)
+            self.unmatched: list[tuple[str, dict[str, Any]]] = []  # bodies that named nobody
             self.jobs: dict[str, BulkJob] = {}
             self.not_run: deque[BulkJob] = deque()  # in the order submitted
             self.triggers: list[Trigger] = []
@@ -100,7 +102,7 @@ class State:
         with self.lock:
             self.counters.update(names)
 
-    def note(self, entry: dict) -> None:
+    def note(self, entry: dict[str, Any]) -> None:
         with self.lock:
             self.log.append(entry)
             due = [t for t in self.triggers if t.counts(entry)]
@@ -109,7 +111,7 @@ class State:
 
     # -- subscriptions -----------------------------------------------------
 
-    def subscribe(self, user: dict, sub_type: str) -> list[dict]:
+    def subscribe(self, user: dict[str, Any], sub_type: str) -> list[dict[str, Any]]:
         """Subscribe each identifier on its channel; NEWLY_ or PREVIOUSLY_CREATED each."""
         out = []
         with self.lock:
@@ -123,7 +125,9 @@ class State:
                 out.append({"subscription": sub, "subscriptionCreationStatus": status})
         return out
 
-    def unsubscribe(self, user: dict, subscriptions: list[dict] | None) -> list[dict]:
+    def unsubscribe(
+        self, user: dict[str, Any], subscriptions: list[dict[str, Any]] | None
+    ) -> list[dict[str, Any]]:
         """Unsubscribe from the listed (or all) subscriptions on each identifier's channel."""
         out = []
         with self.lock:
@@ -140,14 +144,16 @@ class State:
                     )
         return out
 
-    def _targets(self, who: str, channel: str, subscriptions: list[dict] | None) -> list[str]:
+    def _targets(
+        self, who: str, channel: str, subscriptions: list[dict[str, Any]] | None
+    ) -> list[str]:
         if subscriptions:
             wanted = [s for s in subscriptions if s.get("channel", channel) == channel]
             return [s.get("type", "MARKETING") for s in wanted]
         on = [t for (w, c, t), active in self.active.items() if (w, c) == (who, channel) and active]
         return on or ["MARKETING"]
 
-    def eligibilities(self, who: str, channel: str) -> list[dict]:
+    def eligibilities(self, who: str, channel: str) -> list[dict[str, Any]]:
         """GET /v1/subscriptions: whether each subscription type is active for ``who``."""
         with self.lock:
             return [
@@ -172,7 +178,7 @@ class State:
                 self.delivered.setdefault(person, []).extend(self.delivered.pop(other, []))
             return person
 
-    def deliver(self, path: str, body: dict, keys: Iterable[Key]) -> int | None:
+    def deliver(self, path: str, body: dict[str, Any], keys: Iterable[Key]) -> int | None:
         """Note whom a processed body reached: the person ``keys`` name, or nobody."""
         with self.lock:
             person = self.identities.resolve(keys)
@@ -189,7 +195,7 @@ class State:
 
     # -- custom attributes -------------------------------------------------
 
-    def set_attributes(self, people: Iterable[str | Key], properties: dict) -> str | None:
+    def set_attributes(self, people: Iterable[str | Key], properties: dict[str, Any]) -> str | None:
         """Store attributes for the person the identifiers name (nobody: nothing stored);
         a message if a value's type clashes with the type its name was first sent as."""
         with self.lock:
@@ -207,13 +213,13 @@ class State:
                 self.attributes.setdefault(person, {}).update(properties)
         return None
 
-    def attributes_for(self, who: str | Key) -> dict:
+    def attributes_for(self, who: str | Key) -> dict[str, Any]:
         """The attributes of the person ``who`` names ({} for nobody)."""
         with self.lock:
             person = self.identities.find([key_for(who)])
             return dict(self.attributes.get(person, {})) if person is not None else {}
 
-    def attributes_of(self, who: str | Key) -> list[dict]:
+    def attributes_of(self, who: str | Key) -> list[dict[str, Any]]:
         """GET /v1/attributes/custom: the person's attributes as ``[{name, value}]``."""
         return [{"name": k, "value": str(v)} for k, v in self.attributes_for(who).items()]
 
@@ -236,7 +242,7 @@ class State:
         return due
 
 
-def _channels(user: dict) -> list[tuple[str, str]]:
+def _channels(user: dict[str, Any]) -> list[tuple[str, str]]:
     """Identifier and channel: a phone touches TEXT, an email touches EMAIL."""
     pairs = [(user["phone"], "TEXT")] if "phone" in user else []
     return pairs + ([(user["email"], "EMAIL")] if "email" in user else [])

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, cast
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
@@ -26,7 +27,7 @@ def describe(error: ValidationError) -> str:
     """One sentence naming the field and what is wrong with it (never the value)."""
     # anyOf failures come back as one of their branches; the rule's text is on the parent.
     while error.parent is not None and not _custom(error):
-        error = error.parent
+        error = cast(ValidationError, error.parent)
     field, text = _field(error.absolute_path), _custom(error)
     if text:
         return f"{field} {text}" if field else text
@@ -34,11 +35,12 @@ def describe(error: ValidationError) -> str:
 
 
 def _custom(error: ValidationError) -> str | None:
-    schema = error.schema if isinstance(error.schema, dict) else {}
-    return schema.get("x-messages", {}).get(error.validator) or schema.get("x-message")
+    schema: dict[str, Any] = error.schema if isinstance(error.schema, dict) else {}
+    text = schema.get("x-messages", {}).get(error.validator) or schema.get("x-message")
+    return None if text is None else str(text)
 
 
-def _field(path) -> str:
+def _field(path: Iterable[str | int]) -> str:
     text = ""
     for part in path:
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
@@ -50,12 +52,15 @@ def _join(field: str, name: str) -> str:
 
 
 def _default_message(error: ValidationError, field: str) -> str:
-    kind, value = error.validator, error.validator_value
+    # jsonschema types these loosely (they may be unset); here they are always set.
+    kind, value = str(error.validator), cast(Any, error.validator_value)
+    instance = cast(Any, error.instance)
+    schema = error.schema if isinstance(error.schema, dict) else {}
     if kind == "required":
-        missing = [n for n in value if n not in error.instance]
+        missing = [n for n in value if n not in instance]
         return f"{_join(field, missing[0])} is required"
     if kind == "additionalProperties":
-        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        extra = sorted(set(instance) - set(schema.get("properties", {})))
         return f"{_join(field, extra[0])} is not an accepted field"
     where = field or "body"
     messages = {

@@ -281,6 +281,7 @@ class Engine:
             for p, _ in carried
         ]
         people = [(unit.key, bulk.who(unit.payload.get("identifiers") or {})) for unit in units]
+        assert isinstance(self.run, LedgerRun)  # only sends make jobs; look-ups are not recorded
         try:
             ledger_jobs.submit(self.run, job_id, people)
         except LedgerError as failure:

@@ -157,7 +157,7 @@ def jobs_frame(client: Client, ledger: Ledger, company_id: str, *, refresh: bool
     """
     followed = follow(client, ledger, company_id, results=refresh)
     rows = [_job_row(job, followed.problems.get(job.job_id)) for job in followed.jobs.values()]
-    frame = pd.DataFrame(rows, columns=list(FRAME_COLUMNS))
+    frame: pd.DataFrame = pd.DataFrame(rows, columns=list(FRAME_COLUMNS))
     for name in ("submitted_at", "checked_at"):
         frame[name] = pd.to_datetime(frame[name], unit="s", utc=True).dt.tz_convert(_local_zone())
     for name in ("total_records", *OUTCOME_COLUMNS):

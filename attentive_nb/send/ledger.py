@@ -341,7 +341,9 @@ class LedgerRun:
         """
         for key in keys:
             check_key(key)
-        now, verdicts, claims = self.ledger._clock(), [], []
+        now = self.ledger._clock()
+        verdicts: list[Verdict] = []
+        claims: list[tuple[str, str, str, str | None, str, float]] = []
         with self.ledger._write() as db:
             seen = self._seen(db, keys)
             for key in keys:

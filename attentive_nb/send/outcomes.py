@@ -59,15 +59,15 @@ def describe_accepted(body: Any) -> str:
         words = ", ".join(n.upper().replace("_", " ", 1) for n in eligible)
         return f"eligible: {words}" if words else "eligible for no subscription"
     answers = body.get("subscriptionResponses") or []
-    words = []
+    said: list[str] = []
     for answer in answers:
         sub = answer.get("subscription") or {}
         state = answer.get("subscriptionCreationStatus") or answer.get(
             "subscriptionUnsubscribeStatus"
         )
         if state:
-            words.append(f"{sub.get('channel', '?')} {sub.get('type', '?')}: {state}")
-    return "; ".join(words)
+            said.append(f"{sub.get('channel', '?')} {sub.get('type', '?')}: {state}")
+    return "; ".join(said)
 
 
 def from_error(
