@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from attentive_nb.plan.cells import quote
+
 DOTS = "•••"
 
 # (minimum length, characters kept at the start, characters kept at the end), longest first.
@@ -85,3 +87,28 @@ def mask_identifiers(identifiers: pd.DataFrame) -> pd.DataFrame:
         index=identifiers.index,
         columns=identifiers.columns,
     )
+
+
+def mask_reasons(reasons: pd.Series, identifiers: pd.DataFrame, masked: pd.DataFrame) -> pd.Series:
+    """Reasons with each row's own identifiers masked where they quote them.
+
+    Our reasons quote the value they refuse (``phone '555-0142' is not a
+    valid number``), in the form :func:`~attentive_nb.plan.cells.quote`
+    writes, so that form of the row's raw identifier is replaced by the same
+    form of its masked one. Only rows whose reason quotes something are
+    looked at, one by one; the others are left as they are.
+    """
+    rows = np.flatnonzero(reasons.str.contains("['\"]", regex=True).to_numpy(dtype=bool))
+    if not len(rows):
+        return reasons
+    text: list[str] = reasons.iloc[rows].tolist()
+    for name in identifiers.columns:
+        raw = identifiers[name].iloc[rows].to_numpy(dtype=object)
+        hidden = masked[name].iloc[rows].to_numpy(dtype=object)
+        text = [
+            r.replace(quote(v), quote(h)) if isinstance(v, str) and v else r
+            for r, v, h in zip(text, raw, hidden)
+        ]
+    out = reasons.copy()
+    out.iloc[rows] = text
+    return out

@@ -18,7 +18,7 @@ import pandas as pd
 
 from attentive_nb.report.csv_out import write_csv
 from attentive_nb.report.html import render, text_summary
-from attentive_nb.report.masking import mask_identifiers
+from attentive_nb.report.masking import mask_identifiers, mask_reasons
 from attentive_nb.report.summary import group_reasons, summarise
 
 STATUSES = (
@@ -139,15 +139,24 @@ class SendReport:
 
     @cached_property
     def _table(self) -> pd.DataFrame:
-        return _with_identifiers(self._base, mask_identifiers(self._identifiers))
+        masked = mask_identifiers(self._identifiers)
+        base = self._base.copy()
+        base["reason"] = mask_reasons(self._base["reason"], self._identifiers, masked).array
+        return _with_identifiers(base, masked)
 
     @property
     def table(self) -> pd.DataFrame:
-        """One row per input row, same index, identifiers masked (``+1201•••0123``)."""
+        """One row per input row, same index, identifiers masked (``+1201•••0123``).
+
+        Where a reason quotes one of the row's identifiers, it is masked there too.
+        """
         return self._table.copy(deep=False)  # copy-on-write keeps the cached frame intact
 
     def table_unmasked(self) -> pd.DataFrame:
-        """The table with identifiers in clear; keep it out of saved notebooks."""
+        """The table with identifiers (and the reasons quoting them) in clear.
+
+        Keep it out of saved notebooks.
+        """
         return _with_identifiers(self._base, self._identifiers)
 
     @cached_property

@@ -61,7 +61,7 @@ def test_table_columns_dtypes_and_order():
     assert table["http_status"].tolist() == [202, pd.NA, 400, pd.NA]
     assert table["reason"].tolist() == [
         "",
-        BAD_PHONE,
+        "phone '55•••00' is not a valid number for region US",  # masked like the phone column
         "Invalid email <script>",
         "no answer after 30 s",
     ]
@@ -83,6 +83,34 @@ def test_table_masks_identifiers_and_unmasked_does_not():
     clear = report.table_unmasked()
     assert clear["phone"].tolist() == _data()["phone"].tolist()
     assert list(clear.columns) == list(report.table.columns)
+
+
+def test_reasons_mask_the_values_they_quote_like_the_identifier_columns(tmp_path):
+    ids = pd.DataFrame(
+        {
+            "phone": ["555-0142", None, "+12015550123"],
+            "email": [None, "rosa.delgado.example.com", None],
+        }
+    )
+    outcomes = [
+        RowOutcome(0, "invalid", message="phone '555-0142' is not a valid number for region US"),
+        RowOutcome(1, "invalid", message="email 'rosa.delgado.example.com' has no '@'"),
+        RowOutcome(2, "rejected", 400, "'+12015550123' was refused; '555-0142' is another row's"),
+    ]
+    report = SendReport(ids, ids, outcomes, kind="subscribers")
+    masked = [
+        "phone '55•••42' is not a valid number for region US",
+        "email 'ro•••' has no '@'",
+        "'+1201•••0123' was refused; '555-0142' is another row's",  # only the row's own values
+    ]
+    assert report.table["reason"].tolist() == masked
+    assert report.table_unmasked()["reason"].tolist() == [o.message for o in outcomes]
+    text = report.to_csv(tmp_path / "masked.csv").read_text(encoding="utf-8")
+    assert "rosa.delgado" not in text and "'555-0142' is not" not in text and "55•••42" in text
+    clear = report.to_csv(tmp_path / "clear.csv", unmasked=True).read_text(encoding="utf-8")
+    assert "rosa.delgado.example.com" in clear
+    page = report._repr_html_()
+    assert "rosa" not in page and "55•••42&#x27; is not a valid number" in page
 
 
 def test_outcomes_may_arrive_in_any_order():
