@@ -24,6 +24,7 @@ from attentive_nb.errors import (
     ScopeError,
     ServerError,
     TransportError,
+    UnmappedColumns,
 )
 from attentive_nb.http.auth import ApiKeyAuth, TokenAuth
 from attentive_nb.http.client import Client, RetryPolicy
@@ -61,6 +62,7 @@ __all__ = [
     "ServerError",
     "TokenAuth",
     "TransportError",
+    "UnmappedColumns",
     "__version__",
     "connect",
     "describe_credentials",

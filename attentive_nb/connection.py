@@ -42,12 +42,18 @@ RUN_OPTIONS_DOC = """dry_run: Check every row and report what would be sent; sen
             workers: Requests on their way at once (default: enough for the rate limit).
             ledger: Where the send ledger lives (default
                 ``.attentive_nb/ledger.sqlite`` in the working folder).
+            ignore: Columns that look like phone numbers or emails but are not
+                the person's own: sent as any other column (an attribute or
+                event property where the endpoint takes them, else left out).
+                Without it, a real send with such a column stops and asks;
+                a dry run shows how every column was read (``report.columns``).
 
         Returns:
             SendReport: one line per input row, same index, with its status and reason.
 
         Raises:
-            ConfigError: an option or the data cannot be sent as given; nothing was sent.
+            ConfigError: an option or the data cannot be sent as given; nothing was sent
+                (``UnmappedColumns``: a column looks like phones or emails, see ``ignore``).
             LedgerError: the send ledger cannot be written; nothing was sent."""
 
 _Method = TypeVar("_Method", bound=Callable[..., Any])
@@ -162,6 +168,7 @@ class Connection:
         progress: bool = True,
         workers: int | None = None,
         ledger: str | Path | Ledger | None = None,
+        ignore: Sequence[Hashable] = (),
     ) -> SendReport:
         """Subscribe each row's phone and/or email: ``POST /v1/subscriptions``.
 
@@ -192,7 +199,8 @@ class Connection:
             columns=columns,
             default_region=default_region,
         )
-        return self._run(df, plan, RunOptions(dry_run, resend, confirm, progress, workers, ledger))
+        options = RunOptions(dry_run, resend, confirm, progress, workers, ledger, ignore)
+        return self._run(df, plan, options)
 
     @_run_options_documented
     def unsubscribe(
@@ -209,6 +217,7 @@ class Connection:
         progress: bool = True,
         workers: int | None = None,
         ledger: str | Path | Ledger | None = None,
+        ignore: Sequence[Hashable] = (),
     ) -> SendReport:
         """Unsubscribe each row's phone and/or email: ``POST /v1/subscriptions/unsubscribe``.
 
@@ -232,7 +241,8 @@ class Connection:
             columns=columns,
             default_region=default_region,
         )
-        return self._run(df, plan, RunOptions(dry_run, resend, confirm, progress, workers, ledger))
+        options = RunOptions(dry_run, resend, confirm, progress, workers, ledger, ignore)
+        return self._run(df, plan, options)
 
     @_run_options_documented
     def send_attributes(
@@ -249,6 +259,7 @@ class Connection:
         progress: bool = True,
         workers: int | None = None,
         ledger: str | Path | Ledger | None = None,
+        ignore: Sequence[Hashable] = (),
     ) -> SendReport:
         """Set custom attributes per person: ``POST /v1/attributes/custom``.
 
@@ -265,7 +276,8 @@ class Connection:
         plan = plan_attributes(
             df, bulk=bulk, columns=columns, default_region=default_region, timezone=timezone
         )
-        return self._run(df, plan, RunOptions(dry_run, resend, confirm, progress, workers, ledger))
+        options = RunOptions(dry_run, resend, confirm, progress, workers, ledger, ignore)
+        return self._run(df, plan, options)
 
     @_run_options_documented
     def send_events(
@@ -285,6 +297,7 @@ class Connection:
         progress: bool = True,
         workers: int | None = None,
         ledger: str | Path | Ledger | None = None,
+        ignore: Sequence[Hashable] = (),
     ) -> SendReport:
         """Send one custom event per row: ``POST /v1/events/custom``.
 
@@ -311,7 +324,8 @@ class Connection:
             default_region=default_region,
             timezone=timezone,
         )
-        return self._run(df, plan, RunOptions(dry_run, resend, confirm, progress, workers, ledger))
+        options = RunOptions(dry_run, resend, confirm, progress, workers, ledger, ignore)
+        return self._run(df, plan, options)
 
     @_run_options_documented
     def send_ecommerce(
@@ -331,6 +345,7 @@ class Connection:
         progress: bool = True,
         workers: int | None = None,
         ledger: str | Path | Ledger | None = None,
+        ignore: Sequence[Hashable] = (),
     ) -> SendReport:
         """Send purchase, add-to-cart or product-view events, one row per item.
 
@@ -360,7 +375,8 @@ class Connection:
             default_region=default_region,
             timezone=timezone,
         )
-        return self._run(df, plan, RunOptions(dry_run, resend, confirm, progress, workers, ledger))
+        options = RunOptions(dry_run, resend, confirm, progress, workers, ledger, ignore)
+        return self._run(df, plan, options)
 
     def _run(self, df: pd.DataFrame, plan: Plan, options: RunOptions) -> SendReport:
         # A dry run needs no credentials; anything else says "sign in first" first.

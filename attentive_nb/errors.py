@@ -4,6 +4,7 @@
 
     AttentiveError
     ├── ConfigError        a setting is missing or malformed (also a ValueError)
+    │   └── UnmappedColumns   columns look like phones or emails but no field reads them
     ├── NotSignedIn        a send was called before the sign-in panel finished
     ├── OAuthError         the pasted address or code cannot finish the sign-in
     ├── LedgerError        the send ledger cannot be read or written; nothing more is sent
@@ -21,6 +22,7 @@ token; callers pass only masked values in.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from typing import Any
 
 
@@ -30,6 +32,18 @@ class AttentiveError(Exception):
 
 class ConfigError(AttentiveError, ValueError):
     """A setting is missing or malformed; nothing was sent."""
+
+
+class UnmappedColumns(ConfigError):
+    """Columns look like phone numbers or emails, but no field reads them; nothing was sent.
+
+    ``columns`` maps each such column to the field it looks like (``"phone"``
+    or ``"email"``), so that a front end can ask in its own words.
+    """
+
+    def __init__(self, message: str, *, columns: dict[Hashable, str]) -> None:
+        super().__init__(message)
+        self.columns = columns
 
 
 class NotSignedIn(AttentiveError):

@@ -19,6 +19,7 @@ import pandas as pd
 
 from attentive_nb.endpoints import ENDPOINTS, Endpoint
 from attentive_nb.plan.prepare import Rows
+from attentive_nb.plan.readings import ColumnReading
 
 #: What an analyst can ask for: the word of the CLI and of the ``send_*`` methods.
 KINDS = ("subscribers", "unsubscribe", "attributes", "events", "ecommerce")
@@ -70,8 +71,10 @@ class Plan:
     ``invalid`` maps a row position to every reason it cannot be sent.
     ``duplicates`` maps a row position to the earlier row it repeats: either
     carried by that row's request (the same person or event, merged because
-    nothing is lost) or sent on its own and only flagged. ``requests()``
-    yields every valid row's request in input order.
+    nothing is lost) or sent on its own and only flagged. ``readings`` says
+    how each input column was read (``lookalikes``: the unread ones that
+    look like phone numbers or emails). ``requests()`` yields every valid
+    row's request in input order.
     """
 
     kind: str  # what the analyst asked for: one of KINDS
@@ -82,6 +85,7 @@ class Plan:
     notes: list[str]
     identifiers: pd.DataFrame = field(repr=False)  # phones and emails: not for reprs
     column_map: dict[Hashable, str]
+    readings: list[ColumnReading] = field(repr=False)
     _units: Callable[[], Iterator[Unit]] = field(repr=False, compare=False)
     _count: int = field(repr=False, compare=False)
     _payload: Callable[[Unit], Payload] = field(repr=False, compare=False)
@@ -109,10 +113,16 @@ class Plan:
             notes=rows.all_notes(),
             identifiers=rows.identifiers_frame(index),
             column_map=rows.cmap.column_map(property_prefix),
+            readings=rows.readings,
             _units=units,
             _count=count,
             _payload=payload,
         )
+
+    @property
+    def lookalikes(self) -> list[ColumnReading]:
+        """Columns no field reads whose values (or name) look like phone numbers or emails."""
+        return [r for r in self.readings if r.looks_like]
 
     @property
     def n_valid(self) -> int:

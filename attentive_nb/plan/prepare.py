@@ -15,6 +15,7 @@ import pandas as pd
 from attentive_nb.endpoints import ENDPOINTS
 from attentive_nb.errors import ConfigError
 from attentive_nb.plan import cells, mapping, timestamps, validate
+from attentive_nb.plan.readings import ColumnReading, read_columns
 
 ATTRIBUTE_NAME_LIMIT = 200
 
@@ -36,6 +37,7 @@ class Rows:
     naive: int = 0  # timestamps without a time zone, taken in ``timezone``
     timezone: str = "UTC"
     frame: dict[object, pd.Series] = field(default_factory=dict)  # input columns, 0..n-1 index
+    readings: list[ColumnReading] = field(default_factory=list)  # how each column was read
 
     def __repr__(self) -> str:  # the arrays hold phones and emails: keep them out of reprs
         return f"Rows(endpoint={self.endpoint!r}, n={self.n}, invalid={len(self.problems.by_row)})"
@@ -90,6 +92,7 @@ def prepare(
         require_identifier(rows, np.arange(rows.n))
     if endpoint in mapping.WITH_PROPERTIES:
         _properties(rows, timezone, nested_ok=(endpoint == "events"))
+    rows.readings = read_columns(rows.frame, cmap, rows.shown, rows.props, endpoint, default_region)
     return rows
 
 

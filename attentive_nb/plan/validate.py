@@ -128,11 +128,14 @@ def email_column(series: pd.Series, problems: Problems) -> tuple[np.ndarray, np.
     """Emails that pass a syntax check (None otherwise) and the raw text, for the report."""
 
     def convert(text: str) -> tuple[str | None, str | None]:
-        if len(text) > 254 or not _EMAIL.match(text):
-            return None, "is not a valid address"
-        return text, None
+        return (text, None) if is_email(text) else (None, "is not a valid address")
 
     return _checked_text(series, "email", problems, convert)
+
+
+def is_email(text: str) -> bool:
+    """True when ``text`` passes the email syntax check (at most 254 characters)."""
+    return len(text) <= 254 and _EMAIL.match(text) is not None
 
 
 # -- JSON values -------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from attentive_nb.plan.cells import quote
+from attentive_nb.plan.readings import LOOKS_LIKE, ColumnReading
 
 DOTS = "•••"
 
@@ -78,6 +79,7 @@ def _hide_local(text: pd.Series) -> pd.Series:
 
 
 _MASKERS = {"phone": mask_phone, "email": mask_email}
+EXAMPLE_CHARS = 40
 
 
 def mask_identifiers(identifiers: pd.DataFrame) -> pd.DataFrame:
@@ -112,3 +114,30 @@ def mask_reasons(reasons: pd.Series, identifiers: pd.DataFrame, masked: pd.DataF
     out = reasons.copy()
     out.iloc[rows] = text
     return out
+
+
+def column_table(readings: list[ColumnReading]) -> pd.DataFrame:
+    """The readings as a table for the report: examples shortened, and masked where they say."""
+    return pd.DataFrame(
+        {
+            "column": [str(r.column) for r in readings],
+            "read as": [_read_as(r) for r in readings],
+            "type": [r.type for r in readings],
+            "example": [_example(r) for r in readings],
+        },
+        columns=["column", "read as", "type", "example"],
+    )
+
+
+def _read_as(reading: ColumnReading) -> str:
+    looks = LOOKS_LIKE.get(reading.looks_like or "")
+    return f"{reading.read_as}: looks like {looks}" if looks else reading.read_as
+
+
+def _example(reading: ColumnReading) -> str:
+    if reading.example is None:
+        return ""
+    text = str(reading.example)
+    if reading.mask is not None:
+        text = str(_MASKERS.get(reading.mask, mask_other)(pd.Series([text])).iloc[0])
+    return text if len(text) <= EXAMPLE_CHARS else text[: EXAMPLE_CHARS - 1] + "…"

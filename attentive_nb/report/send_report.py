@@ -16,10 +16,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from attentive_nb.report.csv_out import write_csv
+from attentive_nb.plan.readings import ColumnReading
+from attentive_nb.report.csv_out import SavedCsv, write_csv
 from attentive_nb.report.html import render, text_summary
-from attentive_nb.report.masking import mask_identifiers, mask_reasons
-from attentive_nb.report.summary import group_reasons, summarise
+from attentive_nb.report.masking import column_table, mask_identifiers, mask_reasons
+from attentive_nb.report.summary import StatusCounts, group_reasons, summarise
 
 STATUSES = (
     "sent",
@@ -35,7 +36,6 @@ STATUSES = (
 DONE = frozenset({"sent", "skipped", "would_send"})
 
 TABLE_COLUMNS = ("status", "http_status", "reason", "attempts", "latency_ms")
-TOP_REASONS = 5
 
 
 @dataclass(frozen=True)
@@ -124,6 +124,7 @@ class SendReport:
         company: str | None = None,
         sandbox: bool = False,
         elapsed_s: float | None = None,
+        readings: Sequence[ColumnReading] = (),
     ) -> None:
         if identifiers is None:
             identifiers = pd.DataFrame(index=data.index)
@@ -131,7 +132,7 @@ class SendReport:
             raise ValueError(f"identifiers have {len(identifiers)} rows, the data {len(data)}")
         self.kind, self.dry_run, self.notes = kind, dry_run, list(notes)
         self.company, self.sandbox, self.elapsed_s = company, sandbox, elapsed_s
-        self._data, self._identifiers = data, identifiers
+        self._data, self._identifiers, self._readings = data, identifiers, list(readings)
         self._base = pd.DataFrame(_columns(_collect(outcomes, len(data))), index=data.index)
 
     def __len__(self) -> int:
@@ -160,10 +161,22 @@ class SendReport:
         return _with_identifiers(self._base, self._identifiers)
 
     @cached_property
-    def counts(self) -> dict[str, int]:
-        """Rows per status, every status present (zeros included), in ``STATUSES`` order."""
+    def columns(self) -> pd.DataFrame:
+        """How each input column was read: ``column``, ``read as``, ``type``, ``example``.
+
+        The example is the first value as it is sent, masked like the
+        identifiers when it is (or looks like) a phone, an email or an id.
+        """
+        return column_table(self._readings)
+
+    @cached_property
+    def counts(self) -> StatusCounts:
+        """Rows per status, every status present (zeros included), in ``STATUSES`` order.
+
+        A dict; shown as the statuses that happened (``sent 16, invalid 2 (18 rows)``).
+        """
         found = self._base["status"].value_counts()
-        return {s: int(found.get(s, 0)) for s in STATUSES}
+        return StatusCounts({s: int(found.get(s, 0)) for s in STATUSES})
 
     @property
     def ok(self) -> bool:
@@ -213,19 +226,23 @@ class SendReport:
 
     @cached_property
     def summary(self) -> pd.DataFrame:
-        """Rows per status (non-zero, ``STATUSES`` order, then ``total``), meaning, top reasons."""
-        return summarise(self.counts, self.reasons, TOP_REASONS)
+        """Rows per status (non-zero, ``STATUSES`` order, then ``total``), meaning, top reasons.
 
-    def to_csv(self, path: str | Path, *, unmasked: bool = False, raw: bool = False) -> Path:
+        ``top_reasons`` is text; ``reasons`` has every reason group as a table.
+        """
+        return summarise(self.counts, self.reasons)
+
+    def to_csv(self, path: str | Path, *, unmasked: bool = False, raw: bool = False) -> SavedCsv:
         """Write the table (masked unless ``unmasked=True``) with its index; returns the path.
 
         A cell that a spreadsheet would run as a formula (it starts with ``=``,
         ``+``, ``-``, ``@``, a tab or a carriage return; a ``+1…`` phone number
         too) is written with a leading ``'``, as OWASP recommends; ``raw=True``
-        writes every value as it is. The table itself is never changed.
+        writes every value as it is. The table itself is never changed. The
+        path returned says what was saved when shown (``Saved 18 rows to …``).
         """
         table = self.table_unmasked() if unmasked else self._table
-        return write_csv(table, path, raw=raw)
+        return SavedCsv.of(write_csv(table, path, raw=raw), len(table), masked=not unmasked)
 
     def __repr__(self) -> str:
         return text_summary(self)

@@ -24,6 +24,9 @@ MEANINGS = {
     "total": "",
 }
 
+#: How many reasons per status the summary names (the rest are counted together).
+TOP_REASONS = 5
+
 # Our own validation reasons arrive joined with "; "; the API's messages are kept whole.
 _JOINED = frozenset({"invalid"})
 _QUOTED = re.compile(r"""\s*(?:'[^']*'|"[^"]*")""")
@@ -77,7 +80,7 @@ def _plural(n: int) -> str:
     return f"{n:,} row" if n == 1 else f"{n:,} rows"
 
 
-def top_reasons(reasons: pd.DataFrame, status: str, top: int) -> list[str]:
+def top_reasons(reasons: pd.DataFrame, status: str, top: int = TOP_REASONS) -> list[str]:
     """``["312 rows: phone is not a valid number", ...]`` for one status, at most ``top`` + 1."""
     mine = reasons[reasons["status"] == status]
     lines = [f"{_plural(n)}: {r}" for r, n in zip(mine["reason"][:top], mine["rows"][:top])]
@@ -87,19 +90,36 @@ def top_reasons(reasons: pd.DataFrame, status: str, top: int) -> list[str]:
     return lines
 
 
-def summarise(counts: Mapping[str, int], reasons: pd.DataFrame, top: int) -> pd.DataFrame:
-    """One line per non-zero status (in ``counts`` order) and a ``total`` line."""
+def summarise(
+    counts: Mapping[str, int], reasons: pd.DataFrame, top: int = TOP_REASONS
+) -> pd.DataFrame:
+    """One line per non-zero status (in ``counts`` order) and a ``total`` line.
+
+    ``top_reasons`` is text (``"312 rows: …; 7 rows: …"``), as a table shows it;
+    :func:`top_reasons` gives the same lines as a list.
+    """
     lines = [
-        (status, n, MEANINGS.get(status, ""), top_reasons(reasons, status, top))
+        (status, n, MEANINGS.get(status, ""), "; ".join(top_reasons(reasons, status, top)))
         for status, n in counts.items()
         if n
     ]
-    lines.append(("total", sum(counts.values()), "", []))
+    lines.append(("total", sum(counts.values()), "", ""))
     return pd.DataFrame(
         {
             "status": pd.array([s for s, *_ in lines], dtype="str"),
             "rows": np.array([n for _, n, *_ in lines], dtype="int64"),
             "meaning": pd.array([m for _, _, m, _ in lines], dtype="str"),
-            "top_reasons": pd.Series([t for *_, t in lines], dtype=object),
+            "top_reasons": pd.array([t for *_, t in lines], dtype="str"),
         }
     )
+
+
+class StatusCounts(dict[str, int]):
+    """Rows per status, every status a key (zeros too), shown as the statuses that happened."""
+
+    def __repr__(self) -> str:
+        total = sum(self.values())
+        if not total:
+            return "no rows"
+        happened = ", ".join(f"{status} {n:,}" for status, n in self.items() if n)
+        return f"{happened} ({_plural(total)})"

@@ -19,7 +19,7 @@ import contextlib
 import math
 import threading
 from collections import Counter, deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from itertools import chain, islice
@@ -50,6 +50,7 @@ class RunOptions:
     progress: bool = True
     workers: int | None = None
     ledger: str | Path | Ledger | None = None
+    ignore: Sequence[Hashable] = ()
     bulk_wait_s: float = 600.0
     say: Callable[[str], None] = field(default=print, repr=False)
 

@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Hashable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Protocol
 
 import pandas as pd
 
-from attentive_nb.errors import ConfigError
+from attentive_nb.errors import ConfigError, UnmappedColumns
 from attentive_nb.http.client import Client
 from attentive_nb.plan import Plan
+from attentive_nb.plan.readings import LOOKS_LIKE
 from attentive_nb.report import RowOutcome, SendReport
 from attentive_nb.send.engine import Engine, RunOptions, estimate_line
 from attentive_nb.send.ledger import Ledger
@@ -48,9 +49,14 @@ def run(target: Target, df: pd.DataFrame, plan: Plan, options: RunOptions) -> Se
     check_options(options)
     started = time.monotonic()
     notes, company = list(plan.notes), None
+    asked = _asked(df, plan, options.ignore)
+    question = lookalike_question(asked)
     if options.dry_run:
         found = _would_send(plan)
+        notes += [f"A real send stops here: {question}."] if question else []
     else:
+        if question:  # sending without them would quietly drop a phone or an email
+            raise UnmappedColumns(f"Nothing was sent: {question}.", columns=asked)
         _confirm(plan, options)
         company_id = target.company_id()
         company = target.company_name()
@@ -65,6 +71,7 @@ def run(target: Target, df: pd.DataFrame, plan: Plan, options: RunOptions) -> Se
         company=company,
         sandbox=target.is_sandbox,
         elapsed_s=time.monotonic() - started,
+        readings=plan.readings,
     )
 
 
@@ -80,6 +87,39 @@ def check_options(options: RunOptions) -> None:
         isinstance(options.workers, int) and options.workers > 0
     ):
         raise ConfigError(f"workers={options.workers!r}: give a whole number above 0, or None.")
+
+
+# -- columns that look like phones or emails but are not read --------------------------------
+
+
+def _asked(df: pd.DataFrame, plan: Plan, ignore: Sequence[Hashable]) -> dict[Hashable, str]:
+    """The look-alike columns not in ``ignore``, column -> the field they look like."""
+    names = [ignore] if isinstance(ignore, str) else list(ignore)
+    for name in names:
+        if name not in df.columns:
+            listed = ", ".join(repr(c) for c in df.columns)
+            raise ConfigError(
+                f"ignore= names {name!r}, which is not a column of the data ({listed})."
+            )
+    return {r.column: str(r.looks_like) for r in plan.lookalikes if r.column not in names}
+
+
+def lookalike_question(asked: dict[Hashable, str]) -> str:
+    """``column 'mobile_no' looks like phone numbers: map it with columns=… or pass ignore=…``."""
+    if not asked:
+        return ""
+    cols = list(asked)
+    looks = _and(list(dict.fromkeys(LOOKS_LIKE[f] for f in asked.values())))
+    mapped = ", ".join(f"{c!r}: {f!r}" for c, f in asked.items())
+    if len(cols) == 1:
+        head = f"column {cols[0]!r} looks like {looks}: map it"
+    else:
+        head = f"columns {_and([repr(c) for c in cols])} look like {looks}: map them"
+    return f"{head} with columns={{{mapped}}} or pass ignore={cols!r}"
+
+
+def _and(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
 def _send(

@@ -132,19 +132,32 @@ def test_whoami_reads_dotenv_and_names_it(sandbox):
     assert_no_secret(result, sandbox.api_key)
 
 
-def test_whoami_without_credentials_exits_1():
+def test_whoami_without_credentials_is_a_missing_setting_and_exits_2():
     result = run("whoami")
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert "no Attentive credentials found" in result.stderr
     assert "Traceback" not in result.stderr
+    assert "2 no credentials found, or not accepted" in run("whoami", "--help").stdout
 
 
-def test_whoami_with_a_wrong_key_exits_1_and_never_shows_it(sandbox):
+def test_whoami_with_a_wrong_key_exits_2_and_never_shows_it(sandbox):
     wrong = "wrong-key-0123456789abcdef"
     result = run("whoami", env=creds(sandbox, wrong))
-    assert result.returncode == 1
+    assert result.returncode == 2  # a rejected key is a setting, as for every command
     assert "not accepted" in result.stderr and "401" in result.stderr
     assert_no_secret(result, wrong)
+
+
+def test_whoami_when_the_api_cannot_be_reached_exits_1():
+    result = run(
+        "whoami",
+        env={
+            "ATTENTIVE_API_URL": f"http://127.0.0.1:{free_port()}",
+            "ATTENTIVE_API_KEY": "key-0123456789abcdef",
+        },
+    )
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_debug_shows_the_traceback_but_no_secret(sandbox):
@@ -175,7 +188,8 @@ def test_send_subscribers_reports_each_row_and_writes_out(sandbox):
     )
     assert result.returncode == 1, result.stderr  # one row invalid
     assert "rows in 3 requests" in result.stdout  # the engine's estimate
-    assert "sent" in result.stdout and "invalid" in result.stdout
+    assert "Subscribers, 4 rows: sent 3, invalid 1 (a sandbox, not Attentive)" in result.stdout
+    assert "<SendReport" not in result.stdout and "PosixPath" not in result.stdout
     out = pd.read_csv("results.csv", index_col=0)
     assert {"status", "http_status", "reason", "phone", "email"} <= set(out.columns)
     assert out["status"].tolist() == ["sent", "sent", "sent", "invalid"]
@@ -277,17 +291,50 @@ def test_unsubscribe_without_notification(sandbox):
         "unsubscribe",
         "leavers.csv",
         "--columns",
-        "phone=Mobile",
+        "Mobile=phone",  # COLUMN=FIELD, as columns={COLUMN: FIELD} in Python
         "--no-notify",
         "--subscriptions",
         "MARKETING:TEXT",
         env=creds(sandbox),
     )
     assert result.returncode == 0, result.stdout + result.stderr
+    assert "warning" not in result.stderr
     bodies = sandbox.received("/v1/subscriptions/unsubscribe")
     assert len(bodies) == 2
     assert all(b["notification"] == {"disabled": True} for b in bodies)
     assert {b["user"]["phone"] for b in bodies} == {"+12015550110", "+12125550111"}
+
+
+def test_the_old_field_first_columns_order_still_works_and_says_how_to_write_it(sandbox):
+    write("leavers.csv", 'Mobile,"Last, First"\n+12015550110,"Okafor, Ada"\n')
+    old = ["send", "unsubscribe", "leavers.csv", "--no-notify", "--dry-run"]
+    result = run(*old, "--columns", "phone=Mobile", env=creds(sandbox))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "would_send 1" in result.stdout
+    assert (
+        "warning: --columns phone=Mobile is the old FIELD=COLUMN order: write --columns "
+        "Mobile=phone (COLUMN=FIELD, as columns={'Mobile': 'phone'} in Python)"
+    ) in result.stderr
+    new = run(*old, "--columns", "Mobile=phone,Last, First=custom_id:name", env=creds(sandbox))
+    assert new.returncode == 0 and "warning" not in new.stderr, new.stderr
+
+
+def test_a_renamed_phone_column_stops_the_send_and_asks_in_command_line_words(sandbox):
+    write("people.csv", PEOPLE.replace("phone,", "mobile no,", 1))
+    args = ["send", "subscribers", "people.csv", "--sign-up-source-id", "1"]
+    result = run(*args, env=creds(sandbox))
+    assert_usage_error(
+        result,
+        "Nothing was sent: column 'mobile no' looks like phone numbers: map it with "
+        "--columns 'mobile no=phone' or pass --ignore 'mobile no'",
+    )
+    assert sandbox.received("/v1/subscriptions") == []
+    ignored = run(*args, "--ignore", "mobile no", env=creds(sandbox))
+    assert ignored.returncode == 1, ignored.stderr  # Chloe has no email: invalid
+    assert [b["user"] for b in sandbox.received("/v1/subscriptions")] == [
+        {"email": "ada@example.com"},
+        {"email": "ben@example.com"},
+    ]
 
 
 def test_attributes_v1_and_bulk(sandbox):
@@ -394,12 +441,16 @@ def _wait_for(condition, timeout: float = 30) -> None:
         (["send", "events", "empty.csv", "--event-type", "X"], "cannot be read as CSV"),
         (["send", "events", "bad.parquet", "--event-type", "X"], "cannot be read as Parquet"),
         (
-            ["send", "events", "ok.csv", "--event-type", "X", "--columns", "phone=Mobile"],
+            ["send", "events", "ok.csv", "--event-type", "X", "--columns", "Mobile=phone"],
             "--columns names 'Mobile', which is not a column",
         ),
         (
             ["send", "events", "ok.csv", "--event-type", "X", "--columns", "phone"],
-            "is not FIELD=COLUMN",
+            "is not COLUMN=FIELD",
+        ),
+        (
+            ["send", "events", "ok.csv", "--event-type", "X", "--ignore", "nope"],
+            "--ignore names 'nope', which is not a column",
         ),
         (["send", "events", "ok.csv", "--bogus"], "unrecognized arguments: --bogus"),
         (["send", "subscribers", "ok.csv"], "--sign-up-source-id"),
