@@ -14,6 +14,7 @@ from attentive_nb.config import describe_credentials
 from attentive_nb.connection import Connection
 from attentive_nb.errors import (
     ApiError,
+    ArgumentError,
     AttentiveError,
     AuthError,
     ConfigError,
@@ -46,6 +47,7 @@ def connect(*args: Any, **kwargs: Any) -> Connection:
 __all__ = [
     "ApiError",
     "ApiKeyAuth",
+    "ArgumentError",
     "AttentiveError",
     "AuthError",
     "Client",

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import pandas as pd
 
 from attentive_nb import config
-from attentive_nb.errors import ConfigError, NotSignedIn
+from attentive_nb.errors import ConfigError, NotSignedIn, checked_arguments
 from attentive_nb.http.auth import ApiKeyAuth, BearerAuth, TokenAuth
 from attentive_nb.http.client import Client
 from attentive_nb.plan import (
@@ -152,6 +152,7 @@ class Connection:
     # -- sending: each method plans (pure, attentive_nb.plan), then runs the plan ----------
 
     @_run_options_documented
+    @checked_arguments
     def send_subscribers(
         self,
         df: pd.DataFrame,
@@ -203,6 +204,7 @@ class Connection:
         return self._run(df, plan, options)
 
     @_run_options_documented
+    @checked_arguments
     def unsubscribe(
         self,
         df: pd.DataFrame,
@@ -245,6 +247,7 @@ class Connection:
         return self._run(df, plan, options)
 
     @_run_options_documented
+    @checked_arguments
     def send_attributes(
         self,
         df: pd.DataFrame,
@@ -280,6 +283,7 @@ class Connection:
         return self._run(df, plan, options)
 
     @_run_options_documented
+    @checked_arguments
     def send_events(
         self,
         df: pd.DataFrame,
@@ -328,6 +332,7 @@ class Connection:
         return self._run(df, plan, options)
 
     @_run_options_documented
+    @checked_arguments
     def send_ecommerce(
         self,
         df: pd.DataFrame,

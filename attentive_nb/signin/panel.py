@@ -24,7 +24,7 @@ import ipywidgets as w
 from attentive_nb import config
 from attentive_nb.connection import Connection
 from attentive_nb.endpoints import OAUTH_SCOPES, SEND_SCOPES
-from attentive_nb.errors import ConfigError
+from attentive_nb.errors import ConfigError, checked_arguments
 from attentive_nb.signin import core as signin
 from attentive_nb.signin import prompt
 from attentive_nb.signin.oauth import OAuthFlow
@@ -271,6 +271,7 @@ def _secret_placeholder() -> str:
     return "the app's client secret"
 
 
+@checked_arguments
 def connect(
     api_key: str | None = None,
     *,
