@@ -56,14 +56,18 @@ class RunOptions:
 
 
 def estimate_line(plan: Plan) -> str:
-    """``12,000 rows in 12,000 requests … at 10/s ≈ 20 min``: said before sending."""
+    """``12,000 rows in 12,000 requests … at 10/s ≈ 20 min``: said when sending starts."""
     rate = plan.endpoint.rate_per_second
     if plan.n_requests == 0:
         return "Nothing to send."
     return (
-        f"{plan.n_valid:,} rows in {plan.n_requests:,} requests to {plan.endpoint.label} "
-        f"at {rate:g}/s ≈ {_duration(plan.n_requests / rate)}"
+        f"{_count(plan.n_valid, 'row')} in {_count(plan.n_requests, 'request')} to "
+        f"{plan.endpoint.label} at {rate:g}/s ≈ {_duration(plan.n_requests / rate)}"
     )
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
 
 
 def _duration(seconds: float) -> str:
@@ -96,6 +100,7 @@ class Engine:
         self._done = np.zeros(plan.n_rows, dtype=bool)
         self._interrupts = 0
         self._all_skipped = False
+        self._sending = False  # a request has been handed to a worker: estimate said, bar drawn
         self.workers = options.workers or default_workers(plan)
         self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="attentive-send")
 
@@ -112,6 +117,9 @@ class Engine:
         try:
             yield from self._drive(progress)
             yield from self._not_reached()
+            if not self._sending and self.stop_reason is None and self._done.any():
+                skipped = _count(int(self._done.sum()), "row")
+                self.options.say(f"Nothing to send: {skipped} skipped (see the notes).")
         finally:
             progress.close()
             self._close()
@@ -171,6 +179,7 @@ class Engine:
         for request, verdict in decided:
             self._tally[verdict.tally] += len(request.positions) if verdict.tally else 0
             if verdict.send:
+                self._start(progress)
                 self._unsubmitted.remove(request.key)
                 self._in_flight[self._pool.submit(self._call, request)] = request
             else:
@@ -178,6 +187,13 @@ class Engine:
                     RowOutcome(p, verdict.status, message=verdict.reason) for p in request.positions
                 ]
                 yield from self._emit(records, progress)
+
+    def _start(self, progress: Progress) -> None:
+        """At the first request really sent: the estimate, and the bar (rows skipped so far in)."""
+        if not self._sending:
+            self._sending = True
+            self.options.say(estimate_line(self.plan))
+            progress.start(int(self._done.sum()))
 
     def _collect(self, progress: Progress, *, block: bool) -> Iterator[RowOutcome]:
         if not self._in_flight:

@@ -22,7 +22,7 @@ from attentive_nb.http.client import Client
 from attentive_nb.plan import Plan
 from attentive_nb.plan.readings import LOOKS_LIKE
 from attentive_nb.report import RowOutcome, SendReport
-from attentive_nb.send.engine import Engine, RunOptions, estimate_line
+from attentive_nb.send.engine import Engine, RunOptions
 from attentive_nb.send.ledger import Ledger
 from attentive_nb.send.resend import CHOICES as RESEND_CHOICES
 
@@ -130,7 +130,6 @@ def _send(
     engine = None
     try:
         run_record = ledger.open_run(company_id, plan.endpoint.name)
-        options.say(estimate_line(plan))
         engine = Engine(client, plan, run_record, options)
         yield from engine.outcomes()
     finally:
