@@ -187,7 +187,7 @@ def run_url(args: argparse.Namespace, extra: list[str]) -> int:
 
 def run_finish(args: argparse.Namespace, extra: list[str]) -> int:
     """Exchange the pasted address for a token; say which company and where it is kept."""
-    from attentive_nb.signin.core import stored_token
+    from attentive_nb.signin.core import SANDBOX_NOT_SAVED, stored_token
     from attentive_nb.signin.oauth import OAuthFlow
     from attentive_nb.signin.tokens import TokenStore
 
@@ -197,7 +197,9 @@ def run_finish(args: argparse.Namespace, extra: list[str]) -> int:
     company = conn.company or {}
     print(f"Signed in to {company.get('companyName')} (company id {company.get('companyId')}).")
     print(f"The access token is kept in {TokenStore().path} (readable only by you).")
-    if args.remember:
+    if args.remember and conn.is_sandbox:
+        print(SANDBOX_NOT_SAVED)
+    elif args.remember:
         token = stored_token(conn) or ""
         path = config.write_env_var("ATTENTIVE_ACCESS_TOKEN", token)
         print(f"ATTENTIVE_ACCESS_TOKEN={mask_secret(token)} written to {path}.")

@@ -17,7 +17,7 @@ from attentive_nb.connection import Connection
 from attentive_nb.endpoints import SEND_SCOPES
 from attentive_nb.signin.core import (
     REDIRECT_HELP,
-    remember_in_env,
+    remember as keep_in_env,
     sign_in_with_key,
     signed_in_text,
     stored_token,
@@ -52,7 +52,7 @@ def prompt_sign_in(
         variable, value = "ATTENTIVE_ACCESS_TOKEN", stored_token(conn) or ""
     prompter.say(signed_in_text(conn))
     if remember and value:
-        prompter.say(remember_in_env(variable, value))
+        prompter.say(keep_in_env(conn, variable, value))
     return conn
 
 

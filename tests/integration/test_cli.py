@@ -16,6 +16,8 @@ import pandas as pd
 import pytest
 import requests
 
+from attentive_nb.signin.tokens import TokenStore
+
 pytestmark = pytest.mark.sandbox
 
 CLI = [sys.executable, "-m", "attentive_nb.cli"]
@@ -538,9 +540,12 @@ def test_oauth_url_then_finish_in_a_new_process(sandbox):
     done = run("oauth", "finish", pasted, "--remember", env=env)
     assert done.returncode == 0, done.stderr
     assert sandbox.company["companyName"] in done.stdout and "tokens.json" in done.stdout
-    assert "ATTENTIVE_ACCESS_TOKEN=" in Path(".env").read_text()
-    assert_no_secret(done, sandbox.client_secret, Path(".env").read_text().split("=", 1)[1].strip())
-    who = run("whoami", env={"ATTENTIVE_API_URL": sandbox.url})
+    # A sandbox token is never remembered in .env (make lab would take it to Attentive).
+    assert "Not saved in .env: this key belongs to the sandbox" in done.stdout
+    assert not Path(".env").exists()
+    token = TokenStore().token(sandbox.company["companyId"])
+    assert_no_secret(done, sandbox.client_secret, token)
+    who = run("whoami", env={"ATTENTIVE_API_URL": sandbox.url, "ATTENTIVE_ACCESS_TOKEN": token})
     assert who.returncode == 0 and "ATTENTIVE_ACCESS_TOKEN" in who.stdout
     again = run("oauth", "finish", pasted, env=env)
     assert again.returncode == 1 and "already used" in again.stderr
