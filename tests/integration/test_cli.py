@@ -665,4 +665,21 @@ def test_lab_and_demo_serve_the_notebooks_and_stop_on_ctrl_c(command):
     assert "Traceback" not in out
     if command == "demo":
         assert "SANDBOX, not to Attentive" in out
+        address = f"http://127.0.0.1:{port}/lab/tree/01_connect.ipynb?token={token}"
+        assert f"Open this in your browser: {address}" in out.splitlines()[2]
+        assert "Skipped non-installed server" not in out and "ServerApp] Jupyter" not in out
     _wait_for(lambda: _port_closed(port), timeout=15)
+
+
+def test_demo_chooses_the_port_and_token_its_banner_shows():
+    proc = _start("demo", "--no-browser")
+    try:
+        lines = [proc.stdout.readline() for _ in range(3)]
+        address = lines[2].split("Open this in your browser: ")[1].strip()
+        parts = urlsplit(address)
+        token = parse_qs(parts.query)["token"][0]
+        _wait_for_lab(proc, parts.port, token)
+        assert requests.get(address, timeout=10).status_code == 200
+    finally:
+        code, out = _interrupt(proc)
+    assert code == 0, out
