@@ -7,6 +7,7 @@ Exercise 2.1, not yet: 0 of 3 who can be reached are subscribed; ...
 - :func:`check`: ask the sandbox what it received and say, in words, whether
   an exercise is done;
 - :func:`progress`: every exercise at once (for trainers);
+- :func:`received`: what the sandbox received on one endpoint;
 - :func:`start_over`: make the sandbox a new, empty company, to run the
   walkthroughs again from the top;
 - :func:`authorize`: click Authorize on the sandbox's consent page from code.
@@ -52,6 +53,11 @@ def progress(conn: Connection) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["exercise", "notebook", "title", "state", "says"])
 
 
+def received(conn: Connection, path: str) -> list[Any]:
+    """The bodies the sandbox received on ``path`` (``"/v1/events/custom"``), in order."""
+    return sandbox.look(conn).bodies(path)
+
+
 def start_over(conn: Connection) -> None:
     """Make the sandbox a new, empty company; say so. Run the notebooks again from the top."""
     company = sandbox.start_over(conn)
@@ -61,4 +67,4 @@ def start_over(conn: Connection) -> None:
     )
 
 
-__all__ = ["EXERCISES", "Verdict", "authorize", "check", "progress", "start_over"]
+__all__ = ["EXERCISES", "Verdict", "authorize", "check", "progress", "received", "start_over"]
