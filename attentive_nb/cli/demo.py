@@ -55,8 +55,10 @@ LAB_SETTINGS = {
 }
 #: Lines of JupyterLab's (and its kernels') output that tell a demo user nothing.
 NOISE = (
-    re.compile(r"Skipped non-installed server\(s\)"),
+    re.compile(r"^\[I \d{4}-"),  # information, such as "Skipped non-installed server(s)"
     re.compile(r"Kernel is running over TCP without encryption"),
+    re.compile(r"Notebook \S+ is not trusted"),  # every walkthrough, opened fresh
+    re.compile(r"websocket_ping_timeout"),
 )
 _TOKEN_OPTIONS = ("--IdentityProvider.token=", "--ServerApp.token=")
 

@@ -151,6 +151,7 @@ def run_jupyter(
     finally:
         if copier is not None:
             copier.join(timeout=STOP_GRACE_S)
+            proc.stdout.close()
 
 
 def _copy_lines(proc: subprocess.Popen, hide: Callable[[str], bool]) -> threading.Thread:

@@ -51,10 +51,14 @@ def test_only_noise_is_hidden():
     noise = [
         "[I 2026-11-30 14:17:52.442 ServerApp] Skipped non-installed server(s): basedpyright",
         "[IPKernelApp] WARNING | Kernel is running over TCP without encryption. All of it",
+        "[I 2026-11-30 14:29:48.300 LabApp] Build is up to date",
+        "[W 2026-11-30 14:29:49.251 ServerApp] Notebook 01_connect.ipynb is not trusted",
+        "[W 2026-11-30 14:29:50.716 ServerApp] The websocket_ping_timeout (90000) cannot be",
+        "    Setting websocket_ping_timeout=30000",
     ]
     kept = [
         "[E 2026-11-30 14:18:01.000 ServerApp] Uncaught exception GET /api/contents",
         "[C 2026-11-30 14:18:13.561 ServerApp] received signal 15, stopping",
         "Traceback (most recent call last):",
     ]
-    assert [demo.is_noise(line) for line in noise + kept] == [True] * 2 + [False] * 3
+    assert [demo.is_noise(line) for line in noise + kept] == [True] * 6 + [False] * 3
