@@ -33,6 +33,8 @@ ARTIFACTS = ROOT / "test-artifacts" / "browser"
 DOCS = ROOT / "docs"
 COMPANY = "Sandbox Outfitters"
 KERNEL_WAIT_MS = 90_000
+# `make screenshots`; read at import, since every test starts with no ATTENTIVE_* variable.
+UPDATE_SCREENSHOTS = bool(os.environ.get("ATTENTIVE_NB_UPDATE_SCREENSHOTS"))
 QUESTION = (
     "column 'mobile_no' looks like phone numbers: map it with columns={'mobile_no': 'phone'} "
     "or pass ignore=['mobile_no']"
@@ -180,6 +182,7 @@ def connect_notebook(page, lab, shots) -> None:
     panel.scroll_into_view_if_needed()
     shots(page, "01-panel")
     sign_in_with_key(page, panel, lab.api_key, shots)
+    panel.evaluate("element => element.scrollIntoView({block: 'center'})")
     shots(page, "03-key-connected")
     code = sign_in_with_oauth(page, panel, shots)
     shots(page, "07-oauth-connected")
@@ -258,7 +261,7 @@ def test_two_demos_sign_in_send_exercise_and_errors_in_words(root, tmp_path, sho
     assert seen_second["company"]["companyId"] != seen_first["company"]["companyId"]
     assert (root / ".attentive_nb" / "ledger.sqlite").exists()  # kept, and no obstacle
 
-    if os.environ.get("ATTENTIVE_NB_UPDATE_SCREENSHOTS"):  # `make screenshots`
+    if UPDATE_SCREENSHOTS:
         shutil.copyfile(ARTIFACTS / "03-key-connected.png", DOCS / "screenshot-signin.png")
         shutil.copyfile(ARTIFACTS / "08-report.png", DOCS / "screenshot-report.png")
         shutil.copyfile(ARTIFACTS / "12-exercise-done.png", DOCS / "screenshot-exercise.png")
