@@ -12,6 +12,7 @@ quietly drop a channel.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Hashable
 from dataclasses import dataclass
@@ -109,9 +110,7 @@ def _unread(
 
 def _without_question(reading: ColumnReading) -> ColumnReading:
     """A column left out with ``columns={col: None}``: a decision, so no question (still masked)."""
-    return ColumnReading(
-        reading.column, reading.read_as, reading.type, reading.example, reading.mask
-    )
+    return dataclasses.replace(reading, looks_like=None)
 
 
 def _mask_of(field: str) -> str:
@@ -136,6 +135,7 @@ def looks_like(col: Hashable, series: pd.Series, region: str) -> str | None:
 
 
 def _sample(series: pd.Series) -> list[object]:
+    """The first :data:`SAMPLE` non-blank values."""
     head = series.dropna().head(SAMPLE * 4).tolist()
     return [v for v in head if not is_blank(v)][:SAMPLE]
 
@@ -162,11 +162,11 @@ def _first(values: np.ndarray) -> object:
 
 def _first_raw(series: pd.Series) -> object:
     """The first non-blank input value, as plain JSON where it converts."""
-    for value in series.dropna().head(SAMPLE * 4).tolist():
-        if not is_blank(value):
-            converted, problem, _ = validate.json_scalar(value)
-            return value if problem else converted
-    return None
+    found = _sample(series)[:1]
+    if not found:
+        return None
+    converted, problem, _ = validate.json_scalar(found[0])
+    return found[0] if problem else converted
 
 
 def _type_of(example: object) -> str:

@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from attentive_nb.report.summary import rows_text
+
 #: A cell starting with one of these is run as a formula by spreadsheets (OWASP).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -49,9 +51,8 @@ class SavedCsv(_ConcretePath):
     def __repr__(self) -> str:
         if self.rows is None:  # a path derived from this one (``.parent``): a plain path
             return super().__repr__()
-        rows = "1 row" if self.rows == 1 else f"{self.rows:,} rows"
         what = "identifiers masked" if self.masked else "identifiers in clear"
-        return f"Saved {rows} to {self} ({what})"
+        return f"Saved {rows_text(self.rows)} to {self} ({what})"
 
 
 def write_csv(frame: pd.DataFrame, path: str | Path, *, index: bool = True, raw: bool = False):

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from attentive_nb.report.summary import top_reasons
+from attentive_nb.report.summary import rows_text, top_reasons
 
 HEAD_ROWS = 20
 MAX_NOTES = 20
@@ -48,21 +48,19 @@ def text_summary(report) -> str:
 
 def verdict(report) -> str:
     """``Subscribers, 18 rows: sent 16, invalid 2 (a sandbox, not Attentive)``: one line."""
-    what = f"Dry run of {report.kind}" if report.dry_run else report.kind.capitalize()
     counts = _counts_text(report.counts)
     where = " (a sandbox, not Attentive)" if report.sandbox and not report.dry_run else ""
-    return f"{what}, {_rows(len(report))}{': ' + counts if counts else ''}{where}"
+    return f"{_what(report)}, {rows_text(len(report))}{': ' + counts if counts else ''}{where}"
 
 
-def _rows(n: int) -> str:
-    return "1 row" if n == 1 else f"{n:,} rows"
+def _what(report) -> str:
+    return f"Dry run of {report.kind}" if report.dry_run else report.kind.capitalize()
 
 
 def _heading(report) -> str:
-    what = f"Dry run of {report.kind}" if report.dry_run else report.kind.capitalize()
     who = f" to {report.company}" if report.company and not report.dry_run else ""
     took = f" in {report.elapsed_s:.1f} s" if report.elapsed_s is not None else ""
-    return f"<p><strong>{_esc(what + who)}</strong>: {_rows(len(report))}{took}</p>"
+    return f"<p><strong>{_esc(_what(report) + who)}</strong>: {rows_text(len(report))}{took}</p>"
 
 
 def _status_lines(report) -> list[str]:

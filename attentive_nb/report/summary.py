@@ -76,17 +76,18 @@ def group_reasons(status: pd.Series, reason: pd.Series, order: Sequence[str]) ->
     )
 
 
-def _plural(n: int) -> str:
+def rows_text(n: int) -> str:
+    """``1 row``, ``2 rows``, ``1,000 rows``."""
     return f"{n:,} row" if n == 1 else f"{n:,} rows"
 
 
 def top_reasons(reasons: pd.DataFrame, status: str, top: int = TOP_REASONS) -> list[str]:
     """``["312 rows: phone is not a valid number", ...]`` for one status, at most ``top`` + 1."""
     mine = reasons[reasons["status"] == status]
-    lines = [f"{_plural(n)}: {r}" for r, n in zip(mine["reason"][:top], mine["rows"][:top])]
+    lines = [f"{rows_text(n)}: {r}" for r, n in zip(mine["reason"][:top], mine["rows"][:top])]
     if len(mine) > top:
         rest = mine["rows"][top:]
-        lines.append(f"{_plural(int(rest.sum()))}: {len(rest):,} other reasons")
+        lines.append(f"{rows_text(int(rest.sum()))}: {len(rest):,} other reasons")
     return lines
 
 
@@ -122,4 +123,4 @@ class StatusCounts(dict[str, int]):
         if not total:
             return "no rows"
         happened = ", ".join(f"{status} {n:,}" for status, n in self.items() if n)
-        return f"{happened} ({_plural(total)})"
+        return f"{happened} ({rows_text(total)})"
