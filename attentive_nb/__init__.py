@@ -16,6 +16,7 @@ from attentive_nb.config import describe_credentials
 from attentive_nb.connection import Connection
 from attentive_nb.errors import (
     ApiError,
+    ArgumentError,
     AttentiveError,
     AuthError,
     ConfigError,
@@ -26,6 +27,7 @@ from attentive_nb.errors import (
     ScopeError,
     ServerError,
     TransportError,
+    UnmappedColumns,
 )
 from attentive_nb.http.auth import ApiKeyAuth, TokenAuth
 from attentive_nb.http.client import Client, RetryPolicy
@@ -59,6 +61,7 @@ def bulk_jobs(
 __all__ = [
     "ApiError",
     "ApiKeyAuth",
+    "ArgumentError",
     "AttentiveError",
     "AuthError",
     "Client",
@@ -75,6 +78,7 @@ __all__ = [
     "ServerError",
     "TokenAuth",
     "TransportError",
+    "UnmappedColumns",
     "__version__",
     "bulk_jobs",
     "connect",

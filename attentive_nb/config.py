@@ -7,6 +7,7 @@ value or None, so a user can always be told *why* a value is used
 
 from __future__ import annotations
 
+import html
 import os
 import stat
 import subprocess
@@ -82,9 +83,31 @@ def dotenv_path() -> Path | None:
     return Path(found) if found else None
 
 
-def describe_credentials() -> list[dict[str, str]]:
-    """For each setting: where its value comes from, masked where secret."""
-    rows = []
+class Settings(list[dict[str, str]]):
+    """``describe_credentials()``: a list of ``{variable, source, value}``, shown as a table."""
+
+    HEAD = ("variable", "value", "from")
+
+    def _rows(self) -> list[tuple[str, str, str]]:
+        return [(r["variable"], r["value"] or "-", r["source"]) for r in self]
+
+    def __repr__(self) -> str:
+        rows = [self.HEAD, *self._rows()]
+        wide = [max(len(row[i]) for row in rows) for i in range(2)]
+        return "\n".join(f"{a:<{wide[0]}}  {b:<{wide[1]}}  {c}".rstrip() for a, b, c in rows)
+
+    def _repr_html_(self) -> str:
+        head = "".join(f"<th>{h}</th>" for h in self.HEAD)
+        body = "".join(
+            "<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in row) + "</tr>"
+            for row in self._rows()
+        )
+        return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def describe_credentials() -> Settings:
+    """For each setting: where its value comes from, masked where secret (a small table)."""
+    rows = Settings()
     for name in VARIABLES:
         found = lookup(name)
         rows.append(

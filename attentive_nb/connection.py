@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import pandas as pd
 
 from attentive_nb import config
-from attentive_nb.errors import ConfigError, NotSignedIn
+from attentive_nb.errors import ConfigError, NotSignedIn, checked_arguments
 from attentive_nb.http.auth import ApiKeyAuth, BearerAuth, TokenAuth
 from attentive_nb.http.client import Client
 from attentive_nb.plan import (
@@ -46,12 +46,18 @@ RUN_OPTIONS_DOC = """dry_run: Check every row and report what would be sent; sen
             workers: Requests on their way at once (default: enough for the rate limit).
             ledger: Where the send ledger lives (default
                 ``.attentive_nb/ledger.sqlite`` in the working folder).
+            ignore: Columns that look like phone numbers or emails but are not
+                the person's own: sent as any other column (an attribute or
+                event property where the endpoint takes them, else left out).
+                Without it, a real send with such a column stops and asks;
+                a dry run shows how every column was read (``report.columns``).
 
         Returns:
             SendReport: one line per input row, same index, with its status and reason.
 
         Raises:
-            ConfigError: an option or the data cannot be sent as given; nothing was sent.
+            ConfigError: an option or the data cannot be sent as given; nothing was sent
+                (``UnmappedColumns``: a column looks like phones or emails, see ``ignore``).
             LedgerError: the send ledger cannot be written; nothing was sent."""
 
 # The options both look-ups share; a look-up changes nothing, so it has no ledger or resend.
@@ -164,6 +170,7 @@ class Connection:
     # -- sending: each method plans (pure, attentive_nb.plan), then runs the plan ----------
 
     @_run_options_documented
+    @checked_arguments
     def send_subscribers(
         self,
         df: pd.DataFrame,
@@ -180,6 +187,7 @@ class Connection:
         progress: bool = True,
         workers: int | None = None,
         ledger: str | Path | Ledger | None = None,
+        ignore: Sequence[Hashable] = (),
     ) -> SendReport:
         """Subscribe each row's phone and/or email: ``POST /v1/subscriptions``.
 
@@ -210,9 +218,11 @@ class Connection:
             columns=columns,
             default_region=default_region,
         )
-        return self._run(df, plan, RunOptions(dry_run, resend, confirm, progress, workers, ledger))
+        options = RunOptions(dry_run, resend, confirm, progress, workers, ledger, ignore)
+        return self._run(df, plan, options)
 
     @_run_options_documented
+    @checked_arguments
     def unsubscribe(
         self,
         df: pd.DataFrame,
@@ -228,6 +238,7 @@ class Connection:
         progress: bool = True,
         workers: int | None = None,
         ledger: str | Path | Ledger | None = None,
+        ignore: Sequence[Hashable] = (),
     ) -> SendReport:
         """Unsubscribe each row's phone and/or email: ``POST /v1/subscriptions/unsubscribe``.
 
@@ -254,9 +265,11 @@ class Connection:
             columns=columns,
             default_region=default_region,
         )
-        return self._run(df, plan, RunOptions(dry_run, resend, confirm, progress, workers, ledger))
+        options = RunOptions(dry_run, resend, confirm, progress, workers, ledger, ignore)
+        return self._run(df, plan, options)
 
     @_run_options_documented
+    @checked_arguments
     def send_attributes(
         self,
         df: pd.DataFrame,
@@ -272,6 +285,7 @@ class Connection:
         progress: bool = True,
         workers: int | None = None,
         ledger: str | Path | Ledger | None = None,
+        ignore: Sequence[Hashable] = (),
     ) -> SendReport:
         """Set attributes per person: ``POST /v1/attributes/custom``, or in bulk.
 
@@ -299,10 +313,13 @@ class Connection:
         plan = plan_attributes(
             df, bulk=bulk, columns=columns, default_region=default_region, timezone=timezone
         )
-        options = RunOptions(dry_run, resend, confirm, progress, workers, ledger, bulk_wait_s=wait)
+        options = RunOptions(
+            dry_run, resend, confirm, progress, workers, ledger, ignore, bulk_wait_s=wait
+        )
         return self._run(df, plan, options)
 
     @_run_options_documented
+    @checked_arguments
     def send_events(
         self,
         df: pd.DataFrame,
@@ -320,6 +337,7 @@ class Connection:
         progress: bool = True,
         workers: int | None = None,
         ledger: str | Path | Ledger | None = None,
+        ignore: Sequence[Hashable] = (),
     ) -> SendReport:
         """Send one custom event per row: ``POST /v1/events/custom``.
 
@@ -346,9 +364,11 @@ class Connection:
             default_region=default_region,
             timezone=timezone,
         )
-        return self._run(df, plan, RunOptions(dry_run, resend, confirm, progress, workers, ledger))
+        options = RunOptions(dry_run, resend, confirm, progress, workers, ledger, ignore)
+        return self._run(df, plan, options)
 
     @_run_options_documented
+    @checked_arguments
     def send_ecommerce(
         self,
         df: pd.DataFrame,
@@ -367,6 +387,7 @@ class Connection:
         progress: bool = True,
         workers: int | None = None,
         ledger: str | Path | Ledger | None = None,
+        ignore: Sequence[Hashable] = (),
     ) -> SendReport:
         """Send purchase, add-to-cart or product-view events, one row per item.
 
@@ -401,7 +422,8 @@ class Connection:
             default_region=default_region,
             timezone=timezone,
         )
-        return self._run(df, plan, RunOptions(dry_run, resend, confirm, progress, workers, ledger))
+        options = RunOptions(dry_run, resend, confirm, progress, workers, ledger, ignore)
+        return self._run(df, plan, options)
 
     # -- linking ids to people, and looking people up ---------------------------------------
 

@@ -4,6 +4,8 @@
 
     AttentiveError
     ├── ConfigError        a setting is missing or malformed (also a ValueError)
+    │   ├── ArgumentError     a call with a keyword it does not take (also a TypeError)
+    │   └── UnmappedColumns   columns look like phones or emails but no field reads them
     ├── NotSignedIn        a send was called before the sign-in panel finished
     ├── OAuthError         the pasted address or code cannot finish the sign-in
     ├── LedgerError        the send ledger cannot be read or written; nothing more is sent
@@ -16,23 +18,113 @@
 
 Messages are written for the analyst reading them in a notebook: what
 happened and what to do next. None of them ever carries a key, secret or
-token; callers pass only masked values in.
+token; callers pass only masked values in. The usage errors (``ConfigError``
+and its children, ``NotSignedIn``, ``OAuthError``) show in IPython as that one
+message, without the frames leading to it; ``%tb`` shows them.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import difflib
+import functools
+import inspect
+import traceback
+from collections.abc import Callable, Hashable
+from typing import Any, ParamSpec, TypeVar
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+_RED, _PLAIN = "\x1b[0;31m", "\x1b[0m"
 
 
 class AttentiveError(Exception):
     """The root of every error raised by attentive_nb."""
 
 
-class ConfigError(AttentiveError, ValueError):
+class _OneLineInIPython:
+    """IPython shows the error as one line; asked again (``%tb``), the whole traceback.
+
+    IPython calls ``_render_traceback_`` when it shows an exception, and
+    ``%tb`` shows the last exception again, the same object: so the first call
+    gives the message an analyst acts on, and the next one where it came from.
+    """
+
+    _shown_short = False
+
+    def _render_traceback_(self) -> list[str]:
+        if not self._shown_short:
+            self._shown_short = True
+            return [f"{_RED}{type(self).__name__}{_PLAIN}: {self}   (%tb shows where)"]
+        return _full_traceback(self)  # type: ignore[arg-type]
+
+
+def _full_traceback(error: BaseException) -> list[str]:
+    """The traceback as IPython formats it (in colour), else as Python does."""
+    try:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+        if shell is not None:
+            return list(
+                shell.InteractiveTB.structured_traceback(type(error), error, error.__traceback__)
+            )
+    except ImportError:
+        pass
+    text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+    return text.splitlines()
+
+
+class ConfigError(_OneLineInIPython, AttentiveError, ValueError):
     """A setting is missing or malformed; nothing was sent."""
 
 
-class NotSignedIn(AttentiveError):
+class ArgumentError(ConfigError, TypeError):
+    """A function was called with a keyword it does not take, or without one it needs."""
+
+
+def checked_arguments(function: Callable[_P, _R]) -> Callable[_P, _R]:
+    """``function``, raising :class:`ArgumentError` in words (and a guess) for a wrong call.
+
+    Python's own ``TypeError`` for a misspelt keyword would point into the
+    toolkit; this one names the keyword meant. The signature stays the
+    function's own (``inspect.signature`` and Shift-Tab follow ``__wrapped__``).
+    """
+    signature = inspect.signature(function)
+
+    @functools.wraps(function)
+    def checked(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        try:
+            signature.bind(*args, **kwargs)
+        except TypeError as error:
+            raise ArgumentError(_in_words(function.__name__, error, kwargs, signature)) from None
+        return function(*args, **kwargs)
+
+    return checked
+
+
+def _in_words(
+    name: str, error: TypeError, given: dict[str, Any], signature: inspect.Signature
+) -> str:
+    text = f"{name}() {error}"
+    known = [p for p in signature.parameters if p != "self"]
+    unknown = [k for k in given if k not in signature.parameters]
+    guesses = difflib.get_close_matches(unknown[0], known, n=1) if unknown else []
+    return f"{text}: did you mean {guesses[0]}=?" if guesses else text
+
+
+class UnmappedColumns(ConfigError):
+    """Columns look like phone numbers or emails, but no field reads them; nothing was sent.
+
+    ``columns`` maps each such column to the field it looks like (``"phone"``
+    or ``"email"``), so that a front end can ask in its own words.
+    """
+
+    def __init__(self, message: str, *, columns: dict[Hashable, str]) -> None:
+        super().__init__(message)
+        self.columns = columns
+
+
+class NotSignedIn(_OneLineInIPython, AttentiveError):
     """The connection has no credentials yet (the sign-in panel is still open)."""
 
     def __init__(self) -> None:
@@ -42,7 +134,7 @@ class NotSignedIn(AttentiveError):
         )
 
 
-class OAuthError(AttentiveError):
+class OAuthError(_OneLineInIPython, AttentiveError):
     """The OAuth sign-in could not be finished (state, denial, expiry, exchange)."""
 
 

@@ -5,6 +5,8 @@ American numbering keeps for fiction (still valid numbers to `phonenumbers`,
 so the library treats them like real ones); emails use example.com. A few
 rows are wrong on purpose, so the dry run in 02_subscribers has something to
 show: a phone with no area code, an email without '@', a row with neither.
+The exercises' files (``exercise_*.csv``) are written from
+``attentive_nb.training.data``, where their checks find what should arrive.
 
 Run:  .venv/bin/python scripts/make_sample_data.py
 """
@@ -14,6 +16,8 @@ from __future__ import annotations
 import csv
 import random
 from pathlib import Path
+
+from attentive_nb.training.data import FILES as EXERCISE_FILES
 
 DATA = Path(__file__).resolve().parent.parent / "notebooks" / "data"
 SEED = 6  # issue 6; any fixed number keeps the files stable
@@ -148,6 +152,7 @@ def main() -> None:
         ("attributes.csv", attributes(rng)),
         ("events.csv", events(rng)),
         ("order_lines.csv", order_lines(rng)),
+        *EXERCISE_FILES.items(),
     ):
         print(f"{write(name, rows).relative_to(DATA.parent.parent)}: {len(rows)} rows")
 

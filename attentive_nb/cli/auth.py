@@ -16,7 +16,9 @@ from attentive_nb.errors import AuthError, ScopeError
 from attentive_nb.redact import mask_secret
 
 WHOAMI_EPILOG = """\
-exit codes: 0 the credentials work, 1 none found or not accepted
+exit codes: 0 the credentials work
+            1 the API could not be reached
+            2 no credentials found, or not accepted (a setting to fix)
 
 examples:
   attentive-nb whoami
@@ -30,6 +32,7 @@ examples:
   attentive-nb oauth url --client-id abc123 --redirect-uri https://example.com/callback
   attentive-nb oauth finish 'https://example.com/callback?code=...&state=...' --remember
 """
+EXIT_USAGE = 2  # as every command: a missing or refused setting
 ME_LINES = (
     ("Company", "companyName"),
     ("Company id", "companyId"),
@@ -130,7 +133,7 @@ def run_whoami(args: argparse.Namespace, extra: list[str]) -> int:
             "sign in with 'attentive-nb oauth url'.",
             file=sys.stderr,
         )
-        return 1
+        return EXIT_USAGE
     setting, auth_class = found
     conn = Connection.from_env(api_url=args.api_url)
     where = " (a sandbox on this machine, not Attentive)" if conn.is_sandbox else ""
@@ -143,7 +146,7 @@ def run_whoami(args: argparse.Namespace, extra: list[str]) -> int:
             f"accepted. {exc}",
             file=sys.stderr,
         )
-        return 1
+        return EXIT_USAGE
     for label, key in ME_LINES:
         print(f"  {label + ':':<12} {me.get(key) or '-'}")
     return 0
@@ -184,7 +187,7 @@ def run_url(args: argparse.Namespace, extra: list[str]) -> int:
 
 def run_finish(args: argparse.Namespace, extra: list[str]) -> int:
     """Exchange the pasted address for a token; say which company and where it is kept."""
-    from attentive_nb.signin.core import stored_token
+    from attentive_nb.signin.core import SANDBOX_NOT_SAVED, stored_token
     from attentive_nb.signin.oauth import OAuthFlow
     from attentive_nb.signin.tokens import TokenStore
 
@@ -194,7 +197,9 @@ def run_finish(args: argparse.Namespace, extra: list[str]) -> int:
     company = conn.company or {}
     print(f"Signed in to {company.get('companyName')} (company id {company.get('companyId')}).")
     print(f"The access token is kept in {TokenStore().path} (readable only by you).")
-    if args.remember:
+    if args.remember and conn.is_sandbox:
+        print(SANDBOX_NOT_SAVED)
+    elif args.remember:
         token = stored_token(conn) or ""
         path = config.write_env_var("ATTENTIVE_ACCESS_TOKEN", token)
         print(f"ATTENTIVE_ACCESS_TOKEN={mask_secret(token)} written to {path}.")

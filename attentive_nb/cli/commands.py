@@ -58,6 +58,7 @@ examples:
 def build_parser() -> argparse.ArgumentParser:
     """The whole command line; each sub-command's ``run`` is set as a default."""
     from attentive_nb.cli import auth as cli_auth
+    from attentive_nb.cli import demo as cli_demo
     from attentive_nb.cli import jobs as cli_jobs
     from attentive_nb.cli import lab as cli_lab
     from attentive_nb.cli import send_parser as cli_send_parser
@@ -91,6 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
         add_help=False,
     )
     cli_lab.add_parsers(commands, common, _FORMATTER)
+    cli_demo.add_parser(commands, common, _FORMATTER)
     return parser
 
 

@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from attentive_nb.connection import Connection
+from attentive_nb.report.summary import rows_text
 
 EPILOG = """\
 Bulk jobs run at Attentive after the send returns (often within hours); the ledger
@@ -74,6 +75,6 @@ def print_jobs(frame: pd.DataFrame, *, refreshed: bool) -> None:
             print(f"note: {job_id}: {note}")
     waiting = int(frame["submitted"].sum())
     if waiting and not refreshed:
-        print(f"{waiting:,} rows await their outcome: attentive-nb jobs --refresh reads it.")
+        print(f"{rows_text(waiting)} await their outcome: attentive-nb jobs --refresh reads it.")
     elif waiting:
-        print(f"{waiting:,} rows are in jobs Attentive has not finished: ask again later.")
+        print(f"{rows_text(waiting)} in jobs Attentive has not finished: ask again later.")

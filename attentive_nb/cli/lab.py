@@ -1,9 +1,7 @@
-"""``attentive-nb lab`` and ``attentive-nb demo``: JupyterLab on the walkthrough notebooks.
+"""``attentive-nb lab``: JupyterLab on the walkthrough notebooks, with the user's own settings.
 
-``demo`` first starts a sandbox in this process and hands its address and
-credentials to JupyterLab through the environment, so the notebooks talk to
-the sandbox and nothing reaches Attentive. Ctrl-C stops JupyterLab, then the
-sandbox.
+The helpers here (finding the notebooks, the JupyterLab command, running it
+until Ctrl-C) serve ``attentive-nb demo`` too (:mod:`attentive_nb.cli.demo`).
 """
 
 from __future__ import annotations
@@ -14,6 +12,8 @@ import os
 import signal
 import subprocess
 import sys
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from attentive_nb.errors import ConfigError
@@ -31,22 +31,13 @@ examples:
   attentive-nb lab --no-browser --port 8890
 """
 
-DEMO_EPILOG = """\
-The sandbox is a local look-alike of Attentive's API on 127.0.0.1: nothing you
-send in the demo reaches Attentive. Ctrl-C stops JupyterLab and the sandbox.
-
-examples:
-  attentive-nb demo
-  attentive-nb demo --no-browser --port 8890 --sandbox-port 8765
-"""
-
 
 class NotebooksMissing(Exception):
     """No notebooks folder was found (exit code 2)."""
 
 
 def add_parsers(subparsers, common: argparse.ArgumentParser, formatter) -> None:
-    """``lab`` and ``demo``."""
+    """``lab``."""
     lab = subparsers.add_parser(
         "lab",
         parents=[common],
@@ -55,28 +46,18 @@ def add_parsers(subparsers, common: argparse.ArgumentParser, formatter) -> None:
         epilog=LAB_EPILOG,
         formatter_class=formatter,
     )
-    demo = subparsers.add_parser(
-        "demo",
-        parents=[common],
-        help="JupyterLab on the notebooks, connected to a local sandbox",
-        description="Start a sandbox and open the notebooks against it.",
-        epilog=DEMO_EPILOG,
-        formatter_class=formatter,
-    )
-    for parser in (lab, demo):
-        parser.add_argument("--no-browser", action="store_true", help="do not open a browser")
-        parser.add_argument(
-            "--port", type=int, help="JupyterLab's port (default: 8888 or the next free)"
-        )
-        parser.add_argument(
-            "--notebooks", metavar="DIR", help="the notebooks folder (default: found)"
-        )
-        parser.set_defaults(parser=parser, passthrough=True)
-    demo.add_argument(
-        "--sandbox-port", type=int, default=0, help="the sandbox's port (default: any free)"
-    )
+    add_lab_options(lab)
     lab.set_defaults(run=run_lab)
-    demo.set_defaults(run=run_demo)
+
+
+def add_lab_options(parser: argparse.ArgumentParser) -> None:
+    """The options ``lab`` and ``demo`` share; anything else goes on to JupyterLab."""
+    parser.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    parser.add_argument(
+        "--port", type=int, help="JupyterLab's port (default: 8888 or the next free)"
+    )
+    parser.add_argument("--notebooks", metavar="DIR", help="the notebooks folder (default: found)")
+    parser.set_defaults(parser=parser, passthrough=True)
 
 
 def notebooks_dir(explicit: str | None = None) -> Path:
@@ -137,41 +118,54 @@ def run_lab(args: argparse.Namespace, extra: list[str]) -> int:
     return run_jupyter(lab_command(args, extra, root, None), os.environ.copy(), root)
 
 
-def run_demo(args: argparse.Namespace, extra: list[str]) -> int:
-    """A sandbox in this process, and JupyterLab pointed at it."""
-    from attentive_nb.sandbox import Sandbox
+def run_jupyter(
+    command: list[str],
+    env: dict[str, str],
+    root: Path,
+    hide: Callable[[str], bool] | None = None,
+) -> int:
+    """Run JupyterLab until it exits or Ctrl-C; then stop it cleanly (SIGTERM, then kill).
 
-    require_jupyterlab()
-    root = notebooks_dir(args.notebooks)
-    with Sandbox(port=args.sandbox_port) as sb:
-        print(banner(sb), flush=True)
-        env = {**os.environ, **sb.environment()}
-        return run_jupyter(lab_command(args, extra, root, FIRST_NOTEBOOK), env, root)
-
-
-def banner(sb) -> str:
-    """What the demo is, in a box; only the sandbox's own throwaway key is shown."""
-    lines = [
-        "DEMO: the notebooks are connected to a local SANDBOX, not to Attentive.",
-        f"Sandbox API: {sb.url}   (nothing sent here reaches Attentive)",
-        f"Demo API key, for the 'API key' tab (works only on this sandbox): {sb.api_key}",
-        f"Start with {FIRST_NOTEBOOK}. Press Ctrl-C here to stop JupyterLab and the sandbox.",
-    ]
-    rule = "=" * max(len(line) for line in lines)
-    return "\n".join([rule, *lines, rule])
-
-
-def run_jupyter(command: list[str], env: dict[str, str], root: Path) -> int:
-    """Run JupyterLab until it exits or Ctrl-C; then stop it cleanly (SIGTERM, then kill)."""
+    ``hide``: its output (and its kernels') is passed on line by line, except
+    the lines ``hide`` says are noise.
+    """
     # In root: JupyterLab opens a path given on its command line relative to its cwd.
     # stdin closed: JupyterLab then stops at once on a signal instead of asking y/n.
-    proc = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, cwd=root)
+    piped = subprocess.PIPE if hide else None
+    proc = subprocess.Popen(
+        command,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=piped,
+        stderr=subprocess.STDOUT if hide else None,
+        cwd=root,
+        text=bool(hide),
+    )
+    copier = _copy_lines(proc, hide) if hide else None
     try:
         return proc.wait()
     except KeyboardInterrupt:
         print("\nStopping JupyterLab…", file=sys.stderr, flush=True)
         _stop(proc)
         return 0
+    finally:
+        if copier is not None:
+            copier.join(timeout=STOP_GRACE_S)
+            proc.stdout.close()
+
+
+def _copy_lines(proc: subprocess.Popen, hide: Callable[[str], bool]) -> threading.Thread:
+    """A thread passing the process's output on to ours, without the lines ``hide`` picks."""
+
+    def copy() -> None:
+        for line in proc.stdout:
+            if not hide(line):
+                sys.stderr.write(line)
+                sys.stderr.flush()
+
+    thread = threading.Thread(target=copy, name="jupyterlab-output", daemon=True)
+    thread.start()
+    return thread
 
 
 def _stop(proc: subprocess.Popen) -> None:

@@ -12,17 +12,23 @@ from __future__ import annotations
 import argparse
 import contextlib
 import re
+import shlex
 import signal
 import sys
 import threading
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from attentive_nb.connection import Connection
-from attentive_nb.errors import ConfigError
+from attentive_nb.errors import ConfigError, UnmappedColumns
+from attentive_nb.plan.mapping import is_field_name
+from attentive_nb.plan.readings import LOOKS_LIKE
 from attentive_nb.report import SendReport
 from attentive_nb.report.csv_out import write_csv
+from attentive_nb.report.html import verdict
+from attentive_nb.report.summary import rows_text, top_reasons
 
 METHODS = {
     "subscribers": "send_subscribers",
@@ -56,7 +62,7 @@ _KEYWORDS = {
 # Python keyword -> option, for saying the library's messages in command-line words.
 _OPTION_FOR = {
     **{keyword: dest for dest, keyword in _KEYWORDS.items()},
-    **{name: name for name in ("columns", "single_opt_in", "group_by")},
+    **{name: name for name in ("columns", "single_opt_in", "group_by", "ignore")},
 }
 _QUOTED = (
     "; cells starting with = + - @, +1… phones included, begin with ' so spreadsheets "
@@ -69,29 +75,62 @@ class BadInput(Exception):
     """The command line or the file cannot be used (exit code 2)."""
 
 
-def parse_columns(values: list[str] | None) -> dict[str, str] | None:
-    """``["phone=Mobile,email=E-mail"]`` (FIELD=COLUMN) -> ``{"Mobile": "phone", ...}``.
+def parse_columns(values: list[str] | None) -> list[tuple[str, str]]:
+    """``["Mobile=phone,E-mail=email"]`` -> ``[("Mobile", "phone"), ("E-mail", "email")]``.
 
-    The Python ``columns=`` maps input column -> field; on the command line the
-    field comes first because it reads as "phone is in Mobile". A piece without
-    ``=`` belongs to the previous column name (a column name with a comma).
+    Each piece is COLUMN=FIELD, as ``columns={COLUMN: FIELD}`` reads in Python.
+    Split on commas; a piece without ``=`` is part of the next piece's column
+    name (a column name with a comma), or, at the end, of the last one's.
     """
-    if not values:
-        return None
+    pairs = []
+    for piece in _pieces(values or []):
+        column, sep, field = piece.partition("=")
+        if not sep or not column.strip() or not field.strip():
+            raise BadInput(f"--columns {piece!r} is not COLUMN=FIELD, e.g. --columns Mobile=phone")
+        pairs.append((column, field.strip()))
+    return pairs
+
+
+def _pieces(values: list[str]) -> list[str]:
     pieces: list[str] = []
     for value in values:
-        for piece in value.split(","):
-            if "=" in piece or not pieces:
-                pieces.append(piece)
-            else:
-                pieces[-1] += "," + piece
+        pending = ""
+        for token in value.split(","):
+            pending = f"{pending},{token}" if pending else token
+            if "=" in token:
+                pieces.append(pending)
+                pending = ""
+        if pending and pieces:
+            pieces[-1] += "," + pending
+        elif pending:
+            pieces.append(pending)
+    return pieces
+
+
+def columns_option(pairs: list[tuple[str, str]], present: list[object]) -> dict[str, str]:
+    """The ``columns=`` mapping; a pair in the old FIELD=COLUMN order is turned round (warned).
+
+    A pair is in the old order when its right side is a column of the file but
+    no field's own name, and its left side is no column; every other pair is
+    read as COLUMN=FIELD (``Mobile=phone`` is new even when ``phone`` is a column).
+    """
     mapping: dict[str, str] = {}
-    for piece in pieces:
-        field, sep, column = piece.partition("=")
-        if not sep or not field.strip() or not column:
-            raise BadInput(f"--columns {piece!r} is not FIELD=COLUMN, e.g. --columns phone=Mobile")
-        mapping[column] = field.strip()
+    for left, right in pairs:
+        if left not in present and right in present and not is_field_name(right):
+            warnings.warn(
+                f"--columns {left}={right} is the old FIELD=COLUMN order: write --columns "
+                f"{right}={left} (COLUMN=FIELD, as columns={{{right!r}: {left!r}}} in Python)",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            left, right = right, left
+        mapping[left] = right
     return mapping
+
+
+def ignore_option(values: list[str] | None) -> list[str]:
+    """``--ignore a,b --ignore c`` -> ``["a", "b", "c"]``."""
+    return [name for value in values or [] for name in value.split(",") if name]
 
 
 # --- reading the file -------------------------------------------------------
@@ -163,9 +202,8 @@ def send_options(args: argparse.Namespace) -> dict[str, Any]:
     if getattr(args, "group_by", None):
         names = [n.strip() for n in args.group_by.split(",") if n.strip()]
         options["group_by"] = names[0] if len(names) == 1 else names
-    columns = parse_columns(args.columns)
-    if columns:
-        options["columns"] = columns
+    if getattr(args, "ignore", None):
+        options["ignore"] = ignore_option(args.ignore)
     return options
 
 
@@ -175,16 +213,37 @@ def send_options(args: argparse.Namespace) -> dict[str, Any]:
 def run_send(args: argparse.Namespace, extra: list[str]) -> int:
     """Read, send, print; 0 when no row needs another go, 1 otherwise."""
     options = send_options(args)  # option errors before reading a large file
+    pairs = parse_columns(args.columns)
     frame = read_table(args.file)
+    if pairs:
+        options["columns"] = columns_option(pairs, list(frame.columns))
     conn = Connection.from_env(api_url=args.api_url)
     try:
         report = getattr(conn, METHODS[args.kind])(frame, **options)
+    except UnmappedColumns as exc:
+        raise ConfigError(unmapped_in_cli_words(exc.columns)) from exc
     except ConfigError as exc:
         raise ConfigError(in_cli_words(str(exc))) from exc
     print_report(report)
     print_results(report)
     _write_outputs(report, args)
     return 1 if len(report.to_retry) else 0
+
+
+def unmapped_in_cli_words(columns: dict) -> str:
+    """The look-alike question with --columns and --ignore instead of Python's keywords."""
+    looks = " and ".join(dict.fromkeys(LOOKS_LIKE[f] for f in columns.values()))
+    mapped = ",".join(f"{c}={f}" for c, f in columns.items())
+    ignored = ",".join(str(c) for c in columns)
+    head = (
+        f"column {next(iter(columns))!r} looks like {looks}: map it"
+        if len(columns) == 1
+        else f"columns {', '.join(repr(c) for c in columns)} look like {looks}: map them"
+    )
+    return (
+        f"Nothing was sent: {head} with --columns {shlex.quote(mapped)} "
+        f"or pass --ignore {shlex.quote(ignored)}"
+    )
 
 
 def in_cli_words(message: str) -> str:
@@ -198,12 +257,12 @@ def in_cli_words(message: str) -> str:
 
 def print_report(report: SendReport) -> None:
     """The one-line verdict, the summary table with its top reasons, and the notes."""
-    print(repr(report))
+    print(verdict(report))
     summary = report.summary
     width = max(len(s) for s in summary["status"])
-    for status, rows, meaning, reasons in summary.itertuples(index=False):
+    for status, rows, meaning, _ in summary.itertuples(index=False):
         print(f"  {status:<{width}}  {rows:>9,}  {meaning}".rstrip())
-        for reason in reasons:
+        for reason in top_reasons(report.reasons, status):
             print(f"  {'':<{width}}  {'':>9}    {reason}")
     for note in report.notes:
         print(f"note: {note}")
@@ -212,7 +271,7 @@ def print_report(report: SendReport) -> None:
     waiting = report.counts.get("submitted", 0)
     if waiting:
         print(
-            f"{waiting:,} rows are in bulk jobs Attentive has not finished: "
+            f"{rows_text(waiting)} in bulk jobs Attentive has not finished: "
             "attentive-nb jobs --refresh follows them up."
         )
 
@@ -225,7 +284,7 @@ def print_results(report) -> None:
             yes, no = int(column.eq(True).sum()), int(column.eq(False).sum())
             print(f"found: {name}: {yes:,} eligible, {no:,} not")
         else:
-            print(f"found: {name}: {int(column.notna().sum()):,} rows have a value")
+            print(f"found: {name}: {rows_text(int(column.notna().sum()))} with a value")
     if len(results.columns) and not report.dry_run:
         print("Each row's answers: --out FILE writes them beside the status of every row.")
 
@@ -239,6 +298,6 @@ def _write_outputs(report, args: argparse.Namespace) -> None:
     if args.retry_out and n_retry:
         write_csv(report.to_retry_with_reasons(), args.retry_out, index=False, raw=args.raw_csv)
         extra = f" ({quoted.removeprefix('; ')})" if quoted else ""
-        print(f"{n_retry:,} rows to fix and send again written to {args.retry_out}{extra}.")
+        print(f"{rows_text(n_retry)} to fix and send again written to {args.retry_out}{extra}.")
     elif n_retry and not args.retry_out:
-        print(f"{n_retry:,} rows need attention; --retry-out FILE writes them with their reasons.")
+        print(f"{rows_text(n_retry)} to look at; --retry-out FILE writes them with their reasons.")

@@ -8,7 +8,9 @@ from attentive_nb.cli.send import run_send
 
 EPILOG = """\
 FILE is a CSV file, a Parquet file (.parquet, .pq), or - for CSV on standard input.
-Columns are matched by name (phone, email, ...); --columns FIELD=COLUMN overrides.
+Columns are matched by name (phone, email, ...); --columns COLUMN=FIELD overrides
+(as columns={COLUMN: FIELD} in Python). A column that looks like phone numbers or
+emails but is not read stops the send: map it with --columns, or --ignore it.
 
 exit codes: 0 every row sent, skipped or submitted in a bulk job (dry run: would be sent)
             1 some rows invalid, rejected, failed, unknown or not sent
@@ -25,7 +27,7 @@ KIND_HELP = {
         "  attentive-nb send subscribers people.csv --sign-up-source-id 123456 --yes\n"
         "  attentive-nb send subscribers people.csv --locale en-US --subscription-type MARKETING\n"
         "  attentive-nb send subscribers people.csv --sign-up-source-id 123456 "
-        "--columns phone=Mobile,email=E-mail",
+        "--columns Mobile=phone,E-mail=email",
     ),
     "unsubscribe": (
         "unsubscribe each row's phone and/or email",
@@ -159,9 +161,16 @@ def _add_common_send_options(p: argparse.ArgumentParser, kind: str) -> None:
     p.add_argument(
         "--columns",
         action="append",
-        metavar="FIELD=COLUMN",
-        help="which column holds which field, e.g. --columns phone=Mobile,email=E-mail "
-        "(repeatable)",
+        metavar="COLUMN=FIELD",
+        help="which field a column holds, e.g. --columns Mobile=phone,E-mail=email "
+        "(repeatable; the old FIELD=COLUMN order still works, with a warning)",
+    )
+    p.add_argument(
+        "--ignore",
+        action="append",
+        metavar="COLUMN[,COLUMN]",
+        help="columns that look like phone numbers or emails but are not the person's: "
+        "send them like any other column instead of stopping to ask (repeatable)",
     )
     p.add_argument(
         "--region", metavar="CC", help="country for phone numbers without +code (default US)"

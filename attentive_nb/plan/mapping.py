@@ -170,6 +170,13 @@ def _custom_field(text: str, loose: bool) -> str | None:
     return CUSTOM_PREFIX + name if same and name else None
 
 
+def is_field_name(text: str) -> bool:
+    """True for a field's own name (``phone``, ``clientUserId``, ``client_user_id``,
+    ``custom_id:<name>``), not a loose alias such as ``Mobile``."""
+    names = {n for f in FIELDS for n in (f.name, f.aliases[0])}
+    return text.strip() in names or _custom_field(text.strip(), loose=False) is not None
+
+
 def valid_targets(endpoint: str) -> list[str]:
     """Every target ``columns=`` accepts for ``endpoint``, for error messages."""
     return [f.name for f in FIELDS if endpoint in f.endpoints] + ["custom_id:<name>", "None (drop)"]

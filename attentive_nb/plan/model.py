@@ -25,11 +25,24 @@ import pandas as pd
 from attentive_nb.endpoints import ENDPOINTS, Endpoint
 from attentive_nb.plan.caveats import caveats
 from attentive_nb.plan.prepare import Rows
+from attentive_nb.plan.readings import ColumnReading
 
 #: What an analyst can ask for: the word of the CLI and of the ``send_*`` methods.
 KINDS = ("subscribers", "unsubscribe", "attributes", "events", "ecommerce")
 #: The other plans: linking ids to people, and the look-ups (``conn.<kind>(df)``).
 OTHER_KINDS = ("link_identifiers", "lookup_subscriptions", "lookup_attributes")
+#: How reports and progress bars name a kind whose own name is not words.
+KIND_WORDS = {
+    "link_identifiers": "id links",
+    "lookup_subscriptions": "subscriptions look-up",
+    "lookup_attributes": "attributes look-up",
+}
+
+
+def kind_words(kind: str) -> str:
+    """``subscribers``, ``id links``, ``subscriptions look-up``: a kind in words."""
+    return KIND_WORDS.get(kind, kind)
+
 
 Unit = tuple[int, ...]  # the row positions one request carries
 Payload = dict[str, Any]  # one request body, as JSON
@@ -78,10 +91,12 @@ class Plan:
     ``invalid`` maps a row position to every reason it cannot be sent.
     ``duplicates`` maps a row position to the earlier row it repeats: either
     carried by that row's request (the same person or event, merged because
-    nothing is lost) or sent on its own and only flagged. ``requests()``
-    yields every valid row's unit in input order; ``body()`` makes the HTTP
-    body of ``batch`` units (one, except for a bulk endpoint). ``warnings``
-    are the notes to say before sending: what Attentive will accept but not act on.
+    nothing is lost) or sent on its own and only flagged. ``readings`` says
+    how each input column was read (``lookalikes``: the unread ones that
+    look like phone numbers or emails). ``requests()`` yields every valid
+    row's unit in input order; ``body()`` makes the HTTP body of ``batch``
+    units (one, except for a bulk endpoint). ``warnings`` are the notes to
+    say before sending: what Attentive will accept but not act on.
     """
 
     kind: str  # what the analyst asked for: one of KINDS or OTHER_KINDS
@@ -92,6 +107,7 @@ class Plan:
     notes: list[str]
     identifiers: pd.DataFrame = field(repr=False)  # phones and emails: not for reprs
     column_map: dict[Hashable, str]
+    readings: list[ColumnReading] = field(repr=False)
     _units: Callable[[], Iterator[Unit]] = field(repr=False, compare=False)
     _count: int = field(repr=False, compare=False)
     _payload: Callable[[Unit], Payload] = field(repr=False, compare=False)
@@ -127,6 +143,7 @@ class Plan:
             notes=rows.all_notes() + warnings,
             identifiers=rows.identifiers_frame(index),
             column_map=rows.cmap.column_map(property_prefix),
+            readings=rows.readings,
             _units=units,
             _count=count,
             _payload=payload,
@@ -134,6 +151,11 @@ class Plan:
             batch=batch,
             _envelope=envelope,
         )
+
+    @property
+    def lookalikes(self) -> list[ColumnReading]:
+        """Columns no field reads whose values (or name) look like phone numbers or emails."""
+        return [r for r in self.readings if r.looks_like]
 
     @property
     def n_valid(self) -> int:

@@ -15,6 +15,7 @@ import pandas as pd
 from attentive_nb.endpoints import ENDPOINTS
 from attentive_nb.errors import ConfigError
 from attentive_nb.plan import cells, mapping, timestamps, validate
+from attentive_nb.plan.readings import ColumnReading, read_columns
 
 ATTRIBUTE_NAME_LIMIT = 200
 
@@ -39,6 +40,7 @@ class Rows:
     stamps: np.ndarray | None = None  # occurredAt as sent (events), None where absent
     now: pd.Timestamp | None = None  # when the plan is made: what "12 hours old" counts from
     events: np.ndarray | None = None  # the event each row belongs to (ecommerce: its order)
+    readings: list[ColumnReading] = field(default_factory=list)  # how each column was read
 
     def __repr__(self) -> str:  # the arrays hold phones and emails: keep them out of reprs
         return f"Rows(endpoint={self.endpoint!r}, n={self.n}, invalid={len(self.problems.by_row)})"
@@ -93,6 +95,7 @@ def prepare(
         require_identifier(rows, np.arange(rows.n))
     if endpoint in mapping.WITH_PROPERTIES:
         _properties(rows, timezone, nested_ok=(endpoint == "events"))
+    rows.readings = read_columns(rows.frame, cmap, rows.shown, rows.props, endpoint, default_region)
     return rows
 
 

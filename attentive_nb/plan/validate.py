@@ -142,7 +142,7 @@ def email_column(series: pd.Series, problems: Problems) -> tuple[np.ndarray, np.
     """Emails that pass a syntax check (None otherwise) and the raw text, for the report."""
 
     def convert(text: str) -> tuple[str | None, str | None]:
-        return (text, None) if _is_email(text) else (None, "is not a valid address")
+        return (text, None) if is_email(text) else (None, "is not a valid address")
 
     def as_written(values: list[Any]) -> list[bool]:
         match = _EMAIL.match  # a million calls: keep the lookup out of the loop
@@ -151,7 +151,8 @@ def email_column(series: pd.Series, problems: Problems) -> tuple[np.ndarray, np.
     return checked_text(series, "email", problems, convert, as_written)
 
 
-def _is_email(text: str) -> bool:
+def is_email(text: str) -> bool:
+    """True when ``text`` passes the email syntax check (at most 254 characters)."""
     return len(text) <= 254 and _EMAIL.match(text) is not None
 
 

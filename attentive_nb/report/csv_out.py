@@ -19,13 +19,41 @@ from __future__ import annotations
 
 import numbers
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from pandas.api.extensions import ExtensionArray
 
+from attentive_nb.report.summary import rows_text
+
 #: A cell starting with one of these is run as a formula by spreadsheets (OWASP).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+if TYPE_CHECKING:
+    _ConcretePath = Path
+else:
+    _ConcretePath = type(Path())  # PosixPath or WindowsPath: Path itself cannot be subclassed
+
+
+class SavedCsv(_ConcretePath):
+    """The path of a CSV file just written, shown as what was saved (``Saved 18 rows to …``)."""
+
+    rows: int | None = None
+    masked = True
+
+    @classmethod
+    def of(cls, path: Path, rows: int, *, masked: bool) -> SavedCsv:
+        saved = cls(path)
+        saved.rows, saved.masked = rows, masked
+        return saved
+
+    def __repr__(self) -> str:
+        if self.rows is None:  # a path derived from this one (``.parent``): a plain path
+            return super().__repr__()
+        what = "identifiers masked" if self.masked else "identifiers in clear"
+        return f"Saved {rows_text(self.rows)} to {self} ({what})"
 
 
 def write_csv(

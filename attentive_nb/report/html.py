@@ -13,6 +13,9 @@ from typing import Any
 
 import pandas as pd
 
+from attentive_nb.plan.model import kind_words
+from attentive_nb.report.summary import rows_text, top_reasons
+
 HEAD_ROWS = 20
 MAX_NOTES = 20
 MAX_CELL = 200
@@ -45,11 +48,30 @@ def text_summary(report) -> str:
     return f"<SendReport {report.kind}{flags}: {len(report):,} rows{tail}>"
 
 
+def verdict(report) -> str:
+    """``Subscribers, 18 rows: sent 16, invalid 2 (a sandbox, not Attentive)``: one line."""
+    counts = _counts_text(report.counts)
+    where = " (a sandbox, not Attentive)" if report.sandbox and not report.dry_run else ""
+    return f"{_what(report)}, {rows_text(len(report))}{': ' + counts if counts else ''}{where}"
+
+
+def _what(report) -> str:
+    words = kind_words(report.kind)
+    return f"Dry run of {words}" if report.dry_run else words[0].upper() + words[1:]
+
+
+def _are(n: int) -> str:
+    return "is" if n == 1 else "are"
+
+
+def _need(n: int) -> str:
+    return "needs" if n == 1 else "need"
+
+
 def _heading(report) -> str:
-    who = f" for {report.company}" if report.company else ""
+    who = f" to {report.company}" if report.company and not report.dry_run else ""
     took = f" in {report.elapsed_s:.1f} s" if report.elapsed_s is not None else ""
-    title = _esc(f"Attentive {report.kind}{who}")
-    return f"<p><strong>{title}</strong>: {len(report):,} rows{took}</p>"
+    return f"<p><strong>{_esc(_what(report) + who)}</strong>: {rows_text(len(report))}{took}</p>"
 
 
 def _status_lines(report: Any) -> list[str]:
@@ -57,18 +79,18 @@ def _status_lines(report: Any) -> list[str]:
     lines = []
     if report.dry_run:
         would = report.counts.get("would_send", 0)
-        lines.append(f"<p>Dry run: nothing was sent. {would:,} rows would be sent.</p>")
+        lines.append(f"<p>Dry run: nothing was sent. {rows_text(would)} would be sent.</p>")
     waiting = report.counts.get("submitted", 0)
     if waiting:
         lines.append(
-            f"<p>{waiting:,} rows are in bulk jobs Attentive has not finished yet: "
+            f"<p>{rows_text(waiting)} {_are(waiting)} in bulk jobs Attentive has not finished yet: "
             "<code>report.refresh()</code> asks again and shows their outcome.</p>"
         )
     n_failed = len(report.to_retry)
     if n_failed:
         lines.append(
-            f"<p>{n_failed:,} rows need attention: <code>report.to_retry</code> holds them, "
-            "with the input columns, ready to fix and send again.</p>"
+            f"<p>{rows_text(n_failed)} {_need(n_failed)} attention: <code>report.to_retry</code> "
+            "holds them, with the input columns, ready to fix and send again.</p>"
         )
     return lines
 
@@ -83,12 +105,12 @@ def _table(header: Iterable[str], rows: Iterable[Iterable[str]]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def _summary_table(summary: pd.DataFrame) -> str:
-    def reasons(lines: list[str]) -> str:
-        return "<br>".join(_esc(line) for line in lines)
+def _summary_table(summary: pd.DataFrame, reasons: pd.DataFrame) -> str:
+    def lines(status: str) -> str:
+        return "<br>".join(_esc(line) for line in top_reasons(reasons, status))
 
     rows = (
-        (_esc(r.status), f"{r.rows:,}", _esc(r.meaning), reasons(r.top_reasons))
+        (_esc(r.status), f"{r.rows:,}", _esc(r.meaning), lines(r.status))
         for r in summary.itertuples(index=False)
     )
     return _table(("status", "rows", "meaning", "top reasons"), rows)
@@ -114,15 +136,24 @@ def _head_table(table: pd.DataFrame) -> str:
     return _table(header, rows) + f"<p>{shown}<code>report.table</code> has them all.</p>"
 
 
+def _columns_table(columns: pd.DataFrame) -> str:
+    """How each input column was read (a dry run shows it: the time to notice a mistake)."""
+    if columns.empty:
+        return ""
+    rows = ([_esc(v) for v in values] for values in columns.itertuples(index=False, name=None))
+    return "<p>How each column was read:</p>" + _table(columns.columns, rows)
+
+
 def render(report) -> str:
-    """Static HTML: banner, verdict, summary with top reasons, notes, first rows (masked)."""
+    """Static HTML: banner, verdict, summary, notes, columns (dry run), first rows (masked)."""
     banner = f'<div style="{_BANNER_STYLE}">{_esc(SANDBOX_BANNER)}</div>'
     parts = [
         banner if report.sandbox else "",
         _heading(report),
         *_status_lines(report),
-        _summary_table(report.summary),
+        _summary_table(report.summary, report.reasons),
         _notes(report.notes),
+        _columns_table(report.columns) if report.dry_run else "",
         _head_table(report.table),
     ]
     return '<div class="attentive-nb-report">' + "".join(parts) + "</div>"

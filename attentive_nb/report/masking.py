@@ -9,6 +9,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from attentive_nb.plan.cells import quote
+from attentive_nb.plan.readings import LOOKS_LIKE, ColumnReading
+
 DOTS = "•••"
 
 # (minimum length, characters kept at the start, characters kept at the end), longest first.
@@ -76,6 +79,7 @@ def _hide_local(text: pd.Series) -> pd.Series:
 
 
 _MASKERS = {"phone": mask_phone, "email": mask_email}
+EXAMPLE_CHARS = 40
 
 
 def mask_identifiers(identifiers: pd.DataFrame) -> pd.DataFrame:
@@ -85,3 +89,55 @@ def mask_identifiers(identifiers: pd.DataFrame) -> pd.DataFrame:
         index=identifiers.index,
         columns=identifiers.columns,
     )
+
+
+def mask_reasons(reasons: pd.Series, identifiers: pd.DataFrame, masked: pd.DataFrame) -> pd.Series:
+    """Reasons with each row's own identifiers masked where they quote them.
+
+    Our reasons quote the value they refuse (``phone '555-0142' is not a
+    valid number``), in the form :func:`~attentive_nb.plan.cells.quote`
+    writes, so that form of the row's raw identifier is replaced by the same
+    form of its masked one. Only rows whose reason quotes something are
+    looked at, one by one; the others are left as they are.
+    """
+    rows = np.flatnonzero(reasons.str.contains("['\"]", regex=True).to_numpy(dtype=bool))
+    if not len(rows):
+        return reasons
+    text: list[str] = reasons.iloc[rows].tolist()
+    for name in identifiers.columns:
+        raw = identifiers[name].iloc[rows].to_numpy(dtype=object)
+        hidden = masked[name].iloc[rows].to_numpy(dtype=object)
+        text = [
+            r.replace(quote(v), quote(h)) if isinstance(v, str) and v else r
+            for r, v, h in zip(text, raw, hidden)
+        ]
+    out = reasons.copy()
+    out.iloc[rows] = text
+    return out
+
+
+def column_table(readings: list[ColumnReading]) -> pd.DataFrame:
+    """The readings as a table for the report: examples shortened, and masked where they say."""
+    return pd.DataFrame(
+        {
+            "column": [str(r.column) for r in readings],
+            "read as": [_read_as(r) for r in readings],
+            "type": [r.type for r in readings],
+            "example": [_example(r) for r in readings],
+        },
+        columns=["column", "read as", "type", "example"],
+    )
+
+
+def _read_as(reading: ColumnReading) -> str:
+    looks = LOOKS_LIKE.get(reading.looks_like or "")
+    return f"{reading.read_as}: looks like {looks}" if looks else reading.read_as
+
+
+def _example(reading: ColumnReading) -> str:
+    if reading.example is None:
+        return ""
+    text = str(reading.example)
+    if reading.mask is not None:
+        text = str(_MASKERS.get(reading.mask, mask_other)(pd.Series([text])).iloc[0])
+    return text if len(text) <= EXAMPLE_CHARS else text[: EXAMPLE_CHARS - 1] + "…"

@@ -20,15 +20,14 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 
-from attentive_nb.report.csv_out import write_csv
+from attentive_nb.plan.readings import ColumnReading
+from attentive_nb.report.csv_out import SavedCsv, write_csv
 from attentive_nb.report.html import render, text_summary
-from attentive_nb.report.masking import mask_identifiers
+from attentive_nb.report.masking import column_table, mask_identifiers, mask_reasons
 from attentive_nb.report.rows import DONE, PENDING, STATUSES, Outcomes, RowOutcome
-from attentive_nb.report.summary import group_reasons, summarise
+from attentive_nb.report.summary import StatusCounts, group_reasons, summarise
 
 TABLE_COLUMNS = ("status", "http_status", "reason", "attempts", "latency_ms")
-# Table column -> RowOutcome field.
-TOP_REASONS = 5
 
 
 class FollowUp(Protocol):
@@ -95,6 +94,7 @@ class SendReport:
         elapsed_s: float | None = None,
         results: pd.DataFrame | None = None,
         follow_up: FollowUp | None = None,
+        readings: Sequence[ColumnReading] = (),
     ) -> None:
         if identifiers is None:
             identifiers = pd.DataFrame(index=data.index)
@@ -105,7 +105,7 @@ class SendReport:
                 raise ValueError(f"{name} have {len(frame)} rows, the data {len(data)}")
         self.kind, self.dry_run, self.notes = kind, dry_run, list(notes)
         self.company, self.sandbox, self.elapsed_s = company, sandbox, elapsed_s
-        self._data, self._identifiers = data, identifiers
+        self._data, self._identifiers, self._readings = data, identifiers, list(readings)
         if not isinstance(outcomes, Outcomes):
             outcomes = Outcomes.of(outcomes, len(data))
         if len(outcomes) != len(data):
@@ -119,15 +119,24 @@ class SendReport:
 
     @cached_property
     def _table(self) -> pd.DataFrame:
-        return _with_columns(self._base, mask_identifiers(self._identifiers), self._results)
+        masked = mask_identifiers(self._identifiers)
+        base = self._base.copy()
+        base["reason"] = mask_reasons(self._base["reason"], self._identifiers, masked).array
+        return _with_columns(base, masked, self._results)
 
     @property
     def table(self) -> pd.DataFrame:
-        """One row per input row, same index, identifiers masked (``+1201•••0123``)."""
+        """One row per input row, same index, identifiers masked (``+1201•••0123``).
+
+        Where a reason quotes one of the row's identifiers, it is masked there too.
+        """
         return self._table.copy(deep=False)  # copy-on-write keeps the cached frame intact
 
     def table_unmasked(self) -> pd.DataFrame:
-        """The table with identifiers in clear; keep it out of saved notebooks."""
+        """The table with identifiers (and the reasons quoting them) in clear.
+
+        Keep it out of saved notebooks.
+        """
         return _with_columns(self._base, self._identifiers, self._results)
 
     @property
@@ -137,10 +146,22 @@ class SendReport:
         return self._results.copy(deep=False)
 
     @cached_property
-    def counts(self) -> dict[str, int]:
-        """Rows per status, every status present (zeros included), in ``STATUSES`` order."""
+    def columns(self) -> pd.DataFrame:
+        """How each input column was read: ``column``, ``read as``, ``type``, ``example``.
+
+        The example is the first value as it is sent, masked like the
+        identifiers when it is (or looks like) a phone, an email or an id.
+        """
+        return column_table(self._readings)
+
+    @cached_property
+    def counts(self) -> StatusCounts:
+        """Rows per status, every status present (zeros included), in ``STATUSES`` order.
+
+        A dict; shown as the statuses that happened (``sent 16, invalid 2 (18 rows)``).
+        """
         found = self._base["status"].value_counts()
-        return {s: int(found.get(s, 0)) for s in STATUSES}
+        return StatusCounts({s: int(found.get(s, 0)) for s in STATUSES})
 
     @property
     def ok(self) -> bool:
@@ -191,8 +212,11 @@ class SendReport:
 
     @cached_property
     def summary(self) -> pd.DataFrame:
-        """Rows per status (non-zero, ``STATUSES`` order, then ``total``), meaning, top reasons."""
-        return summarise(self.counts, self.reasons, TOP_REASONS)
+        """Rows per status (non-zero, ``STATUSES`` order, then ``total``), meaning, top reasons.
+
+        ``top_reasons`` is text; ``reasons`` has every reason group as a table.
+        """
+        return summarise(self.counts, self.reasons)
 
     def refresh(self, wait: float = 0) -> SendReport:
         """Ask Attentive again about this report's bulk jobs; returns the report, updated.
@@ -225,16 +249,17 @@ class SendReport:
         for cached in ("_table", "counts", "_retry_mask", "reasons", "summary"):
             self.__dict__.pop(cached, None)
 
-    def to_csv(self, path: str | Path, *, unmasked: bool = False, raw: bool = False) -> Path:
+    def to_csv(self, path: str | Path, *, unmasked: bool = False, raw: bool = False) -> SavedCsv:
         """Write the table (masked unless ``unmasked=True``) with its index; returns the path.
 
         A cell that a spreadsheet would run as a formula (it starts with ``=``,
         ``+``, ``-``, ``@``, a tab or a carriage return; a ``+1…`` phone number
         too) is written with a leading ``'``, as OWASP recommends; ``raw=True``
-        writes every value as it is. The table itself is never changed.
+        writes every value as it is. The table itself is never changed. The
+        path returned says what was saved when shown (``Saved 18 rows to …``).
         """
         table = self.table_unmasked() if unmasked else self._table
-        return write_csv(table, path, raw=raw)
+        return SavedCsv.of(write_csv(table, path, raw=raw), len(table), masked=not unmasked)
 
     def __repr__(self) -> str:
         return text_summary(self)

@@ -26,6 +26,9 @@ MEANINGS = {
     "total": "",
 }
 
+#: How many reasons per status the summary names (the rest are counted together).
+TOP_REASONS = 5
+
 # Our own validation reasons arrive joined with "; "; the API's messages are kept whole.
 _JOINED = frozenset({"invalid"})
 _QUOTED = re.compile(r"""\s*(?:'[^']*'|"[^"]*")""")
@@ -76,34 +79,52 @@ def group_reasons(status: pd.Series, reason: pd.Series, order: Sequence[str]) ->
     return out
 
 
-def _plural(n: int) -> str:
+def rows_text(n: int) -> str:
+    """``1 row``, ``2 rows``, ``1,000 rows``."""
     return f"{n:,} row" if n == 1 else f"{n:,} rows"
 
 
-def top_reasons(reasons: pd.DataFrame, status: str, top: int) -> list[str]:
+def top_reasons(reasons: pd.DataFrame, status: str, top: int = TOP_REASONS) -> list[str]:
     """``["312 rows: phone is not a valid number", ...]`` for one status, at most ``top`` + 1."""
     mine = reasons[reasons["status"] == status]
-    lines = [f"{_plural(n)}: {r}" for r, n in zip(mine["reason"][:top], mine["rows"][:top])]
+    lines = [f"{rows_text(n)}: {r}" for r, n in zip(mine["reason"][:top], mine["rows"][:top])]
     if len(mine) > top:
         rest = mine["rows"][top:]
-        lines.append(f"{_plural(int(rest.sum()))}: {len(rest):,} other reasons")
+        lines.append(f"{rows_text(int(rest.sum()))}: {len(rest):,} other reasons")
     return lines
 
 
-def summarise(counts: Mapping[str, int], reasons: pd.DataFrame, top: int) -> pd.DataFrame:
-    """One line per non-zero status (in ``counts`` order) and a ``total`` line."""
+def summarise(
+    counts: Mapping[str, int], reasons: pd.DataFrame, top: int = TOP_REASONS
+) -> pd.DataFrame:
+    """One line per non-zero status (in ``counts`` order) and a ``total`` line.
+
+    ``top_reasons`` is text (``"312 rows: …; 7 rows: …"``), as a table shows it;
+    :func:`top_reasons` gives the same lines as a list.
+    """
     lines = [
-        (status, n, MEANINGS.get(status, ""), top_reasons(reasons, status, top))
+        (status, n, MEANINGS.get(status, ""), "; ".join(top_reasons(reasons, status, top)))
         for status, n in counts.items()
         if n
     ]
-    lines.append(("total", sum(counts.values()), "", []))
+    lines.append(("total", sum(counts.values()), "", ""))
     out: pd.DataFrame = pd.DataFrame(
         {
             "status": pd.array([s for s, *_ in lines], dtype="str"),
             "rows": np.array([n for _, n, *_ in lines], dtype="int64"),
             "meaning": pd.array([m for _, _, m, _ in lines], dtype="str"),
-            "top_reasons": pd.Series([t for *_, t in lines], dtype=object),
+            "top_reasons": pd.array([t for *_, t in lines], dtype="str"),
         }
     )
     return out
+
+
+class StatusCounts(dict[str, int]):
+    """Rows per status, every status a key (zeros too), shown as the statuses that happened."""
+
+    def __repr__(self) -> str:
+        total = sum(self.values())
+        if not total:
+            return "no rows"
+        happened = ", ".join(f"{status} {n:,}" for status, n in self.items() if n)
+        return f"{happened} ({rows_text(total)})"

@@ -8,7 +8,9 @@ attentive_nb.sandbox``) runs it in the foreground. It serves, under
 add-to-cart,purchase}``; ``POST /v1/identity-resolution/user-identifiers``;
 ``POST /v2/bulk/user/attributes``;
 ``GET /v2/bulk/job/{id}``; the OAuth pages and ``POST
-/v1/authorization-codes/tokens``. Every answer has ``x-attentive-sandbox: 1``.
+/v1/authorization-codes/tokens``; and, for the walkthroughs' exercise checks,
+``GET /sandbox/inspect`` and ``POST /sandbox/start-over``, which Attentive does
+not have. Every answer has ``x-attentive-sandbox: 1``.
 
 Errors are ``{"error": {"id": <int>, "message": "<text naming the field>"}}``.
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from tornado.web import Application
 
-from attentive_nb.sandbox import bulk_jobs, consent, handlers
+from attentive_nb.sandbox import bulk_jobs, consent, handlers, training_api
 from attentive_nb.sandbox.base import SandboxHandler, log_request
 from attentive_nb.sandbox.context import Context
 
@@ -41,6 +41,8 @@ def make_app(ctx: Context) -> Application:
         (r"/v1/authorization-codes/tokens", consent.TokenHandler),
         (r"/integrations/oauth-install", consent.InstallHandler),
         (r"/oauth/callback", consent.CallbackHandler),
+        (r"/sandbox/inspect", training_api.InspectHandler),
+        (r"/sandbox/start-over", training_api.StartOverHandler),
     ]
     return Application(
         routes,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import itertools
 import secrets
 from collections.abc import Callable
@@ -26,11 +27,21 @@ MAX_BODY_BYTES = 1024 * 1024
 
 COMPANY = {
     "companyName": "Sandbox Outfitters (not Attentive)",
-    "companyId": "U2FuZGJveENvbXBhbnk6MQ",
     "applicationName": PRIVATE_APP,
     "attentiveDomainName": "sandbox-outfitters.sandbox.invalid",
     "contactEmail": "analyst@example.com",
 }
+
+
+def new_company() -> dict[str, str]:
+    """The sandbox's company with a fresh id (shaped like Attentive's, base64 without padding).
+
+    Each start, and each start-over, is a company of its own: the send ledger
+    and the OAuth tokens are kept per company id, so a walkthrough run against
+    a new sandbox finds nothing "already sent" from an earlier one.
+    """
+    raw = f"SandboxCompany:{secrets.token_hex(4)}".encode()
+    return {**COMPANY, "companyId": base64.urlsafe_b64encode(raw).decode().rstrip("=")}
 
 
 @dataclass(frozen=True)
@@ -59,7 +70,7 @@ class Context:
     limiter: WindowLimiter
     bulk_delay_s: float = BULK_DELAY_S
     url: str = ""
-    company: dict[str, Any] = field(default_factory=lambda: dict(COMPANY))
+    company: dict[str, Any] = field(default_factory=new_company)
     state: State = field(default_factory=State)
     api_key: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     client_id: str = field(default_factory=lambda: secrets.token_hex(16))
@@ -75,6 +86,12 @@ class Context:
     @property
     def redirect_uri(self) -> str:
         return f"{self.url}/oauth/callback"
+
+    def start_over(self) -> dict[str, str]:
+        """Become a new, empty company: nothing received or stored; keys and tokens stay."""
+        self.company = new_company()
+        self.state.clear()
+        return dict(self.company)
 
     def issue_code(self, scopes: frozenset[str]) -> str:
         code = secrets.token_urlsafe(24)

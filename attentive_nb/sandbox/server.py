@@ -37,12 +37,14 @@ class Sandbox:
     Credentials (random per sandbox): ``api_key`` (a private app's key, all
     scopes), and the OAuth app ``client_id``, ``client_secret`` and
     ``redirect_uri``. ``url`` is the API base, ``auth_url`` the consent page.
-    ``company`` holds the five ``/v1/me`` fields. ``faults`` (a ``Faults``)
-    can be changed mid-test; ``rate_scale`` and ``bulk_delay_s`` (how long a
-    bulk job takes from submitted to run; 0: done at the first poll) too.
-    ``clock`` drives OAuth code expiry, rate-limit windows (one second long,
-    starting ``window_offset_s`` after each whole second of it), bulk jobs and
-    the expiry of their results links.
+    ``company`` holds the five ``/v1/me`` fields; its ``companyId`` is new
+    for every sandbox (and every ``start_over()``), so the send ledger, kept
+    per company, never calls a fresh sandbox's people "already sent".
+    ``faults`` (a ``Faults``) can be changed mid-test; ``rate_scale`` and
+    ``bulk_delay_s`` (how long a bulk job takes from submitted to run; 0: done
+    at the first poll) too. ``clock`` drives OAuth code expiry, rate-limit
+    windows (one second long, starting ``window_offset_s`` after each whole
+    second of it), bulk jobs and the expiry of their results links.
 
     Inspection, safe to call from any thread:
 
@@ -83,6 +85,11 @@ class Sandbox:
       the client gets the answer; tests use it to press Ctrl-C
       (``os.kill(os.getpid(), signal.SIGINT)``) while a send is surely running.
     - ``reset()``: forget everything received and stored; keys and tokens stay.
+    - ``start_over()``: ``reset()`` and become a new company (a new
+      ``companyId``); returns the company. Over HTTP, for notebooks whose
+      sandbox runs in another process: ``POST /sandbox/start-over``, and
+      ``GET /sandbox/inspect`` for ``company``, ``received`` (every path) and
+      ``history`` at once (see :mod:`attentive_nb.sandbox.training_api`).
     """
 
     def __init__(
@@ -317,6 +324,11 @@ class Sandbox:
         """Forget everything received, stored and counted; keys and tokens stay."""
         self._ctx.state.clear()
         self._ctx.limiter.clear()
+
+    def start_over(self) -> dict:
+        """Become a new, empty company (a new ``companyId``); keys and tokens stay."""
+        self._ctx.limiter.clear()
+        return self._ctx.start_over()
 
 
 def _template_for(path: str, known: Iterable[str]) -> str:

@@ -26,7 +26,7 @@ import math
 import signal
 import threading
 from collections import Counter, deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from itertools import islice
@@ -36,7 +36,7 @@ import numpy as np
 
 from attentive_nb.errors import LedgerError
 from attentive_nb.http.client import ApiResponse, Client
-from attentive_nb.plan.model import Plan, Request
+from attentive_nb.plan.model import Plan, Request, kind_words
 from attentive_nb.report import RowOutcome
 from attentive_nb.send import bulk, ledger_jobs, outcomes
 from attentive_nb.send.jobs import SubmittedJob, submitted_reason
@@ -62,19 +62,24 @@ class RunOptions:
     progress: bool = True
     workers: int | None = None
     ledger: str | Path | Ledger | None = None
+    ignore: Sequence[Hashable] = ()
     bulk_wait_s: float = BULK_WAIT_S
     say: Callable[[str], None] = field(default=print, repr=False)
 
 
 def estimate_line(plan: Plan) -> str:
-    """``12,000 rows in 12,000 requests … at 10/s ≈ 20 min``: said before sending."""
+    """``12,000 rows in 12,000 requests … at 10/s ≈ 20 min``: said when sending starts."""
     rate = plan.endpoint.rate_per_second
     if plan.n_requests == 0:
         return "Nothing to send."
     return (
-        f"{plan.n_valid:,} rows in {plan.n_requests:,} requests to {plan.endpoint.label} "
-        f"at {rate:g}/s ≈ {_duration(plan.n_requests / rate)}"
+        f"{_count(plan.n_valid, 'row')} in {_count(plan.n_requests, 'request')} to "
+        f"{plan.endpoint.label} at {rate:g}/s ≈ {_duration(plan.n_requests / rate)}"
     )
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
 
 
 def _duration(seconds: float) -> str:
@@ -130,6 +135,7 @@ class Engine:
         self._done = np.zeros(plan.n_rows, dtype=bool)
         self._interrupts = 0
         self._all_skipped = False
+        self._sending = False  # a request has been handed to a worker: estimate said, bar drawn
         self.workers = options.workers or default_workers(plan)
         self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="attentive-send")
 
@@ -140,13 +146,14 @@ class Engine:
         governor = self.client.governors.for_endpoint(
             self.plan.endpoint.name, self.plan.endpoint.rate_per_second
         )
-        progress = Progress(
-            self.plan.n_valid, self.plan.kind, governor, enabled=self.options.progress
-        )
+        verb = "Asking" if self.plan.endpoint.reads else "Sending"
+        label = f"{verb}: {kind_words(self.plan.kind)}"
+        progress = Progress(self.plan.n_valid, label, governor, enabled=self.options.progress)
         with interrupts_call(self._on_interrupt):
             try:
                 yield from self._drive(progress)
                 yield from self._not_reached()
+                self._say_if_nothing_sent()
             finally:
                 progress.close()
                 self._close()
@@ -157,6 +164,12 @@ class Engine:
         between any two lines); the main loop does the rest, where nothing is half done."""
         self._interrupts += 1
         self.stop.set()
+
+    def _say_if_nothing_sent(self) -> None:
+        """Every row skipped (sent before): say so, since no bar or estimate was shown."""
+        if not self._sending and self.stop_reason is None and self._done.any():
+            skipped = _count(int(self._done.sum()), "row")
+            self.options.say(f"Nothing to send: {skipped} skipped (see the notes).")
 
     def _drive(self, progress: Progress) -> Iterator[RowOutcome]:
         yield from self._feed(progress)
@@ -211,10 +224,22 @@ class Engine:
                     RowOutcome(p, verdict.status, message=verdict.reason) for p in unit.positions
                 ]
                 yield from self._emit(records, progress)
+        if sends:
+            self._start(progress)
         for start in range(0, len(sends), self.plan.batch):
             group = sends[start : start + self.plan.batch]
             self._in_flight[self._pool.submit(self._call, group)] = group
             self._unsubmitted = self._unsubmitted[len(group) :]
+
+    def _start(self, progress: Progress) -> None:
+        """At the first request really sent: the estimate, what Attentive will accept but
+        not act on, and the bar (rows skipped so far counted in)."""
+        if not self._sending:
+            self._sending = True
+            self.options.say(estimate_line(self.plan))
+            for warning in self.plan.warnings:
+                self.options.say(f"Note: {warning}")
+            progress.start(int(self._done.sum()))
 
     def _collect(self, progress: Progress, *, block: bool) -> Iterator[RowOutcome]:
         if not self._in_flight:

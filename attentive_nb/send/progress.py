@@ -10,17 +10,32 @@ from typing import Any
 
 
 class Progress:
-    """A thin wrapper over tqdm that does nothing when disabled."""
+    """A thin wrapper over tqdm that does nothing when disabled, or until :meth:`start`.
 
-    def __init__(self, total: int, kind: str, governor: Any, *, enabled: bool = True) -> None:
+    The bar is drawn when the first request is really sent, so a run whose
+    rows were all sent before draws none (a full bar at thousands of rows a
+    second would say something happened when nothing did).
+    """
+
+    def __init__(self, total: int, label: str, governor: Any, *, enabled: bool = True) -> None:
         self._governor = governor
-        self._bar = None
-        if enabled and total:
-            from tqdm.auto import tqdm
+        self._total, self._label, self._enabled = total, label, enabled
+        self._bar: Any = None
 
-            self._bar = tqdm(
-                total=total, desc=f"Sending {kind}", unit="rows", dynamic_ncols=True, leave=True
-            )
+    def start(self, done: int = 0) -> None:
+        """Draw the bar, ``done`` rows (skipped before the first request) already counted."""
+        if self._bar is not None or not (self._enabled and self._total):
+            return
+        from tqdm.auto import tqdm
+
+        self._bar = tqdm(
+            total=self._total,
+            initial=done,
+            desc=self._label,
+            unit="rows",
+            dynamic_ncols=True,
+            leave=True,
+        )
 
     def advance(self, rows: int) -> None:
         if self._bar is None:

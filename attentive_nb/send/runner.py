@@ -14,18 +14,19 @@ needs only what a :class:`Target` offers, never the Connection itself.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator, Sequence
 from typing import Protocol
 
 import numpy as np
 import pandas as pd
 
-from attentive_nb.errors import ConfigError
+from attentive_nb.errors import ConfigError, UnmappedColumns
 from attentive_nb.http.client import Client
 from attentive_nb.plan import Plan
+from attentive_nb.plan.readings import LOOKS_LIKE
 from attentive_nb.report import Outcomes, RowOutcome, SendReport
 from attentive_nb.report.lookups import result_columns
-from attentive_nb.send.engine import Engine, RunOptions, estimate_line
+from attentive_nb.send.engine import Engine, RunOptions
 from attentive_nb.send.jobs import BulkFollowUp, open_ledger
 from attentive_nb.send.ledger import Ledger
 from attentive_nb.send.reads import NOT_RECORDED
@@ -54,12 +55,17 @@ def run(target: Target, df: pd.DataFrame, plan: Plan, options: RunOptions) -> Se
     check_options(options)
     started = time.monotonic()
     notes, company, results, sending = list(plan.notes), None, None, None
+    asked = _asked(df, plan, options.ignore)
+    question = lookalike_question(asked)
     outcomes = Outcomes(plan.n_rows)
     invalid = np.fromiter(plan.invalid, dtype=np.intp, count=len(plan.invalid))
     outcomes.add_many(invalid, "invalid", ["; ".join(r) for r in plan.invalid.values()])
     if options.dry_run:
         outcomes.add_many(_valid_positions(plan, invalid), "would_send")
+        notes += [f"A real send stops here: {question}."] if question else []
     else:
+        if question:  # sending without them would quietly drop a phone or an email
+            raise UnmappedColumns(f"Nothing was sent: {question}.", columns=asked)
         _confirm(plan, options)
         sending = _Sending(target.client, target.company_id(), plan, options)
         company = target.company_name()
@@ -79,6 +85,7 @@ def run(target: Target, df: pd.DataFrame, plan: Plan, options: RunOptions) -> Se
         sandbox=target.is_sandbox,
         results=results,
         follow_up=sending.follow_up() if sending else None,
+        readings=plan.readings,
     )
     if sending and sending.may_wait() and options.bulk_wait_s > 0:
         options.say(
@@ -126,9 +133,6 @@ class _Sending:
                 if ledger is None
                 else ledger.open_run(self.company_id, self.plan.endpoint.name)
             )
-            self.options.say(estimate_line(self.plan))
-            for warning in self.plan.warnings:
-                self.options.say(f"Note: {warning}")
             self.engine = Engine(self.client, self.plan, run_record, self.options)
             yield from self.engine.outcomes()
         finally:
@@ -150,6 +154,39 @@ class _Sending:
     def may_wait(self) -> bool:
         """Jobs to wait for, and the send was neither interrupted nor stopped early."""
         return bool(self.engine and self.engine.submitted and not self.engine.stop.is_set())
+
+
+# -- columns that look like phones or emails but are not read --------------------------------
+
+
+def _asked(df: pd.DataFrame, plan: Plan, ignore: Sequence[Hashable]) -> dict[Hashable, str]:
+    """The look-alike columns not in ``ignore``, column -> the field they look like."""
+    names = [ignore] if isinstance(ignore, str) else list(ignore)
+    for name in names:
+        if name not in df.columns:
+            listed = ", ".join(repr(c) for c in df.columns)
+            raise ConfigError(
+                f"ignore= names {name!r}, which is not a column of the data ({listed})."
+            )
+    return {r.column: str(r.looks_like) for r in plan.lookalikes if r.column not in names}
+
+
+def lookalike_question(asked: dict[Hashable, str]) -> str:
+    """``column 'mobile_no' looks like phone numbers: map it with columns=… or pass ignore=…``."""
+    if not asked:
+        return ""
+    cols = list(asked)
+    looks = _and(list(dict.fromkeys(LOOKS_LIKE[f] for f in asked.values())))
+    mapped = ", ".join(f"{c!r}: {f!r}" for c, f in asked.items())
+    if len(cols) == 1:
+        head = f"column {cols[0]!r} looks like {looks}: map it"
+    else:
+        head = f"columns {_and([repr(c) for c in cols])} look like {looks}: map them"
+    return f"{head} with columns={{{mapped}}} or pass ignore={cols!r}"
+
+
+def _and(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
 def _valid_positions(plan: Plan, invalid: np.ndarray) -> np.ndarray:

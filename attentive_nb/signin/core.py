@@ -89,6 +89,23 @@ def remember_in_env(name: str, value: str) -> str:
     return " ".join(lines)
 
 
+SANDBOX_NOT_SAVED = (
+    "Not saved in .env: this key belongs to the sandbox on this machine and works nowhere "
+    "else (make demo hands the notebooks a new one every time it starts)."
+)
+
+
+def remember(conn: Connection, name: str, value: str) -> str:
+    """Keep a key or token that works in ``.env`` (see :func:`remember_in_env`); a sandbox's, never.
+
+    A sandbox key in ``.env`` would be picked up later by ``make lab`` and sent
+    to Attentive, which would refuse it; the sandbox gives out a new one anyway.
+    """
+    if conn.is_sandbox:
+        return SANDBOX_NOT_SAVED
+    return remember_in_env(name, value)
+
+
 def stored_token(conn: Connection) -> str | None:
     """The access token the OAuth sign-in stored for this connection's company."""
     return TokenStore().token(conn.company_id())
@@ -124,7 +141,7 @@ def check_saved(
         return conn, None, problem
     notes = []
     if remember and setting.source == "argument":
-        notes.append(remember_in_env("ATTENTIVE_API_KEY", setting.value.strip()))
+        notes.append(remember(conn, "ATTENTIVE_API_KEY", setting.value.strip()))
     return conn, StatusCard.for_connection(conn, notes), None
 
 
@@ -207,9 +224,19 @@ class StatusCard:
             rows.append(("API", f"{self.api_url} (sandbox on this machine)"))
         return rows
 
+    @property
+    def title(self) -> str:
+        """What the card is about: Attentive, or (saying so plainly) a sandbox."""
+        return (
+            "Connected to a sandbox on this machine, not Attentive"
+            if self.sandbox
+            else ("Connected to Attentive")
+        )
+
     def __repr__(self) -> str:
-        lines = [f"Connected to Attentive: {self.company}"]
-        lines += [f"  {k}: {v}" for k, v in self.rows()[1:]] + [f"  {n}" for n in self.notes]
+        first = self.title if self.sandbox else f"{self.title}: {self.company}"
+        rows = self.rows() if self.sandbox else self.rows()[1:]
+        lines = [first] + [f"  {k}: {v}" for k, v in rows] + [f"  {n}" for n in self.notes]
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
@@ -220,7 +247,7 @@ class StatusCard:
         )
         notes = "".join(f"<div>{html.escape(n)}</div>" for n in self.notes)
         return (
-            f"<div class='attentive-status'><b>Connected to Attentive</b>"
+            f"<div class='attentive-status'><b>{html.escape(self.title)}</b>"
             f"<table>{cells}</table>{notes}</div>"
         )
 

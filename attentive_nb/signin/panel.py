@@ -24,7 +24,7 @@ import ipywidgets as w
 from attentive_nb import config
 from attentive_nb.connection import Connection
 from attentive_nb.endpoints import OAUTH_SCOPES, SEND_SCOPES
-from attentive_nb.errors import ConfigError
+from attentive_nb.errors import ConfigError, checked_arguments
 from attentive_nb.signin import core as signin
 from attentive_nb.signin import prompt
 from attentive_nb.signin.oauth import OAuthFlow
@@ -68,6 +68,7 @@ class SignInPanel:
         self.connection = connection or Connection.pending()
         self.api_url, self.auth_url, self.clock = api_url, auth_url, clock
         self._flow: OAuthFlow | None = None
+        self._finished: OAuthFlow | None = None  # a pasted-again address is told "already used"
         self._ticker: asyncio.Task | None = None
         self.status = w.HTML(layout=w.Layout(min_height="1.5em"))
         self.tab = w.Tab(
@@ -192,7 +193,8 @@ class SignInPanel:
     def _on_finish(self, _button: Any = None) -> None:
         pasted = self.pasted.value
         self.pasted.value = ""  # the code in it is a credential for two minutes
-        if self._flow is None:
+        flow = self._flow or self._finished
+        if flow is None:
             self._say(
                 "Click 'Get authorization link' first, open the link and click "
                 "Authorize, then paste the address you are sent to.",
@@ -201,12 +203,12 @@ class SignInPanel:
             return
         self._say("checking…")
         try:
-            conn = self._flow.finish(pasted)
+            conn = flow.finish(pasted)
         except Exception as error:  # OAuthError (state, expiry, denial) and the rest, in words
             self._say(signin.explain(error, self.api_url), "error")
             self._refresh_countdown()
             return
-        self._flow = None
+        self._flow, self._finished = None, flow
         self.countdown.value = ""
         self._signed_in(
             conn,
@@ -219,7 +221,7 @@ class SignInPanel:
         lines = [signin.signed_in_text(self.connection)]
         if variable:
             try:
-                lines.append(signin.remember_in_env(variable, value()))
+                lines.append(signin.remember(self.connection, variable, value()))
             except OSError as error:
                 lines.append(f"Could not save {variable} in .env: {error.strerror}.")
         self._say(" ".join(lines), "ok")
@@ -271,6 +273,7 @@ def _secret_placeholder() -> str:
     return "the app's client secret"
 
 
+@checked_arguments
 def connect(
     api_key: str | None = None,
     *,

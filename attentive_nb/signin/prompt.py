@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from attentive_nb import config
 from attentive_nb.connection import Connection
 from attentive_nb.endpoints import SEND_SCOPES
+from attentive_nb.signin import core
 from attentive_nb.signin.core import (
     REDIRECT_HELP,
-    remember_in_env,
     sign_in_with_key,
     signed_in_text,
     stored_token,
@@ -52,7 +52,7 @@ def prompt_sign_in(
         variable, value = "ATTENTIVE_ACCESS_TOKEN", stored_token(conn) or ""
     prompter.say(signed_in_text(conn))
     if remember and value:
-        prompter.say(remember_in_env(variable, value))
+        prompter.say(core.remember(conn, variable, value))
     return conn
 
 

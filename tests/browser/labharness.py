@@ -1,4 +1,4 @@
-"""Start a real JupyterLab server and a headless Chromium for the browser test.
+"""Start ``attentive-nb demo`` (as ``make demo`` does) and a headless Chromium for the browser test.
 
 Kept apart from the test so the test reads as the steps a person takes.
 Everything listens on loopback; nothing here reaches the internet.
@@ -6,16 +6,16 @@ Everything listens on loopback; nothing here reaches the internet.
 
 from __future__ import annotations
 
-import json
 import os
-import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import requests
 
@@ -28,15 +28,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-# Lab settings: no pop-ups (news, update checks) and no network; widget state saved into
-# the notebook, as a person may have it, so the test can prove no secret lands there.
-LAB_SETTINGS = {
-    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
-        "fetchNews": "false",
-        "checkForUpdates": False,
-    },
-    "@jupyter-widgets/jupyterlab-manager/plugin.jupyterlab-settings": {"saveState": True},
-}
+BANNER_LINES = 12  # more than the demo's banner has
 
 
 def free_port() -> int:
@@ -46,26 +38,39 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-class Lab:
-    """A running JupyterLab: its base URL, token and log file."""
+class Demo:
+    """A running ``attentive-nb demo``: what its banner says, and its log."""
 
-    def __init__(self, url: str, token: str, log: Path) -> None:
-        self.url, self.token, self.log = url, token, log
+    def __init__(self, banner: str, root: Path, log: Path) -> None:
+        self.banner, self.root, self.log = banner, root, log
+        self.address = _after(banner, "Open this in your browser: ")
+        parts = urlsplit(self.address)
+        self.url = f"{parts.scheme}://{parts.netloc}"
+        self.token = parse_qs(parts.query)["token"][0]
+        self.sandbox_url = _after(banner, "Sandbox API: ").split()[0]
+        self.api_key = _after(banner, "(works only on this sandbox): ")
 
     def page_url(self, notebook: str) -> str:
         """The address that opens ``notebook`` in the lab, token included."""
         return f"{self.url}/lab/tree/{notebook}?token={self.token}"
 
+    def sandbox(self) -> dict:
+        """What the demo's sandbox received (``GET /sandbox/inspect``, with the demo key)."""
+        answer = requests.get(
+            self.sandbox_url + "/sandbox/inspect",
+            headers={"Authorization": f"Bearer {self.api_key}"},
+            timeout=10,
+        )
+        answer.raise_for_status()
+        return answer.json()
+
     def log_tail(self, chars: int = 3000) -> str:
         return self.log.read_text(errors="replace")[-chars:] if self.log.exists() else ""
 
 
-def _write_settings(folder: Path) -> None:
-    for name, values in LAB_SETTINGS.items():
-        plugin, file = name.split("/", 1)
-        target = folder / plugin / file
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(json.dumps(values))
+def _after(text: str, marker: str) -> str:
+    line = next(line for line in text.splitlines() if marker in line)
+    return line.split(marker, 1)[1].strip()
 
 
 def _wait_ready(url: str, token: str, proc: subprocess.Popen, timeout: float) -> None:
@@ -73,7 +78,7 @@ def _wait_ready(url: str, token: str, proc: subprocess.Popen, timeout: float) ->
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"JupyterLab exited with code {proc.returncode}")
+            raise RuntimeError(f"the demo exited with code {proc.returncode}")
         try:
             if requests.get(f"{url}/api/status", params={"token": token}, timeout=2).ok:
                 return
@@ -83,45 +88,34 @@ def _wait_ready(url: str, token: str, proc: subprocess.Popen, timeout: float) ->
     raise TimeoutError(f"JupyterLab did not answer at {url} within {timeout:.0f}s")
 
 
-@contextmanager
-def jupyterlab(root: Path, state: Path, env: dict[str, str], timeout: float = 60):
-    """Run ``python -m jupyterlab`` on a free loopback port, serving ``root``.
+def _read_banner(proc: subprocess.Popen) -> str:
+    """The banner's lines, from the first rule to the closing one."""
+    lines = [proc.stdout.readline()]
+    while len(lines) < BANNER_LINES and not (len(lines) > 1 and lines[-1].startswith("===")):
+        lines.append(proc.stdout.readline())
+    return "".join(lines)
 
-    ``state`` holds the lab's settings, workspaces, runtime files and log, so
-    nothing is read from or written to the user's own Jupyter folders.
-    """
-    port, token = free_port(), secrets.token_hex(16)
-    settings, log = state / "settings", state / "jupyterlab.log"
-    _write_settings(settings)
-    full_env = {
-        **os.environ,
-        **env,
-        "JUPYTER_RUNTIME_DIR": str(state / "runtime"),
-        "JUPYTERLAB_WORKSPACES_DIR": str(state / "workspaces"),
-        "JUPYTERLAB_SETTINGS_DIR": str(settings),
-        "PYTHONUNBUFFERED": "1",
-    }
-    cmd = [
-        sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-        "--port-retries=0", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
-        "--ServerApp.terminals_enabled=False", "--LabApp.extension_manager=readonly",
-        "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-    ]  # fmt: skip
-    if hasattr(os, "geteuid") and os.geteuid() == 0:  # CI containers often run as root
-        cmd.append("--allow-root")
-    with log.open("wb") as out:
-        proc = subprocess.Popen(cmd, env=full_env, stdout=out, stderr=subprocess.STDOUT, cwd=root)
-    url = f"http://127.0.0.1:{port}"
+
+@contextmanager
+def demo(root: Path, log: Path, timeout: float = 90):
+    """Run ``attentive-nb demo --no-browser`` on ``root``, then stop it with Ctrl-C."""
+    command = [sys.executable, "-m", "attentive_nb.cli", "demo", "--no-browser"]
+    command += [f"--port={free_port()}", f"--notebooks={root}"]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "JUPYTER_PLATFORM_DIRS": "1"}
+    with log.open("w") as errors:
+        proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=errors, text=True)
     try:
-        _wait_ready(url, token, proc, timeout)
-        yield Lab(url, token, log)
+        running = Demo(_read_banner(proc), root, log)
+        _wait_ready(running.url, running.token, proc, timeout)
+        yield running
     finally:
-        proc.terminate()
+        proc.send_signal(signal.SIGINT)
         try:
-            proc.wait(timeout=15)
+            proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        proc.stdout.close()
 
 
 @contextmanager

@@ -16,6 +16,8 @@ import pandas as pd
 import pytest
 import requests
 
+from attentive_nb.signin.tokens import TokenStore
+
 pytestmark = pytest.mark.sandbox
 
 CLI = [sys.executable, "-m", "attentive_nb.cli"]
@@ -136,19 +138,32 @@ def test_whoami_reads_dotenv_and_names_it(sandbox):
     assert_no_secret(result, sandbox.api_key)
 
 
-def test_whoami_without_credentials_exits_1():
+def test_whoami_without_credentials_is_a_missing_setting_and_exits_2():
     result = run("whoami")
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert "no Attentive credentials found" in result.stderr
     assert "Traceback" not in result.stderr
+    assert "2 no credentials found, or not accepted" in run("whoami", "--help").stdout
 
 
-def test_whoami_with_a_wrong_key_exits_1_and_never_shows_it(sandbox):
+def test_whoami_with_a_wrong_key_exits_2_and_never_shows_it(sandbox):
     wrong = "wrong-key-0123456789abcdef"
     result = run("whoami", env=creds(sandbox, wrong))
-    assert result.returncode == 1
+    assert result.returncode == 2  # a rejected key is a setting, as for every command
     assert "not accepted" in result.stderr and "401" in result.stderr
     assert_no_secret(result, wrong)
+
+
+def test_whoami_when_the_api_cannot_be_reached_exits_1():
+    result = run(
+        "whoami",
+        env={
+            "ATTENTIVE_API_URL": f"http://127.0.0.1:{free_port()}",
+            "ATTENTIVE_API_KEY": "key-0123456789abcdef",
+        },
+    )
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_debug_shows_the_traceback_but_no_secret(sandbox):
@@ -179,7 +194,8 @@ def test_send_subscribers_reports_each_row_and_writes_out(sandbox):
     )
     assert result.returncode == 1, result.stderr  # one row invalid
     assert "rows in 3 requests" in result.stdout  # the engine's estimate
-    assert "sent" in result.stdout and "invalid" in result.stdout
+    assert "Subscribers, 4 rows: sent 3, invalid 1 (a sandbox, not Attentive)" in result.stdout
+    assert "<SendReport" not in result.stdout and "PosixPath" not in result.stdout
     out = pd.read_csv("results.csv", index_col=0)
     assert {"status", "http_status", "reason", "phone", "email"} <= set(out.columns)
     assert out["status"].tolist() == ["sent", "sent", "sent", "invalid"]
@@ -281,13 +297,14 @@ def test_unsubscribe_without_notification(sandbox):
         "unsubscribe",
         "leavers.csv",
         "--columns",
-        "phone=Mobile",
+        "Mobile=phone",  # COLUMN=FIELD, as columns={COLUMN: FIELD} in Python
         "--no-notify",
         "--subscriptions",
         "MARKETING:TEXT",
         env=creds(sandbox),
     )
     assert result.returncode == 0, result.stdout + result.stderr
+    assert "warning" not in result.stderr
     bodies = sandbox.received("/v1/subscriptions/unsubscribe")
     assert len(bodies) == 2
     assert all(b["notification"] == {"disabled": True} for b in bodies)
@@ -298,7 +315,7 @@ def test_link_then_lookup_attributes_set_by_id(sandbox):
     write("links.csv", "email,client_user_id\nada@example.com,c-1\nben@example.com,\n")
     linked = run("link", "links.csv", env=creds(sandbox))
     assert linked.returncode == 1, linked.stdout + linked.stderr  # ben has no id to link
-    assert "link_identifiers [sandbox]: 2 rows — sent 1, invalid 1" in linked.stdout
+    assert "Id links, 2 rows: sent 1, invalid 1 (a sandbox, not Attentive)" in linked.stdout
     assert sandbox.identifiers("c-1") == {"email": ["ada@example.com"], "clientUserId": ["c-1"]}
 
     write("by-id.csv", "client_user_id,tier\nc-1,gold\n")
@@ -310,7 +327,7 @@ def test_link_then_lookup_attributes_set_by_id(sandbox):
     write("who.csv", "email\nada@example.com\nnobody@example.com\n")
     found = run("lookup", "attributes", "who.csv", "--out", "found.csv", env=creds(sandbox))
     assert found.returncode == 0, found.stdout + found.stderr
-    assert "found: tier: 1 rows have a value" in found.stdout
+    assert "found: tier: 1 row with a value" in found.stdout
     table = pd.read_csv("found.csv", index_col=0)
     assert table["tier"].tolist()[0] == "gold" and table["email"][0] == "a•••@example.com"
 
@@ -323,6 +340,38 @@ def test_lookup_subscriptions_counts_who_is_eligible(sandbox):
     assert "found: text_marketing: 3 eligible, 0 not" in result.stdout
     assert "found: email_marketing: 2 eligible, 1 not" in result.stdout
     assert "--resend" not in run("lookup", "subscriptions", "--help").stdout
+
+
+def test_the_old_field_first_columns_order_still_works_and_says_how_to_write_it(sandbox):
+    write("leavers.csv", 'Mobile,"Last, First"\n+12015550110,"Okafor, Ada"\n')
+    old = ["send", "unsubscribe", "leavers.csv", "--no-notify", "--dry-run"]
+    result = run(*old, "--columns", "phone=Mobile", env=creds(sandbox))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "would_send 1" in result.stdout
+    assert (
+        "warning: --columns phone=Mobile is the old FIELD=COLUMN order: write --columns "
+        "Mobile=phone (COLUMN=FIELD, as columns={'Mobile': 'phone'} in Python)"
+    ) in result.stderr
+    new = run(*old, "--columns", "Mobile=phone,Last, First=custom_id:name", env=creds(sandbox))
+    assert new.returncode == 0 and "warning" not in new.stderr, new.stderr
+
+
+def test_a_renamed_phone_column_stops_the_send_and_asks_in_command_line_words(sandbox):
+    write("people.csv", PEOPLE.replace("phone,", "mobile no,", 1))
+    args = ["send", "subscribers", "people.csv", "--sign-up-source-id", "1"]
+    result = run(*args, env=creds(sandbox))
+    assert_usage_error(
+        result,
+        "Nothing was sent: column 'mobile no' looks like phone numbers: map it with "
+        "--columns 'mobile no=phone' or pass --ignore 'mobile no'",
+    )
+    assert sandbox.received("/v1/subscriptions") == []
+    ignored = run(*args, "--ignore", "mobile no", env=creds(sandbox))
+    assert ignored.returncode == 1, ignored.stderr  # Chloe has no email: invalid
+    assert [b["user"] for b in sandbox.received("/v1/subscriptions")] == [
+        {"email": "ada@example.com"},
+        {"email": "ben@example.com"},
+    ]
 
 
 def test_attributes_v1_and_bulk(sandbox):
@@ -429,12 +478,16 @@ def _wait_for(condition, timeout: float = 30) -> None:
         (["send", "events", "empty.csv", "--event-type", "X"], "cannot be read as CSV"),
         (["send", "events", "bad.parquet", "--event-type", "X"], "cannot be read as Parquet"),
         (
-            ["send", "events", "ok.csv", "--event-type", "X", "--columns", "phone=Mobile"],
+            ["send", "events", "ok.csv", "--event-type", "X", "--columns", "Mobile=phone"],
             "--columns names 'Mobile', which is not a column",
         ),
         (
             ["send", "events", "ok.csv", "--event-type", "X", "--columns", "phone"],
-            "is not FIELD=COLUMN",
+            "is not COLUMN=FIELD",
+        ),
+        (
+            ["send", "events", "ok.csv", "--event-type", "X", "--ignore", "nope"],
+            "--ignore names 'nope', which is not a column",
         ),
         (["send", "events", "ok.csv", "--bogus"], "unrecognized arguments: --bogus"),
         (["send", "subscribers", "ok.csv"], "--sign-up-source-id"),
@@ -522,9 +575,12 @@ def test_oauth_url_then_finish_in_a_new_process(sandbox):
     done = run("oauth", "finish", pasted, "--remember", env=env)
     assert done.returncode == 0, done.stderr
     assert sandbox.company["companyName"] in done.stdout and "tokens.json" in done.stdout
-    assert "ATTENTIVE_ACCESS_TOKEN=" in Path(".env").read_text()
-    assert_no_secret(done, sandbox.client_secret, Path(".env").read_text().split("=", 1)[1].strip())
-    who = run("whoami", env={"ATTENTIVE_API_URL": sandbox.url})
+    # A sandbox token is never remembered in .env (make lab would take it to Attentive).
+    assert "Not saved in .env: this key belongs to the sandbox" in done.stdout
+    assert not Path(".env").exists()
+    token = TokenStore().token(sandbox.company["companyId"])
+    assert_no_secret(done, sandbox.client_secret, token)
+    who = run("whoami", env={"ATTENTIVE_API_URL": sandbox.url, "ATTENTIVE_ACCESS_TOKEN": token})
     assert who.returncode == 0 and "ATTENTIVE_ACCESS_TOKEN" in who.stdout
     again = run("oauth", "finish", pasted, env=env)
     assert again.returncode == 1 and "already used" in again.stderr
@@ -644,4 +700,21 @@ def test_lab_and_demo_serve_the_notebooks_and_stop_on_ctrl_c(command):
     assert "Traceback" not in out
     if command == "demo":
         assert "SANDBOX, not to Attentive" in out
+        address = f"http://127.0.0.1:{port}/lab/tree/01_connect.ipynb?token={token}"
+        assert f"Open this in your browser: {address}" in out.splitlines()[2]
+        assert "Skipped non-installed server" not in out and "ServerApp] Jupyter" not in out
     _wait_for(lambda: _port_closed(port), timeout=15)
+
+
+def test_demo_chooses_the_port_and_token_its_banner_shows():
+    proc = _start("demo", "--no-browser")
+    try:
+        lines = [proc.stdout.readline() for _ in range(3)]
+        address = lines[2].split("Open this in your browser: ")[1].strip()
+        parts = urlsplit(address)
+        token = parse_qs(parts.query)["token"][0]
+        _wait_for_lab(proc, parts.port, token)
+        assert requests.get(address, timeout=10).status_code == 200
+    finally:
+        code, out = _interrupt(proc)
+    assert code == 0, out

@@ -52,7 +52,7 @@ def test_an_unlinked_id_is_flagged_before_sending_and_reaches_nobody(sandbox, ca
 
     report = conn.send_events(by_id, event_type="Plan Changed", progress=False)
     estimate, note = capsys.readouterr().out.splitlines()[:2]  # said before sending
-    assert estimate.startswith("1 rows in 1 requests to POST /v1/events/custom")
+    assert estimate.startswith("1 row in 1 request to POST /v1/events/custom")
     assert note.startswith("Note: 1 row names the person only by client_user_id")
     assert report.counts["sent"] == 1  # Attentive accepts it...
     assert len(sandbox.unmatched("/v1/events/custom")) == 1  # ...and it reaches nobody

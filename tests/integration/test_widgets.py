@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import socket
-import stat
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import parse_qs, urljoin, urlsplit
@@ -156,19 +155,16 @@ def test_api_key_empty_and_unreachable():
     assert "Cannot reach the API at http://127.0.0.1:" in panel.status.value
 
 
-def test_remember_in_env_writes_only_that_variable(sandbox):
+def test_remember_in_env_never_keeps_a_sandbox_key(sandbox):
+    # Writing a key that works (only that variable, mode 0600) is in tests/unit/test_signin.py.
     env = Path(".env")
     env.write_text("# mine\nOTHER=keep me\nATTENTIVE_API_KEY=old-key\n")
     panel = SignInPanel(api_url=sandbox.url)
     panel.api_key.value, panel.remember_key.value = sandbox.api_key, True
     panel.connect_button.click()
-    assert env.read_text().splitlines() == [
-        "# mine",
-        "OTHER=keep me",
-        f"ATTENTIVE_API_KEY={sandbox.api_key}",
-    ]
-    assert stat.S_IMODE(env.stat().st_mode) == 0o600
-    assert "Saved ATTENTIVE_API_KEY in" in panel.status.value
+    assert env.read_text().splitlines() == ["# mine", "OTHER=keep me", "ATTENTIVE_API_KEY=old-key"]
+    assert "Not saved in .env: this key belongs to the sandbox" in panel.status.value
+    assert panel.connection.signed_in
     assert_nothing_holds(panel, sandbox.api_key)
 
 
@@ -210,7 +206,8 @@ def test_oauth_success(sandbox):
     assert f"token stored for {company}" in panel.status.value.replace("&#x27;", "'")
     assert "events:write" in panel.status.value and panel.connection.me()
     token = TokenStore().token(sandbox.company["companyId"])
-    assert token and f"ATTENTIVE_ACCESS_TOKEN={token}" in Path(".env").read_text()
+    assert token and not Path(".env").exists()  # a sandbox token is not remembered
+    assert "Not saved in .env" in panel.status.value
     assert_nothing_holds(panel, sandbox.client_secret, token)
 
 
@@ -231,6 +228,19 @@ def test_oauth_offers_the_lookup_and_identity_scopes_and_they_work(sandbox):
     assert conn.lookup_subscriptions(people, progress=False).counts["sent"] == 1
     refused = conn.lookup_attributes(people, progress=False)  # attributes:write not granted
     assert refused.counts["rejected"] == 1
+
+
+def test_oauth_address_pasted_again_says_the_code_was_used(sandbox):
+    panel = oauth_panel(sandbox)
+    panel.link_button.click()
+    address = consent(link_of(panel))
+    panel.pasted.value = address
+    panel.finish_button.click()
+    assert panel.connection.signed_in
+    panel.pasted.value = address
+    panel.finish_button.click()
+    assert "already used" in panel.status.value
+    assert "Get authorization link' first" not in panel.status.value.replace("&#x27;", "'")
 
 
 def test_oauth_state_mismatch(sandbox):

@@ -28,8 +28,8 @@ def test_link_is_a_send_with_resend():
 
 @pytest.mark.parametrize("what", ["subscriptions", "attributes"])
 def test_lookups_take_no_resend(what):
-    method, kwargs = options("lookup", what, "f.csv", "--columns", "phone=Mobile")
+    method, kwargs = options("lookup", what, "f.csv", "--ignore", "Mobile")
     assert method == f"lookup_{what}"
-    assert set(kwargs) == {"dry_run", "progress", "columns"}
+    assert set(kwargs) == {"dry_run", "progress", "ignore"}
     with pytest.raises(SystemExit):
         build_parser().parse_args(["lookup", what, "f.csv", "--resend"])

@@ -130,6 +130,18 @@ def test_describe_credentials_tells_where_each_value_comes_from(clean_environmen
     assert SECRET not in repr(rows)
 
 
+def test_describe_credentials_shows_as_a_small_table(monkeypatch):
+    monkeypatch.setenv("ATTENTIVE_API_KEY", SECRET)
+    settings = config.describe_credentials()
+    lines = repr(settings).splitlines()
+    assert lines[0].split() == ["variable", "value", "from"]
+    assert lines[1].split() == ["ATTENTIVE_API_KEY", mask_secret(SECRET), "environment"]
+    assert lines[2].split() == ["ATTENTIVE_ACCESS_TOKEN", "-", "not", "set"]
+    page = settings._repr_html_()
+    assert page.count("<tr>") == 1 + len(config.VARIABLES) and SECRET not in page
+    assert "<td>ATTENTIVE_API_KEY</td>" in page
+
+
 # --- require_secret ------------------------------------------------------------
 
 

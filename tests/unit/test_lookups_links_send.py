@@ -192,7 +192,7 @@ def test_a_send_says_its_caveats_before_sending(conn):
     df = pd.DataFrame({"client_user_id": ["u1"]})
     plan = plan_events(df, event_type="T")
     report = runner.run(conn, df, plan, RunOptions(progress=False, say=said.append))
-    assert said[0].startswith("1 rows in 1 requests to POST /v1/events/custom")
+    assert said[0].startswith("1 row in 1 request to POST /v1/events/custom")
     assert said[1] == "Note: " + plan.warnings[0]
     assert plan.warnings[0] in report.notes
 

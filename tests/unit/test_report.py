@@ -61,7 +61,7 @@ def test_table_columns_dtypes_and_order():
     assert table["http_status"].tolist() == [202, pd.NA, 400, pd.NA]
     assert table["reason"].tolist() == [
         "",
-        BAD_PHONE,
+        "phone '55•••00' is not a valid number for region US",  # masked like the phone column
         "Invalid email <script>",
         "no answer after 30 s",
     ]
@@ -83,6 +83,34 @@ def test_table_masks_identifiers_and_unmasked_does_not():
     clear = report.table_unmasked()
     assert clear["phone"].tolist() == _data()["phone"].tolist()
     assert list(clear.columns) == list(report.table.columns)
+
+
+def test_reasons_mask_the_values_they_quote_like_the_identifier_columns(tmp_path):
+    ids = pd.DataFrame(
+        {
+            "phone": ["555-0142", None, "+12015550123"],
+            "email": [None, "rosa.delgado.example.com", None],
+        }
+    )
+    outcomes = [
+        RowOutcome(0, "invalid", message="phone '555-0142' is not a valid number for region US"),
+        RowOutcome(1, "invalid", message="email 'rosa.delgado.example.com' has no '@'"),
+        RowOutcome(2, "rejected", 400, "'+12015550123' was refused; '555-0142' is another row's"),
+    ]
+    report = SendReport(ids, ids, outcomes, kind="subscribers")
+    masked = [
+        "phone '55•••42' is not a valid number for region US",
+        "email 'ro•••' has no '@'",
+        "'+1201•••0123' was refused; '555-0142' is another row's",  # only the row's own values
+    ]
+    assert report.table["reason"].tolist() == masked
+    assert report.table_unmasked()["reason"].tolist() == [o.message for o in outcomes]
+    text = report.to_csv(tmp_path / "masked.csv").read_text(encoding="utf-8")
+    assert "rosa.delgado" not in text and "'555-0142' is not" not in text and "55•••42" in text
+    clear = report.to_csv(tmp_path / "clear.csv", unmasked=True).read_text(encoding="utf-8")
+    assert "rosa.delgado.example.com" in clear
+    page = report._repr_html_()
+    assert "rosa" not in page and "55•••42&#x27; is not a valid number" in page
 
 
 def test_outcomes_may_arrive_in_any_order():
@@ -198,15 +226,40 @@ def test_counts_ok_and_summary():
     assert list(summary.columns) == ["status", "rows", "meaning", "top_reasons"]
     assert summary["status"].tolist() == ["sent", "invalid", "rejected", "unknown", "total"]
     assert summary["rows"].tolist() == [1, 1, 1, 1, 4]
-    assert summary["top_reasons"].tolist() == [
-        [],
-        ["1 row: phone is not a valid number for region US"],
-        ["1 row: Invalid email <script>"],
-        ["1 row: no answer after 30 s"],
-        [],
+    assert summary["top_reasons"].tolist() == [  # text, not Python lists
+        "",
+        "1 row: phone is not a valid number for region US",
+        "1 row: Invalid email <script>",
+        "1 row: no answer after 30 s",
+        "",
     ]
     unknown = summary.set_index("status").loc["unknown", "meaning"]
     assert "may have reached Attentive" in unknown and "check these people" in unknown
+
+
+def test_counts_show_the_statuses_that_happened_and_still_hold_every_status():
+    counts = _report().counts
+    assert repr(counts) == "sent 1, invalid 1, rejected 1, unknown 1 (4 rows)"
+    assert counts["skipped"] == 0 and list(counts) == list(STATUSES)
+    assert repr(SendReport(pd.DataFrame(), None, [], kind="events").counts) == "no rows"
+
+
+def test_verdict_is_one_line_in_words():
+    from attentive_nb.report.html import verdict
+
+    assert verdict(_report(kind="subscribers", sandbox=True)) == (
+        "Subscribers, 4 rows: sent 1, invalid 1, rejected 1, unknown 1 (a sandbox, not Attentive)"
+    )
+    dry = _report([RowOutcome(i, "would_send") for i in range(4)], dry_run=True, kind="events")
+    assert verdict(dry) == "Dry run of events, 4 rows: would_send 4"
+
+
+def test_to_csv_says_what_it_saved(tmp_path):
+    saved = _report().to_csv(tmp_path / "r.csv")
+    assert repr(saved) == f"Saved 4 rows to {tmp_path / 'r.csv'} (identifiers masked)"
+    assert saved == tmp_path / "r.csv" and saved.read_text(encoding="utf-8")  # still a path
+    clear = _report().to_csv(tmp_path / "c.csv", unmasked=True)
+    assert repr(clear) == f"Saved 4 rows to {tmp_path / 'c.csv'} (identifiers in clear)"
 
 
 def test_summary_groups_reasons_and_caps_them():
@@ -215,14 +268,16 @@ def test_summary_groups_reasons_and_caps_them():
     data = pd.DataFrame({"x": range(len(reasons))})
     outcomes = [RowOutcome(i, "invalid", message=m) for i, m in enumerate(reasons)]
     report = SendReport(data, None, outcomes, kind="events")
-    assert report.summary["top_reasons"].iloc[0] == [
-        "312 rows: email is empty",
-        "312 rows: phone is not a valid number",
-        "7 rows: field6 is odd",
-        "6 rows: field5 is odd",
-        "5 rows: field4 is odd",
-        "10 rows: 4 other reasons",
-    ]
+    assert report.summary["top_reasons"].iloc[0] == "; ".join(
+        [
+            "312 rows: email is empty",
+            "312 rows: phone is not a valid number",
+            "7 rows: field6 is odd",
+            "6 rows: field5 is odd",
+            "5 rows: field4 is odd",
+            "10 rows: 4 other reasons",
+        ]
+    )
     assert report.reasons["rows"].sum() == 312 * 2 + 28
 
 
@@ -375,9 +430,7 @@ def test_a_big_report_builds_from_column_arrays():
     assert len(table) == n and summary["rows"].iloc[-1] == n and len(page) < 50_000
     assert report.counts["invalid"] == len(report.to_retry) - report.counts["rejected"]
     assert (report.counts["sent"], report.counts["invalid"]) == (16_668, 1_666)
-    assert summary["top_reasons"].iloc[1] == [
-        "1,666 rows: phone is not a valid number for region US"
-    ]
+    assert summary["top_reasons"].iloc[1] == "1,666 rows: phone is not a valid number for region US"
     assert table["phone"].iloc[0] == "+1201•••0000"
 
 

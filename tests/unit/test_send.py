@@ -188,6 +188,25 @@ def test_a_repeated_person_in_subscribe_shares_one_request(conn):
     assert report.table["reason"].iloc[2].endswith("same person as row 0: one request carries both")
 
 
+def test_estimate_line_says_one_row_and_one_request():
+    plan = plan_subscribers(people(1), sign_up_source_id="42")
+    assert estimate_line(plan).startswith("1 row in 1 request to POST /v1/subscriptions")
+
+
+@responses.activate
+def test_a_rerun_with_nothing_to_send_says_so_and_draws_no_bar(conn, capsys):
+    responses.get(f"{API}/v1/me", json=ME)
+    responses.post(f"{API}/v1/subscriptions", json=SUBSCRIBED, status=202)
+    conn.send_subscribers(people(3), sign_up_source_id="42", progress=True)
+    first = capsys.readouterr()
+    assert "3 rows in 3 requests" in first.out and "Sending: subscribers" in first.err
+    again = conn.send_subscribers(people(3), sign_up_source_id="42", progress=True)
+    second = capsys.readouterr()
+    assert second.out == "Nothing to send: 3 rows skipped (see the notes).\n"
+    assert second.err == ""  # no progress bar
+    assert again.counts["skipped"] == 3
+
+
 def test_estimate_counts_rows_and_requests_apart():
     df = pd.DataFrame({"phone": ["+12015550123", "+12015550124", "+12015550123"]})
     plan = plan_subscribers(df, sign_up_source_id="42")

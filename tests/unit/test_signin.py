@@ -109,6 +109,35 @@ def test_remember_in_env_reports_the_git_warning(tmp_path):
     assert "Warning:" in message and ".gitignore" in message
 
 
+def test_remember_saves_a_key_for_attentive_but_never_a_sandbox_key(tmp_path):
+    env = tmp_path / "work" / ".env"
+    sandbox = Connection.from_api_key(KEY, api_url="http://127.0.0.1:8765")
+    message = signin.remember(sandbox, "ATTENTIVE_API_KEY", KEY)
+    assert message.startswith("Not saved in .env: this key belongs to the sandbox on this machine")
+    assert not env.exists() and KEY not in message
+    attentive = Connection.from_api_key(KEY)
+    assert signin.remember(attentive, "ATTENTIVE_API_KEY", KEY).startswith(
+        "Saved ATTENTIVE_API_KEY"
+    )
+    assert f"ATTENTIVE_API_KEY={KEY}" in env.read_text()
+
+
+def test_the_card_says_sandbox_not_attentive():
+    card = signin.StatusCard(
+        "Sandbox Outfitters (not Attentive)",
+        "app",
+        "API key",
+        "ab…yz",
+        "the environment",
+        "http://127.0.0.1:8765",
+        sandbox=True,
+    )
+    assert repr(card).splitlines()[0] == "Connected to a sandbox on this machine, not Attentive"
+    assert "Connected to Attentive" not in repr(card) + card._repr_html_()
+    real = signin.StatusCard("Acme", "app", "API key", "ab…yz", "the environment", API)
+    assert repr(real).splitlines()[0] == "Connected to Attentive: Acme"
+
+
 def test_detect_front_end_outside_a_kernel(monkeypatch):
     monkeypatch.setattr(signin, "_kernel_shell", lambda: None)
     monkeypatch.setattr(sys, "stdin", io.StringIO(""))
@@ -184,9 +213,10 @@ def _prompter(answers, secrets_):
 
 @responses.activate
 def test_prompt_fallback_with_a_key_and_remember():
-    responses.get(f"{API}/v1/me", json=ME)
+    attentive = "https://api.attentivemobile.com"  # a sandbox key would not be remembered
+    responses.get(f"{attentive}/v1/me", json=ME)
     prompter, said = _prompter([], [f" {KEY} "])
-    conn = _connect(api_url=API, front_end="prompt", prompter=prompter, remember=True)
+    conn = _connect(api_url=attentive, front_end="prompt", prompter=prompter, remember=True)
     assert conn.company["companyName"] == "Acme <Shoes>"
     assert said[0] == "Connected to Acme <Shoes>." and "Saved ATTENTIVE_API_KEY" in said[1]
     assert f"ATTENTIVE_API_KEY={KEY}" in Path(".env").read_text()

@@ -68,7 +68,7 @@ def test_cli_prints_what_the_server_says_without_its_escape_sequences(mock, monk
 def test_cli_errors_from_the_server_are_cleaned_too(mock, monkeypatch, capsys):
     monkeypatch.setenv("ATTENTIVE_API_KEY", KEY)
     mock.get(API + "/v1/me", status=401, json={"error": {"message": HOSTILE}})
-    assert cli.main(["whoami"]) == 1
+    assert cli.main(["whoami"]) == 2  # a refused key is a setting to fix
     err = capsys.readouterr().err
     assert "Acme Cohere" in err
     assert not [c for c in err if not c.isprintable() and c != "\n"], repr(err)

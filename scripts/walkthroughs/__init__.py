@@ -1,0 +1,1 @@
+"""The text and code of the walkthrough notebooks, one module a notebook (make_notebooks.py)."""
