@@ -236,10 +236,14 @@ class ApiHandler(SandboxHandler):
     def accepted(self, body: Any, *, owned: bool = False) -> None:
         """Record a body whose effect happened (it shows in ``Sandbox.received``).
 
+        A GET's query is kept under ``"GET <path>"``: a look-up on the path a
+        POST sends to (``/v1/subscriptions``) is not a body sent there.
         ``owned``: the body is never changed after this (no copy is kept, which
         matters for 256-person bulk bodies; ``received`` hands out copies anyway).
         """
-        self.ctx.state.record(self.endpoint.path, body, owned=owned)
+        path = self.endpoint.path
+        key = f"GET {path}" if self.request.method == "GET" else path
+        self.ctx.state.record(key, body, owned=owned)
 
 
 def log_request(handler: RequestHandler) -> None:

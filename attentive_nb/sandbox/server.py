@@ -48,9 +48,12 @@ class Sandbox:
 
     Inspection, safe to call from any thread:
 
-    - ``received(path)``: the JSON bodies (query dicts for GETs) whose effect
-      happened on that endpoint, in order; ``path`` is the endpoint's path
-      (``"/v1/subscriptions"``, ``"/v2/bulk/job/{id}"`` or a concrete job path).
+    - ``received(path)``: the JSON bodies whose effect happened on that
+      endpoint, in order; ``path`` is the endpoint's path (``"/v1/subscriptions"``,
+      ``"/v2/bulk/user/attributes"``). A GET's query dicts are under
+      ``"GET <path>"`` (``"GET /v1/subscriptions"`` for look-ups,
+      ``"GET /v2/bulk/job/{id}"`` or a concrete job path for job polls), so a
+      look-up never counts as a subscribe.
       A request answered 4xx, 429, an injected 500/503 or reset *before*
       processing is not there; one processed and then reset or answered slowly
       is (its effect happened, only the answer was lost or late).

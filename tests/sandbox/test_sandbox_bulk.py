@@ -63,7 +63,7 @@ def test_a_job_waits_runs_later_and_reports_each_record(timed, clock):
     assert "identifiers" in lines[4]["response"]["message"]
     assert sb.attributes("+13115552368")["lucky number"] == 6
     assert sb.received("/v2/bulk/user/attributes") == [{"users": users}]
-    assert len(sb.received(f"/v2/bulk/job/{job_id}")) == 3
+    assert len(sb.received(f"GET /v2/bulk/job/{job_id}")) == 3
 
 
 def test_looking_at_the_attributes_runs_the_jobs_that_are_due(timed, clock):

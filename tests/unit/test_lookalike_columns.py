@@ -128,9 +128,18 @@ def test_two_columns_are_asked_about_at_once(conn):
 
 @pytest.mark.parametrize(
     "method",
-    ["send_subscribers", "unsubscribe", "send_attributes", "send_events", "send_ecommerce"],
+    [
+        "send_subscribers",
+        "unsubscribe",
+        "send_attributes",
+        "send_events",
+        "send_ecommerce",
+        "link_identifiers",
+        "lookup_subscriptions",
+        "lookup_attributes",
+    ],
 )
-def test_every_send_method_takes_ignore_and_documents_it(method):
+def test_every_send_and_lookup_takes_ignore_and_documents_it(method):
     function = getattr(att.Connection, method)
     assert inspect.signature(function).parameters["ignore"].default == ()
     assert "ignore: Columns that look like phone numbers or emails" in function.__doc__

@@ -57,10 +57,25 @@ def test_a_missing_argument_is_a_usage_error_too(conn):
         conn.send_events(event_type="X")
 
 
-@pytest.mark.parametrize(
-    "method",
-    ["send_subscribers", "unsubscribe", "send_attributes", "send_events", "send_ecommerce"],
-)
+EVERY_CALL = [
+    "send_subscribers",
+    "unsubscribe",
+    "send_attributes",
+    "send_events",
+    "send_ecommerce",
+    "link_identifiers",
+    "lookup_subscriptions",
+    "lookup_attributes",
+]
+
+
+@pytest.mark.parametrize("method", EVERY_CALL)
+def test_every_call_names_a_misspelt_keyword(conn, method):
+    with pytest.raises(ArgumentError, match=r"did you mean default_region=\?"):
+        getattr(conn, method)(pd.DataFrame({"phone": []}), default_regoin="US", dry_run=True)
+
+
+@pytest.mark.parametrize("method", EVERY_CALL)
 def test_the_signatures_stay_explicit(method):
     import inspect
 

@@ -1,175 +1,43 @@
-"""A signed-in connection to one Attentive company: the object analysts use."""
+"""The send methods of a Connection: each plans its rows (pure), then runs the plan.
+
+Every method is the same two steps: an ``attentive_nb.plan`` builder turns the
+DataFrame into a :class:`~attentive_nb.plan.Plan` (checking every value), and
+``_run`` hands it to the send stage with the shared :class:`RunOptions`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Literal, TypeVar
-from urllib.parse import urlsplit
+from typing import Any
 
 import pandas as pd
 
-from attentive_nb import config
-from attentive_nb.errors import ConfigError, NotSignedIn, checked_arguments
-from attentive_nb.http.auth import ApiKeyAuth, BearerAuth, TokenAuth
-from attentive_nb.http.client import Client
+from attentive_nb.connection.documented import Resend, documented
+from attentive_nb.errors import checked_arguments
 from attentive_nb.plan import (
     Plan,
-    plan_attribute_lookup,
     plan_attributes,
     plan_ecommerce,
     plan_events,
     plan_links,
     plan_subscribers,
-    plan_subscription_lookup,
     plan_unsubscribe,
 )
 from attentive_nb.plan.model import Columns
 from attentive_nb.report import SendReport
-from attentive_nb.send import runner
 from attentive_nb.send.engine import BULK_WAIT_S, RunOptions
-from attentive_nb.send.jobs import jobs_frame, ledger_for
 from attentive_nb.send.ledger import Ledger
 
-Resend = bool | Literal["unknown"]
 
-ME_FIELDS = ("companyName", "companyId", "applicationName", "attentiveDomainName", "contactEmail")
+class Sends:
+    """``send_subscribers``, ``unsubscribe``, ``send_attributes``, ``send_events``,
+    ``send_ecommerce`` and ``link_identifiers``: everything that changes Attentive."""
 
-# The options every send_* method shares, documented once and added to each docstring.
-RUN_OPTIONS_DOC = """dry_run: Check every row and report what would be sent; send nothing.
-            resend: ``False``: skip what the ledger shows was sent before, and
-                leave rows whose answer was lost (``unknown``) for you to check;
-                ``"unknown"``: send those again too; ``True``: send everything again.
-            confirm: Go ahead without the typed ``SEND`` asked before subscribing or
-                unsubscribing more than 1,000 people.
-            progress: Show a progress bar while sending.
-            workers: Requests on their way at once (default: enough for the rate limit).
-            ledger: Where the send ledger lives (default
-                ``.attentive_nb/ledger.sqlite`` in the working folder).
-            ignore: Columns that look like phone numbers or emails but are not
-                the person's own: sent as any other column (an attribute or
-                event property where the endpoint takes them, else left out).
-                Without it, a real send with such a column stops and asks;
-                a dry run shows how every column was read (``report.columns``).
+    def _run(self, df: pd.DataFrame, plan: Plan, options: RunOptions) -> SendReport:
+        raise NotImplementedError  # the Connection's
 
-        Returns:
-            SendReport: one line per input row, same index, with its status and reason.
-
-        Raises:
-            ConfigError: an option or the data cannot be sent as given; nothing was sent
-                (``UnmappedColumns``: a column looks like phones or emails, see ``ignore``).
-            LedgerError: the send ledger cannot be written; nothing was sent."""
-
-# The options both look-ups share; a look-up changes nothing, so it has no ledger or resend.
-LOOKUP_OPTIONS_DOC = """dry_run: Check every row and say how many look-ups it takes; ask nothing.
-            progress: Show a progress bar while asking.
-            workers: Requests on their way at once (default: enough for the rate limit).
-
-        Returns:
-            SendReport: one line per input row, same index, with its status and
-            reason, then what Attentive answered as columns (``report.results``).
-
-        Raises:
-            ConfigError: an option or the data cannot be used as given; nothing was asked."""
-
-_Method = TypeVar("_Method", bound=Callable[..., Any])
-
-
-def _run_options_documented(method: _Method) -> _Method:
-    """Put the shared options into the method's docstring, in place of ``{run_options}``
-    (or ``{lookup_options}``)."""
-    doc = method.__doc__ or ""
-    doc = doc.replace("        {run_options}", "            " + RUN_OPTIONS_DOC)
-    method.__doc__ = doc.replace("        {lookup_options}", "            " + LOOKUP_OPTIONS_DOC)
-    return method
-
-
-class Connection:
-    """Credentials plus the company they belong to; the send_*, link and look-up methods.
-
-    A connection made by the sign-in panel exists before the user has signed
-    in; until then every call raises :class:`NotSignedIn`.
-    """
-
-    def __init__(self, client: Client | None = None, *, source: str = "argument") -> None:
-        self._client = client
-        self.source = source
-        self.company: dict[str, Any] | None = None
-        self.scopes: tuple[str, ...] | None = None
-
-    @classmethod
-    def from_api_key(cls, key: str, api_url: str | None = None, **options: Any) -> Connection:
-        """A private app's connection from its API key."""
-        return cls(Client(ApiKeyAuth(key), api_url, **options))
-
-    @classmethod
-    def from_token(cls, token: str, api_url: str | None = None, **options: Any) -> Connection:
-        """A public app's connection from an OAuth access token."""
-        return cls(Client(TokenAuth(token), api_url, **options))
-
-    @classmethod
-    def from_env(cls, api_url: str | None = None, **options: Any) -> Connection:
-        """From ATTENTIVE_API_KEY, else ATTENTIVE_ACCESS_TOKEN (environment or .env)."""
-        auth = credentials_from_env()
-        if auth is None:
-            raise ConfigError(
-                "No Attentive credentials found. Set ATTENTIVE_API_KEY (a private app's key) "
-                "or ATTENTIVE_ACCESS_TOKEN (an OAuth token) in the environment or in .env."
-            )
-        found, auth_class = auth
-        conn = cls(Client(auth_class(found.value), api_url, **options), source=found.source)
-        return conn
-
-    @classmethod
-    def pending(cls) -> Connection:
-        """A connection waiting for the sign-in panel to finish."""
-        return cls(None, source="sign-in panel")
-
-    def adopt(self, other: Connection) -> None:
-        """Take over another connection's credentials (the panel's sign-in finishing)."""
-        self._client, self.source = other._client, other.source
-        self.company, self.scopes = other.company, other.scopes
-
-    @property
-    def signed_in(self) -> bool:
-        return self._client is not None
-
-    @property
-    def client(self) -> Client:
-        if self._client is None:
-            raise NotSignedIn()
-        return self._client
-
-    @property
-    def is_sandbox(self) -> bool:
-        """True when talking to a server on this machine (the sandbox), not Attentive."""
-        return self.signed_in and config.is_loopback(urlsplit(self.client.api_url).hostname or "")
-
-    def me(self) -> dict[str, Any]:
-        """GET /v1/me: which company and app these credentials belong to."""
-        body = self.client.request("me").body
-        self.company = {key: body.get(key) for key in ME_FIELDS} if isinstance(body, dict) else {}
-        return self.company
-
-    def company_id(self) -> str:
-        """The company id, asking /v1/me once if not known yet."""
-        company = self.company or self.me()
-        return str(company.get("companyId") or "unknown")
-
-    def company_name(self) -> str | None:
-        """The company's name, if /v1/me has been asked."""
-        name = (self.company or {}).get("companyName")
-        return None if name is None else str(name)
-
-    def __repr__(self) -> str:
-        if not self.signed_in:
-            return "<Connection: not signed in yet>"
-        name = self.company_name() or "company not checked yet"
-        return f"<Connection {name!r} via {self.client.auth!r} at {self.client.api_url}>"
-
-    # -- sending: each method plans (pure, attentive_nb.plan), then runs the plan ----------
-
-    @_run_options_documented
+    @documented
     @checked_arguments
     def send_subscribers(
         self,
@@ -221,7 +89,7 @@ class Connection:
         options = RunOptions(dry_run, resend, confirm, progress, workers, ledger, ignore)
         return self._run(df, plan, options)
 
-    @_run_options_documented
+    @documented
     @checked_arguments
     def unsubscribe(
         self,
@@ -268,7 +136,7 @@ class Connection:
         options = RunOptions(dry_run, resend, confirm, progress, workers, ledger, ignore)
         return self._run(df, plan, options)
 
-    @_run_options_documented
+    @documented
     @checked_arguments
     def send_attributes(
         self,
@@ -318,7 +186,7 @@ class Connection:
         )
         return self._run(df, plan, options)
 
-    @_run_options_documented
+    @documented
     @checked_arguments
     def send_events(
         self,
@@ -367,7 +235,7 @@ class Connection:
         options = RunOptions(dry_run, resend, confirm, progress, workers, ledger, ignore)
         return self._run(df, plan, options)
 
-    @_run_options_documented
+    @documented
     @checked_arguments
     def send_ecommerce(
         self,
@@ -425,9 +293,8 @@ class Connection:
         options = RunOptions(dry_run, resend, confirm, progress, workers, ledger, ignore)
         return self._run(df, plan, options)
 
-    # -- linking ids to people, and looking people up ---------------------------------------
-
-    @_run_options_documented
+    @documented
+    @checked_arguments
     def link_identifiers(
         self,
         df: pd.DataFrame,
@@ -440,6 +307,7 @@ class Connection:
         progress: bool = True,
         workers: int | None = None,
         ledger: str | Path | Ledger | None = None,
+        ignore: Sequence[Hashable] = (),
     ) -> SendReport:
         """Link external ids to people: ``POST /v1/identity-resolution/user-identifiers``.
 
@@ -458,96 +326,5 @@ class Connection:
         {run_options}
         """
         plan = plan_links(df, columns=columns, default_region=default_region)
-        return self._run(df, plan, RunOptions(dry_run, resend, confirm, progress, workers, ledger))
-
-    @_run_options_documented
-    def lookup_subscriptions(
-        self,
-        df: pd.DataFrame,
-        *,
-        columns: Columns | None = None,
-        default_region: str = "US",
-        dry_run: bool = False,
-        progress: bool = True,
-        workers: int | None = None,
-    ) -> SendReport:
-        """Which subscriptions each row's person is eligible for: ``GET /v1/subscriptions``.
-
-        One column per subscription Attentive names (``text_marketing``,
-        ``email_transactional``…): True when the person is eligible for it,
-        False when not, ``<NA>`` for a row not asked. Changes nothing at
-        Attentive; never in the send ledger.
-
-        Args:
-            df: One row per person, with a phone and/or an email column.
-            columns: ``{input column: field}`` for columns not recognised by name.
-            default_region: Country of phone numbers written without ``+``.
-        {lookup_options}
-        """
-        plan = plan_subscription_lookup(df, columns=columns, default_region=default_region)
-        return self._run(df, plan, RunOptions(dry_run, progress=progress, workers=workers))
-
-    @_run_options_documented
-    def lookup_attributes(
-        self,
-        df: pd.DataFrame,
-        *,
-        columns: Columns | None = None,
-        default_region: str = "US",
-        dry_run: bool = False,
-        progress: bool = True,
-        workers: int | None = None,
-    ) -> SendReport:
-        """Each row's person's custom attributes: ``GET /v1/attributes/custom``.
-
-        One column per attribute name, the value as Attentive keeps it (text);
-        ``<NA>`` where the person has none. Attentive takes a phone or an
-        email, not both: a row with both is looked up by its phone. Changes
-        nothing at Attentive; never in the send ledger.
-
-        Args:
-            df: One row per person, with a phone and/or an email column.
-            columns: ``{input column: field}`` for columns not recognised by name.
-            default_region: Country of phone numbers written without ``+``.
-        {lookup_options}
-        """
-        plan = plan_attribute_lookup(df, columns=columns, default_region=default_region)
-        return self._run(df, plan, RunOptions(dry_run, progress=progress, workers=workers))
-
-    def bulk_jobs(
-        self, *, refresh: bool = False, ledger: str | Path | Ledger | None = None
-    ) -> pd.DataFrame:
-        """The v2 bulk jobs sent from here, newest first, with Attentive's word on each.
-
-        One row per job the ledger knows for this company: ``job_id``,
-        ``submitted_at``, ``rows``, ``status`` (Attentive's: ``PENDING``,
-        ``IN_PROGRESS``, ``COMPLETED``, ``FAILED``; ``EXPIRED`` past Attentive's
-        two-week window), ``total_records``, how many rows were ``sent``,
-        ``rejected``, ``failed`` or ``unknown`` once its results were read, how
-        many are still ``submitted``, ``checked_at`` and a ``note``.
-
-        Args:
-            refresh: Also read the results of the jobs that completed, so their
-                rows' outcomes are in the ledger (a re-run then sends only the
-                rows that did not apply).
-            ledger: Where the send ledger lives (default
-                ``.attentive_nb/ledger.sqlite`` in the working folder).
-        """
-        with ledger_for(ledger) as book:
-            return jobs_frame(self.client, book, self.company_id(), refresh=refresh)
-
-    def _run(self, df: pd.DataFrame, plan: Plan, options: RunOptions) -> SendReport:
-        # A dry run needs no credentials; anything else says "sign in first" first.
-        if not options.dry_run and not self.signed_in:
-            raise NotSignedIn()
-        return runner.run(self, df, plan, options)
-
-
-def credentials_from_env() -> tuple[config.Found, type[BearerAuth]] | None:
-    """The API key or access token found in the environment or .env, if any."""
-    candidates = (("ATTENTIVE_API_KEY", ApiKeyAuth), ("ATTENTIVE_ACCESS_TOKEN", TokenAuth))
-    for name, auth_class in candidates:
-        found = config.lookup(name)
-        if found is not None and found.value.strip():
-            return found, auth_class
-    return None
+        options = RunOptions(dry_run, resend, confirm, progress, workers, ledger, ignore)
+        return self._run(df, plan, options)
