@@ -33,6 +33,7 @@ sandbox: $(RUNTIME)
 
 test: $(STAMP)
 	$(BIN)/ruff check attentive_nb tests benchmarks scripts docs
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 unit: $(STAMP)
@@ -41,6 +42,7 @@ unit: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check attentive_nb tests benchmarks scripts docs
 	$(BIN)/ruff format --check attentive_nb tests benchmarks scripts docs
+	$(BIN)/mypy
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_sandbox.py

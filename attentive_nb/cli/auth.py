@@ -42,7 +42,11 @@ ME_LINES = (
 )
 
 
-def add_parsers(commands, common: argparse.ArgumentParser, formatter) -> None:
+def add_parsers(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    common: argparse.ArgumentParser,
+    formatter: type[argparse.HelpFormatter],
+) -> None:
     """``whoami`` and ``oauth url`` / ``oauth finish``."""
     whoami = commands.add_parser(
         "whoami",
@@ -66,7 +70,11 @@ def add_parsers(commands, common: argparse.ArgumentParser, formatter) -> None:
     _add_finish(steps, common, formatter)
 
 
-def _add_url(steps, common, formatter) -> None:
+def _add_url(
+    steps: argparse._SubParsersAction[argparse.ArgumentParser],
+    common: argparse.ArgumentParser,
+    formatter: type[argparse.HelpFormatter],
+) -> None:
     url = steps.add_parser(
         "url",
         parents=[common],
@@ -87,7 +95,11 @@ def _add_url(steps, common, formatter) -> None:
     url.set_defaults(run=run_url, parser=url)
 
 
-def _add_finish(steps, common, formatter) -> None:
+def _add_finish(
+    steps: argparse._SubParsersAction[argparse.ArgumentParser],
+    common: argparse.ArgumentParser,
+    formatter: type[argparse.HelpFormatter],
+) -> None:
     finish = steps.add_parser(
         "finish",
         parents=[common],
@@ -214,7 +226,9 @@ def _read_pasted(pasted: str) -> str:
     return sys.stdin.read().strip()
 
 
-def _from_pending(pasted: str, client_id: str | None, redirect_uri: str | None):
+def _from_pending(
+    pasted: str, client_id: str | None, redirect_uri: str | None
+) -> tuple[str | None, str | None]:
     """Client id and redirect URI: given > environment/.env > recorded with the link."""
     from attentive_nb.signin.oauth import parse_pasted
     from attentive_nb.signin.tokens import PendingSignIns

@@ -120,7 +120,7 @@ def _main(argv: list[str]) -> int:
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            code = args.run(args, extra)
+            code: int = args.run(args, extra)  # every sub-command's run returns its exit code
         for warning in caught:
             print(f"warning: {_scrub(str(warning.message))}", file=sys.stderr)
         return code

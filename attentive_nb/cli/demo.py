@@ -24,6 +24,7 @@ import socket
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from attentive_nb.cli.lab import (
     FIRST_NOTEBOOK,
@@ -34,6 +35,9 @@ from attentive_nb.cli.lab import (
     run_jupyter,
 )
 from attentive_nb.errors import ConfigError
+
+if TYPE_CHECKING:  # run_demo imports it only when a demo runs
+    from attentive_nb.sandbox import Sandbox
 
 DEMO_EPILOG = """\
 The sandbox is a local look-alike of Attentive's API on 127.0.0.1: nothing you
@@ -63,7 +67,11 @@ NOISE = (
 _TOKEN_OPTIONS = ("--IdentityProvider.token=", "--ServerApp.token=")
 
 
-def add_parser(subparsers, common: argparse.ArgumentParser, formatter) -> None:
+def add_parser(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
+    common: argparse.ArgumentParser,
+    formatter: type[argparse.HelpFormatter],
+) -> None:
     """``demo``."""
     demo = subparsers.add_parser(
         "demo",
@@ -148,7 +156,7 @@ def demo_home() -> Iterator[tuple[Path, dict[str, str]]]:
         )
 
 
-def banner(sb, address: str) -> str:
+def banner(sb: Sandbox, address: str) -> str:
     """What the demo is and where to go, in a box; only the sandbox's throwaway key is shown."""
     lines = [
         "DEMO: the notebooks are connected to a local SANDBOX, not to Attentive.",

@@ -8,7 +8,6 @@ and a re-run of the same send sends only the rows that did not apply.
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
 import pandas as pd
 
@@ -29,7 +28,9 @@ SHOWN = ("job_id", "submitted_at", "rows", "status", "sent", "rejected", "failed
 
 
 def add_parser(
-    subparsers: Any, common: argparse.ArgumentParser, formatter: type[argparse.HelpFormatter]
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
+    common: argparse.ArgumentParser,
+    formatter: type[argparse.HelpFormatter],
 ) -> None:
     """``jobs [--refresh] [--ledger PATH]``."""
     parser = subparsers.add_parser(

@@ -15,6 +15,7 @@ import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from attentive_nb.errors import ConfigError
 
@@ -36,7 +37,11 @@ class NotebooksMissing(Exception):
     """No notebooks folder was found (exit code 2)."""
 
 
-def add_parsers(subparsers, common: argparse.ArgumentParser, formatter) -> None:
+def add_parsers(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
+    common: argparse.ArgumentParser,
+    formatter: type[argparse.HelpFormatter],
+) -> None:
     """``lab``."""
     lab = subparsers.add_parser(
         "lab",
@@ -151,14 +156,17 @@ def run_jupyter(
     finally:
         if copier is not None:
             copier.join(timeout=STOP_GRACE_S)
+            assert proc.stdout is not None  # piped whenever there is a copier
             proc.stdout.close()
 
 
-def _copy_lines(proc: subprocess.Popen, hide: Callable[[str], bool]) -> threading.Thread:
+def _copy_lines(proc: subprocess.Popen[str], hide: Callable[[str], bool]) -> threading.Thread:
     """A thread passing the process's output on to ours, without the lines ``hide`` picks."""
+    lines = proc.stdout
+    assert lines is not None  # run_jupyter pipes the output when it has lines to hide
 
     def copy() -> None:
-        for line in proc.stdout:
+        for line in lines:
             if not hide(line):
                 sys.stderr.write(line)
                 sys.stderr.flush()
@@ -168,7 +176,7 @@ def _copy_lines(proc: subprocess.Popen, hide: Callable[[str], bool]) -> threadin
     return thread
 
 
-def _stop(proc: subprocess.Popen) -> None:
+def _stop(proc: subprocess.Popen[Any]) -> None:
     """SIGTERM lets JupyterLab shut its kernels down; a second Ctrl-C or a hang kills it."""
     if proc.poll() is None:
         proc.send_signal(signal.SIGTERM)

@@ -17,9 +17,10 @@ import signal
 import sys
 import threading
 import warnings
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
 from pathlib import Path
-from typing import Any
+from types import FrameType
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from attentive_nb.connection import Connection
 from attentive_nb.errors import ConfigError, UnmappedColumns
@@ -29,6 +30,9 @@ from attentive_nb.report import SendReport
 from attentive_nb.report.csv_out import write_csv
 from attentive_nb.report.html import verdict
 from attentive_nb.report.summary import rows_text, top_reasons
+
+if TYPE_CHECKING:  # read_table imports pandas when it reads a file
+    import pandas as pd
 
 METHODS = {
     "subscribers": "send_subscribers",
@@ -136,7 +140,7 @@ def ignore_option(values: list[str] | None) -> list[str]:
 # --- reading the file -------------------------------------------------------
 
 
-def read_table(name: str):
+def read_table(name: str) -> pd.DataFrame:
     """The file as a DataFrame: Parquet by extension, otherwise CSV; ``-`` is CSV on stdin."""
     import pandas as pd
 
@@ -159,14 +163,14 @@ def read_table(name: str):
 
 
 @contextlib.contextmanager
-def _noting_ctrl_c() -> Iterator[list]:
+def _noting_ctrl_c() -> Iterator[list[int]]:
     """A list that gets an item when Ctrl-C is pressed inside the block (main thread only)."""
-    noted: list = []
+    noted: list[int] = []
     if threading.current_thread() is not threading.main_thread():
         yield noted
         return
 
-    def note(signum, frame):
+    def note(signum: int, frame: FrameType | None) -> NoReturn:
         noted.append(signum)
         raise KeyboardInterrupt
 
@@ -230,7 +234,7 @@ def run_send(args: argparse.Namespace, extra: list[str]) -> int:
     return 1 if len(report.to_retry) else 0
 
 
-def unmapped_in_cli_words(columns: dict) -> str:
+def unmapped_in_cli_words(columns: dict[Hashable, str]) -> str:
     """The look-alike question with --columns and --ignore instead of Python's keywords."""
     looks = " and ".join(dict.fromkeys(LOOKS_LIKE[f] for f in columns.values()))
     mapped = ",".join(f"{c}={f}" for c, f in columns.items())
@@ -249,7 +253,7 @@ def unmapped_in_cli_words(columns: dict) -> str:
 def in_cli_words(message: str) -> str:
     """``sign_up_source_id=`` in a library message -> ``--sign-up-source-id``."""
 
-    def option(match: re.Match) -> str:
+    def option(match: re.Match[str]) -> str:
         return "--" + _OPTION_FOR[match.group(1)].replace("_", "-")
 
     return _KEYWORD_NAMES.sub(option, message)
@@ -276,7 +280,7 @@ def print_report(report: SendReport) -> None:
         )
 
 
-def print_results(report) -> None:
+def print_results(report: SendReport) -> None:
     """A look-up's answers counted per column: eligible or not, or how many have a value."""
     results = report.results
     for name, column in results.items():
@@ -289,7 +293,7 @@ def print_results(report) -> None:
         print("Each row's answers: --out FILE writes them beside the status of every row.")
 
 
-def _write_outputs(report, args: argparse.Namespace) -> None:
+def _write_outputs(report: SendReport, args: argparse.Namespace) -> None:
     quoted = "" if args.raw_csv else _QUOTED
     if args.out:
         path = report.to_csv(args.out, raw=args.raw_csv)

@@ -81,7 +81,11 @@ def subscriptions_type(text: str) -> list[tuple[str, str]]:
 # --- the parser ---------------------------------------------------------------
 
 
-def add_parser(subparsers, common: argparse.ArgumentParser, formatter) -> None:
+def add_parser(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
+    common: argparse.ArgumentParser,
+    formatter: type[argparse.HelpFormatter],
+) -> None:
     """``send`` with one sub-command per kind of data."""
     send = subparsers.add_parser(
         "send",
@@ -122,7 +126,11 @@ LOOKUP_HELP = {
 }
 
 
-def add_link_and_lookup_parsers(subparsers, common: argparse.ArgumentParser, formatter) -> None:
+def add_link_and_lookup_parsers(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
+    common: argparse.ArgumentParser,
+    formatter: type[argparse.HelpFormatter],
+) -> None:
     """``link FILE`` (a send: ledger, --resend) and ``lookup KIND FILE`` (nothing recorded)."""
     summary, examples = LINK_HELP
     link = subparsers.add_parser(

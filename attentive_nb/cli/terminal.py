@@ -16,7 +16,7 @@ import contextlib
 import re
 import sys
 from collections.abc import Iterator
-from typing import TextIO
+from typing import Any, TextIO
 
 _SEQUENCES = re.compile(
     r"""
@@ -48,7 +48,7 @@ class CleanStream:
         self._stream.write(clean(text, self._keep))
         return len(text)
 
-    def __getattr__(self, name: str):  # flush, isatty, fileno, encoding: the real stream's
+    def __getattr__(self, name: str) -> Any:  # flush, isatty, fileno, encoding: the real stream's
         return getattr(self._stream, name)
 
 

@@ -31,7 +31,10 @@ WHERE_TO_LINK = "conn.link_identifiers(df), or attentive-nb link FILE"
 def as_now(now: dt.datetime | pd.Timestamp | None) -> pd.Timestamp:
     """The plan's clock reading as an aware UTC Timestamp (the current time when None)."""
     stamp = pd.Timestamp.now(tz="UTC") if now is None else pd.Timestamp(now)
-    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+    utc: pd.Timestamp = (
+        stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+    )
+    return utc
 
 
 def caveats(rows: Rows) -> list[str]:

@@ -146,8 +146,8 @@ def _hashable(values: np.ndarray) -> np.ndarray:
     nested = [i for i, v in enumerate(values) if isinstance(v, dict | list)]
     if not nested:
         return values
-    out = values.copy()
-    out[nested] = [canonical_json(values[i]) for i in nested]  # type: ignore[arg-type]
+    out: np.ndarray = values.copy()
+    out[nested] = [canonical_json(values[i]) for i in nested]
     return out
 
 

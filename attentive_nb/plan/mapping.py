@@ -11,6 +11,7 @@ match nothing become properties where the endpoint takes properties
 from __future__ import annotations
 
 import re
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from attentive_nb.endpoints import ENDPOINTS
@@ -55,7 +56,7 @@ class Field:
     endpoints: tuple[str, ...] = ENDPOINT_NAMES
 
 
-FIELDS = (
+FIELDS: tuple[Field, ...] = (
     Field(
         "phone",
         (
@@ -153,7 +154,7 @@ def field_for(column: object, endpoint: str) -> str | None:
     return _convention(column, _lookup(endpoint))
 
 
-def target_field(target: str, endpoint: str) -> str | None:
+def target_field(target: object, endpoint: str) -> str | None:
     """The field a ``columns=`` target names, or None when it names none for this endpoint."""
     text = str(target)
     return _custom_field(text, loose=True) or _lookup(endpoint).get(norm(text))
@@ -208,7 +209,10 @@ class ColumnMap:
 
 
 def map_columns(
-    frame_columns, endpoint: str, columns: dict | None = None, reserved: dict | None = None
+    frame_columns: Iterable[Hashable],
+    endpoint: str,
+    columns: Mapping[Hashable, str | None] | None = None,
+    reserved: Mapping[Hashable, str] | None = None,
 ) -> ColumnMap:
     """Map every input column to a field, a property or nothing.
 
@@ -220,8 +224,10 @@ def map_columns(
     present = list(frame_columns)
     explicit = _check_override(columns or {}, present, endpoint)
     claimed = dict(reserved or {})
-    lookup, out, owners = _lookup(endpoint), ColumnMap(), {}
+    lookup, out = _lookup(endpoint), ColumnMap()
+    owners: dict[str, list[Hashable]] = {}
     for col in present:
+        target: str | None
         if col in claimed:
             target = claimed[col]
         elif col in explicit:
@@ -246,7 +252,12 @@ def _convention(col: object, lookup: dict[str, str]) -> str | None:
     return _custom_field(text, loose=False) or lookup.get(norm(text))
 
 
-def _one_owner(target: str, cols: list, explicit: dict, claimed: dict) -> object:
+def _one_owner(
+    target: str,
+    cols: list[Hashable],
+    explicit: Mapping[Hashable, str | None],
+    claimed: Mapping[Hashable, str],
+) -> Hashable:
     """The column that feeds ``target``: the only candidate, or the one named explicitly."""
     if len(cols) == 1:
         return cols[0]
@@ -260,13 +271,15 @@ def _one_owner(target: str, cols: list, explicit: dict, claimed: dict) -> object
     )
 
 
-def _check_override(columns: dict, present: list, endpoint: str) -> dict[object, str | None]:
+def _check_override(
+    columns: Mapping[Hashable, str | None], present: list[Hashable], endpoint: str
+) -> dict[Hashable, str | None]:
     """Validate ``columns=`` and turn its targets into field names."""
     if not isinstance(columns, dict):
         raise ConfigError(
             "columns= must be a dict of input column -> field, e.g. {'Mobile': 'phone'}."
         )
-    out = {}
+    out: dict[Hashable, str | None] = {}
     for col, target in columns.items():
         if col not in present:
             listed = ", ".join(repr(c) for c in present)

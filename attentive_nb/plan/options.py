@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Hashable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -16,6 +17,7 @@ import pandas as pd
 
 from attentive_nb.errors import ConfigError
 from attentive_nb.plan import cells, timestamps, validate
+from attentive_nb.plan.prepare import Rows
 
 SUBSCRIPTION_TYPES = ("MARKETING", "TRANSACTIONAL")
 SALES_CHANNELS = ("WEB", "IOS_APP", "ANDROID_APP", "IN_STORE", "PHONE", "OTHER")
@@ -25,9 +27,11 @@ CHANNELS = ("TEXT", "EMAIL")
 _LOCALE = re.compile(r"^([A-Za-z]{2})[-_]([A-Za-z]{2})$")
 
 
-def subscribe_options(sign_up_source_id, locale, subscription_type, single_opt_in) -> dict:
+def subscribe_options(
+    sign_up_source_id: object, locale: object, subscription_type: object, single_opt_in: object
+) -> dict[str, Any]:
     """The fixed fields of a subscribe body: signUpSourceId or locale + subscriptionType."""
-    out: dict = {}
+    out: dict[str, Any] = {}
     source = _sign_up_source_id(sign_up_source_id)
     if source is not None:
         out["signUpSourceId"] = source
@@ -51,7 +55,7 @@ def subscribe_options(sign_up_source_id, locale, subscription_type, single_opt_i
 _SIGN_UP_ID = "the ID in the Sign-up Units tab of Attentive, e.g. '123456'"
 
 
-def _sign_up_source_id(value) -> str | None:
+def _sign_up_source_id(value: object) -> str | None:
     """The id as text (None when blank): 123 and 123.0 both give "123"; anything else refused.
 
     A whole float is how pandas and spreadsheets carry an integer id, and
@@ -71,7 +75,7 @@ def _sign_up_source_id(value) -> str | None:
     return validate.id_text(value)[0]
 
 
-def _is_id(value) -> bool:
+def _is_id(value: object) -> bool:
     """Text, an integer, or a whole finite number; never a bool, a fraction or a list."""
     if isinstance(value, (bool, np.bool_)):
         return False
@@ -80,8 +84,9 @@ def _is_id(value) -> bool:
     return validate.id_text(value)[1] is None
 
 
-def parse_locale(locale) -> dict[str, str]:
+def parse_locale(locale: object) -> dict[str, str]:
     """'en-US', 'en_US', ('en', 'US') or {'language': 'en', 'country': 'US'} -> LocaleDto."""
+    pair: tuple[object, ...]
     if isinstance(locale, dict):
         pair = (locale.get("language"), locale.get("country"))
     elif isinstance(locale, (tuple, list)) and len(locale) == 2:
@@ -98,7 +103,7 @@ def parse_locale(locale) -> dict[str, str]:
     return {"language": language.lower(), "country": country.upper()}
 
 
-def _subscription_type(value) -> str:
+def _subscription_type(value: object) -> str:
     text = str(value).strip().upper()
     if text not in SUBSCRIPTION_TYPES:
         raise ConfigError(f"subscription_type={value!r}: use 'MARKETING' or 'TRANSACTIONAL'.")
@@ -158,7 +163,8 @@ def sales_channel_option(sales_channel: object, event: str) -> str | None:
     return text
 
 
-def _subscription(item) -> dict[str, str]:
+def _subscription(item: object) -> dict[str, str]:
+    pair: tuple[object, ...]
     if isinstance(item, dict):
         pair = (item.get("type"), item.get("channel"))
     elif isinstance(item, str) and ":" in item:
@@ -177,7 +183,13 @@ def _subscription(item) -> dict[str, str]:
     return {"type": kind, "channel": channel}
 
 
-def event_columns(df: pd.DataFrame, event_type, type_column, occurred_at_column, event_id_column):
+def event_columns(
+    df: pd.DataFrame,
+    event_type: str | None,
+    type_column: Hashable | None,
+    occurred_at_column: Hashable | None,
+    event_id_column: Hashable | None,
+) -> dict[Hashable, str]:
     """Columns claimed by keyword arguments of send_events, column -> field."""
     if (event_type is None) == (type_column is None):
         raise ConfigError(
@@ -192,9 +204,9 @@ def event_columns(df: pd.DataFrame, event_type, type_column, occurred_at_column,
     return claimed_columns(df, claimed)
 
 
-def claimed_columns(df: pd.DataFrame, claimed: dict) -> dict:
+def claimed_columns(df: pd.DataFrame, claimed: Mapping[Hashable, str]) -> dict[Hashable, str]:
     """Check that every column named by a keyword argument exists; drop the unset ones."""
-    out = {}
+    out: dict[Hashable, str] = {}
     for col, target in claimed.items():
         if col is None:
             continue
@@ -205,7 +217,7 @@ def claimed_columns(df: pd.DataFrame, claimed: dict) -> dict:
     return out
 
 
-def occurred_at(rows, timezone: str) -> np.ndarray | None:
+def occurred_at(rows: Rows, timezone: str) -> np.ndarray | None:
     """RFC 3339 times from the occurredAt column, if there is one; naive ones counted on rows."""
     col = rows.cmap.fields.get("occurredAt")
     if col is None:

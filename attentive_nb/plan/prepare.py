@@ -7,7 +7,9 @@ payloads can be built later, a chunk at a time, without touching pandas.
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -58,7 +60,7 @@ class Rows:
         """Row ``p``'s custom identifiers as [{name|key, value}]."""
         return [{key: k, "value": v[p]} for k, v in self.custom.items() if v[p] is not None]
 
-    def properties(self, p: int) -> dict:
+    def properties(self, p: int) -> dict[str, Any]:
         """Row ``p``'s properties, blanks left out."""
         return {k: value for k, v in self.props if (value := v[p]) is not None}
 
@@ -70,17 +72,19 @@ class Rows:
 
     def identifiers_frame(self, index: pd.Index) -> pd.DataFrame:
         """Identifiers as the report shows them: normalised, or raw where invalid."""
-        return pd.DataFrame(dict(self.shown), index=index)
+        # (pandas' stubs type this constructor loosely)
+        frame: pd.DataFrame = pd.DataFrame(dict(self.shown), index=index)
+        return frame
 
 
 def prepare(
     df: pd.DataFrame,
     endpoint: str,
     *,
-    columns: dict | None,
+    columns: Mapping[Hashable, str | None] | None,
     default_region: str,
     timezone: str = "UTC",
-    reserved: dict | None = None,
+    reserved: Mapping[Hashable, str] | None = None,
     per_row_identifier: bool = True,
 ) -> Rows:
     """Map and check every column of ``df`` for ``endpoint``; ConfigError for call-level faults."""
@@ -117,7 +121,8 @@ def _positional(df: pd.DataFrame) -> dict[object, pd.Series]:
 
 def _identifiers(rows: Rows, default_region: str) -> dict[str, np.ndarray]:
     """Normalise identifier columns; return the ones this endpoint cannot send (for messages)."""
-    usable, unusable = mapping.usable_ids(rows.endpoint), {}
+    usable = mapping.usable_ids(rows.endpoint)
+    unusable: dict[str, np.ndarray] = {}
     words = ENDPOINTS[rows.endpoint].words
     for name, col in rows.cmap.fields.items():
         if name not in mapping.IDENTIFIERS and not name.startswith(mapping.CUSTOM_PREFIX):
@@ -134,7 +139,9 @@ def _identifiers(rows: Rows, default_region: str) -> dict[str, np.ndarray]:
     return unusable
 
 
-def _identifier(name, col, series, problems, default_region) -> tuple[np.ndarray, np.ndarray]:
+def _identifier(
+    name: str, col: object, series: pd.Series, problems: cells.Problems, default_region: str
+) -> tuple[np.ndarray, np.ndarray]:
     if name == "phone":
         return validate.phone_column(series, default_region, problems)
     if name == "email":

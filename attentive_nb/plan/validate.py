@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -29,6 +29,9 @@ _EMAIL = re.compile(
     r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
 )
 _NESTED = (list, tuple, set, frozenset, dict, np.ndarray, pd.Series)
+# What ``json_scalar`` gives for a cell: (the JSON value, None to omit; the problem, None if
+# fine; whether it was a naive timestamp). The value is arbitrary JSON, nested or not.
+Converted = tuple[Any, str | None, bool]
 
 
 # -- identifiers -------------------------------------------------------------------------------
@@ -77,7 +80,7 @@ def checked_text(
     report shows (the sent value, or the raw text where refused).
     """
 
-    def check(value):
+    def check(value: object) -> tuple[tuple[str | None, str | None] | None, str | None]:
         text, problem = _text(value)
         if problem:
             return None, f"{label} {quote(value)} {problem}"
@@ -159,7 +162,7 @@ def is_email(text: str) -> bool:
 # -- JSON values -------------------------------------------------------------------------------
 
 
-def json_scalar(value: object, nested_ok: bool = False, timezone: str = "UTC"):
+def json_scalar(value: object, nested_ok: bool = False, timezone: str = "UTC") -> Converted:
     """A cell as plain JSON: (value or None to omit, problem or None, was_naive_timestamp).
 
     Timestamps become RFC 3339 text, naive ones taken in ``timezone``. Nested
@@ -190,7 +193,7 @@ def json_scalar(value: object, nested_ok: bool = False, timezone: str = "UTC"):
     return None, f"has a value of type {type(value).__name__} that cannot be sent", False
 
 
-def _timestamp_text(ts: pd.Timestamp, timezone: str):
+def _timestamp_text(ts: pd.Timestamp, timezone: str) -> Converted:
     """A timestamp found in an object column or a nested value, as ``json_scalar`` returns it."""
     if ts.tzinfo is not None:
         return timestamps.format_timestamp(ts), None, False
@@ -200,7 +203,7 @@ def _timestamp_text(ts: pd.Timestamp, timezone: str):
     return timestamps.format_timestamp(local), None, True
 
 
-def _nested(value: object, timezone: str, path: str = ""):
+def _nested(value: Iterable[Any], timezone: str, path: str = "") -> Converted:
     """A list or dict for event properties, as ``json_scalar`` returns it; blanks dropped.
 
     The first problem found at any depth spoils the whole value, as at the top
@@ -208,8 +211,9 @@ def _nested(value: object, timezone: str, path: str = ""):
     for property names.
     """
     mapping = isinstance(value, dict)
-    out, naive = {}, False
-    for k, v in value.items() if mapping else enumerate(list(value)):
+    out: dict[str, Any] = {}
+    naive = False
+    for k, v in value.items() if isinstance(value, dict) else enumerate(list(value)):
         key = str(k)
         here = f"{path}[{key!r}]" if mapping else f"{path}[{k}]"
         problem = _key_problem(key, out, path) if mapping else None
@@ -227,7 +231,7 @@ def _nested(value: object, timezone: str, path: str = ""):
     return (out if mapping else list(out.values())), None, naive
 
 
-def _key_problem(key: str, seen: dict, path: str) -> str | None:
+def _key_problem(key: str, seen: dict[str, Any], path: str) -> str | None:
     """Why a nested key cannot be sent: a character Attentive forbids, or a repeat."""
     where = f" at {path}" if path else ""
     forbidden = key_problem(key)
@@ -258,7 +262,7 @@ def json_column(
     if numbers is not None:
         return numbers, 0
 
-    def check(value):
+    def check(value: object) -> tuple[tuple[Any, bool], str | None]:
         converted, problem, naive = json_scalar(value, nested_ok, timezone)
         return (converted, naive), (f"{label} {quote(value)} {problem}" if problem else None)
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterable
-from typing import Any
+from typing import Protocol
 
 import pandas as pd
 
 from attentive_nb.plan.model import kind_words
-from attentive_nb.report.summary import rows_text, top_reasons
+from attentive_nb.report.summary import StatusCounts, rows_text, top_reasons
 
 HEAD_ROWS = 20
 MAX_NOTES = 20
@@ -25,9 +25,43 @@ _BANNER_STYLE = "background:#fff3cd;border:1px solid #d4a000;padding:4px 8px;fon
 _CELL_STYLE = "text-align:left;vertical-align:top"
 
 
+class ReportView(Protocol):
+    """What these views read of a :class:`~attentive_nb.report.send_report.SendReport`.
+
+    (send_report imports this module, so the class itself cannot be imported here.)
+    """
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def dry_run(self) -> bool: ...
+    @property
+    def sandbox(self) -> bool: ...
+    @property
+    def company(self) -> str | None: ...
+    @property
+    def elapsed_s(self) -> float | None: ...
+    @property
+    def notes(self) -> list[str]: ...
+    @property
+    def counts(self) -> StatusCounts: ...
+    @property
+    def summary(self) -> pd.DataFrame: ...
+    @property
+    def reasons(self) -> pd.DataFrame: ...
+    @property
+    def columns(self) -> pd.DataFrame: ...
+    @property
+    def table(self) -> pd.DataFrame: ...
+    @property
+    def to_retry(self) -> pd.DataFrame: ...
+    def __len__(self) -> int: ...
+
+
 def _esc(value: object) -> str:
     """Escaped text of a cell, missing values blank, long values cut."""
-    if value is None or (not isinstance(value, (list, tuple)) and pd.isna(value)):
+    # pandas-stubs types isna for known scalars and arrays only; a cell may hold any object.
+    if value is None or (not isinstance(value, (list, tuple)) and pd.isna(value)):  # type: ignore[call-overload]
         return ""
     text = str(value)
     if len(text) > MAX_CELL:
@@ -39,7 +73,7 @@ def _counts_text(counts: dict[str, int]) -> str:
     return ", ".join(f"{status} {n:,}" for status, n in counts.items() if n)
 
 
-def text_summary(report) -> str:
+def text_summary(report: ReportView) -> str:
     """``<SendReport subscribe: 1,000 rows — sent 990, invalid 8, unknown 2>``."""
     flags = " (dry run)" if report.dry_run else ""
     flags += " [sandbox]" if report.sandbox else ""
@@ -48,14 +82,14 @@ def text_summary(report) -> str:
     return f"<SendReport {report.kind}{flags}: {len(report):,} rows{tail}>"
 
 
-def verdict(report) -> str:
+def verdict(report: ReportView) -> str:
     """``Subscribers, 18 rows: sent 16, invalid 2 (a sandbox, not Attentive)``: one line."""
     counts = _counts_text(report.counts)
     where = " (a sandbox, not Attentive)" if report.sandbox and not report.dry_run else ""
     return f"{_what(report)}, {rows_text(len(report))}{': ' + counts if counts else ''}{where}"
 
 
-def _what(report) -> str:
+def _what(report: ReportView) -> str:
     words = kind_words(report.kind)
     return f"Dry run of {words}" if report.dry_run else words[0].upper() + words[1:]
 
@@ -68,13 +102,13 @@ def _need(n: int) -> str:
     return "needs" if n == 1 else "need"
 
 
-def _heading(report) -> str:
+def _heading(report: ReportView) -> str:
     who = f" to {report.company}" if report.company and not report.dry_run else ""
     took = f" in {report.elapsed_s:.1f} s" if report.elapsed_s is not None else ""
     return f"<p><strong>{_esc(_what(report) + who)}</strong>: {rows_text(len(report))}{took}</p>"
 
 
-def _status_lines(report: Any) -> list[str]:
+def _status_lines(report: ReportView) -> list[str]:
     """The one-line verdicts: dry run, and what needs doing next."""
     lines = []
     if report.dry_run:
@@ -110,7 +144,7 @@ def _summary_table(summary: pd.DataFrame, reasons: pd.DataFrame) -> str:
         return "<br>".join(_esc(line) for line in top_reasons(reasons, status))
 
     rows = (
-        (_esc(r.status), f"{r.rows:,}", _esc(r.meaning), lines(r.status))
+        (_esc(r.status), f"{r.rows:,}", _esc(r.meaning), lines(str(r.status)))
         for r in summary.itertuples(index=False)
     )
     return _table(("status", "rows", "meaning", "top reasons"), rows)
@@ -144,7 +178,7 @@ def _columns_table(columns: pd.DataFrame) -> str:
     return "<p>How each column was read:</p>" + _table(columns.columns, rows)
 
 
-def render(report) -> str:
+def render(report: ReportView) -> str:
     """Static HTML: banner, verdict, summary, notes, columns (dry run), first rows (masked)."""
     banner = f'<div style="{_BANNER_STYLE}">{_esc(SANDBOX_BANNER)}</div>'
     parts = [

@@ -48,7 +48,7 @@ def eligibility_columns(answers: Answers, n: int) -> pd.DataFrame:
     """One boolean column per subscription any answer names, in channel and type order."""
     found = {p: eligibilities(body) for p, body in answers.items()}
     names = sorted({name for one in found.values() for name in one}, key=_order)
-    return pd.DataFrame(
+    out: pd.DataFrame = pd.DataFrame(  # (pandas' stubs type this constructor loosely)
         {
             name: pd.array(
                 [found[p].get(name, False) if p in found else None for p in range(n)],
@@ -58,13 +58,14 @@ def eligibility_columns(answers: Answers, n: int) -> pd.DataFrame:
         },
         index=range(n),
     )
+    return out
 
 
 def attribute_columns(answers: Answers, n: int) -> pd.DataFrame:
     """One text column per attribute name, in the order the answers first name them."""
     found = {p: attributes(body) for p, body in answers.items()}
     names = list(dict.fromkeys(name for one in found.values() for name in one))
-    return pd.DataFrame(
+    out: pd.DataFrame = pd.DataFrame(
         {
             name: pd.array(
                 [_text(found.get(p, {}).get(name)) for p in range(n)], dtype=pd.StringDtype()
@@ -73,6 +74,7 @@ def attribute_columns(answers: Answers, n: int) -> pd.DataFrame:
         },
         index=range(n),
     )
+    return out
 
 
 def _text(value: Any) -> str | None:

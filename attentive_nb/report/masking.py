@@ -6,6 +6,8 @@ Short values are masked harder so that a mask never shows most of what it hides.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
+
 import numpy as np
 import pandas as pd
 
@@ -24,7 +26,9 @@ def _as_text(values: pd.Series) -> pd.Series:
     return values.astype("str").reset_index(drop=True)
 
 
-def _patch(out: pd.Series, where: pd.Series, text: pd.Series, rule) -> pd.Series:
+def _patch(
+    out: pd.Series, where: pd.Series, text: pd.Series, rule: Callable[[pd.Series], pd.Series]
+) -> pd.Series:
     """Apply ``rule`` to the few rows in ``where`` only; the common case stays vectorised."""
     positions = np.flatnonzero(where.to_numpy(dtype=bool, na_value=False))
     if len(positions):
@@ -34,7 +38,9 @@ def _patch(out: pd.Series, where: pd.Series, text: pd.Series, rule) -> pd.Series
 
 
 def _dots_unless_empty(text: pd.Series) -> pd.Series:
-    return text.where(text.isna() | (text == ""), DOTS)
+    # (pandas' stubs type the results of Series methods loosely: hence the typed names here)
+    dots: pd.Series = text.where(text.isna() | (text == ""), DOTS)
+    return dots
 
 
 def _mask_by_length(text: pd.Series, rules: tuple[tuple[int, int, int], ...]) -> pd.Series:
@@ -51,12 +57,14 @@ def _mask_by_length(text: pd.Series, rules: tuple[tuple[int, int, int], ...]) ->
 
 def mask_phone(values: pd.Series) -> pd.Series:
     """``+12015550123`` -> ``+1201•••0123``: country code and area kept, the middle hidden."""
-    return _mask_by_length(_as_text(values), _PHONE_RULES).set_axis(values.index)
+    masked: pd.Series = _mask_by_length(_as_text(values), _PHONE_RULES).set_axis(values.index)
+    return masked
 
 
 def mask_other(values: pd.Series) -> pd.Series:
     """``cust-9876`` -> ``cu•••``: enough to tell ids apart by eye, not to recover them."""
-    return _mask_by_length(_as_text(values), _OTHER_RULES).set_axis(values.index)
+    masked: pd.Series = _mask_by_length(_as_text(values), _OTHER_RULES).set_axis(values.index)
+    return masked
 
 
 def mask_email(values: pd.Series) -> pd.Series:
@@ -71,24 +79,30 @@ def mask_email(values: pd.Series) -> pd.Series:
     out = text.str.slice(0, 1) + text.str.replace(r"^.+@", DOTS + "@", regex=True)
     out = _patch(out, at.between(0, 2), text, _hide_local)
     out = _patch(out, at < 0, text, mask_other)
-    return out.set_axis(values.index)
+    masked: pd.Series = out.set_axis(values.index)
+    return masked
 
 
 def _hide_local(text: pd.Series) -> pd.Series:
     return text.str.replace(r"^.*@", DOTS + "@", regex=True)
 
 
-_MASKERS = {"phone": mask_phone, "email": mask_email}
+# Keyed by column name, as ``identifiers.items()`` gives it.
+_MASKERS: dict[Hashable, Callable[[pd.Series], pd.Series]] = {
+    "phone": mask_phone,
+    "email": mask_email,
+}
 EXAMPLE_CHARS = 40
 
 
 def mask_identifiers(identifiers: pd.DataFrame) -> pd.DataFrame:
     """Mask every column: ``phone`` and ``email`` by their own rule, anything else as an id."""
-    return pd.DataFrame(
+    masked: pd.DataFrame = pd.DataFrame(
         {name: _MASKERS.get(name, mask_other)(col) for name, col in identifiers.items()},
         index=identifiers.index,
         columns=identifiers.columns,
     )
+    return masked
 
 
 def mask_reasons(reasons: pd.Series, identifiers: pd.DataFrame, masked: pd.DataFrame) -> pd.Series:
@@ -111,14 +125,14 @@ def mask_reasons(reasons: pd.Series, identifiers: pd.DataFrame, masked: pd.DataF
             r.replace(quote(v), quote(h)) if isinstance(v, str) and v else r
             for r, v, h in zip(text, raw, hidden)
         ]
-    out = reasons.copy()
+    out: pd.Series = reasons.copy()
     out.iloc[rows] = text
     return out
 
 
 def column_table(readings: list[ColumnReading]) -> pd.DataFrame:
     """The readings as a table for the report: examples shortened, and masked where they say."""
-    return pd.DataFrame(
+    table: pd.DataFrame = pd.DataFrame(
         {
             "column": [str(r.column) for r in readings],
             "read as": [_read_as(r) for r in readings],
@@ -127,6 +141,7 @@ def column_table(readings: list[ColumnReading]) -> pd.DataFrame:
         },
         columns=["column", "read as", "type", "example"],
     )
+    return table
 
 
 def _read_as(reading: ColumnReading) -> str:

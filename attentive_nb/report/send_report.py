@@ -63,7 +63,7 @@ def _free_name(name: str, taken: Iterable[str]) -> str:
 
 def _with_columns(base: pd.DataFrame, *appended: pd.DataFrame) -> pd.DataFrame:
     """Append identifier (then result) columns by position; a name clash is renamed."""
-    out = base.copy()
+    out: pd.DataFrame = base.copy()  # (pandas' stubs type the result loosely)
     for frame in appended:
         for name, col in frame.items():
             out[_free_name(str(name), out.columns)] = col.array
@@ -130,7 +130,9 @@ class SendReport:
 
         Where a reason quotes one of the row's identifiers, it is masked there too.
         """
-        return self._table.copy(deep=False)  # copy-on-write keeps the cached frame intact
+        # copy-on-write keeps the cached frame intact
+        table: pd.DataFrame = self._table.copy(deep=False)
+        return table
 
     def table_unmasked(self) -> pd.DataFrame:
         """The table with identifiers (and the reasons quoting them) in clear.
@@ -143,7 +145,8 @@ class SendReport:
     def results(self) -> pd.DataFrame:
         """A look-up's answers, one row per input row with the input's index (no columns
         for a send): ``df.join(report.results)`` puts them beside the data."""
-        return self._results.copy(deep=False)
+        results: pd.DataFrame = self._results.copy(deep=False)
+        return results
 
     @cached_property
     def columns(self) -> pd.DataFrame:
@@ -170,7 +173,8 @@ class SendReport:
 
     @cached_property
     def _retry_mask(self) -> np.ndarray:
-        return ~self._base["status"].isin(DONE | PENDING).to_numpy()
+        mask: np.ndarray = ~self._base["status"].isin(DONE | PENDING).to_numpy()
+        return mask
 
     @property
     def to_retry(self) -> pd.DataFrame:
@@ -181,7 +185,8 @@ class SendReport:
         not sent again unless ``resend="unknown"``: check those people first.
         ``submitted`` rows are not here: Attentive has them (see :meth:`refresh`).
         """
-        return self._data.iloc[self._retry_mask]
+        rows: pd.DataFrame = self._data.iloc[self._retry_mask]
+        return rows
 
     @property
     def failed(self) -> pd.DataFrame:
@@ -196,7 +201,7 @@ class SendReport:
 
     def to_retry_with_reasons(self) -> pd.DataFrame:
         """``to_retry`` plus the ``status`` and ``reason`` columns of the report."""
-        out = self.to_retry.copy()
+        out: pd.DataFrame = self.to_retry.copy()
         rows = self._base.iloc[self._retry_mask]
         for name in ("status", "reason"):
             out[_free_name(name, out.columns)] = rows[name].to_numpy()

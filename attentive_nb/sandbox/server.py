@@ -328,7 +328,7 @@ class Sandbox:
         self._ctx.state.clear()
         self._ctx.limiter.clear()
 
-    def start_over(self) -> dict:
+    def start_over(self) -> dict[str, str]:
         """Become a new, empty company (a new ``companyId``); keys and tokens stay."""
         self._ctx.limiter.clear()
         return self._ctx.start_over()

@@ -22,6 +22,7 @@ import time
 import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from attentive_nb import config
 from attentive_nb.connection import Connection, credentials_from_env
@@ -30,6 +31,9 @@ from attentive_nb.http.auth import ApiKeyAuth, BearerAuth
 from attentive_nb.http.client import Client, RetryPolicy
 from attentive_nb.redact import scrub
 from attentive_nb.signin.tokens import TokenStore
+
+if TYPE_CHECKING:  # IPython is imported only inside a kernel
+    from IPython.core.interactiveshell import InteractiveShell
 
 # Checking a credential should answer fast: one quick retry, not the send policy.
 PROBE_RETRY = RetryPolicy(attempts=2, base_delay=0.2, max_delay=1.0)
@@ -106,6 +110,9 @@ def remember(conn: Connection, name: str, value: str) -> str:
     return remember_in_env(name, value)
 
 
+_remember = remember  # for check_saved, whose ``remember=`` flag hides the function
+
+
 def stored_token(conn: Connection) -> str | None:
     """The access token the OAuth sign-in stored for this connection's company."""
     return TokenStore().token(conn.company_id())
@@ -141,7 +148,7 @@ def check_saved(
         return conn, None, problem
     notes = []
     if remember and setting.source == "argument":
-        notes.append(remember(conn, "ATTENTIVE_API_KEY", setting.value.strip()))
+        notes.append(_remember(conn, "ATTENTIVE_API_KEY", setting.value.strip()))
     return conn, StatusCard.for_connection(conn, notes), None
 
 
@@ -285,12 +292,13 @@ def detect_front_end(*, panel_asked_for: bool = False) -> str:
     shell = _kernel_shell()
     if shell is not None:
         # nbclient and papermill run kernels without stdin: nobody is there to click.
-        interactive = getattr(shell.kernel, "_allow_stdin", True)
+        kernel = getattr(shell, "kernel", None)  # ipykernel's shells have one, IPython's type not
+        interactive = getattr(kernel, "_allow_stdin", True)
         return "widgets" if interactive or panel_asked_for else "none"
     return "prompt" if _stdin_is_tty() else "none"
 
 
-def _kernel_shell():
+def _kernel_shell() -> InteractiveShell | None:
     if "ipykernel" not in sys.modules:
         return None
     try:

@@ -24,7 +24,7 @@ import secrets
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import requests
@@ -179,7 +179,7 @@ class OAuthFlow:
         self._pending.mark_used(state, digest)
         return self._connect(token, entry["scopes"])
 
-    def _pending_for(self, got: Pasted) -> tuple[str, dict]:
+    def _pending_for(self, got: Pasted) -> tuple[str, dict[str, Any]]:
         """The waiting sign-in this paste belongs to, or OAuthError saying why none does."""
         if got.bare:
             return self._only_waiting()
@@ -203,7 +203,7 @@ class OAuthFlow:
             )
         return got.state, entry
 
-    def _only_waiting(self) -> tuple[str, dict]:
+    def _only_waiting(self) -> tuple[str, dict[str, Any]]:
         waiting = self._pending.waiting(self.client_id)
         if not waiting:
             raise OAuthError(
@@ -218,7 +218,7 @@ class OAuthFlow:
             )
         return waiting[0]
 
-    def _exchange(self, code: str, entry: dict) -> str:
+    def _exchange(self, code: str, entry: dict[str, Any]) -> str:
         form = {
             "grant_type": "authorization_code",
             "code": code,
@@ -243,7 +243,7 @@ class OAuthFlow:
         message = _reason(response, lambda text: scrub(text, [self._client_secret, code]))
         raise self._refusal(response.status_code, message, entry)
 
-    def _refusal(self, status: int, message: str, entry: dict) -> OAuthError:
+    def _refusal(self, status: int, message: str, entry: dict[str, Any]) -> OAuthError:
         """The exchange was refused: Attentive's reason, and a guess only where it names none."""
         said = f"Attentive did not accept the code ({status}: {message})."
         if "expire" in message.lower():
@@ -265,6 +265,7 @@ class OAuthFlow:
         )
 
     def _token_from(self, response: requests.Response) -> str:
+        token: str | None
         try:
             token = response.json().get("access_token")
         except (ValueError, AttributeError):

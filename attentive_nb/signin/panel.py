@@ -69,7 +69,7 @@ class SignInPanel:
         self.api_url, self.auth_url, self.clock = api_url, auth_url, clock
         self._flow: OAuthFlow | None = None
         self._finished: OAuthFlow | None = None  # a pasted-again address is told "already used"
-        self._ticker: asyncio.Task | None = None
+        self._ticker: asyncio.Task[None] | None = None
         self.status = w.HTML(layout=w.Layout(min_height="1.5em"))
         self.tab = w.Tab(
             children=[self._key_tab(remember), self._oauth_tab(remember)],
@@ -255,7 +255,7 @@ class SignInPanel:
     def _ipython_display_(self) -> None:
         from IPython.display import display
 
-        display(self.widget)
+        display(self.widget)  # type: ignore[no-untyped-call]  # IPython leaves display unannotated
 
     def __repr__(self) -> str:
         state = "signed in" if self.connection.signed_in else "waiting for sign-in"

@@ -56,7 +56,13 @@ def prompt_sign_in(
     return conn
 
 
-def _prompt_oauth(prompter: Prompter, *, api_url, auth_url, clock) -> Connection:
+def _prompt_oauth(
+    prompter: Prompter,
+    *,
+    api_url: str | None,
+    auth_url: str | None,
+    clock: Callable[[], float],
+) -> Connection:
     client_id = _ask_default(prompter, "Client ID", "ATTENTIVE_CLIENT_ID")
     secret = prompter.ask_secret("Client secret (hidden; Enter to use ATTENTIVE_CLIENT_SECRET): ")
     redirect = _ask_default(prompter, "Redirect URI", "ATTENTIVE_REDIRECT_URI")

@@ -88,7 +88,9 @@ class TokenStore:
         write_private(self.path, json.dumps(entries, indent=1))
 
     def token(self, company_id: str) -> str | None:
-        return _read(self.path).get(company_id, {}).get("access_token")
+        # JSON read back: the text save() wrote, or None.
+        token: str | None = _read(self.path).get(company_id, {}).get("access_token")
+        return token
 
     def companies(self) -> dict[str, dict[str, Any]]:
         """What is stored, per company id, with the token masked."""

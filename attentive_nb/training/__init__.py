@@ -50,7 +50,10 @@ def progress(conn: Connection) -> pd.DataFrame:
             verdict = exercise.check(view, None)
             state, says = verdict.word, verdict.says
         rows.append((exercise.number, exercise.notebook, exercise.title, state, says))
-    return pd.DataFrame(rows, columns=["exercise", "notebook", "title", "state", "says"])
+    table: pd.DataFrame = pd.DataFrame(
+        rows, columns=["exercise", "notebook", "title", "state", "says"]
+    )
+    return table
 
 
 def received(conn: Connection, path: str) -> list[Any]:

@@ -167,7 +167,8 @@ def _close(value: Any, expected: float) -> bool:
 
 def _instant(text: Any) -> pd.Timestamp | None:
     try:
-        return pd.Timestamp(text)
+        instant: pd.Timestamp = pd.Timestamp(text)
+        return instant
     except (TypeError, ValueError):
         return None
 

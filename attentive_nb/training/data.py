@@ -95,7 +95,9 @@ APPROVED = {ANA.name: "R-5001", CLEO.name: "R-5003"}  # Bo's return is not appro
 # -- 05: exercise_orders.csv --------------------------------------------------------------------
 
 
-def _line(order: str, phone: str, at: str, variant: str, name: str, price: str, qty: int) -> dict:
+def _line(
+    order: str, phone: str, at: str, variant: str, name: str, price: str, qty: int
+) -> dict[str, str | int]:
     return {
         "order_number": order,
         "phone": phone,
@@ -136,4 +138,4 @@ FILES = {
     "exercise_returns.csv": RETURNS,
     "exercise_orders.csv": ORDERS,
 }
-EXERCISE_PHONES = {p.phone for p in (ANA, BO, CLEO, TOM)}
+EXERCISE_PHONES = {p.phone for p in (ANA, BO, CLEO, TOM) if p.phone is not None}

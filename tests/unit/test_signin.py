@@ -224,6 +224,21 @@ def test_prompt_fallback_with_a_key_and_remember():
 
 
 @responses.activate
+def test_connect_with_a_key_passed_in_and_remember_saves_it():
+    attentive = "https://api.attentivemobile.com"  # a sandbox key would not be remembered
+    responses.get(f"{attentive}/v1/me", json=ME)
+    shown = []
+    from attentive_nb.signin.panel import connect
+
+    conn = connect(
+        api_key=KEY, api_url=attentive, remember=True, front_end="none", display=shown.append
+    )
+    assert conn.company["companyName"] == "Acme <Shoes>"
+    assert "Saved ATTENTIVE_API_KEY" in shown[0].notes[0]
+    assert f"ATTENTIVE_API_KEY={KEY}" in Path(".env").read_text()
+
+
+@responses.activate
 def test_prompt_fallback_oauth_when_the_key_is_left_empty(monkeypatch):
     monkeypatch.setenv("ATTENTIVE_REDIRECT_URI", "http://localhost:3000/callback")
     auth = "http://127.0.0.1:9/integrations/oauth-install"
