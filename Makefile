@@ -31,9 +31,7 @@ lab: $(RUNTIME)
 sandbox: $(RUNTIME)
 	$(BIN)/attentive-nb sandbox
 
-test: $(STAMP)
-	$(BIN)/ruff check attentive_nb tests benchmarks scripts docs
-	$(BIN)/mypy
+test: lint
 	$(BIN)/python -m pytest
 
 unit: $(STAMP)
