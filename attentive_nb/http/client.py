@@ -46,6 +46,11 @@ from attentive_nb.http.ratelimit import Governors, pause
 log = logging.getLogger("attentive_nb")
 
 USER_AGENT = f"attentive-nb/{__version__} (+python-requests/{requests.__version__})"
+_JSON_HEADERS = {"Content-Type": "application/json"}
+
+
+class JsonText(str):
+    """A request body already written as JSON text: sent as its UTF-8 bytes, unchanged."""
 
 
 @dataclass(frozen=True)
@@ -193,9 +198,16 @@ class Client:
 
     def _send(self, method: str, url: str, body: Any, params: Any) -> requests.Response:
         log.debug("%s %s", method, url)
+        # A body already written as JSON goes as it is: serialising it again would cost
+        # as much as writing it did, and could differ from the text its ledger key is of.
+        sent: dict[str, Any] = (
+            {"data": body.encode("utf-8"), "headers": _JSON_HEADERS}
+            if isinstance(body, JsonText)
+            else {"json": body}
+        )
         try:
             return self.session.request(
-                method, url, json=body, params=params, auth=self.auth, timeout=self.timeout
+                method, url, params=params, auth=self.auth, timeout=self.timeout, **sent
             )
         except requests.exceptions.RequestException as error:
             raise _transport_error(error, url) from None

@@ -76,7 +76,7 @@ def _bulk_plan(
         duplicates=repeats,
         property_prefix="attributes.custom.",
         batch=BULK_SIZE,
-        envelope=lambda records: {"users": records},
+        batch_field="users",
     )
     if subscribing:
         plan.endpoint = plan.endpoint.with_subscriptions()

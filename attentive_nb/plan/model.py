@@ -66,19 +66,30 @@ def request_key(endpoint_name: str, payload: Payload, occurrence: int = 0) -> st
     product views with no time are two views): the n-th copy gets its own key,
     the first keeps the plain one.
     """
-    text = endpoint_name + "\n" + canonical_json(payload)
+    return text_key(endpoint_name, canonical_json(payload), occurrence)
+
+
+def text_key(endpoint_name: str, text: str, occurrence: int = 0) -> str:
+    """:func:`request_key` of a payload already written as canonical JSON."""
+    keyed = endpoint_name + "\n" + text
     if occurrence:
-        text += f"\n#{occurrence}"
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+        keyed += f"\n#{occurrence}"
+    return hashlib.sha256(keyed.encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)
 class Request:
-    """One HTTP request body and the input rows it carries."""
+    """One HTTP request body and the input rows it carries.
+
+    ``text`` is the payload as canonical JSON, written once: the ledger key is
+    its digest, and it is what goes on the wire (a look-up sends ``payload``
+    as its query instead).
+    """
 
     positions: Unit
     payload: Payload
     key: str
+    text: str
 
     def __repr__(self) -> str:  # payloads hold phones and emails: keep them out of reprs
         return f"Request(positions={self.positions!r}, key={self.key[:12]}…)"
@@ -95,7 +106,8 @@ class Plan:
     how each input column was read (``lookalikes``: the unread ones that
     look like phone numbers or emails). ``requests()`` yields every valid
     row's unit in input order; ``body()`` makes the HTTP body of ``batch``
-    units (one, except for a bulk endpoint). ``warnings`` are the notes to
+    units (one, except for a bulk endpoint) and ``wire()`` the same as the
+    JSON text sent. ``warnings`` are the notes to
     say before sending: what Attentive will accept but not act on.
     """
 
@@ -113,9 +125,7 @@ class Plan:
     _payload: Callable[[Unit], Payload] = field(repr=False, compare=False)
     warnings: list[str] = field(default_factory=list)
     batch: int = 1  # units per HTTP request
-    _envelope: Callable[[list[Payload]], Payload] | None = field(
-        default=None, repr=False, compare=False
-    )
+    batch_field: str | None = None  # a bulk body: {batch_field: [each unit's payload]}
 
     @classmethod
     def of(
@@ -130,7 +140,7 @@ class Plan:
         duplicates: dict[int, int] | None = None,
         property_prefix: str = "properties.",
         batch: int = 1,
-        envelope: Callable[[list[Payload]], Payload] | None = None,
+        batch_field: str | None = None,
     ) -> Plan:
         """The plan of ``kind`` for rows prepared for one endpoint (``rows.endpoint``)."""
         warnings = caveats(rows)
@@ -149,7 +159,7 @@ class Plan:
             _payload=payload,
             warnings=warnings,
             batch=batch,
-            _envelope=envelope,
+            batch_field=batch_field,
         )
 
     @property
@@ -169,10 +179,17 @@ class Plan:
 
     def body(self, units: Sequence[Request]) -> Payload:
         """The HTTP body carrying ``units``: a unit's own payload, or the bulk envelope."""
-        if self._envelope is None:
+        if self.batch_field is None:
             (unit,) = units
             return unit.payload
-        return self._envelope([unit.payload for unit in units])
+        return {self.batch_field: [unit.payload for unit in units]}
+
+    def wire(self, units: Sequence[Request]) -> str:
+        """:meth:`body` as the JSON text sent, made of the units' texts (nothing written twice)."""
+        if self.batch_field is None:
+            (unit,) = units
+            return unit.text
+        return f'{{"{self.batch_field}":[{",".join(unit.text for unit in units)}]}}'
 
     def requests(self, chunk_size: int = 5000) -> Iterator[list[Request]]:
         """Units in input order, in lists covering about ``chunk_size`` input rows each."""
@@ -182,13 +199,14 @@ class Plan:
         copies: dict[int, int] = {}  # the few keys seen more than once: copies so far
         for positions in self._units():
             payload = self._payload(positions)
-            key = request_key(self.endpoint.name, payload)
+            text = canonical_json(payload)
+            key = text_key(self.endpoint.name, text)
             short = int(key[:16], 16)
             if short in seen:
                 copies[short] = copies.get(short, 0) + 1
-                key = request_key(self.endpoint.name, payload, copies[short])
+                key = text_key(self.endpoint.name, text, copies[short])
             seen.add(short)
-            chunk.append(Request(positions, payload, key))
+            chunk.append(Request(positions, payload, key, text))
             carried += len(positions)
             if carried >= chunk_size:
                 yield chunk

@@ -31,11 +31,12 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from itertools import islice
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from attentive_nb.errors import LedgerError
-from attentive_nb.http.client import ApiResponse, Client
+from attentive_nb.http.client import ApiResponse, Client, JsonText
 from attentive_nb.plan.model import Plan, Request, kind_words
 from attentive_nb.report import RowOutcome
 from attentive_nb.send import bulk, ledger_jobs, outcomes
@@ -269,9 +270,12 @@ class Engine:
         endpoint = self.plan.endpoint
         positions = [p for unit in units for p in unit.positions]
         error: Exception | None = None
-        # A look-up's payload is its query; a send's is its JSON body.
-        body = self.plan.body(units)
-        sent = {"params": body} if endpoint.reads else {"json_body": body}
+        # A look-up's payload is its query; a send's is its JSON text, written once.
+        sent: dict[str, Any] = (
+            {"params": self.plan.body(units)}
+            if endpoint.reads
+            else {"json_body": JsonText(self.plan.wire(units))}
+        )
         try:
             response = self.client.request(endpoint, **sent, stop=self.stop)
         except Exception as failure:  # every failure becomes a row outcome, never a crash

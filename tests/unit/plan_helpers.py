@@ -7,6 +7,8 @@ schema tests in test_openapi_foundation say so when they are not).
 
 from __future__ import annotations
 
+import json
+
 from attentive_spec import documents_present, validate_payload, validate_query
 
 from attentive_nb.plan.model import Plan, request_key
@@ -26,6 +28,8 @@ def sent(plan: Plan, chunk_size: int = 5000) -> list[tuple[tuple[int, ...], dict
     for start in range(0, len(units), plan.batch):
         group = units[start : start + plan.batch]
         body = plan.body(group)
+        if not plan.endpoint.reads:  # what is sent is the same, written once
+            assert json.loads(plan.wire(group)) == body
         if check and plan.endpoint.reads:  # a look-up's payload is its query
             validate_query(plan.endpoint.path, body)
         elif check:

@@ -25,7 +25,13 @@ from attentive_nb.errors import (
     TransportError,
 )
 from attentive_nb.http.auth import ApiKeyAuth
-from attentive_nb.http.client import USER_AGENT, Client, RetryPolicy, parse_error_body
+from attentive_nb.http.client import (
+    USER_AGENT,
+    Client,
+    JsonText,
+    RetryPolicy,
+    parse_error_body,
+)
 
 API = "https://api.attentivemobile.com"
 KEY = "key_0123456789abcdefghijklmnopqrstuv"
@@ -82,6 +88,16 @@ def test_json_body_params_and_path_args(client, mock):
     client.request(ENDPOINTS["subscriptions"], params={"phone": "+15551234567"})
     assert json.loads(mock.calls[0].request.body) == {"type": "Viewed"}
     assert "phone=%2B15551234567" in mock.calls[2].request.url
+
+
+def test_a_body_already_written_as_json_is_sent_byte_for_byte(client, mock):
+    mock.post(url("events"), status=200)
+    text = '{"properties":{"city":"Montréal","n":1.0},"type":"Viewed"}'
+    client.request("events", json_body=JsonText(text))
+    sent = mock.calls[0].request
+    assert sent.body == text.encode("utf-8")  # not re-serialised: 1.0 stays 1.0, é stays é
+    assert sent.headers["Content-Type"] == "application/json"
+    assert sent.headers["Authorization"] == f"Bearer {KEY}"
 
 
 def test_base_url_comes_from_the_environment(monkeypatch, mock):
