@@ -35,6 +35,10 @@ WINDOW_S = 1.0  # Attentive counts requests per second
 LATENCY_SAMPLES = 64
 MIN_SAMPLES = 10
 SPREAD_SIGMAS = 1.5
+# Until MIN_SAMPLES answers have come, assume their latencies spread this much
+# (a quarter second, a typical internet spread): a low limit's first second
+# then stays under it, instead of learning the spread from its 429s.
+PRIOR_SPREAD_S = 0.25
 
 
 def pause(
@@ -63,9 +67,9 @@ class RateGovernor:
         sleep: Callable[[float], None] | None = None,
     ) -> None:
         self.limit: float = rate_per_second
-        self.ceiling = rate_per_second * HEADROOM
-        self.rate = self.ceiling
         self._latencies: deque[float] = deque(maxlen=LATENCY_SAMPLES)
+        self.ceiling = rate_per_second * self._headroom()
+        self.rate = self.ceiling
         self._clock = clock
         self._sleep = sleep
         self._lock = threading.Lock()
@@ -113,13 +117,15 @@ class RateGovernor:
 
         Requests sent evenly arrive bunched by the spread of their latencies; a
         window then counts its share of them give or take sqrt(limit * spread / 6)
-        (uniformly spread latencies). Aim SPREAD_SIGMAS of that under the limit.
+        (uniformly spread latencies). Aim SPREAD_SIGMAS of that under the limit;
+        before enough answers have come, with the spread assumed (PRIOR_SPREAD_S).
         """
         if len(self._latencies) < MIN_SAMPLES:
-            return HEADROOM
-        ordered = sorted(self._latencies)
-        tenth = len(ordered) // 10
-        spread = (ordered[-1 - tenth] - ordered[tenth]) / 0.8  # p10..p90 -> the whole range
+            spread = PRIOR_SPREAD_S
+        else:
+            ordered = sorted(self._latencies)
+            tenth = len(ordered) // 10
+            spread = (ordered[-1 - tenth] - ordered[tenth]) / 0.8  # p10..p90 -> the whole range
         margin = SPREAD_SIGMAS * math.sqrt(spread / (6 * self.limit))
         return min(HEADROOM, 1 - margin)
 

@@ -126,14 +126,19 @@ def _same_content(
 ) -> Grouping:
     """Rows whose events are the same in every field get one id: one event, sent once.
 
-    A hash of every column finds the few candidates at once; their bodies are
-    then compared as text, so a hash that merely collides merges nothing.
+    pandas finds the rows repeated in every column at once (usually none); a
+    hash of those groups the candidates, whose bodies are then compared as
+    text, so rows that merely look alike (``1`` and ``1.0``) merge nothing.
     """
     valid = rows.valid_mask()
     columns = [*rows.ids.values(), *rows.custom.values(), *(c for c in extra if c is not None)]
     columns += [_hashable(values) for _, values in rows.props]
-    hashed = pd.util.hash_pandas_object(pd.DataFrame(dict(enumerate(columns))), index=False)
-    candidates = merge.linked_groups([hashed.to_numpy().astype(object)], valid)
+    frame = pd.DataFrame(dict(enumerate(columns)))
+    repeated = frame.duplicated(keep=False).to_numpy() & valid
+    hashed = np.full(rows.n, None, dtype=object)
+    if repeated.any():
+        hashed[repeated] = pd.util.hash_pandas_object(frame[repeated], index=False).to_numpy()
+    candidates = merge.linked_groups([hashed], valid)
     contents = _contents(candidates, rows.n, body)
     same = merge.linked_groups([contents], valid)
     return merge.group_rows(same, {}, valid, split_conflicts=False)

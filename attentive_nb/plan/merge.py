@@ -50,7 +50,7 @@ class Grouping:
 def linked_groups(keys: Sequence[np.ndarray], valid: np.ndarray) -> list[list[int]]:
     """Groups (two rows or more, sorted positions) of valid rows linked by any shared key.
 
-    ``keys`` are object arrays aligned with the rows, ``None`` for blank.
+    ``keys`` are arrays aligned with the rows (object arrays: ``None`` for blank).
     """
     parent: dict[int, int] = {}
 
@@ -82,7 +82,7 @@ def _sharing(values: np.ndarray, valid: np.ndarray) -> Iterator[list[int]]:
     positions = np.flatnonzero(present)
     if len(positions) < 2:
         return
-    series = pd.Series(values[positions], index=positions, dtype=object)
+    series = pd.Series(values[positions], index=positions, dtype=values.dtype)
     shared = series[series.duplicated(keep=False)]
     for _, members in shared.groupby(shared, sort=False):
         yield [int(p) for p in members.index]

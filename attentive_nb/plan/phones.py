@@ -21,12 +21,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from functools import cache
+from functools import cache, lru_cache
 
 from phonenumbers import COUNTRY_CODE_TO_REGION_CODE, PhoneMetadata, PhoneNumberDesc
 
 #: Text shaped like E.164: "+", a country code (never starting with 0), at most 15 digits.
 E164 = re.compile(r"\+[1-9][0-9]{1,14}")
+E164_LENGTH = 16  # '+' and at most 15 digits
 _WRITTEN = re.compile(r"\+?(?:[0-9(][0-9 ().-]*)?")
 _ALLOWED = frozenset("0123456789 +-().")
 _EXTENSION = re.compile(
@@ -87,6 +88,7 @@ _TYPES = (
     "mobile",
 )
 _NON_GEO = "001"
+_NONZERO = frozenset("123456789")
 
 
 def is_valid_e164(text: str) -> bool:
@@ -101,24 +103,35 @@ def is_valid_e164(text: str) -> bool:
 
 
 def valid_e164_many(texts: Sequence[object]) -> list[bool]:
-    """:func:`is_valid_e164` for many values at once (anything but text is False)."""
-    shape, pattern_for = E164.fullmatch, _pattern_for  # a million lookups: keep them local
+    """:func:`is_valid_e164` for many values at once (anything but text is False).
+
+    One match per value: the calling code's pattern checks the digits too
+    (ASCII only), so :data:`E164` is not asked first; only its limit of 15
+    digits is checked here (some national plans allow longer numbers).
+    """
+    pattern_for = _pattern_for  # a million lookups: keep it local
     out = []
     for t in texts:
-        if type(t) is not str or not shape(t):
+        if type(t) is str and t[:1] == "+" and len(t) <= E164_LENGTH:
+            pattern = pattern_for(t[1:4])
+            out.append(pattern is not None and pattern.fullmatch(t) is not None)
+        else:
             out.append(False)
-            continue
-        pattern = pattern_for(t[1:4])
-        out.append(pattern is not None and pattern.fullmatch(t) is not None)
     return out
 
 
-@cache
+@lru_cache(maxsize=4096)  # keyed by any three characters after a '+': bounded
 def _pattern_for(first_digits: str) -> re.Pattern[str] | None:
-    """The pattern of the calling code that ``first_digits`` (1 to 3 digits) start with."""
+    """The pattern of the calling code that ``first_digits`` (1 to 3 digits) start with.
+
+    Only ASCII digits name a calling code (``'١'.isdigit()`` is true as well),
+    and none starts with 0 (``int("01")`` is 1).
+    """
+    if first_digits[:1] not in _NONZERO:
+        return None
     for size in (1, 2, 3):
         code = first_digits[:size]
-        if code.isdigit() and int(code) in COUNTRY_CODE_TO_REGION_CODE:
+        if code.isascii() and code.isdigit() and int(code) in COUNTRY_CODE_TO_REGION_CODE:
             return _whole(code)
     return None
 
@@ -141,7 +154,8 @@ def _whole(cc: str) -> re.Pattern[str]:
         if leading is not None:
             claimed += f"(?!{leading})"
     national = "|".join(branches) or "(?!)"
-    return re.compile(rf"\+{cc}(?!0)(?:{national})")
+    # ASCII: phonenumbers' \d must not match other scripts' digits ('١'), which E.164 has not.
+    return re.compile(rf"\+{cc}(?!0)(?:{national})", re.ASCII)
 
 
 @cache

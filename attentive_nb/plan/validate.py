@@ -80,24 +80,26 @@ def checked_text(
     report shows (the sent value, or the raw text where refused).
     """
 
-    def check(value: object) -> tuple[tuple[str | None, str | None] | None, str | None]:
+    def check(value: object) -> tuple[str | None, str | None]:
         text, problem = _text(value)
         if problem:
             return None, f"{label} {quote(value)} {problem}"
         if text is None:
             return None, None
         sent, problem = convert(text)
-        if problem:
-            return (None, text), f"{label} {quote(text)} {problem}"
-        return (sent, sent), None
+        return (None, f"{label} {quote(text)} {problem}") if problem else (sent, None)
 
     def fast(values: list[Any]) -> list[Any]:
         assert sent_as_written is not None
-        return [(v, v) if ok else None for v, ok in zip(values, sent_as_written(values))]
+        return [v if ok else None for v, ok in zip(values, sent_as_written(values))]
 
-    pairs, row_problems = per_distinct(series, check, fast if sent_as_written else None)
+    sent, row_problems = per_distinct(series, check, fast if sent_as_written else None)
     report(problems, row_problems)
-    return pair_column(pairs, 0), pair_column(pairs, 1)
+    # The report shows what was sent, and the text as written where it was refused.
+    shown = sent.copy()
+    refused = np.flatnonzero(row_problems != None)  # noqa: E711  (elementwise comparison)
+    shown[refused] = [_text(v)[0] for v in series.iloc[refused].tolist()]
+    return sent, shown
 
 
 def phone_column(

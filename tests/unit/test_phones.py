@@ -12,7 +12,7 @@ from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 
 from attentive_nb.plan import validate
-from attentive_nb.plan.phones import is_valid_e164
+from attentive_nb.plan.phones import is_valid_e164, valid_e164_many
 from attentive_nb.plan.validate import Problems
 
 CHARACTERS = "which a phone number cannot have"
@@ -166,6 +166,32 @@ def test_the_fast_path_guards_its_own_input(text):
 def test_the_fast_path_reads_only_its_own_shape():
     assert is_valid_e164("+12015550100") is True
     assert is_valid_e164("+12015550100\n") is False
+
+
+def test_the_batch_check_agrees_with_the_single_one_on_hostile_text():
+    texts = [
+        "+12015550100",
+        "+\u06612015550100",  # an Arabic-Indic one: isdigit() is true, E.164 has none
+        "+1\uff12015550100",  # a fullwidth two
+        "+1201555010\u0661",
+        "+12015550100\n",
+        "+12015550100 ",
+        "+1234567890123456",  # 16 digits
+        "+4980012345678909",  # valid in its plan, too long for E.164
+        "+442071838750",
+        "+8613800138000",
+        "+",
+        "",
+        "+ab",
+        "+0",
+        "+012025550123",  # int("01") is 1: a leading zero names no calling code
+    ]
+    assert valid_e164_many([*texts, 12015550100, None]) == [
+        *(is_valid_e164(t) for t in texts),
+        False,
+        False,
+    ]
+    assert valid_e164_many(texts)[:2] == [True, False]
 
 
 def test_phonenumbers_major_version_is_pinned_where_it_is_installed_from():

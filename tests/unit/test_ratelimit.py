@@ -15,8 +15,18 @@ def test_first_request_goes_at_once_then_they_are_spaced_under_the_limit(fake_ti
     gov = governor(10, fake_time)
     waits = [gov.acquire() for _ in range(11)]
     assert waits[0] == 0
-    assert all(w == pytest.approx(1 / (10 * HEADROOM)) for w in waits[1:])
+    assert all(w == pytest.approx(1 / gov.rate) for w in waits[1:]) and gov.rate < 10
     assert fake_time.now >= 1.0  # 11 requests never fit in one second at 10/s
+
+
+def test_before_latencies_are_known_a_spread_is_assumed(fake_time):
+    """A low limit starts well under it (10 answers later it knows better); a high one hardly."""
+    low, high = governor(10, fake_time), governor(150, fake_time)
+    assert 0.88 < low.rate / 10 < 0.92
+    assert 0.96 < high.rate / 150 <= HEADROOM
+    for _ in range(10):
+        low.observe(10, 5, latency=0.1)
+    assert low.ceiling == pytest.approx(10 * HEADROOM)
 
 
 def test_no_wait_when_requests_are_already_far_apart(fake_time):
@@ -29,10 +39,10 @@ def test_no_wait_when_requests_are_already_far_apart(fake_time):
 
 def test_the_announced_limit_is_followed_up_or_down(fake_time):
     gov = governor(150, fake_time)
-    gov.observe(limit=300, remaining=299)
-    assert gov.ceiling == pytest.approx(300 * HEADROOM)
-    gov.observe(limit=20, remaining=19)
-    assert gov.ceiling == pytest.approx(20 * HEADROOM)
+    gov.observe(limit=300, remaining=299, latency=0.1)
+    assert gov.limit == 300 and gov.ceiling > 150
+    gov.observe(limit=20, remaining=19, latency=0.1)
+    assert gov.limit == 20 and gov.ceiling < 20
     assert gov.rate <= gov.ceiling
     assert (gov.limit, gov.remaining) == (20, 19)
 
