@@ -24,7 +24,7 @@ from collections.abc import Callable
 
 # Aim just under the limit: evenly spaced requests still arrive a little
 # bunched after network jitter, and every 429 costs a retry.
-HEADROOM = 0.975
+HEADROOM = 0.98
 # After a window's 429s: multiply the pace by this (never below FLOOR of the
 # ceiling), then win back RECOVERY of the ceiling per second.
 SLOWDOWN = 0.9
