@@ -5,6 +5,9 @@ The main thread takes requests from the plan, claims them in the ledger
 row's outcome as answers come in. Workers share the client's pooled session
 and rate governor, and record each answer in the ledger themselves, so the
 ledger is complete even if the main thread is interrupted while they work.
+The estimate line, the plan's warnings and the progress bar come with the
+first request really sent; a run whose rows were all sent before says
+"Nothing to send" instead.
 
 A bulk plan's units are people: the ledger decides each on its own, and
 the people to send go out ``plan.batch`` (256) to a request. When Attentive

@@ -1,12 +1,13 @@
 """The send stage's front: a Plan -> (dry run | confirmation, ledger, engine) -> SendReport.
 
 :func:`run` is the body of every ``conn.send_*`` (and of the look-ups and
-links): it asks for a confirmation before messaging many people, opens a run
-in the ledger (a ``LedgerError`` here means nothing was sent; a look-up has
-none, see :mod:`~attentive_nb.send.reads`), says what Attentive will accept
-but not act on, and builds the report from the outcomes the
-:class:`~attentive_nb.send.engine.Engine` yields, with a look-up's answers as
-columns. Rows submitted in v2 bulk jobs get a follow-up (``report.refresh()``),
+links): it stops before anything is sent when a column that is not read looks
+like phones or emails, asks for a confirmation before messaging many people,
+opens a run in the ledger (a ``LedgerError`` here means nothing was sent; a
+look-up has none, see :mod:`~attentive_nb.send.reads`), and builds the report
+from the outcomes the :class:`~attentive_nb.send.engine.Engine` yields (the
+engine says the estimate, and what Attentive will accept but not act on, at
+the first request it really sends), with a look-up's answers as columns. Rows submitted in v2 bulk jobs get a follow-up (``report.refresh()``),
 and the run waits for those jobs up to ``bulk_wait_s`` before returning. It
 needs only what a :class:`Target` offers, never the Connection itself.
 """
