@@ -1,4 +1,5 @@
-"""Stand-ins shared by the unit tests: a clock that moves only when slept, a /v1/me body."""
+"""Stand-ins shared by the unit tests: a clock that moves only when slept, a /v1/me body,
+and the names of the Connection methods that take a DataFrame."""
 
 from __future__ import annotations
 
@@ -10,6 +11,18 @@ ME = {
     "attentiveDomainName": "hudsonivy.attn.tv",
     "contactEmail": "name@company.com",
 }
+
+
+def dataframe_calls() -> list[str]:
+    """Every public Connection method taking ``df``: the sends, the link and the look-ups."""
+    import inspect
+
+    from attentive_nb import Connection
+
+    methods = (getattr(Connection, name) for name in dir(Connection) if not name.startswith("_"))
+    return sorted(
+        m.__name__ for m in methods if callable(m) and "df" in inspect.signature(m).parameters
+    )
 
 
 class FakeTime:

@@ -8,7 +8,7 @@ import json
 import pandas as pd
 import pytest
 import responses
-from fakes import ME
+from fakes import ME, dataframe_calls
 
 import attentive_nb as att
 from attentive_nb.errors import ConfigError, UnmappedColumns
@@ -126,19 +126,7 @@ def test_two_columns_are_asked_about_at_once(conn):
     ]
 
 
-@pytest.mark.parametrize(
-    "method",
-    [
-        "send_subscribers",
-        "unsubscribe",
-        "send_attributes",
-        "send_events",
-        "send_ecommerce",
-        "link_identifiers",
-        "lookup_subscriptions",
-        "lookup_attributes",
-    ],
-)
+@pytest.mark.parametrize("method", dataframe_calls())
 def test_every_send_and_lookup_takes_ignore_and_documents_it(method):
     function = getattr(att.Connection, method)
     assert inspect.signature(function).parameters["ignore"].default == ()

@@ -6,6 +6,7 @@ import re
 
 import pandas as pd
 import pytest
+from fakes import dataframe_calls
 
 import attentive_nb as att
 from attentive_nb.errors import ArgumentError, ConfigError, NotSignedIn, OAuthError
@@ -57,16 +58,25 @@ def test_a_missing_argument_is_a_usage_error_too(conn):
         conn.send_events(event_type="X")
 
 
-EVERY_CALL = [
-    "send_subscribers",
-    "unsubscribe",
-    "send_attributes",
-    "send_events",
-    "send_ecommerce",
-    "link_identifiers",
-    "lookup_subscriptions",
-    "lookup_attributes",
-]
+EVERY_CALL = dataframe_calls()
+
+
+def test_the_calls_taking_a_dataframe_are_the_eight_documented_ones():
+    assert (
+        sorted(
+            [
+                "send_subscribers",
+                "unsubscribe",
+                "send_attributes",
+                "send_events",
+                "send_ecommerce",
+                "link_identifiers",
+                "lookup_subscriptions",
+                "lookup_attributes",
+            ]
+        )
+        == EVERY_CALL
+    )
 
 
 @pytest.mark.parametrize("method", EVERY_CALL)
