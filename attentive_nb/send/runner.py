@@ -7,9 +7,10 @@ opens a run in the ledger (a ``LedgerError`` here means nothing was sent; a
 look-up has none, see :mod:`~attentive_nb.send.reads`), and builds the report
 from the outcomes the :class:`~attentive_nb.send.engine.Engine` yields (the
 engine says the estimate, and what Attentive will accept but not act on, at
-the first request it really sends), with a look-up's answers as columns. Rows submitted in v2 bulk jobs get a follow-up (``report.refresh()``),
-and the run waits for those jobs up to ``bulk_wait_s`` before returning. It
-needs only what a :class:`Target` offers, never the Connection itself.
+the first request it really sends), with a look-up's answers as columns.
+Rows submitted in v2 bulk jobs get a follow-up (``report.refresh()``), and
+the run waits for those jobs up to ``bulk_wait_s`` before returning. It needs
+only what a :class:`Target` offers, never the Connection itself.
 """
 
 from __future__ import annotations
