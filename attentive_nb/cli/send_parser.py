@@ -95,15 +95,8 @@ def add_parser(
         formatter_class=formatter,
     )
     kinds = send.add_subparsers(dest="kind", metavar="KIND", required=True)
-    for kind, (summary, examples) in KIND_HELP.items():
-        parser = kinds.add_parser(
-            kind,
-            parents=[common],
-            help=summary,
-            description=summary[0].upper() + summary[1:] + ".",
-            epilog=f"examples:\n{examples}\n\n{EPILOG.split('examples:')[0]}",
-            formatter_class=formatter,
-        )
+    for kind, help_text in KIND_HELP.items():
+        parser = _file_command(kinds, kind, help_text, common, formatter)
         _add_common_send_options(parser, kind)
         KIND_OPTIONS[kind](parser)
         parser.set_defaults(run=run_send, parser=parser)
@@ -112,7 +105,7 @@ def add_parser(
 LINK_HELP = (
     "link external ids (client_user_id, custom_id:<name>...) to each row's phone or email",
     "  attentive-nb link customers.csv --dry-run\n"
-    "  attentive-nb link crm-export.csv --columns client_user_id=CustomerNo,email=Mail",
+    "  attentive-nb link crm-export.csv --columns CustomerNo=client_user_id,Mail=email",
 )
 LOOKUP_HELP = {
     "subscriptions": (
@@ -132,15 +125,7 @@ def add_link_and_lookup_parsers(
     formatter: type[argparse.HelpFormatter],
 ) -> None:
     """``link FILE`` (a send: ledger, --resend) and ``lookup KIND FILE`` (nothing recorded)."""
-    summary, examples = LINK_HELP
-    link = subparsers.add_parser(
-        "link",
-        parents=[common],
-        help=summary,
-        description=summary[0].upper() + summary[1:] + ".",
-        epilog=f"examples:\n{examples}\n\n{EPILOG.split('examples:')[0]}",
-        formatter_class=formatter,
-    )
+    link = _file_command(subparsers, "link", LINK_HELP, common, formatter)
     _add_common_send_options(link, "link")
     link.set_defaults(run=run_send, parser=link, kind="link")
     lookup = subparsers.add_parser(
@@ -151,17 +136,29 @@ def add_link_and_lookup_parsers(
         formatter_class=formatter,
     )
     kinds = lookup.add_subparsers(dest="what", metavar="KIND", required=True)
-    for what, (summary, examples) in LOOKUP_HELP.items():
-        parser = kinds.add_parser(
-            what,
-            parents=[common],
-            help=summary,
-            description=summary[0].upper() + summary[1:] + ".",
-            epilog=f"examples:\n{examples}\n\n{EPILOG.split('examples:')[0]}",
-            formatter_class=formatter,
-        )
+    for what, help_text in LOOKUP_HELP.items():
+        parser = _file_command(kinds, what, help_text, common, formatter)
         _add_common_send_options(parser, f"lookup_{what}")
         parser.set_defaults(run=run_send, parser=parser, kind=f"lookup_{what}")
+
+
+def _file_command(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
+    name: str,
+    help_text: tuple[str, str],
+    common: argparse.ArgumentParser,
+    formatter: type[argparse.HelpFormatter],
+) -> argparse.ArgumentParser:
+    """A command reading one FILE: its one-line summary, then its examples and the epilog's."""
+    summary, examples = help_text
+    return subparsers.add_parser(
+        name,
+        parents=[common],
+        help=summary,
+        description=summary[0].upper() + summary[1:] + ".",
+        epilog=f"examples:\n{examples}\n\n{EPILOG.split('examples:')[0]}",
+        formatter_class=formatter,
+    )
 
 
 def _add_common_send_options(p: argparse.ArgumentParser, kind: str) -> None:
