@@ -25,11 +25,11 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from attentive_nb.connection import Connection
 from attentive_nb.errors import ConfigError, UnmappedColumns
 from attentive_nb.plan.mapping import is_field_name
-from attentive_nb.plan.readings import LOOKS_LIKE
 from attentive_nb.report import SendReport
 from attentive_nb.report.csv_out import write_csv
 from attentive_nb.report.html import verdict
 from attentive_nb.report.summary import rows_text, top_reasons
+from attentive_nb.send.runner import lookalike_head
 
 if TYPE_CHECKING:  # read_table imports pandas when it reads a file
     import pandas as pd
@@ -236,16 +236,10 @@ def run_send(args: argparse.Namespace, extra: list[str]) -> int:
 
 def unmapped_in_cli_words(columns: dict[Hashable, str]) -> str:
     """The look-alike question with --columns and --ignore instead of Python's keywords."""
-    looks = " and ".join(dict.fromkeys(LOOKS_LIKE[f] for f in columns.values()))
     mapped = ",".join(f"{c}={f}" for c, f in columns.items())
     ignored = ",".join(str(c) for c in columns)
-    head = (
-        f"column {next(iter(columns))!r} looks like {looks}: map it"
-        if len(columns) == 1
-        else f"columns {', '.join(repr(c) for c in columns)} look like {looks}: map them"
-    )
     return (
-        f"Nothing was sent: {head} with --columns {shlex.quote(mapped)} "
+        f"Nothing was sent: {lookalike_head(columns)} with --columns {shlex.quote(mapped)} "
         f"or pass --ignore {shlex.quote(ignored)}"
     )
 

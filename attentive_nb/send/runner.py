@@ -177,14 +177,18 @@ def lookalike_question(asked: dict[Hashable, str]) -> str:
     """``column 'mobile_no' looks like phone numbers: map it with columns=… or pass ignore=…``."""
     if not asked:
         return ""
+    mapped = ", ".join(f"{c!r}: {f!r}" for c, f in asked.items())
+    return f"{lookalike_head(asked)} with columns={{{mapped}}} or pass ignore={list(asked)!r}"
+
+
+def lookalike_head(asked: dict[Hashable, str]) -> str:
+    """``column 'mobile_no' looks like phone numbers: map it``, the question's own words
+    before how to answer it (in Python here, in options on the command line)."""
     cols = list(asked)
     looks = _and(list(dict.fromkeys(LOOKS_LIKE[f] for f in asked.values())))
-    mapped = ", ".join(f"{c!r}: {f!r}" for c, f in asked.items())
     if len(cols) == 1:
-        head = f"column {cols[0]!r} looks like {looks}: map it"
-    else:
-        head = f"columns {_and([repr(c) for c in cols])} look like {looks}: map them"
-    return f"{head} with columns={{{mapped}}} or pass ignore={cols!r}"
+        return f"column {cols[0]!r} looks like {looks}: map it"
+    return f"columns {_and([repr(c) for c in cols])} look like {looks}: map them"
 
 
 def _and(words: list[str]) -> str:
