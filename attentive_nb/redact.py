@@ -22,7 +22,17 @@ def scrub(text: str, secrets: Iterable[str | None]) -> str:
         if secret:
             for form in _forms(secret):
                 text = text.replace(form, mask_secret(secret))
+            text = _percent_forms(secret).sub(mask_secret(secret), text)
     return text
+
+
+def _percent_forms(secret: str) -> re.Pattern[str]:
+    """The secret with any of its characters percent-encoded (``key%5F…`` for ``key_…``)."""
+    parts = []
+    for char in secret:
+        codes = "".join(f"%{b:02X}" for b in char.encode("utf-8"))
+        parts.append(f"(?:{re.escape(char)}|(?i:{re.escape(codes)}))")
+    return re.compile("".join(parts))
 
 
 def _forms(secret: str) -> list[str]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import random
 import threading
 import time
@@ -42,11 +43,15 @@ from attentive_nb.errors import (
     TransportError,
 )
 from attentive_nb.http.ratelimit import Governors, pause
+from attentive_nb.http.reading import AnswerNotRead, TooLarge, read_whole, redirect_words
 
 log = logging.getLogger("attentive_nb")
 
 USER_AGENT = f"attentive-nb/{__version__} (+python-requests/{requests.__version__})"
 _JSON_HEADERS = {"Content-Type": "application/json"}
+MAX_ANSWER_BYTES = 8_000_000  # an API answer; a larger one is junk, not read
+MAX_DOWNLOAD_BYTES = 16_000_000  # a bulk job's results file (a job carries at most 256 people)
+ERROR_PAGE_BYTES = 64 * 1024  # enough of an error answer for its message
 
 
 class JsonText(str):
@@ -101,6 +106,7 @@ class Client:
         *,
         session: requests.Session | None = None,
         timeout: tuple[float, float] = (5.0, 30.0),
+        deadline_s: float = 60.0,
         retry: RetryPolicy = RetryPolicy(),
         sleep: Callable[[float], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
@@ -108,12 +114,14 @@ class Client:
         rate_scale: float = 1.0,
     ) -> None:
         """``sleep`` and ``clock`` are for tests (None: real time, cut short by ``stop``);
-        ``rate_scale`` multiplies the documented limits, for a sandbox started with
-        ``--rate-scale``."""
+        ``deadline_s`` bounds each attempt whole (connect and the entire answer: a server
+        sending a byte at a time cannot hold a send); ``rate_scale`` multiplies the
+        documented limits, for a sandbox started with ``--rate-scale``."""
         self.api_url = configured_api_url(api_url)
         self.auth = auth
         self.session = session or _pooled_session(self.api_url)
         self.timeout = timeout
+        self.deadline_s = deadline_s
         self.retry = retry
         self.governors = Governors(clock=clock, sleep=sleep, scale=rate_scale)
         self._sleep = sleep
@@ -145,7 +153,9 @@ class Client:
             # Latency is the last attempt's time on the wire, not the pacing waits.
             started = self._clock()
             try:
-                response = self._send(endpoint.method, url, json_body, params)
+                response, body = self._attempt(endpoint.method, url, json_body, params, stop)
+            except AnswerNotRead as error:  # the caller stopped while the answer came
+                raise Cancelled(attempt, reached=True) from error
             except TransportError as error:
                 reached |= error.answer_lost
                 if not self._may_retry_lost(error, endpoint, attempt):
@@ -153,10 +163,10 @@ class Client:
                 pause(self.retry.delay(attempt, self._rng), stop, self._sleep)
                 continue
             governor.observe(*_rate_headers(response), latency=self._clock() - started)
-            if response.ok:
+            if _accepted(response):
                 return ApiResponse(
                     response.status_code,
-                    _body(response),
+                    body,
                     dict(response.headers),
                     attempt,
                     self._clock() - started,
@@ -180,23 +190,78 @@ class Client:
         while True:
             attempt += 1
             try:
-                response = self.session.get(url, timeout=self.timeout, auth=_NoAuth())
-            except requests.exceptions.RequestException as error:
-                failure: Exception = _transport_error(error, url)
-            else:
-                if response.ok:
-                    return response.text
-                failure = ServerError(
-                    response.reason or "no details given", status=response.status_code
-                )
-                if response.status_code < 500:
-                    raise failure
+                return self._download_once(url, stop)
+            except TooLarge:
+                raise  # the same file again would be as large
+            except (TransportError, ServerError) as error:
+                if isinstance(error, ServerError) and error.status < 500:
+                    raise
+                failure: Exception = error
             log.debug("download of %s failed (attempt %d)", urlsplit(url).path, attempt)
             if attempt >= self.retry.attempts or (stop is not None and stop.is_set()):
                 raise failure
             pause(self.retry.delay(attempt, self._rng), stop, self._sleep)
 
-    def _send(self, method: str, url: str, body: Any, params: Any) -> requests.Response:
+    def _download_once(self, url: str, stop: threading.Event | None) -> str:
+        """One GET of a signed link, read whole and bounded; 3xx and 4xx raised as they are."""
+        deadline = time.monotonic() + self.deadline_s * 2  # a file, not an API answer
+        try:
+            response = self.session.get(
+                url,
+                timeout=_within(self.timeout, deadline),
+                auth=_NoAuth(),
+                allow_redirects=False,
+                stream=True,
+            )
+        except requests.exceptions.RequestException as error:
+            raise _transport_error(error, url) from None
+        if _redirect(response):
+            response.close()
+            raise _redirected(response)
+        try:
+            read_whole(response, deadline=deadline, max_bytes=MAX_DOWNLOAD_BYTES, stop=stop)
+        except AnswerNotRead as error:
+            if error.stopped:
+                raise Cancelled(1, reached=False) from None
+            kind = TooLarge if error.too_large else TransportError
+            raise kind(f"the results file could not be read: {error}", answer_lost=False) from None
+        if not response.ok:
+            reason = _first_text(response.reason or "no details given")
+            raise ServerError(reason, status=response.status_code)
+        return response.text
+
+    def _attempt(
+        self, method: str, url: str, body: Any, params: Any, stop: threading.Event | None
+    ) -> tuple[requests.Response, Any]:
+        """One request and its whole answer within the deadline; a redirect is an error.
+
+        A 2xx answer not read whole, or not JSON, is a lost answer (Attentive may
+        have acted on the request): the endpoint's rule decides whether to retry.
+        Raises :class:`AnswerNotRead` only when ``stop`` cut the answer short.
+        """
+        deadline = time.monotonic() + self.deadline_s
+        response = self._send(method, url, body, params, deadline)
+        if _redirect(response):  # an error, never followed: its body is not needed
+            response.close()
+            return response, None
+        success = _accepted(response)
+        try:
+            read_whole(
+                response,
+                deadline=deadline,
+                max_bytes=MAX_ANSWER_BYTES,
+                stop=stop,
+                keep=None if success else ERROR_PAGE_BYTES,
+            )
+        except AnswerNotRead as error:
+            if error.stopped:
+                raise
+            raise _lost(url, f"{error}", response.status_code) from None
+        return response, (_body(response, url) if success else None)
+
+    def _send(
+        self, method: str, url: str, body: Any, params: Any, deadline: float
+    ) -> requests.Response:
         log.debug("%s %s", method, url)
         # A body already written as JSON goes as it is: serialising it again would cost
         # as much as writing it did, and could differ from the text its ledger key is of.
@@ -207,7 +272,14 @@ class Client:
         )
         try:
             return self.session.request(
-                method, url, params=params, auth=self.auth, timeout=self.timeout, **sent
+                method,
+                url,
+                params=params,
+                auth=self.auth,
+                timeout=_within(self.timeout, deadline),
+                allow_redirects=False,  # never: see http/reading.py
+                stream=True,  # the answer is read by read_whole, bounded
+                **sent,
             )
         except requests.exceptions.RequestException as error:
             raise _transport_error(error, url) from None
@@ -290,34 +362,97 @@ def _rate_headers(response: requests.Response) -> tuple[int | None, int | None]:
 
 
 def _int_or_none(value: str | None) -> int | None:
+    """A header's whole number; None for garbage, infinities and negative numbers."""
     try:
-        return int(float(value)) if value is not None else None
+        number = float(value) if value is not None else None
     except ValueError:
         return None
+    if number is None or not math.isfinite(number) or number < 0:
+        return None
+    return int(number)
 
 
-def _body(response: requests.Response) -> Any:
-    if not response.content:
+def _within(timeout: tuple[float, float], deadline: float) -> tuple[float, float]:
+    """The connect and read timeouts, neither beyond what is left of the deadline."""
+    left = max(0.001, deadline - time.monotonic())
+    return min(timeout[0], left), min(timeout[1], left)
+
+
+def _body(response: requests.Response, url: str) -> Any:
+    """A 2xx answer's JSON (None when empty); any other text is an answer that cannot be read."""
+    if not response.content.strip():
         return None
     try:
         return response.json()
     except ValueError:
-        return response.text
+        kind = (response.headers.get("Content-Type") or "no type").split(";")[0].strip()
+        raise _lost(url, f"its answer is not JSON ({kind[:40]})", response.status_code) from None
+
+
+def _lost(url: str, what: str, status: int) -> TransportError:
+    """A 2xx (or error) answer that could not be read: it may or may not have been accepted."""
+    return TransportError(
+        f"The request reached {urlsplit(url).netloc} and it answered {status}, but {what}; "
+        "it may or may not have been accepted.",
+        answer_lost=True,
+    )
+
+
+def _accepted(response: requests.Response) -> bool:
+    return 200 <= response.status_code < 300
+
+
+def _redirect(response: requests.Response) -> bool:
+    return 300 <= response.status_code < 400
+
+
+def _redirected(response: requests.Response) -> ApiError:
+    """A 3xx: reported with where it pointed, never followed, never a success."""
+    where = redirect_words(response, urlsplit(response.url).hostname or "")
+    return ApiError(
+        f"Attentive's API answered with {where}, which attentive_nb never follows "
+        "(a redirect is not an acceptance, and the request goes nowhere else)",
+        status=response.status_code,
+        response=response,
+    )
 
 
 def parse_error_body(
     response: requests.Response, scrub: Callable[[str], str] | None = None
 ) -> tuple[str, Any]:
-    """The message and error id of an error answer, read leniently.
+    """The message and error id of an error answer, read leniently, both scrubbed.
 
     Attentive's shapes: ``{"error": {"id", "message"}}``, ``{"error": "…"}``,
     ``{"message": "…"}``, or plain text / an HTML error page. ``scrub`` masks
-    an echoed secret; it runs before shortening, so no secret is ever cut in
-    half and shown in part.
+    an echoed secret in every field that comes from the server (the message,
+    the id, the reason phrase); it runs before shortening, so no secret is
+    ever cut in half and shown in part.
     """
+    clean = scrub or str
     message, error_id = _parse_error_body(response)
-    message = scrub(message) if scrub else message
-    return _first_text(message) or response.reason or "no details given", error_id
+    shown = _first_text(clean(message)) or _first_text(clean(response.reason or ""))
+    return shown or "no details given", _scrubbed_id(error_id, clean)
+
+
+def _scrubbed_id(error_id: Any, clean: Callable[[str], str]) -> Any:
+    """A number stays a number; any other id becomes short, scrubbed text."""
+    if error_id is None or isinstance(error_id, bool | int | float):
+        return error_id
+    text = error_id if isinstance(error_id, str) else json.dumps(error_id, default=str)
+    return _first_text(clean(text), limit=100)
+
+
+def _scrubbed_response(response: requests.Response, clean: Callable[[str], str]) -> None:
+    """The answer kept on an error, with the secret masked wherever the server could echo it,
+    and the request's own Authorization header masked (``error.response.request``)."""
+    response._content = clean(response.text).encode("utf-8")
+    response.encoding = "utf-8"
+    response.reason = clean(response.reason or "")
+    for name, value in list(response.headers.items()):
+        response.headers[name] = clean(value)
+    request = response.request
+    if request is not None and "Authorization" in request.headers:
+        request.headers["Authorization"] = clean(str(request.headers["Authorization"]))
 
 
 def _parse_error_body(response: requests.Response) -> tuple[str, Any]:
@@ -350,8 +485,15 @@ _HINTS = {
 def _error_for(
     response: requests.Response, endpoint: Endpoint, scrub: Callable[[str], str] | None = None
 ) -> ApiError:
-    """Map a status to its exception class: the one table of statuses."""
-    message, error_id = parse_error_body(response, scrub)
+    """Map a status to its exception class: the one table of statuses.
+
+    Every field of the answer is scrubbed here, before any exception holds it.
+    """
+    clean = scrub or str
+    _scrubbed_response(response, clean)
+    if _redirect(response):
+        return _redirected(response)
+    message, error_id = parse_error_body(response, clean)
     status = response.status_code
     common = {"status": status, "error_id": error_id, "response": response}
     if status == 401:

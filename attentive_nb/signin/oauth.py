@@ -33,6 +33,7 @@ from attentive_nb import config
 from attentive_nb.endpoints import ENDPOINTS, SEND_SCOPES
 from attentive_nb.errors import AttentiveError, ConfigError, OAuthError
 from attentive_nb.http.client import USER_AGENT, parse_error_body
+from attentive_nb.http.reading import redirect_words
 from attentive_nb.redact import mask_secret, scrub
 from attentive_nb.signin.tokens import PendingSignIns, TokenStore
 from attentive_nb.urls import same_endpoint
@@ -232,12 +233,20 @@ class OAuthFlow:
                 data=form,
                 timeout=(5, 30),
                 headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+                allow_redirects=False,  # a 307 would post the client secret elsewhere
             )
         except requests.exceptions.RequestException:
             raise OAuthError(
                 f"Could not reach {self.api_url} to finish the sign-in; "
                 "check the network and try again."
             ) from None
+        if 300 <= response.status_code < 400:
+            raise OAuthError(
+                f"Attentive's token endpoint answered {response.status_code} ("
+                f"{redirect_words(response, urlsplit(self.api_url).hostname or '')}); a redirect "
+                "is never followed, so the code and secret went nowhere else. Check "
+                "ATTENTIVE_API_URL."
+            )
         if response.ok:
             return self._token_from(response)
         message = _reason(response, lambda text: scrub(text, [self._client_secret, code]))

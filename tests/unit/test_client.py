@@ -464,3 +464,70 @@ def test_repr_shows_url_and_masked_auth(client):
 def test_proxy_settings_apply_to_attentive_but_never_to_a_local_sandbox():
     assert Client(ApiKeyAuth(KEY), "https://api.attentivemobile.com").session.trust_env
     assert not Client(ApiKeyAuth(KEY), "http://127.0.0.1:8765").session.trust_env
+
+
+@pytest.mark.parametrize("value", ["1e9", "inf", "1e999", "86400000"])
+def test_every_retry_after_wait_is_capped(client, mock, fake_time, value):
+    mock.post(url("events"), status=429, headers={"Retry-After": value})
+    mock.post(url("events"), status=200)
+    client.request("events", json_body={})
+    assert 0 < max(fake_time.sleeps) <= RetryPolicy().max_retry_after
+
+
+@pytest.mark.parametrize(
+    "value", ["-5", "nan", "garbage", "Wed, 21 Oct 2015 07:28:00 GMT", "", "\x00"]
+)
+def test_a_negative_garbage_or_past_retry_after_never_waits_long_nor_crashes(
+    client, mock, fake_time, value
+):
+    mock.post(url("events"), status=429, headers={"Retry-After": value})
+    mock.post(url("events"), status=200)
+    assert client.request("events", json_body={}).status == 200
+    assert all(0 <= slept <= RetryPolicy().base_delay for slept in fake_time.sleeps)
+
+
+def test_a_retry_after_wait_ends_when_the_run_is_stopped(mock):
+    stop = __import__("threading").Event()
+    mock.post(url("events"), status=429, headers={"Retry-After": "1e9"})
+    client = Client(ApiKeyAuth(KEY), sleep=lambda s: stop.set(), seed=1)
+    with pytest.raises(Exception, match="stopped before"):
+        client.request("events", json_body={}, stop=stop)
+    assert len(mock.calls) == 1
+
+
+@pytest.mark.parametrize("value", ["1e999", "-5", "inf", "nan", "lots"])
+def test_rate_limit_headers_of_any_value_never_crash_a_request(client, mock, value):
+    headers = {"x-ratelimit-limit": value, "x-ratelimit-remaining": value}
+    mock.post(url("events"), status=200, headers=headers)
+    assert client.request("events", json_body={}).status == 200
+
+
+@pytest.mark.parametrize(
+    "error_id",
+    [KEY, f"Bearer {KEY}", {"nested": KEY}, [KEY, 1], f"id%20{KEY.replace('_', '%5F')}"],
+)
+def test_an_echoed_key_is_masked_in_the_error_id_as_in_the_message(client, mock, error_id):
+    body = {"error": {"message": f"bad {KEY}", "id": error_id}}
+    mock.get(url("me"), status=400, json=body, headers={"X-Echo": KEY})
+    with pytest.raises(ApiError) as info:
+        client.request("me")
+    error = info.value
+    for text in (str(error), repr(error.args), str(error.error_id), error.response.text):
+        assert KEY not in text and "0123456789abcdefghij" not in text, text
+    assert error.response.headers["X-Echo"] != KEY
+    assert KEY not in error.response.request.headers["Authorization"]
+
+
+def test_a_numeric_error_id_stays_a_number(client, mock):
+    mock.get(url("me"), status=400, json={"error": {"message": "no", "id": 910000001}})
+    with pytest.raises(ApiError) as info:
+        client.request("me")
+    assert info.value.error_id == 910000001
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+def test_a_redirect_is_an_error_never_followed(client, mock, status):
+    mock.post(url("subscribe"), status=status, headers={"Location": "https://evil.example/x"})
+    with pytest.raises(ApiError, match="redirect to evil.example") as info:
+        client.request("subscribe", json_body={})
+    assert info.value.status == status and len(mock.calls) == 1

@@ -548,3 +548,13 @@ def test_the_code_and_secret_never_show_in_any_encoding(clock, mock, body, as_js
     for secret in (ODD_SECRET, ODD_CODE):
         for name, form in encodings(secret).items():
             assert form not in message, f"{name} form leaked: {message}"
+
+
+@pytest.mark.parametrize("status", [302, 307, 308])
+def test_a_redirected_token_exchange_is_refused_and_not_followed(flow, mock, status):
+    state = start(flow)
+    mock.post(TOKEN_URL, status=status, headers={"Location": "https://evil.example/steal"})
+    message = failure(flow, mock, redirected(state))
+    assert f"answered {status}" in message and "evil.example" in message
+    assert CLIENT_SECRET not in message
+    assert [c.request.url for c in mock.calls] == [TOKEN_URL]  # nothing went to evil.example

@@ -1,0 +1,143 @@
+"""Answers read whole within a deadline and a size cap, and redirects never followed.
+
+requests' timeouts count per socket operation: a server that sends one byte
+every half second never trips a 30 s read timeout and holds a send for
+minutes, and one that sends 50 MB of junk is held in memory whole. So every
+answer is read here, streamed: at most ``max_bytes`` (more is an answer not
+read), before a total deadline counted from the start of the attempt. A
+watchdog enforces the deadline, and the caller's ``stop`` event, by shutting
+the connection, which ends a read blocked inside the socket at once.
+
+A redirect is never followed (the client asks requests not to): a POST
+turned into a GET elsewhere would report an unsubscribe as done, and a 307
+would carry the people's data to another host. :func:`redirect_words` says
+where the redirect pointed, by host only (an address may carry a secret).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+
+from attentive_nb.errors import TransportError
+
+CHUNK = 64 * 1024
+_POLL_S = 0.05
+
+
+class AnswerNotRead(Exception):
+    """The answer did not arrive whole: too slow, too large, cut, or the caller stopped."""
+
+    def __init__(self, why: str, *, stopped: bool = False, too_large: bool = False) -> None:
+        super().__init__(why)
+        self.stopped, self.too_large = stopped, too_large
+
+
+class TooLarge(TransportError):
+    """A file larger than the toolkit reads (a bulk job's results): not read, not asked again."""
+
+
+def read_whole(
+    response: requests.Response,
+    *,
+    deadline: float,
+    max_bytes: int,
+    stop: threading.Event | None = None,
+    keep: int | None = None,
+) -> bytes:
+    """The body of ``response`` (also set as its ``content``), read before ``deadline``.
+
+    ``deadline`` is a ``time.monotonic()`` time. More than ``max_bytes`` raises
+    :class:`AnswerNotRead`, unless ``keep`` is given: then the first ``keep``
+    bytes are kept and the rest is not read (an error page needs only its start).
+    """
+    watchdog = _Watchdog(response, deadline, stop)
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        with watchdog:
+            for chunk in response.raw.stream(CHUNK, decode_content=True):
+                chunks.append(chunk)
+                size += len(chunk)
+                if keep is not None and size >= keep:
+                    break
+                if size > max_bytes:
+                    raise AnswerNotRead(
+                        f"the answer was larger than {_megabytes(max_bytes)}", too_large=True
+                    )
+    except AnswerNotRead:
+        raise
+    except Exception as error:  # urllib3, http.client and the socket each raise their own
+        raise watchdog.why() or AnswerNotRead(
+            "the connection broke before the whole answer came"
+        ) from error
+    finally:
+        response.close()
+    if watchdog.why() is not None:
+        raise watchdog.why()  # type: ignore[misc]
+    body = b"".join(chunks)[:keep] if keep is not None else b"".join(chunks)
+    response._content = body  # requests' own cache: .json(), .text and .content read it
+    return body
+
+
+def _megabytes(n: int) -> str:
+    return f"{n / 1_000_000:g} MB"
+
+
+class _Watchdog:
+    """Shuts the connection when the deadline passes or ``stop`` is set, while a read runs."""
+
+    def __init__(self, response: requests.Response, deadline: float, stop: Any) -> None:
+        self._response, self._deadline, self._stop = response, deadline, stop
+        self._done = threading.Event()
+        self._fired: AnswerNotRead | None = None
+        self._thread = threading.Thread(
+            target=self._watch, name="attentive-read-watch", daemon=True
+        )
+
+    def __enter__(self) -> _Watchdog:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._done.set()
+        self._thread.join()
+
+    def why(self) -> AnswerNotRead | None:
+        return self._fired
+
+    def _watch(self) -> None:
+        while not self._done.wait(max(0.0, min(_POLL_S, self._deadline - time.monotonic()))):
+            if self._stop is not None and self._stop.is_set():
+                self._fire(AnswerNotRead("the run was stopped while the answer came", stopped=True))
+                return
+            if time.monotonic() >= self._deadline:
+                self._fire(AnswerNotRead("the whole answer did not come in time"))
+                return
+
+    def _fire(self, why: AnswerNotRead) -> None:
+        self._fired = why
+        # No socket (a test's fake answer) or one already closed: nothing to wake.
+        with contextlib.suppress(Exception):
+            self._response.raw.shutdown()  # wakes a read blocked in the socket
+
+
+def redirect_words(response: requests.Response, api_host: str) -> str:
+    """``a redirect to evil.example (http)``: where a 3xx pointed, by host only, never followed."""
+    location = response.headers.get("Location") or ""
+    try:
+        parts = urlsplit(location)
+        host = parts.hostname or api_host
+        scheme = parts.scheme
+    except ValueError:
+        return "a redirect to an address that cannot be read"
+    if not host.isascii() or not host.isprintable() or len(host) > 253:
+        return "a redirect to an address that cannot be read"
+    where = "the same host" if host == api_host else host
+    plain = " over plain http" if scheme == "http" else ""
+    return f"a redirect to {where}{plain}"
