@@ -12,6 +12,7 @@ import os
 import stat
 import subprocess
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +20,7 @@ import dotenv
 
 from attentive_nb.errors import ConfigError
 from attentive_nb.redact import mask_secret
-from attentive_nb.urls import check_url
+from attentive_nb.urls import check_url, masked_address
 from attentive_nb.urls import is_loopback as is_loopback  # client and connection use it here
 
 DEFAULT_API_URL = "https://api.attentivemobile.com"
@@ -44,9 +45,27 @@ class Found:
     source: str
 
     @property
+    def refused(self) -> bool:
+        """True when the value fails its setting's check (it is then never used, only masked)."""
+        check = _CHECKS.get(self.name)
+        try:
+            if check is not None:
+                check(self.value)
+        except ConfigError:
+            return True
+        return False
+
+    @property
     def shown(self) -> str:
-        """The value as it may be displayed: masked for secrets."""
-        return mask_secret(self.value) if self.name in SECRET_VARIABLES else self.value
+        """The value as it may be displayed: masked for secrets, and for what is refused.
+
+        A refused value may be a password in an address (``user:pw@host``) or a
+        key pasted into the wrong variable: it is shown as ``https://…@host`` or
+        ``abcd…wxyz``, the way a key is, never in clear.
+        """
+        if self.name in SECRET_VARIABLES:
+            return mask_secret(self.value)
+        return masked_address(self.value) if self.refused else self.value
 
     def __repr__(self) -> str:
         return f"Found({self.name}={self.shown!r} from {self.source})"
@@ -136,6 +155,17 @@ def require_secret(name: str, value: str | None) -> str:
     return cleaned
 
 
+def client_id(value: str) -> str:
+    """A public app's client id: printable ASCII in one piece, else ConfigError."""
+    cleaned = value.strip()
+    if not cleaned or not (cleaned.isascii() and cleaned.isprintable()) or " " in cleaned:
+        raise ConfigError(
+            "ATTENTIVE_CLIENT_ID must be the app's client id in one piece (printable, no "
+            "spaces or line breaks): copy it again from the app's page in Attentive."
+        )
+    return cleaned
+
+
 def _words(name: str) -> str:
     return name.removeprefix("ATTENTIVE_").replace("_", " ").lower().replace("api", "API")
 
@@ -163,6 +193,14 @@ def redirect_uri(url: str) -> str:
         path_allowed=True,
         http_anywhere=True,
     )
+
+
+_CHECKS: dict[str, Callable[[str], str]] = {
+    "ATTENTIVE_API_URL": api_url,
+    "ATTENTIVE_AUTH_URL": auth_url,
+    "ATTENTIVE_REDIRECT_URI": redirect_uri,
+    "ATTENTIVE_CLIENT_ID": client_id,
+}
 
 
 def state_dir() -> Path:

@@ -22,6 +22,7 @@ from urllib3.exceptions import LocationParseError
 from urllib3.util import parse_url
 
 from attentive_nb.errors import ConfigError
+from attentive_nb.redact import mask_secret
 
 _HOST_NAME = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)(?:\.(?!-)[a-z0-9-]{1,63}(?<!-))*\.?")
 
@@ -41,7 +42,7 @@ def check_url(
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(
             f"{name} must be a full address like {example}"
-            f" (got {url!r}: the https:// part or the host is missing)."
+            f" (got {_quoted(url)}: the https:// part or the host is missing)."
         )
     _check_host(name, parts.hostname)
     _same_for_urllib3(name, url, parts)
@@ -54,6 +55,26 @@ def check_url(
         return url
     _refuse_path(name, parts, example)
     return f"{parts.scheme}://{parts.netloc.lower()}"
+
+
+def masked_address(value: str) -> str:
+    """A refused setting as it may be shown: ``https://…@host`` (the user and password
+    hidden), or, when it is no address at all (a key pasted here?), ``abcd…wxyz``."""
+    scheme, sep, rest = value.strip().partition("://")
+    if sep and "@" in rest and scheme.isalpha():
+        return f"{scheme}://…@{_shown(rest.rsplit('@', 1)[1])}"
+    return mask_secret(value.strip())
+
+
+def _shown(text: str) -> str:
+    """What follows an '@', in clear only when it is plain printable ASCII without spaces."""
+    plain = text.isascii() and text.isprintable() and " " not in text and "@" not in text
+    return text if plain else mask_secret(text)
+
+
+def _quoted(url: str) -> str:
+    """A refused address in a message: masked, as it may hold a password or be a pasted key."""
+    return repr(masked_address(url))
 
 
 def is_loopback(host: str) -> bool:
@@ -119,10 +140,12 @@ def _split(name: str, url: str) -> SplitResult:
         netloc = url.split("//", 1)[-1].split("/", 1)[0]
         if netloc.count("[") != netloc.count("]") or netloc.count("[") > 1:
             raise ConfigError(
-                f"{name} cannot be read: the [ ] around an IPv6 address do not match (got {url!r})."
+                f"{name} cannot be read: the [ ] around an IPv6 address do not match "
+                f"(got {_quoted(url)})."
             ) from None
         raise ConfigError(
-            f"{name} cannot be read: the port must be a number from 1 to 65535 (got {url!r})."
+            f"{name} cannot be read: the port must be a number from 1 to 65535 "
+            f"(got {_quoted(url)})."
         ) from None
     if port == 0:
         raise ConfigError(f"{name} has port 0; the port must be a number from 1 to 65535.")
@@ -137,7 +160,7 @@ def _check_host(name: str, host: str) -> None:
         except ValueError:
             if _HOST_NAME.fullmatch(host):
                 return
-    raise ConfigError(f"{name}: {host!r} is not a host name or an IP address.")
+    raise ConfigError(f"{name}: {_quoted(host)} is not a host name or an IP address.")
 
 
 def _same_for_urllib3(name: str, url: str, parts: SplitResult) -> None:
@@ -154,7 +177,7 @@ def _same_for_urllib3(name: str, url: str, parts: SplitResult) -> None:
     ):
         raise ConfigError(
             f"{name} cannot be read the same way by every part of the HTTP stack "
-            f"(got {url!r}): write it as scheme://host[:port]."
+            f"(got {_quoted(url)}): write it as scheme://host[:port]."
         )
 
 

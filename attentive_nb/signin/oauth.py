@@ -117,7 +117,7 @@ class OAuthFlow:
         clock: Callable[[], float] = time.time,
         session: requests.Session | None = None,
     ) -> None:
-        self.client_id = _setting("ATTENTIVE_CLIENT_ID", client_id)
+        self.client_id = config.client_id(_setting("ATTENTIVE_CLIENT_ID", client_id))
         self._client_secret = config.require_secret(
             "ATTENTIVE_CLIENT_SECRET", _setting("ATTENTIVE_CLIENT_SECRET", client_secret)
         )

@@ -264,7 +264,7 @@ class SignInPanel:
 
 def _setting(name: str) -> str:
     found = config.lookup(name)
-    return found.value if found else ""
+    return found.value if found and not found.refused else ""  # a refused value is never shown
 
 
 def _secret_placeholder() -> str:

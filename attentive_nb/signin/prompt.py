@@ -82,5 +82,5 @@ def _prompt_oauth(
 
 def _ask_default(prompter: Prompter, label: str, variable: str) -> str:
     found = config.lookup(variable)
-    hint = f" [{found.value}]" if found else ""
+    hint = f" [{found.shown}]" if found else ""
     return prompter.ask(f"{label}{hint}: ").strip() or (found.value if found else "")
