@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -78,39 +78,72 @@ def who(identifiers: Mapping[str, Any]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
-def read_results(text: str, endpoint: str) -> tuple[list[Result], int]:
-    """Every readable line of the results file, and how many lines could not be read."""
-    results, unreadable = [], 0
-    for raw in text.splitlines():
-        if not raw.strip():
-            continue
-        try:
-            line = json.loads(raw)
-        except ValueError:
-            line = None
-        if isinstance(line, dict):
-            results.append(_result(line, endpoint))
-        else:
-            unreadable += 1
-    return results, unreadable
+class ResultLines:
+    """The results file's readable lines, read one at a time as they are asked for.
+
+    Nothing but the current line is held, so a file of millions of lines costs
+    the memory of the matches only; ``unreadable`` counts the lines that were
+    not JSON objects, once the lines have been read.
+    """
+
+    def __init__(self, text: str, endpoint: str) -> None:
+        self._text, self._endpoint = text, endpoint
+        self.unreadable = 0
+
+    def __iter__(self) -> Iterator[Result]:
+        for raw in _lines(self._text):
+            if not raw.strip():
+                continue
+            try:
+                line = json.loads(raw)
+            except ValueError:
+                line = None
+            if isinstance(line, dict):
+                yield _result(line, self._endpoint)
+            else:
+                self.unreadable += 1
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The lines of ``text`` one by one, without a copy of the whole (as splitlines makes)."""
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end
+        yield text[start:end]
+        start = end + 1
+
+
+def read_results(text: str, endpoint: str) -> ResultLines:
+    """Every readable line of the results file (lazily; see :class:`ResultLines`)."""
+    return ResultLines(text, endpoint)
 
 
 def match(results: Iterable[Result], records: Sequence[Record]) -> tuple[dict[str, Result], int]:
-    """Record key -> its line, and how many lines named no record of ``records``."""
+    """Record key -> its line, and how many lines named no record of ``records``.
+
+    Exact echoes of a record win; then lines are matched by whom they name, records
+    of one person in the order sent. Only as many lines per person as they have
+    records can match, so only those are kept while the lines are read.
+    """
     keys = {record.key for record in records}
-    matched: dict[str, Result] = {}
-    rest = []
-    for result in results:  # an exact echo of the record first
-        if result.key in keys and result.key not in matched:
-            matched[result.key] = result
-        else:
-            rest.append(result)
     queues: dict[str, deque[Record]] = {}
     for record in sorted(records, key=lambda r: r.seq):
         queues.setdefault(record.who, deque()).append(record)
+    room = {person: len(queue) for person, queue in queues.items()}
+    matched: dict[str, Result] = {}
+    rest = []
     unmatched = 0
+    for result in results:  # an exact echo of the record first
+        if result.key in keys and result.key not in matched:
+            matched[result.key] = result
+        elif room.get(result.who or "", 0) > 0:
+            room[result.who or ""] -= 1
+            rest.append(result)
+        else:
+            unmatched += 1
     for result in rest:  # then who it names, records of one person in the order sent
-        queue = queues.get(result.who or "", deque())
+        queue = queues[result.who or ""]
         while queue and queue[0].key in matched:
             queue.popleft()
         if queue:

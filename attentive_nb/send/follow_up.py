@@ -25,6 +25,7 @@ from typing import Any
 
 from attentive_nb.errors import ApiError
 from attentive_nb.http.client import Cancelled, Client
+from attentive_nb.http.reading import TooLarge
 from attentive_nb.send import bulk, ledger_jobs
 from attentive_nb.send.ledger import Ledger
 from attentive_nb.send.ledger_jobs import Job
@@ -172,12 +173,16 @@ def _read(
         return (*_end_all(ledger, job, "COMPLETED", "sent", reason, total), "")
     try:
         text = _download(client, job, str(answer["url"]), stop)
+    except TooLarge as error:  # asking again would fetch the same file: nobody's outcome is known
+        reason = f"bulk job {job.job_id} ran, but {error}; check these people in Attentive"
+        return (*_end_all(ledger, job, "COMPLETED", "unknown", reason, total), reason)
     except Exception as error:  # the job ran; only its details are missing for now
         problem = f"the results of bulk job {job.job_id} could not be read ({error}); ask again"
         return ledger_jobs.note(ledger, job, "COMPLETED", total), {}, problem
-    lines, unreadable = bulk.read_results(text, job.endpoint)
+    lines = bulk.read_results(text, job.endpoint)
     records = ledger_jobs.records(ledger, job.company_id, job.job_id)
     matched, unmatched = bulk.match(lines, records)
+    unreadable = lines.unreadable
     outcomes = {r.key: _from_line(job, matched.get(r.key)) for r in records}
     states = {key: status for key, (status, _) in outcomes.items()}
     settled = ledger_jobs.settle(ledger, job, "COMPLETED", states, total)

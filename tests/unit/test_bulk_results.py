@@ -32,9 +32,9 @@ def jsonl(*lines: dict) -> str:
 def outcomes(text: str, *users: dict) -> dict[int, tuple[str, str]]:
     """seq -> (status, message) for each record a line was matched to."""
     ours = records(*users)
-    results, unreadable = read_results(text, ENDPOINT)
-    matched, unmatched = match(results, ours)
-    assert unreadable == 0 and unmatched == 0
+    lines = read_results(text, ENDPOINT)
+    matched, unmatched = match(lines, ours)
+    assert lines.unreadable == 0 and unmatched == 0
     return {
         r.seq: (matched[r.key].status, matched[r.key].message) for r in ours if r.key in matched
     }
@@ -104,9 +104,9 @@ def test_the_same_person_twice_in_a_job_takes_the_lines_in_turn():
 def test_lines_naming_nobody_of_ours_and_unreadable_lines_are_counted():
     stranger = {"identifiers": {"email": "who@example.com"}}
     text = jsonl({"request": stranger, "response": {"status": "SUCCESS"}}) + "not json\n\n"
-    results, unreadable = read_results(text, ENDPOINT)
-    matched, unmatched = match(results, records(ADA))
-    assert (matched, unmatched, unreadable) == ({}, 1, 1)
+    lines = read_results(text, ENDPOINT)
+    matched, unmatched = match(lines, records(ADA))
+    assert (matched, unmatched, lines.unreadable) == ({}, 1, 1)
 
 
 def test_long_messages_are_cut_and_whitespace_folded():
