@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 
 from attentive_nb.cli.send import run_send
+from attentive_nb.errors import ConfigError
+from attentive_nb.report.csv_out import checked_path
 
 EPILOG = """\
 FILE is a CSV file, a Parquet file (.parquet, .pq), or - for CSV on standard input.
@@ -207,11 +209,25 @@ def _add_common_send_options(p: argparse.ArgumentParser, kind: str) -> None:
     _add_output_options(p)
 
 
+def _file_name(text: str) -> str:
+    """A file name to write, refused before anything is sent when it holds escapes."""
+    try:
+        return checked_path(text)
+    except ConfigError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def _add_output_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--out", metavar="CSV", help="write the per-row report (identifiers masked)")
+    p.add_argument(
+        "--out",
+        metavar="CSV",
+        type=_file_name,
+        help="write the per-row report (identifiers masked)",
+    )
     p.add_argument(
         "--retry-out",
         "--failed-out",  # its 0.1 name
+        type=_file_name,
         dest="retry_out",
         metavar="CSV",
         help="write the rows that need another go (report.to_retry), input columns plus "

@@ -25,6 +25,8 @@ import numpy as np
 import pandas as pd
 from pandas.api.extensions import ExtensionArray
 
+from attentive_nb.controls import clean, has_controls
+from attentive_nb.errors import ConfigError
 from attentive_nb.report.summary import rows_text
 
 #: A cell starting with one of these is run as a formula by spreadsheets (OWASP).
@@ -56,11 +58,25 @@ class SavedCsv(_ConcretePath):
         return f"Saved {rows_text(self.rows)} to {self} ({what})"
 
 
+def checked_path(name: str) -> str:
+    """``name``, or ConfigError when it holds control characters or terminal escapes.
+
+    Such a name is a paste gone wrong or an attack on the terminal that shows
+    it; the file would be created under a name nobody can see or type.
+    """
+    if has_controls(name):
+        raise ConfigError(
+            "The file name holds control characters or terminal escape sequences "
+            f"(shown without them: {clean(name, keep='')!r}); choose a plain file name."
+        )
+    return name
+
+
 def write_csv(
     frame: pd.DataFrame, path: str | Path, *, index: bool = True, raw: bool = False
 ) -> Path:
     """Write ``frame`` to ``path`` (formula-like cells neutralised unless ``raw``); the path."""
-    path = Path(path)
+    path = Path(checked_path(str(path)))
     # CRLF line ends (RFC 4180) make the csv module quote a cell holding a lone CR,
     # which otherwise would start a new row, neutralised or not, in spreadsheets.
     (frame if raw else neutralised(frame)).to_csv(path, index=index, lineterminator="\r\n")

@@ -1,12 +1,18 @@
 """The progress bar of a send: tqdm.auto (a widget in JupyterLab, text elsewhere).
 
 Shows rows/s and the ETA, and says when the rate governor is holding the
-send back, and why, so a slow run never looks stuck.
+send back, and why, so a slow run never looks stuck. Its text is cleaned of
+escape sequences and control characters (a terminal would act on them), and
+reaches the notebook widget only through tqdm's escaping: tqdm writes the
+description given to its constructor into the widget's HTML as it is, so the
+description is set after construction, where tqdm escapes it.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from attentive_nb.controls import clean
 
 
 class Progress:
@@ -29,20 +35,16 @@ class Progress:
         from tqdm.auto import tqdm
 
         self._bar = tqdm(
-            total=self._total,
-            initial=done,
-            desc=self._label,
-            unit="rows",
-            dynamic_ncols=True,
-            leave=True,
+            total=self._total, initial=done, unit="rows", dynamic_ncols=True, leave=True
         )
+        self._bar.set_description_str(clean(self._label, keep=""))
 
     def advance(self, rows: int) -> None:
         if self._bar is None:
             return
         self._bar.update(rows)
         reason = getattr(self._governor, "waiting_reason", None)
-        self._bar.set_postfix_str(reason or "", refresh=False)
+        self._bar.set_postfix_str(clean(reason or "", keep=""), refresh=False)
 
     def close(self) -> None:
         if self._bar is not None:

@@ -19,6 +19,7 @@ FLOORS = {
     "attentive_nb.__about__": 0,
     "attentive_nb.errors": 0,
     "attentive_nb.redact": 0,
+    "attentive_nb.controls": 0,
     "attentive_nb.urls": 0,
     "attentive_nb.endpoints": 0,
     "attentive_nb.config": 0,
