@@ -167,7 +167,8 @@ class ApiError(AttentiveError):
     """The API answered with an error status.
 
     Carries the HTTP ``status``, the API's ``message``, the ``error_id`` when
-    the body has one, and the ``response`` itself for inspection.
+    the body has one, and the ``response`` itself for inspection: all of them
+    scrubbed of the key or token first, wherever the server echoed it.
     """
 
     def __init__(

@@ -11,6 +11,10 @@ never resent, because a copy texts a real person or records a second purchase.
 Every wait (the rate governor's pacing, a retry's backoff) ends at once when
 the caller's ``stop`` event is set, so an interrupted send winds down within a
 moment; the request then raises :class:`Cancelled`.
+
+A redirect is never followed and never a success; every answer is read whole
+within a total deadline and a size cap (``http/reading.py``), and a 2xx that
+cannot be read (cut off, too large, not JSON) is a lost answer.
 """
 
 from __future__ import annotations
