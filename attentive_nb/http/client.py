@@ -19,7 +19,6 @@ cannot be read (cut off, too large, not JSON) is a lost answer.
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import random
@@ -27,7 +26,6 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -40,14 +38,20 @@ from attentive_nb.config import is_loopback
 from attentive_nb.endpoints import ENDPOINTS, Endpoint
 from attentive_nb.errors import (
     ApiError,
-    AuthError,
     RateLimited,
-    ScopeError,
     ServerError,
     TransportError,
 )
 from attentive_nb.http.ratelimit import Governors, pause
-from attentive_nb.http.reading import AnswerNotRead, TooLarge, read_whole, redirect_words
+from attentive_nb.http.reading import AnswerNotRead, TooLarge, read_whole
+from attentive_nb.http.statuses import (
+    accepted,
+    error_for,
+    first_text,
+    is_redirect,
+    redirected,
+    retry_after,
+)
 
 log = logging.getLogger("attentive_nb")
 
@@ -167,7 +171,7 @@ class Client:
                 pause(self.retry.delay(attempt, self._rng), stop, self._sleep)
                 continue
             governor.observe(*_rate_headers(response), latency=self._clock() - started)
-            if _accepted(response):
+            if accepted(response):
                 return ApiResponse(
                     response.status_code,
                     body,
@@ -175,7 +179,7 @@ class Client:
                     attempt,
                     self._clock() - started,
                 )
-            refused = _error_for(response, endpoint, getattr(self.auth, "scrub", None))
+            refused = error_for(response, endpoint, getattr(self.auth, "scrub", None))
             if not isinstance(refused, RateLimited | ServerError) or attempt >= self.retry.attempts:
                 raise _with_attempts(refused, attempt, self._clock() - started)
             pause(self._backoff(refused, attempt, governor), stop, self._sleep)
@@ -219,9 +223,9 @@ class Client:
             )
         except requests.exceptions.RequestException as error:
             raise _transport_error(error, url) from None
-        if _redirect(response):
+        if is_redirect(response):
             response.close()
-            raise _redirected(response)
+            raise redirected(response)
         try:
             read_whole(response, deadline=deadline, max_bytes=MAX_DOWNLOAD_BYTES, stop=stop)
         except AnswerNotRead as error:
@@ -230,7 +234,7 @@ class Client:
             kind = TooLarge if error.too_large else TransportError
             raise kind(f"the results file could not be read: {error}", answer_lost=False) from None
         if not response.ok:
-            reason = _first_text(response.reason or "no details given")
+            reason = first_text(response.reason or "no details given")
             raise ServerError(reason, status=response.status_code)
         return response.text
 
@@ -245,10 +249,10 @@ class Client:
         """
         deadline = time.monotonic() + self.deadline_s
         response = self._send(method, url, body, params, deadline)
-        if _redirect(response):  # an error, never followed: its body is not needed
+        if is_redirect(response):  # an error, never followed: its body is not needed
             response.close()
             return response, None
-        success = _accepted(response)
+        success = accepted(response)
         try:
             read_whole(
                 response,
@@ -296,7 +300,7 @@ class Client:
     def _backoff(self, error: ApiError, attempt: int, governor: Any) -> float:
         # Retry-After is honoured on 429 and 5xx (a 503 may carry it too), capped
         # before the governor sees it, else its pause would exceed the cap.
-        after = _retry_after(error.response) if error.response is not None else None
+        after = retry_after(error.response) if error.response is not None else None
         if after is not None:
             after = min(after, self.retry.max_retry_after)
         if isinstance(error, RateLimited):
@@ -400,137 +404,3 @@ def _lost(url: str, what: str, status: int) -> TransportError:
         "it may or may not have been accepted.",
         answer_lost=True,
     )
-
-
-def _accepted(response: requests.Response) -> bool:
-    return 200 <= response.status_code < 300
-
-
-def _redirect(response: requests.Response) -> bool:
-    return 300 <= response.status_code < 400
-
-
-def _redirected(response: requests.Response) -> ApiError:
-    """A 3xx: reported with where it pointed, never followed, never a success."""
-    where = redirect_words(response, urlsplit(response.url).hostname or "")
-    return ApiError(
-        f"Attentive's API answered with {where}, which attentive_nb never follows "
-        "(a redirect is not an acceptance, and the request goes nowhere else)",
-        status=response.status_code,
-        response=response,
-    )
-
-
-def parse_error_body(
-    response: requests.Response, scrub: Callable[[str], str] | None = None
-) -> tuple[str, Any]:
-    """The message and error id of an error answer, read leniently, both scrubbed.
-
-    Attentive's shapes: ``{"error": {"id", "message"}}``, ``{"error": "…"}``,
-    ``{"message": "…"}``, or plain text / an HTML error page. ``scrub`` masks
-    an echoed secret in every field that comes from the server (the message,
-    the id, the reason phrase); it runs before shortening, so no secret is
-    ever cut in half and shown in part.
-    """
-    clean = scrub or str
-    message, error_id = _parse_error_body(response)
-    shown = _first_text(clean(message)) or _first_text(clean(response.reason or ""))
-    return shown or "no details given", _scrubbed_id(error_id, clean)
-
-
-def _scrubbed_id(error_id: Any, clean: Callable[[str], str]) -> Any:
-    """A number stays a number; any other id becomes short, scrubbed text."""
-    if error_id is None or isinstance(error_id, bool | int | float):
-        return error_id
-    text = error_id if isinstance(error_id, str) else json.dumps(error_id, default=str)
-    return _first_text(clean(text), limit=100)
-
-
-def _scrubbed_response(response: requests.Response, clean: Callable[[str], str]) -> None:
-    """The answer kept on an error, with the secret masked wherever the server could echo it,
-    and the request's own Authorization header masked (``error.response.request``)."""
-    response._content = clean(response.text).encode("utf-8")
-    response.encoding = "utf-8"
-    response.reason = clean(response.reason or "")
-    for name, value in list(response.headers.items()):
-        response.headers[name] = clean(value)
-    request = response.request
-    if request is not None and "Authorization" in request.headers:
-        request.headers["Authorization"] = clean(str(request.headers["Authorization"]))
-
-
-def _parse_error_body(response: requests.Response) -> tuple[str, Any]:
-    try:
-        body = response.json()
-    except ValueError:
-        return response.text, None
-    error = body.get("error") if isinstance(body, dict) else None
-    if isinstance(error, dict):
-        return str(error.get("message") or error), error.get("id")
-    if isinstance(error, str):
-        return error, None
-    if isinstance(body, dict) and body.get("message"):
-        return str(body["message"]), None
-    return json.dumps(body), None
-
-
-def _first_text(text: str, limit: int = 200) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-_HINTS = {
-    401: "The API key or token was not accepted: it may be wrong, regenerated, or the app "
-    "was uninstalled. Check ATTENTIVE_API_KEY, or sign in again.",
-    429: "Attentive's rate limit was reached; attentive_nb slows down and retries.",
-}
-
-
-def _error_for(
-    response: requests.Response, endpoint: Endpoint, scrub: Callable[[str], str] | None = None
-) -> ApiError:
-    """Map a status to its exception class: the one table of statuses.
-
-    Every field of the answer is scrubbed here, before any exception holds it.
-    """
-    clean = scrub or str
-    _scrubbed_response(response, clean)
-    if _redirect(response):
-        return _redirected(response)
-    message, error_id = parse_error_body(response, clean)
-    status = response.status_code
-    common = {"status": status, "error_id": error_id, "response": response}
-    if status == 401:
-        return AuthError(message, hint=_HINTS[401], **common)
-    if status == 403:
-        return ScopeError(message, scope=endpoint.scope, hint=_scope_hint(endpoint), **common)
-    if status == 429:
-        return RateLimited(message, retry_after=_retry_after(response), hint=_HINTS[429], **common)
-    if status >= 500:
-        return ServerError(message, hint="Attentive had a problem; try again later.", **common)
-    return ApiError(message, **common)
-
-
-def _scope_hint(endpoint: Endpoint) -> str:
-    if not endpoint.scope:
-        return "This key or token is not allowed to call this endpoint."
-    return (
-        f"{endpoint.label} needs the '{endpoint.scope}' scope. Give the app that permission "
-        "in Attentive (or tick it when signing in with OAuth), then try again."
-    )
-
-
-def _retry_after(response: requests.Response) -> float | None:
-    """``Retry-After`` in seconds, whether given as a number or an HTTP date."""
-    value = response.headers.get("Retry-After")
-    if value is None:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())

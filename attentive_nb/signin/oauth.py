@@ -32,8 +32,9 @@ import requests
 from attentive_nb import config
 from attentive_nb.endpoints import ENDPOINTS, SEND_SCOPES
 from attentive_nb.errors import AttentiveError, ConfigError, OAuthError
-from attentive_nb.http.client import USER_AGENT, parse_error_body
+from attentive_nb.http.client import USER_AGENT
 from attentive_nb.http.reading import redirect_words
+from attentive_nb.http.statuses import parse_error_body
 from attentive_nb.redact import mask_secret, scrub
 from attentive_nb.signin.tokens import PendingSignIns, TokenStore
 from attentive_nb.urls import same_endpoint

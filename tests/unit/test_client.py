@@ -30,8 +30,8 @@ from attentive_nb.http.client import (
     Client,
     JsonText,
     RetryPolicy,
-    parse_error_body,
 )
+from attentive_nb.http.statuses import parse_error_body
 
 API = "https://api.attentivemobile.com"
 KEY = "key_0123456789abcdefghijklmnopqrstuv"
