@@ -6,7 +6,7 @@ minutes, and one that sends 50 MB of junk is held in memory whole. So every
 answer is read here, streamed: at most ``max_bytes`` (more is an answer not
 read), before a total deadline counted from the start of the attempt. A
 watchdog enforces the deadline, and the caller's ``stop`` event, by shutting
-the connection, which ends a read blocked inside the socket at once.
+the connection, which ends a read blocked inside the socket (within 50 ms).
 
 A redirect is never followed (the client asks requests not to): a POST
 turned into a GET elsewhere would report an unsubscribe as done, and a 307
@@ -56,11 +56,11 @@ def read_whole(
     :class:`AnswerNotRead`, unless ``keep`` is given: then the first ``keep``
     bytes are kept and the rest is not read (an error page needs only its start).
     """
-    watchdog = _Watchdog(response, deadline, stop)
+    watched = _Read(response, deadline, stop)
     chunks: list[bytes] = []
     size = 0
     try:
-        with watchdog:
+        with watched:
             for chunk in response.raw.stream(CHUNK, decode_content=True):
                 chunks.append(chunk)
                 size += len(chunk)
@@ -73,13 +73,13 @@ def read_whole(
     except AnswerNotRead:
         raise
     except Exception as error:  # urllib3, http.client and the socket each raise their own
-        raise watchdog.why() or AnswerNotRead(
+        raise watched.why() or AnswerNotRead(
             "the connection broke before the whole answer came"
         ) from error
     finally:
         response.close()
-    if watchdog.why() is not None:
-        raise watchdog.why()  # type: ignore[misc]
+    if watched.why() is not None:
+        raise watched.why()  # type: ignore[misc]
     body = b"".join(chunks)[:keep] if keep is not None else b"".join(chunks)
     response._content = body  # requests' own cache: .json(), .text and .content read it
     return body
@@ -89,42 +89,75 @@ def _megabytes(n: int) -> str:
     return f"{n / 1_000_000:g} MB"
 
 
-class _Watchdog:
-    """Shuts the connection when the deadline passes or ``stop`` is set, while a read runs."""
+class _Read:
+    """One answer being read: shut when its deadline passes or its ``stop`` is set."""
 
     def __init__(self, response: requests.Response, deadline: float, stop: Any) -> None:
         self._response, self._deadline, self._stop = response, deadline, stop
-        self._done = threading.Event()
         self._fired: AnswerNotRead | None = None
-        self._thread = threading.Thread(
-            target=self._watch, name="attentive-read-watch", daemon=True
-        )
 
-    def __enter__(self) -> _Watchdog:
-        self._thread.start()
+    def __enter__(self) -> _Read:
+        _WATCHDOG.watch(self)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._done.set()
-        self._thread.join()
+        _WATCHDOG.forget(self)
 
     def why(self) -> AnswerNotRead | None:
         return self._fired
 
-    def _watch(self) -> None:
-        while not self._done.wait(max(0.0, min(_POLL_S, self._deadline - time.monotonic()))):
-            if self._stop is not None and self._stop.is_set():
-                self._fire(AnswerNotRead("the run was stopped while the answer came", stopped=True))
-                return
-            if time.monotonic() >= self._deadline:
-                self._fire(AnswerNotRead("the whole answer did not come in time"))
-                return
+    def check(self, now: float) -> None:
+        if self._fired is not None:
+            return
+        if self._stop is not None and self._stop.is_set():
+            self._fire(AnswerNotRead("the run was stopped while the answer came", stopped=True))
+        elif now >= self._deadline:
+            self._fire(AnswerNotRead("the whole answer did not come in time"))
 
     def _fire(self, why: AnswerNotRead) -> None:
         self._fired = why
         # No socket (a test's fake answer) or one already closed: nothing to wake.
         with contextlib.suppress(Exception):
             self._response.raw.shutdown()  # wakes a read blocked in the socket
+
+
+class _Watchdog:
+    """One thread for every read in the process, checking each every 50 ms.
+
+    (A thread per request would cost a thread's start and end on every answer.)
+    The thread ends when nothing is being read and starts again with the next read.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._reads: set[_Read] = set()
+        self._running = False
+
+    def watch(self, read: _Read) -> None:
+        with self._lock:
+            self._reads.add(read)
+            if not self._running:
+                self._running = True
+                threading.Thread(target=self._run, name="attentive-read-watch", daemon=True).start()
+
+    def forget(self, read: _Read) -> None:
+        with self._lock:
+            self._reads.discard(read)
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(_POLL_S)
+            with self._lock:
+                reads = list(self._reads)
+                if not reads:
+                    self._running = False
+                    return
+            now = time.monotonic()
+            for read in reads:
+                read.check(now)
+
+
+_WATCHDOG = _Watchdog()
 
 
 def redirect_words(response: requests.Response, api_host: str) -> str:
