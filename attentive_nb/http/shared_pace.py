@@ -34,6 +34,7 @@ import hashlib
 import os
 import struct
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -92,6 +93,7 @@ class SharedPace:
             self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
         except OSError as error:
             raise SharedPaceError(f"{path} cannot be opened ({error.strerror})") from None
+        self._closer = weakref.finalize(self, os.close, self._fd)  # a dropped client's too
 
     def lock(self) -> None:
         fcntl.flock(self._fd, fcntl.LOCK_EX)
@@ -135,7 +137,7 @@ class SharedPace:
             raise SharedPaceError(f"{self.path} cannot be written (disk full?)")
 
     def close(self) -> None:
-        os.close(self._fd)
+        self._closer()
 
 
 def record_path(folder: Path, api_url: str, token_id: str, endpoint: str) -> Path:

@@ -27,8 +27,9 @@ SENDER = r"""
 import json, os, sys, time
 import pandas as pd
 import attentive_nb as att
-url, key, first, rows, go = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
-conn = att.Connection.from_api_key(key, api_url=url, rate_scale=float(sys.argv[6]))
+url, key, first, rows, go, scale = sys.argv[1:7]
+first, rows = int(first), int(rows)
+conn = att.Connection.from_api_key(key, api_url=url, rate_scale=float(scale))
 df = pd.DataFrame({"phone": [f"+1201555{first + i:04d}" for i in range(rows)], "n": range(rows)})
 while not os.path.exists(go):
     time.sleep(0.005)
@@ -81,9 +82,7 @@ def accepted_share_of_limit(sb: Sandbox) -> float:
 
 
 @pytest.mark.parametrize("processes, rows", [(2, 120), (4, 60)])
-def test_runs_on_one_token_together_stay_at_the_limit_with_rare_429s(
-    tmp_path, processes, rows
-):
+def test_runs_on_one_token_together_stay_at_the_limit_with_rare_429s(tmp_path, processes, rows):
     with Sandbox(
         port=0, latency_ms=50, jitter_ms=250, window_offset_s=0.37, rate_scale=SCALE, seed=3
     ) as sb:

@@ -168,8 +168,9 @@ def test_a_folder_that_cannot_be_made_means_pacing_alone_with_a_note(tmp_path, c
 def test_a_record_that_cannot_be_written_mid_run_means_pacing_alone(tmp_path, clocks):
     gov = process(tmp_path / "record", clocks)
     gov.reserve()
-    os.close(gov.shared._fd)
-    gov.shared._fd = os.open(tmp_path / "record", os.O_RDONLY)  # as if the disk refused
+    readonly = os.open(tmp_path / "record", os.O_RDONLY)
+    os.dup2(readonly, gov.shared._fd)  # as if the disk refused every write from now on
+    os.close(readonly)
     second = gov.reserve()
     assert gov.shared is None and "cannot be written" in gov.shared_note
     assert gov.reserve() - second == pytest.approx(1 / gov.rate)
