@@ -114,18 +114,25 @@ class RateGovernor:
     ) -> None:
         """Follow the limit the headers announce (up or down) and the latency the answers take;
         recover after a slowdown."""
-        with self._lock, self._synced():
-            self.remaining = remaining
-            if limit:
-                self.announced = self.limit = limit
+        with self._lock:
             if latency is not None:
                 self._latencies.append(latency)
-            self.ceiling = self.limit * self._headroom()
-            now = self._clock()
-            regained = self.ceiling * RECOVERY * max(0.0, now - self._last_cut)
-            self.rate = min(self.ceiling, max(self.rate, self._cut_to + regained))
-            if self.rate >= self.ceiling:
-                self.waiting_reason = None
+            # At full pace and the limit unchanged, nothing shared changes: skip the record
+            # (half of what sharing costs a request).
+            steady = limit in (None, self.limit) and self.rate >= self.limit * self._headroom()
+            with contextlib.nullcontext() if steady else self._synced():
+                self._follow(limit, remaining)
+
+    def _follow(self, limit: int | None, remaining: int | None) -> None:
+        self.remaining = remaining
+        if limit:
+            self.announced = self.limit = limit
+        self.ceiling = self.limit * self._headroom()
+        now = self._clock()
+        regained = self.ceiling * RECOVERY * max(0.0, now - self._last_cut)
+        self.rate = min(self.ceiling, max(self.rate, self._cut_to + regained))
+        if self.rate >= self.ceiling:
+            self.waiting_reason = None
 
     @contextlib.contextmanager
     def _synced(self) -> Iterator[None]:
