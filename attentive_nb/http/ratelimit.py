@@ -157,7 +157,8 @@ class RateGovernor:
         try:
             self._adopt(shared.load())
         except SharedPaceError as error:
-            shared.unlock()
+            with contextlib.suppress(OSError):
+                shared.unlock()
             self._go_alone(error)
             return None
         return shared

@@ -9,9 +9,14 @@ from __future__ import annotations
 
 import os
 import struct
+from pathlib import Path
 
+import pandas as pd
 import pytest
+import responses
+from fakes import ME
 
+import attentive_nb as att
 from attentive_nb.http.ratelimit import ALONE, Governors, RateGovernor
 from attentive_nb.http.shared_pace import (
     MAGIC,
@@ -201,3 +206,31 @@ def test_a_network_file_system_is_recognised(tmp_path, monkeypatch):
     assert network_file_system(tmp_path.parent) is None
     with pytest.raises(Exception, match="network file system"):
         SharedPace(tmp_path / "pace" / "record")
+
+
+def test_a_client_on_the_real_clock_shares_and_one_on_a_test_clock_does_not(fake_time):
+    home = Path(os.environ["ATTENTIVE_NB_HOME"])
+    real = att.Connection.from_api_key("test-key-0123456789").client
+    assert real.governors.for_endpoint("events", 150).shared is not None
+    assert [p.name.endswith("-events") for p in (home / "pace").iterdir()] == [True]
+    faked = att.Connection.from_api_key("test-key-0123456789", clock=fake_time.clock).client
+    assert faked.governors.for_endpoint("events", 150).shared is None
+    off = att.Connection.from_api_key("test-key-0123456789", shared_pace=False).client
+    assert off.governors.for_endpoint("events", 150).shared is None
+
+
+@responses.activate
+def test_a_run_that_cannot_share_says_so_in_its_report_and_sends_everything():
+    api, key = "https://api.attentivemobile.com", "test-key-0123456789"
+    folder = Path(os.environ["ATTENTIVE_NB_HOME"]) / "pace"
+    folder.mkdir(parents=True)
+    pace_id = att.Connection.from_api_key(key).client.auth.pace_id
+    corrupt(record_path(folder, api, pace_id, "events"))
+    responses.get(f"{api}/v1/me", json=ME)
+    responses.post(f"{api}/v1/events/custom", status=200)
+    conn = att.Connection.from_api_key(key, sleep=lambda _s: None)
+    df = pd.DataFrame({"phone": [f"+1201555{i:04d}" for i in range(3)], "n": range(3)})
+    report = conn.send_events(df, event_type="Shared", progress=False)
+    assert report.counts["sent"] == 3
+    assert any("on its own" in n and "corrupt" in n for n in report.notes), report.notes
+    assert key not in " ".join(report.notes)
