@@ -7,6 +7,8 @@ described to the user. Neither ever shows the secret in ``repr`` or ``str``.
 
 from __future__ import annotations
 
+import hashlib
+
 import requests
 
 from attentive_nb.config import require_secret
@@ -30,6 +32,11 @@ class BearerAuth(requests.auth.AuthBase):
     @property
     def masked(self) -> str:
         return mask_secret(self._secret)
+
+    @property
+    def pace_id(self) -> str:
+        """A digest naming this secret where runs share its pace (never the secret)."""
+        return hashlib.sha256(self._secret.encode()).hexdigest()
 
     def scrub(self, text: str) -> str:
         """``text`` with the secret, in any encoding, masked (for echoed error bodies)."""

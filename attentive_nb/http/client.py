@@ -42,7 +42,7 @@ from attentive_nb.errors import (
     ServerError,
     TransportError,
 )
-from attentive_nb.http.ratelimit import Governors, pause
+from attentive_nb.http.ratelimit import Governors, pause, shared_pace_in
 from attentive_nb.http.reading import AnswerNotRead, TooLarge, read_whole
 from attentive_nb.http.statuses import (
     accepted,
@@ -120,18 +120,26 @@ class Client:
         clock: Callable[[], float] = time.monotonic,
         seed: int | None = None,
         rate_scale: float = 1.0,
+        shared_pace: bool | None = None,
     ) -> None:
         """``sleep`` and ``clock`` are for tests (None: real time, cut short by ``stop``);
         ``deadline_s`` bounds each attempt whole (connect and the entire answer: a server
         sending a byte at a time cannot hold a send); ``rate_scale`` multiplies the
-        documented limits, for a sandbox started with ``--rate-scale``."""
+        documented limits, for a sandbox started with ``--rate-scale``; ``shared_pace``
+        shares each endpoint's pace with the other processes on this token (None: when
+        the clock is real)."""
         self.api_url = configured_api_url(api_url)
         self.auth = auth
         self.session = session or _pooled_session(self.api_url)
         self.timeout = timeout
         self.deadline_s = deadline_s
         self.retry = retry
-        self.governors = Governors(clock=clock, sleep=sleep, scale=rate_scale)
+        self.governors = Governors(
+            clock=clock,
+            sleep=sleep,
+            scale=rate_scale,
+            shared_in=shared_pace_in(self.api_url, auth, shared_pace, real=clock is time.monotonic),
+        )
         self._sleep = sleep
         self._clock = clock
         self._rng = random.Random(seed)

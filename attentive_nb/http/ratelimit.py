@@ -9,6 +9,12 @@ then; the 429s of one window are one event: the pace is cut once, the
 refused requests are retried, and the pace climbs back over the next second.
 ``Retry-After``, when Attentive sends it, holds every sender that long.
 
+With a :class:`~attentive_nb.http.shared_pace.SharedPace` record, the slots,
+the pace and its cuts, and the announced limit are read from and written to it
+under its lock at every step, so the governors of one token in other
+processes pace as one; if the record fails, the governor goes on alone and
+says so in :attr:`RateGovernor.shared_note`.
+
 The constants were tuned with ``benchmarks/sim_ratelimit.py`` (a fixed-window
 server, uniformly 50–300 ms of latency, windows not aligned to the client's
 clock) and checked against the sandbox in ``benchmarks/bench_send.py``.
@@ -16,11 +22,16 @@ clock) and checked against the sandbox in ``benchmarks/bench_send.py``.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from attentive_nb import config
+from attentive_nb.http.shared_pace import PaceState, SharedPace, SharedPaceError, record_path
 
 # Aim just under the limit: evenly spaced requests still arrive a little
 # bunched after network jitter, and every 429 costs a retry.
@@ -39,6 +50,7 @@ SPREAD_SIGMAS = 1.5
 # (a quarter second, a typical internet spread): a low limit's first second
 # then stays under it, instead of learning the spread from its 429s.
 PRIOR_SPREAD_S = 0.25
+ALONE = "Paced this run on its own, not with the other runs on this token: {}."
 
 
 def pause(
@@ -65,6 +77,7 @@ class RateGovernor:
         *,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] | None = None,
+        shared: SharedPace | None = None,
     ) -> None:
         self.limit: float = rate_per_second
         self._latencies: deque[float] = deque(maxlen=LATENCY_SAMPLES)
@@ -80,10 +93,12 @@ class RateGovernor:
         self.throttled = 0
         self._last_cut = float("-inf")
         self._cut_to = self.rate  # the pace right after the last cut
+        self.shared = shared
+        self.shared_note: str | None = None  # why this run paces alone, if it had to
 
     def reserve(self) -> float:
         """The next free send slot (a time on this governor's clock), taken for the caller."""
-        with self._lock:
+        with self._lock, self._synced():
             slot = max(self._clock(), self._next_slot)
             self._next_slot = slot + 1.0 / self.rate
         return slot
@@ -100,17 +115,85 @@ class RateGovernor:
         """Follow the limit the headers announce (up or down) and the latency the answers take;
         recover after a slowdown."""
         with self._lock:
-            self.remaining = remaining
-            if limit:
-                self.announced = self.limit = limit
             if latency is not None:
                 self._latencies.append(latency)
+            # At full pace and the limit unchanged, nothing shared changes: skip the record
+            # (half of what sharing costs a request).
+            steady = limit in (None, self.limit) and self.rate >= self.limit * self._headroom()
+            with contextlib.nullcontext() if steady else self._synced():
+                self._follow(limit, remaining)
+
+    def _follow(self, limit: int | None, remaining: int | None) -> None:
+        self.remaining = remaining
+        if limit:
+            self.announced = self.limit = limit
+        self.ceiling = self.limit * self._headroom()
+        now = self._clock()
+        regained = self.ceiling * RECOVERY * max(0.0, now - self._last_cut)
+        self.rate = min(self.ceiling, max(self.rate, self._cut_to + regained))
+        if self.rate >= self.ceiling:
+            self.waiting_reason = None
+
+    @contextlib.contextmanager
+    def _synced(self) -> Iterator[None]:
+        """Inside (under ``self._lock``): this governor's state is the shared record's, and
+        what it changes is written back before the record's lock is let go."""
+        shared = self._lock_shared()
+        try:
+            yield
+        finally:
+            if shared is not None:
+                self._store_and_unlock(shared)
+
+    def _lock_shared(self) -> SharedPace | None:
+        shared = self.shared
+        if shared is None:
+            return None
+        try:
+            shared.lock()
+        except OSError as error:
+            self._go_alone(SharedPaceError(f"{shared.path} cannot be locked ({error.strerror})"))
+            return None
+        try:
+            self._adopt(shared.load())
+        except SharedPaceError as error:
+            with contextlib.suppress(OSError):
+                shared.unlock()
+            self._go_alone(error)
+            return None
+        return shared
+
+    def _store_and_unlock(self, shared: SharedPace) -> None:
+        try:
+            shared.store(self._state())
+        except SharedPaceError as error:
+            self._go_alone(error)
+        finally:
+            with contextlib.suppress(OSError):
+                shared.unlock()
+
+    def _adopt(self, state: PaceState | None) -> None:
+        if state is None:  # nothing shared yet, or stale: this governor's own state starts it
+            return
+        self._next_slot, self._last_cut, self._cut_to = (
+            state.next_slot,
+            state.last_cut,
+            state.cut_to,
+        )
+        if state.limit > 0 and state.limit != self.limit:
+            self.limit = state.limit
             self.ceiling = self.limit * self._headroom()
-            now = self._clock()
-            regained = self.ceiling * RECOVERY * max(0.0, now - self._last_cut)
-            self.rate = min(self.ceiling, max(self.rate, self._cut_to + regained))
-            if self.rate >= self.ceiling:
-                self.waiting_reason = None
+        self.rate = min(state.rate, self.ceiling) if state.rate > 0 else self.rate
+
+    def _state(self) -> PaceState:
+        return PaceState(self._next_slot, self.rate, self._last_cut, self._cut_to, self.limit)
+
+    def _go_alone(self, error: SharedPaceError) -> None:
+        if self.shared is not None:
+            with contextlib.suppress(OSError):
+                self.shared.close()
+        self.shared = None
+        self.shared_note = ALONE.format(error)
 
     def _headroom(self) -> float:
         """The share of the limit to aim at, wider when answers take more varied times.
@@ -132,7 +215,7 @@ class RateGovernor:
     def slow_down(self, retry_after: float | None = None) -> float:
         """After a 429: ease the pace (all senders wait for ``Retry-After`` when given)."""
         pause = retry_after or 0.0
-        with self._lock:
+        with self._lock, self._synced():
             self.throttled += 1
             now = self._clock()
             if now - self._last_cut >= WINDOW_S:  # one cut per window: its 429s are one event
@@ -152,17 +235,52 @@ class Governors:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] | None = None,
         scale: float = 1.0,
+        shared_in: tuple[Path | None, str, str] | None = None,
     ) -> None:
+        """``shared_in``: (folder, API address, token id) to share each endpoint's pace
+        in a record file there (see :mod:`attentive_nb.http.shared_pace`; folder None:
+        ``pace/`` in the private state folder); None: each governor alone."""
         self._clock = clock
         self._sleep = sleep
         self._scale = scale
+        self._shared_in = shared_in
         self._lock = threading.Lock()
         self._by_name: dict[str, RateGovernor] = {}
 
     def for_endpoint(self, name: str, rate_per_second: float) -> RateGovernor:
         with self._lock:
             if name not in self._by_name:
-                self._by_name[name] = RateGovernor(
-                    rate_per_second * self._scale, clock=self._clock, sleep=self._sleep
+                shared, note = self._shared(name)
+                governor = RateGovernor(
+                    rate_per_second * self._scale,
+                    clock=self._clock,
+                    sleep=self._sleep,
+                    shared=shared,
                 )
+                governor.shared_note = note
+                self._by_name[name] = governor
             return self._by_name[name]
+
+    def _shared(self, name: str) -> tuple[SharedPace | None, str | None]:
+        if self._shared_in is None:
+            return None, None
+        folder, api_url, token_id = self._shared_in
+        try:
+            folder = folder or config.state_dir() / "pace"
+            return SharedPace(record_path(folder, api_url, token_id, name), clock=self._clock), None
+        except SharedPaceError as error:
+            return None, ALONE.format(error)
+        except OSError as error:  # the state folder itself cannot be made
+            return None, ALONE.format(f"{error.filename} cannot be made ({error.strerror})")
+
+
+def shared_pace_in(
+    api_url: str, auth: object, wanted: bool | None, *, real: bool
+) -> tuple[Path | None, str, str] | None:
+    """Where a client's governors share their pace: the private state folder's ``pace/``,
+    for an auth that names its secret by a digest; None (alone) when not ``wanted``, or
+    by default with a clock that is not the machine's (tests)."""
+    token_id = getattr(auth, "pace_id", None)
+    if not (real if wanted is None else wanted) or not isinstance(token_id, str):
+        return None
+    return None, api_url, token_id

@@ -115,6 +115,7 @@ class SandboxHandler(RequestHandler):
             "outcome": self.outcome or self.get_status(),
             "fault": getattr(self, "fault", None),
             "app": getattr(getattr(self, "grant", None), "app", None),
+            "at": self.ctx.limiter.clock(),  # the sandbox clock when it was counted/answered
         }
         self.ctx.state.note(entry)
 

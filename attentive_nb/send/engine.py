@@ -162,6 +162,8 @@ class Engine:
                 progress.close()
                 self._close()
                 self.notes.extend(tally_notes(self._tally))
+                if governor.shared_note:  # paced alone: other runs on this token may collide
+                    self.notes.append(governor.shared_note)
 
     def _on_interrupt(self) -> None:
         """Ctrl-C while sending: stop at once. Only counted here (a signal handler may run

@@ -1,0 +1,236 @@
+"""One pace per token across processes: governors sharing a record file, injected clocks.
+
+Two governors on one record stand for two processes (each has its own lock and
+state in memory; only the file joins them), with one monotonic clock (the
+machine's) and a wall clock that a test can set apart from it.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import responses
+from fakes import ME
+
+import attentive_nb as att
+from attentive_nb.http.ratelimit import ALONE, Governors, RateGovernor
+from attentive_nb.http.shared_pace import (
+    MAGIC,
+    RECORD,
+    SharedPace,
+    network_file_system,
+    record_path,
+)
+
+
+class Clocks:
+    """The machine's monotonic clock and its wall clock, moved by the test."""
+
+    def __init__(self) -> None:
+        self.mono, self.wall_offset = 1000.0, 1.7e9
+
+    def clock(self) -> float:
+        return self.mono
+
+    def wall(self) -> float:
+        return self.mono + self.wall_offset
+
+
+@pytest.fixture
+def clocks() -> Clocks:
+    return Clocks()
+
+
+def process(path, clocks, rate=10.0):
+    """A governor as another process would make it: its own state, the shared file."""
+    shared = SharedPace(path, clock=clocks.clock, wall=clocks.wall)
+    return RateGovernor(rate, clock=clocks.clock, sleep=lambda _s: None, shared=shared)
+
+
+def test_two_processes_take_their_slots_from_one_pace(tmp_path, clocks):
+    path = tmp_path / "pace" / "record"
+    a, b = process(path, clocks), process(path, clocks)
+    slots = [gov.reserve() for _ in range(10) for gov in (a, b)]
+    assert slots == sorted(slots) and len(set(slots)) == 20
+    # together they keep one governor's pace: 20 slots span 19 steps of it, not 9
+    assert slots[-1] - slots[0] == pytest.approx(19 / a.rate)
+    assert a.shared_note is None and b.shared_note is None
+
+
+def test_alone_each_would_pace_at_the_full_rate(tmp_path, clocks):
+    """The baseline of the test above: two unshared governors send twice the limit."""
+    a = RateGovernor(10, clock=clocks.clock, sleep=lambda _s: None)
+    b = RateGovernor(10, clock=clocks.clock, sleep=lambda _s: None)
+    slots = sorted(gov.reserve() for _ in range(10) for gov in (a, b))
+    assert slots[-1] - slots[0] == pytest.approx(9 / a.rate)
+
+
+def test_a_429_in_one_process_slows_the_other_and_one_window_cuts_once(tmp_path, clocks):
+    path = tmp_path / "record"
+    a, b = process(path, clocks), process(path, clocks)
+    full = b.rate
+    a.slow_down()
+    b.slow_down()  # the same window's 429, seen by the other run: no second cut
+    assert b.reserve() is not None and b.rate == pytest.approx(full * 0.9)
+    assert a.throttled == b.throttled == 1
+
+
+def test_retry_after_holds_every_process(tmp_path, clocks):
+    path = tmp_path / "record"
+    a, b = process(path, clocks), process(path, clocks)
+    a.slow_down(retry_after=3)
+    assert b.reserve() == pytest.approx(clocks.mono + 3)
+
+
+def test_the_announced_limit_reaches_the_other_processes(tmp_path, clocks):
+    path = tmp_path / "record"
+    a, b = process(path, clocks), process(path, clocks)
+    a.observe(limit=20, remaining=19, latency=0.1)
+    b.reserve()
+    assert b.limit == 20
+
+
+def test_a_dead_run_leaves_at_most_the_slots_it_took(tmp_path, clocks):
+    path = tmp_path / "record"
+    dead = process(path, clocks)
+    for _ in range(5):  # five workers each took a slot, then the process died
+        dead.reserve()
+    dead.shared.close()  # the kernel lets go of its lock with the process
+    survivor = process(path, clocks)
+    assert survivor.reserve() - clocks.mono == pytest.approx(5 / dead.rate)
+    assert 5 / dead.rate < 1.0
+
+
+@pytest.mark.parametrize(
+    "what, move",
+    [
+        ("suspend and resume (the wall clock ran on)", lambda c: setattr(c, "wall_offset", 3600)),
+        ("the wall clock set back", lambda c: setattr(c, "wall_offset", -3600)),
+        ("a reboot (the monotonic clock started again)", lambda c: setattr(c, "mono", 5.0)),
+    ],
+)
+def test_a_clock_jump_neither_stalls_nor_bursts(tmp_path, clocks, what, move):
+    path = tmp_path / "record"
+    before = process(path, clocks)
+    before.slow_down(retry_after=60)  # a record far ahead...
+    move(clocks)
+    after = process(path, clocks)
+    first = after.reserve()
+    assert first == pytest.approx(clocks.mono), what  # ...is stale: no stall
+    slots = [first] + [after.reserve() for _ in range(5)]
+    steps = [b - a for a, b in zip(slots, slots[1:])]
+    assert all(s == pytest.approx(1 / after.rate) for s in steps), what  # no burst
+
+
+def test_slots_in_the_past_after_a_pause_do_not_burst(tmp_path, clocks):
+    path = tmp_path / "record"
+    a = process(path, clocks)
+    a.reserve()
+    clocks.mono += 600  # the record's slot is far behind now
+    b = process(path, clocks)
+    slots = [b.reserve() for _ in range(3)]
+    assert slots[0] == pytest.approx(clocks.mono)
+    assert slots[2] - slots[0] == pytest.approx(2 / b.rate)
+
+
+def corrupt(path):
+    path.write_bytes(b"not a pace record at all")
+
+
+def other_version(path):
+    path.write_bytes(RECORD.pack(MAGIC, 99, 0, *([0.0] * 7)))
+
+
+@pytest.mark.parametrize("spoil, words", [(corrupt, "corrupt"), (other_version, "version")])
+def test_a_record_not_ours_is_left_untouched_and_the_run_paces_alone(
+    tmp_path, clocks, spoil, words
+):
+    path = tmp_path / "record"
+    path.parent.mkdir(exist_ok=True)
+    spoil(path)
+    before = path.read_bytes()
+    gov = process(path, clocks)
+    slots = [gov.reserve() for _ in range(3)]
+    assert slots[2] - slots[0] == pytest.approx(2 / gov.rate)  # paced, alone
+    assert gov.shared is None and words in gov.shared_note and str(path) in gov.shared_note
+    assert gov.shared_note.startswith(ALONE.split(":")[0])
+    assert path.read_bytes() == before
+
+
+def test_a_folder_that_cannot_be_made_means_pacing_alone_with_a_note(tmp_path, clocks):
+    blocker = tmp_path / "a file"
+    blocker.write_text("")
+    govs = Governors(clock=clocks.clock, sleep=lambda _s: None, shared_in=(blocker, "u", "t"))
+    gov = govs.for_endpoint("events", 150)
+    assert gov.shared is None and "cannot be opened" in gov.shared_note
+    assert gov.reserve() == pytest.approx(clocks.mono)
+
+
+def test_a_record_that_cannot_be_written_mid_run_means_pacing_alone(tmp_path, clocks):
+    gov = process(tmp_path / "record", clocks)
+    gov.reserve()
+    readonly = os.open(tmp_path / "record", os.O_RDONLY)
+    os.dup2(readonly, gov.shared._fd)  # as if the disk refused every write from now on
+    os.close(readonly)
+    second = gov.reserve()
+    assert gov.shared is None and "cannot be written" in gov.shared_note
+    assert gov.reserve() - second == pytest.approx(1 / gov.rate)
+
+
+def test_records_are_named_by_a_digest_never_the_token(tmp_path):
+    token = "sk_live_abcdefghijklmnop"
+    path = record_path(tmp_path, "https://api.attentivemobile.com", token, "events")
+    assert token not in str(path) and path.parent == tmp_path
+    other = record_path(tmp_path, "http://127.0.0.1:9", token, "events")
+    assert other != path  # a sandbox and Attentive never share a pace
+
+
+def test_the_record_holds_numbers_only(tmp_path, clocks):
+    gov = process(tmp_path / "record", clocks)
+    gov.reserve()
+    data = (tmp_path / "record").read_bytes()
+    assert len(data) == RECORD.size
+    assert struct.unpack_from("<8s", data)[0] == MAGIC
+
+
+def test_a_network_file_system_is_recognised(tmp_path, monkeypatch):
+    mounts = f"server:/export {tmp_path} nfs4 rw 0 0\n/dev/sda1 / ext4 rw 0 0\n"
+    monkeypatch.setattr(
+        "attentive_nb.http.shared_pace.Path.read_text", lambda self: mounts, raising=True
+    )
+    assert network_file_system(tmp_path / "pace") == "nfs4"
+    assert network_file_system(tmp_path.parent) is None
+    with pytest.raises(Exception, match="network file system"):
+        SharedPace(tmp_path / "pace" / "record")
+
+
+def test_a_client_on_the_real_clock_shares_and_one_on_a_test_clock_does_not(fake_time):
+    home = Path(os.environ["ATTENTIVE_NB_HOME"])
+    real = att.Connection.from_api_key("test-key-0123456789").client
+    assert real.governors.for_endpoint("events", 150).shared is not None
+    assert [p.name.endswith("-events") for p in (home / "pace").iterdir()] == [True]
+    faked = att.Connection.from_api_key("test-key-0123456789", clock=fake_time.clock).client
+    assert faked.governors.for_endpoint("events", 150).shared is None
+    off = att.Connection.from_api_key("test-key-0123456789", shared_pace=False).client
+    assert off.governors.for_endpoint("events", 150).shared is None
+
+
+@responses.activate
+def test_a_run_that_cannot_share_says_so_in_its_report_and_sends_everything():
+    api, key = "https://api.attentivemobile.com", "test-key-0123456789"
+    folder = Path(os.environ["ATTENTIVE_NB_HOME"]) / "pace"
+    folder.mkdir(parents=True)
+    pace_id = att.Connection.from_api_key(key).client.auth.pace_id
+    corrupt(record_path(folder, api, pace_id, "events"))
+    responses.get(f"{api}/v1/me", json=ME)
+    responses.post(f"{api}/v1/events/custom", status=200)
+    conn = att.Connection.from_api_key(key, sleep=lambda _s: None)
+    df = pd.DataFrame({"phone": [f"+1201555{i:04d}" for i in range(3)], "n": range(3)})
+    report = conn.send_events(df, event_type="Shared", progress=False)
+    assert report.counts["sent"] == 3
+    assert any("on its own" in n and "corrupt" in n for n in report.notes), report.notes
+    assert key not in " ".join(report.notes)
