@@ -78,9 +78,12 @@ def find(client: Client, segment: str) -> dict[str, Any] | None:
 
     A name two segments share is refused, naming both.
     """
-    if isinstance(segment, str) and not segment.strip():
+    if not isinstance(segment, str):
+        raise ConfigError(f"segment= is its name or external id as text, not {segment!r}.")
+    if not segment.strip():
         raise ConfigError("The segment is blank: give its name or its external id.")
-    text = segment_text("external_id", segment)
+    # Too long for an external id (255) is too long for a name (240): say it of the name.
+    text = segment_text("external_id" if len(segment.strip()) <= 255 else "name", segment)
     try:
         body = client.request("segment", path_args={"id": quote(text, safe="")}).body
     except ApiError as error:
