@@ -36,6 +36,7 @@ KIND_WORDS = {
     "link_identifiers": "id links",
     "lookup_subscriptions": "subscriptions look-up",
     "lookup_attributes": "attributes look-up",
+    "segment_members": "segment members",
 }
 
 

@@ -230,3 +230,38 @@ def test_a_token_without_the_segment_scopes_is_told_which_one_is_missing(sandbox
     conn = att.Connection.from_token(token, api_url=sandbox.url)
     with pytest.raises(ScopeError, match="segments:read"):
         conn.segments()
+
+
+def test_the_command_line_syncs_lists_and_deletes(sandbox, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "p.csv").write_text("email\na@example.com\nb@example.com\n")
+    env = {**os.environ, **sandbox.environment()}
+
+    def cli(*args: str) -> subprocess.CompletedProcess:
+        command = [sys.executable, "-m", "attentive_nb.cli", "segment", *args]
+        return subprocess.run(command, env=env, cwd=tmp_path, capture_output=True, text=True)
+
+    dry = cli("sync", "p.csv", "--segment", "Lapsed", "--dry-run")
+    assert dry.returncode == 0 and "+2 added, -0 removed, 0 unchanged" in dry.stdout
+    assert sandbox.received(MEMBERS) == []
+    done = cli("sync", "p.csv", "--segment", "Lapsed")
+    assert done.returncode == 0, done.stderr
+    listed = cli("list")
+    assert "Lapsed" in listed.stdout
+    external_id = listed.stdout.splitlines()[1].split()[0]
+    assert emails(sandbox, external_id) == {"a@example.com", "b@example.com"}
+    refused = subprocess.run(
+        [sys.executable, "-m", "attentive_nb.cli", "segment", "delete", "Lapsed"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
+    assert refused.returncode == 2 and "--yes" in refused.stderr
+    assert cli("delete", "Lapsed", "--yes").returncode == 0
+    assert "No segments" in cli("list").stdout
+    assert "--mode" in cli("sync", "--help").stdout
