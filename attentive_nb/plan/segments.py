@@ -59,8 +59,13 @@ def plan_members(
     _only_bad_phones(rows, default_region)
     grouping = _people(rows, df.index)
 
+    present = [(name, rows.ids[name]) for name in MEMBER_IDS if name in rows.ids]
+
     def payload(unit: Unit) -> Payload:
-        return member(rows, unit)
+        if len(unit) > 1:
+            return member(rows, unit)
+        p = unit[0]  # most people are one row: read the arrays directly
+        return {name: value for name, values in present if (value := values[p]) is not None}
 
     return Plan.of(
         "segment_members",
