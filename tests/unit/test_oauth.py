@@ -548,3 +548,14 @@ def test_the_code_and_secret_never_show_in_any_encoding(clock, mock, body, as_js
     for secret in (ODD_SECRET, ODD_CODE):
         for name, form in encodings(secret).items():
             assert form not in message, f"{name} form leaked: {message}"
+
+
+def test_the_segment_scopes_can_be_asked_for_in_the_flow_and_the_panel(clock):
+    from attentive_nb.signin.panel import SignInPanel
+
+    scopes = [*SEND_SCOPES, "segments:read", "segments:write"]
+    flow = OAuthFlow(CLIENT_ID, CLIENT_SECRET, REDIRECT, scopes, clock=clock)
+    query = parse_qs(urlsplit(flow.authorization_url).query)
+    assert query["scope"][0].split(" ") == scopes
+    offered = {box.description: box.value for box in SignInPanel().scopes}
+    assert offered["segments:read"] is False and offered["segments:write"] is False  # opt in
