@@ -237,6 +237,7 @@ class _Sync:
         self.plan, self.df = plan, df
         self.options = replace(options, ledger=ledger)
         self.company = target.company_id()
+        self.label = f"Segment {external_id}"
 
     def run(self, known: dict[str, Any], created: bool) -> SendReport:
         members = [(r.key, bulk.who(r.payload), r.payload) for c in self.plan.requests() for r in c]
@@ -245,6 +246,10 @@ class _Sync:
         )
         unchanged = sum(states.get(key) in ("sent", "submitted") for key, _, _ in members)
         leaving = self._leaving({who for _, who, _ in members})
+        name = repr(known.get("name"))
+        self.label = (
+            f"Segment {name} ({self.segment})" if known.get("externalId") else f"Segment {name}"
+        )
         change = self._change_line(len(members) - unchanged, len(leaving), unchanged)
         self.options.say(change)
         notes = [change, *self._notes(known, created)]
@@ -276,9 +281,9 @@ class _Sync:
     def _change_line(self, added: int, removed: int, unchanged: int) -> str:
         verb = "would be" if self.options.dry_run else "to be"
         if self.mode == "remove":
-            return f"Segment {self.segment}: -{added:,} {verb} removed, {unchanged:,} unchanged."
+            return f"{self.label}: -{added:,} {verb} removed, {unchanged:,} unchanged."
         return (
-            f"Segment {self.segment}: +{added:,} added, -{removed:,} removed, "
+            f"{self.label}: +{added:,} added, -{removed:,} removed, "
             f"{unchanged:,} unchanged ({verb} sent)."
         )
 
