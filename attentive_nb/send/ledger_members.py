@@ -63,13 +63,15 @@ def _ready(ledger: Ledger) -> None:
 def recorded(ledger: Ledger, company_id: str, segment: str) -> list[Member]:
     """Every person the ledger has put in (or taken out of) the segment."""
     _ready(ledger)
-    sealer = Sealer.beside(ledger.path)
     with ledger.reading() as db:
         rows = db.execute(
             "SELECT who, wanted, sealed FROM segment_members WHERE company_id = ? AND segment = ?"
             " ORDER BY updated_at, who",
             (str(company_id), segment),
         ).fetchall()
+    if not rows:
+        return []  # no key made for nothing: a first dry run leaves no members.key
+    sealer = Sealer.beside(ledger.path)
     return [Member(who, wanted, sealer.open(sealed)) for who, wanted, sealed in rows]
 
 
