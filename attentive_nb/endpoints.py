@@ -64,6 +64,19 @@ class Endpoint:
         return _WORDS.get(self.name, self.name.replace("-", " "))
 
 
+# v2 segments (attentive-api.md rows 17-18). Adding a member twice is adding it once,
+# and nobody is messaged, so the member endpoints are retry-safe.
+_SEGMENT = "/v2/segments/external/{id}"
+SEGMENTS = (
+    Endpoint("segments", "GET", "/v2/segments", "segments:read", 100),
+    Endpoint("segment_create", "POST", "/v2/segments", "segments:write", 100, resend_safe=False),
+    Endpoint("segment", "GET", _SEGMENT, "segments:read", 100),
+    Endpoint("segment_update", "PATCH", _SEGMENT, "segments:write", 100),
+    Endpoint("segment_delete", "DELETE", _SEGMENT, "segments:write", 100),
+    Endpoint("segment_add", "POST", "/v2/bulk/segments/members", "segments:write", 100),
+    Endpoint("segment_remove", "DELETE", "/v2/bulk/segments/members", "segments:write", 100),
+)
+
 _TABLE = [
     Endpoint("me", "GET", "/v1/me", None, 150),
     Endpoint("token", "POST", "/v1/authorization-codes/tokens", None, 150),
@@ -114,6 +127,7 @@ _TABLE = [
     ),
     Endpoint("bulk_job", "GET", "/v2/bulk/job/{id}", None, 100),
     Endpoint("identity", "POST", "/v1/identity-resolution/user-identifiers", "identity:write", 10),
+    *SEGMENTS,
 ]
 
 ENDPOINTS: dict[str, Endpoint] = {e.name: e for e in _TABLE}
@@ -123,6 +137,9 @@ _WORDS = {
     "subscriptions": "subscription look-ups",
     "bulk_job": "bulk job status",
     "identity": "identity links",
+    "segments": "segment look-ups",
+    "segment_add": "segment members added",
+    "segment_remove": "segment members removed",
 }
 
 # The scopes a public app can ask for on Attentive's consent page, in the

@@ -14,6 +14,7 @@ import pandas as pd
 
 from attentive_nb import config
 from attentive_nb.connection.reads import Reads
+from attentive_nb.connection.segments import Segments
 from attentive_nb.connection.sends import Sends
 from attentive_nb.errors import ConfigError, NotSignedIn
 from attentive_nb.http.auth import ApiKeyAuth, BearerAuth, TokenAuth
@@ -26,7 +27,7 @@ from attentive_nb.send.engine import RunOptions
 ME_FIELDS = ("companyName", "companyId", "applicationName", "attentiveDomainName", "contactEmail")
 
 
-class Connection(Sends, Reads):
+class Connection(Sends, Reads, Segments):
     """Credentials plus the company they belong to; the send_*, link and look-up methods.
 
     A connection made by the sign-in panel exists before the user has signed

@@ -18,6 +18,7 @@ from attentive_nb.endpoints import ENDPOINTS
 from attentive_nb.errors import ConfigError
 
 ECOMMERCE = ("purchase", "add-to-cart", "product-view")
+SEGMENT_MEMBERS = ("segment_add", "segment_remove")  # v2 members: email, phone, clientUserId
 LOOKUPS = ("subscriptions", "attributes_read")  # the GET endpoints: by phone or email only
 ENDPOINT_NAMES = (
     "subscribe",
@@ -28,6 +29,7 @@ ENDPOINT_NAMES = (
     *ECOMMERCE,
     "identity",
     *LOOKUPS,
+    *SEGMENT_MEMBERS,
 )
 WITH_PROPERTIES = ("attributes", "attributes_bulk", "events")
 CUSTOM_PREFIX = "custom_id:"
@@ -125,9 +127,10 @@ USABLE_IDS = {
     "attributes_bulk": IDENTIFIERS,
     "identity": IDENTIFIERS,
     **dict.fromkeys(LOOKUPS, ("phone", "email")),
+    **dict.fromkeys(SEGMENT_MEMBERS, ("phone", "email", "clientUserId")),
 }
 EVENT_USER_IDS = ("phone", "email", "clientUserId")  # the v1 EventUser schema
-CUSTOM_IDS_OK = {k for k in ENDPOINT_NAMES if k not in ("unsubscribe", *LOOKUPS)}
+CUSTOM_IDS_OK = {k for k in ENDPOINT_NAMES if k not in ("unsubscribe", *LOOKUPS, *SEGMENT_MEMBERS)}
 
 
 def norm(name: object) -> str:

@@ -36,6 +36,7 @@ KIND_WORDS = {
     "link_identifiers": "id links",
     "lookup_subscriptions": "subscriptions look-up",
     "lookup_attributes": "attributes look-up",
+    "segment_members": "segment members",
 }
 
 
@@ -126,6 +127,8 @@ class Plan:
     warnings: list[str] = field(default_factory=list)
     batch: int = 1  # units per HTTP request
     batch_field: str | None = None  # a bulk body: {batch_field: [each unit's payload]}
+    envelope: Payload = field(default_factory=dict)  # a bulk body's other fields (externalId)
+    key_scope: str = ""  # told into every ledger key (a segment's id: one person, two segments)
 
     @classmethod
     def of(
@@ -141,6 +144,8 @@ class Plan:
         property_prefix: str = "properties.",
         batch: int = 1,
         batch_field: str | None = None,
+        envelope: Payload | None = None,
+        key_scope: str = "",
     ) -> Plan:
         """The plan of ``kind`` for rows prepared for one endpoint (``rows.endpoint``)."""
         warnings = caveats(rows)
@@ -160,6 +165,8 @@ class Plan:
             warnings=warnings,
             batch=batch,
             batch_field=batch_field,
+            envelope=dict(envelope or {}),
+            key_scope=key_scope,
         )
 
     @property
@@ -182,14 +189,20 @@ class Plan:
         if self.batch_field is None:
             (unit,) = units
             return unit.payload
-        return {self.batch_field: [unit.payload for unit in units]}
+        return {**self.envelope, self.batch_field: [unit.payload for unit in units]}
 
     def wire(self, units: Sequence[Request]) -> str:
         """:meth:`body` as the JSON text sent, made of the units' texts (nothing written twice)."""
         if self.batch_field is None:
             (unit,) = units
             return unit.text
-        return f'{{"{self.batch_field}":[{",".join(unit.text for unit in units)}]}}'
+        head = canonical_json(self.envelope)[1:-1] + "," if self.envelope else ""
+        return f'{{{head}"{self.batch_field}":[{",".join(unit.text for unit in units)}]}}'
+
+    @property
+    def key_name(self) -> str:
+        """What every ledger key of this plan is a digest of, besides its payload."""
+        return self.endpoint.name + self.key_scope
 
     def requests(self, chunk_size: int = 5000) -> Iterator[list[Request]]:
         """Units in input order, in lists covering about ``chunk_size`` input rows each."""
@@ -200,11 +213,11 @@ class Plan:
         for positions in self._units():
             payload = self._payload(positions)
             text = canonical_json(payload)
-            key = text_key(self.endpoint.name, text)
+            key = text_key(self.key_name, text)
             short = int(key[:16], 16)
             if short in seen:
                 copies[short] = copies.get(short, 0) + 1
-                key = text_key(self.endpoint.name, text, copies[short])
+                key = text_key(self.key_name, text, copies[short])
             seen.add(short)
             chunk.append(Request(positions, payload, key, text))
             carried += len(positions)

@@ -113,6 +113,7 @@ class SendReport:
         self._results = results.set_axis(data.index)
         self._base = pd.DataFrame(_columns(outcomes), index=data.index)
         self._follow_up = follow_up
+        self.removed: SendReport | None = None  # a segment mirror: the people taken out
 
     def __len__(self) -> int:
         return len(self._base)

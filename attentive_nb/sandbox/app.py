@@ -6,11 +6,16 @@ from typing import Any
 
 from tornado.web import Application
 
-from attentive_nb.sandbox import bulk_jobs, consent, handlers, training_api
+from attentive_nb.sandbox import bulk_jobs, consent, handlers, segments, training_api
 from attentive_nb.sandbox.base import SandboxHandler, log_request
 from attentive_nb.sandbox.context import Context
 
 _JOB_ID = r"([A-Za-z0-9_-]{1,64})"
+SEGMENT_ROUTES: list[Any] = [
+    (r"/v2/segments", segments.SegmentsHandler),
+    (r"/v2/segments/external/([^/]+)", segments.SegmentHandler),
+    (r"/v2/bulk/segments/members", segments.MembersHandler),
+]
 
 
 class NotFoundHandler(SandboxHandler):
@@ -38,6 +43,7 @@ def make_app(ctx: Context) -> Application:
         (r"/v2/bulk/user/attributes", bulk_jobs.BulkAttributesHandler),
         (rf"/v2/bulk/job/{_JOB_ID}", bulk_jobs.BulkJobHandler),
         (rf"/v2/bulk/job/{_JOB_ID}/results\.jsonl", bulk_jobs.BulkResultsHandler),
+        *SEGMENT_ROUTES,
         (r"/v1/authorization-codes/tokens", consent.TokenHandler),
         (r"/integrations/oauth-install", consent.InstallHandler),
         (r"/oauth/callback", consent.CallbackHandler),

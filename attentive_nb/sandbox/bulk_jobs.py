@@ -128,7 +128,8 @@ def run_due(ctx: Context) -> None:
     """Run every job whose time has come, in the order submitted (attribute types follow it)."""
     with ctx.state.lock:  # a test thread looking and the server thread polling: one runs it
         for job in ctx.state.due_jobs(ctx.clock() - ctx.bulk_delay_s):
-            lines = [] if job.failed else [_run_record(ctx, user) for user in job.users]
+            run = job.run or (lambda user: _run_record(ctx, user))
+            lines = [] if job.failed else [run(user) for user in job.users]
             if ctx.faults.shuffle_bulk_results:
                 random.Random(job.id).shuffle(lines)
             job.lines = lines

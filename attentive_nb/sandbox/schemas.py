@@ -369,6 +369,43 @@ BULK_ATTRIBUTES = {
     "properties": {"users": {**_ENVELOPE_USERS, "items": BULK_USER}},
 }
 
+# v2 segments. The lengths are checked again after trimming, by the handlers.
+_SEGMENT_NAME = {"type": "string", "minLength": 1, "maxLength": 240}
+_SEGMENT_DESCRIPTION = {"type": "string", "minLength": 2, "maxLength": 500}
+SEGMENT_CREATE = {
+    "type": "object",
+    "properties": {
+        "name": _SEGMENT_NAME,
+        "description": _SEGMENT_DESCRIPTION,
+        "externalId": {"type": "string", "minLength": 1, "maxLength": 255},
+    },
+    "required": ["name"],
+}
+SEGMENT_UPDATE = {
+    "type": "object",
+    "properties": {"name": _SEGMENT_NAME, "description": _SEGMENT_DESCRIPTION},
+    "minProperties": 1,
+    "x-messages": {"minProperties": "give name or description (or both)"},
+}
+SEGMENT_MEMBER = {
+    "type": "object",
+    "properties": {
+        "email": EMAIL,
+        "phone": PHONE,
+        "clientUserId": {"type": "string", "minLength": 1, "maxLength": 100},
+    },
+    "anyOf": [{"required": [name]} for name in ("email", "phone", "clientUserId")],
+    "x-messages": {"anyOf": "needs an email, phone or clientUserId"},
+}
+SEGMENT_MEMBERS = {
+    "type": "object",
+    "properties": {
+        "externalId": {"type": "string", "minLength": 1},
+        "members": {"type": "array", "minItems": 1, "maxItems": 10000, "items": SEGMENT_MEMBER},
+    },
+    "required": ["externalId", "members"],
+}
+
 # Schema per endpoint name (attentive_nb.endpoints.ENDPOINTS).
 SCHEMAS: dict[str, dict[str, Any]] = {
     "subscribe": SUBSCRIBE,
@@ -380,4 +417,8 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "purchase": PURCHASE,
     "attributes_bulk": BULK_ATTRIBUTES,
     "identity": IDENTIFY,
+    "segment_create": SEGMENT_CREATE,
+    "segment_update": SEGMENT_UPDATE,
+    "segment_add": SEGMENT_MEMBERS,
+    "segment_remove": SEGMENT_MEMBERS,
 }

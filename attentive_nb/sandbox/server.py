@@ -16,7 +16,7 @@ from tornado.httpserver import HTTPServer
 from tornado.ioloop import IOLoop
 from tornado.netutil import bind_sockets
 
-from attentive_nb.sandbox import bulk_jobs
+from attentive_nb.sandbox import bulk_jobs, segments
 from attentive_nb.sandbox.app import make_app
 from attentive_nb.sandbox.context import BULK_DELAY_S, Context
 from attentive_nb.sandbox.faults import Faults
@@ -291,6 +291,10 @@ class Sandbox:
     def attributes(self, who: str) -> dict[str, Any]:
         bulk_jobs.run_due(self._ctx)  # jobs whose time has come have run when anyone looks
         return self._ctx.state.attributes_for(who)
+
+    def segment_members(self, external_id: str) -> list[dict[str, str]]:
+        """The members of a segment (each its identifiers), once the due jobs have run."""
+        return segments.members_of(self._ctx, external_id)
 
     def identifiers(self, who: str) -> dict[str, list[str]]:
         state = self._ctx.state

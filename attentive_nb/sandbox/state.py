@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from attentive_nb.sandbox.identities import Identities, Key, key_for
+from attentive_nb.sandbox.segment_store import SegmentStore
 
 _NUMBER = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
 _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9:.]+(Z|[+-][0-9:]+)?)?$")
@@ -47,6 +48,8 @@ class BulkJob:
     submitted_at: float
     failed: bool = False
     lines: list[dict[str, Any]] | None = None
+    # How one record runs (None: a bulk attributes record); a result line back.
+    run: Callable[[dict[str, Any]], dict[str, Any]] | None = None
 
 
 @dataclass
@@ -90,6 +93,7 @@ class State:
             self.jobs: dict[str, BulkJob] = {}
             self.not_run: deque[BulkJob] = deque()  # in the order submitted
             self.triggers: list[Trigger] = []
+            self.segments = SegmentStore()
 
     # -- recording ---------------------------------------------------------
 
@@ -225,9 +229,17 @@ class State:
 
     # -- bulk jobs ---------------------------------------------------------
 
-    def add_job(self, users: list[dict[str, Any]], now: float, failed: bool = False) -> BulkJob:
-        """A new job, to run once its time has come."""
-        job = BulkJob(id=secrets.token_hex(16), users=users, submitted_at=now, failed=failed)
+    def add_job(
+        self,
+        users: list[dict[str, Any]],
+        now: float,
+        failed: bool = False,
+        run: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    ) -> BulkJob:
+        """A new job, to run once its time has come (``run``: how each record runs)."""
+        job = BulkJob(
+            id=secrets.token_hex(16), users=users, submitted_at=now, failed=failed, run=run
+        )
         with self.lock:
             self.jobs[job.id] = job
             self.not_run.append(job)

@@ -314,7 +314,12 @@ class Engine:
             RowOutcome(p, "submitted", response.status, reason, job.attempts, job.latency_ms)
             for p, _ in carried
         ]
-        people = [(unit.key, bulk.who(unit.payload.get("identifiers") or {})) for unit in units]
+        # A record names its person in ``identifiers`` (attributes) or is the identifiers
+        # itself (a segment member).
+        people = [
+            (unit.key, bulk.who(unit.payload.get("identifiers", unit.payload) or {}))
+            for unit in units
+        ]
         assert isinstance(self.run, LedgerRun)  # only sends make jobs; look-ups are not recorded
         try:
             ledger_jobs.submit(self.run, job_id, people)

@@ -558,3 +558,14 @@ def test_a_redirected_token_exchange_is_refused_and_not_followed(flow, mock, sta
     assert f"answered {status}" in message and "evil.example" in message
     assert CLIENT_SECRET not in message
     assert [c.request.url for c in mock.calls] == [TOKEN_URL]  # nothing went to evil.example
+
+
+def test_the_segment_scopes_can_be_asked_for_in_the_flow_and_the_panel(clock):
+    from attentive_nb.signin.panel import SignInPanel
+
+    scopes = [*SEND_SCOPES, "segments:read", "segments:write"]
+    flow = OAuthFlow(CLIENT_ID, CLIENT_SECRET, REDIRECT, scopes, clock=clock)
+    query = parse_qs(urlsplit(flow.authorization_url).query)
+    assert query["scope"][0].split(" ") == scopes
+    offered = {box.description: box.value for box in SignInPanel().scopes}
+    assert offered["segments:read"] is False and offered["segments:write"] is False  # opt in

@@ -1,0 +1,315 @@
+"""Segments at Attentive: listed, found, made, renamed, deleted, and synced from a frame.
+
+A sync is the usual path twice at most: the frame's members planned
+(:func:`attentive_nb.plan.segments.plan_members`) and run through the ledger
+and the engine as v2 bulk jobs, and, for a mirror, the members this ledger
+put in before who are no longer in the frame, planned and run the same way
+(``report.removed``). Attentive cannot list a segment's members, so the
+mirror works from the ledger's record (:mod:`~attentive_nb.send.ledger_members`):
+people put in the segment some other way are never touched.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any, Protocol
+from urllib.parse import quote
+
+import pandas as pd
+
+from attentive_nb.errors import ApiError, ConfigError
+from attentive_nb.http.client import Client
+from attentive_nb.plan.segments import MODES, plan_members, segment_text
+from attentive_nb.report import SendReport
+from attentive_nb.send import bulk, ledger_members, runner
+from attentive_nb.send.engine import RunOptions
+from attentive_nb.send.jobs import open_ledger
+from attentive_nb.send.ledger import Ledger
+
+#: Taking more people than this out of a segment needs ``confirm=True`` (or typing REMOVE).
+CONFIRM_REMOVE_ABOVE = 1000
+FRAME_COLUMNS = ("external_id", "name", "description", "created", "updated")
+_MEMBER_COLUMNS = {"phone": "phone", "email": "email", "clientUserId": "client_user_id"}
+_PAGE = "1000"
+
+
+class Target(runner.Target, Protocol):
+    """A signed-in connection, as a sync needs it (the runner's target)."""
+
+
+# -- the segments themselves ----------------------------------------------------------------
+
+
+def list_segments(client: Client, *, name: str | None = None) -> list[dict[str, Any]]:
+    """Every segment Attentive lists (only those made through the API), page after page."""
+    found: list[dict[str, Any]] = []
+    params = {"limit": _PAGE, **({"name": name} if name else {})}
+    while True:
+        body = client.request("segments", params=params).body
+        body = body if isinstance(body, dict) else {}
+        found += [s for s in body.get("segments") or [] if isinstance(s, dict)]
+        cursor = body.get("cursor")
+        if not body.get("hasMore") or not cursor:
+            return found
+        params = {**params, "cursor": str(cursor)}
+
+
+def segments_frame(client: Client) -> pd.DataFrame:
+    """The segments as a table: ``external_id``, ``name``, ``description``, ``created``,
+    ``updated``."""
+    rows = [
+        [
+            s.get("externalId"),
+            s.get("name"),
+            s.get("description"),
+            s.get("created"),
+            s.get("updated"),
+        ]
+        for s in list_segments(client)
+    ]
+    frame: pd.DataFrame = pd.DataFrame(rows, columns=list(FRAME_COLUMNS), dtype=object)
+    for column in ("created", "updated"):
+        frame[column] = pd.to_datetime(frame[column], utc=True, errors="coerce")
+    return frame
+
+
+def find(client: Client, segment: str) -> dict[str, Any] | None:
+    """The segment ``segment`` names: its external id, else its exact name (None: neither).
+
+    A name two segments share is refused, naming both.
+    """
+    if not isinstance(segment, str):
+        raise ConfigError(f"segment= is its name or external id as text, not {segment!r}.")
+    if not segment.strip():
+        raise ConfigError("The segment is blank: give its name or its external id.")
+    # Too long for an external id (255) is too long for a name (240): say it of the name.
+    text = segment_text("external_id" if len(segment.strip()) <= 255 else "name", segment)
+    try:
+        body = client.request("segment", path_args={"id": quote(text, safe="")}).body
+    except ApiError as error:
+        if error.status != 404:
+            raise
+    else:
+        if isinstance(body, dict) and body.get("externalId"):
+            return body
+    same = [s for s in list_segments(client, name=text) if s.get("name") == text]
+    if len(same) > 1:
+        ids = " and ".join(repr(s.get("externalId")) for s in same)
+        raise ConfigError(
+            f"Two segments are named {text!r} (external ids {ids}): name one by its external id."
+        )
+    return same[0] if same else None
+
+
+def found(client: Client, segment: str) -> dict[str, Any]:
+    """:func:`find`, or a ConfigError saying there is no such segment."""
+    known = find(client, segment)
+    if known is None:
+        raise ConfigError(
+            f"Attentive has no segment named {segment!r} or with that external id (it may have "
+            "been deleted there; conn.segments() lists those made through the API)."
+        )
+    return known
+
+
+def create(
+    client: Client, name: str, *, description: str | None = None, external_id: str | None = None
+) -> dict[str, Any]:
+    """``POST /v2/segments``: a new, empty segment; returns Attentive's answer."""
+    body: dict[str, Any] = {"name": segment_text("name", name)}
+    if description is not None:
+        body["description"] = segment_text("description", description)
+    if external_id is not None:
+        body["externalId"] = segment_text("external_id", external_id)
+    answer = client.request("segment_create", json_body=body).body
+    return answer if isinstance(answer, dict) else body
+
+
+def rename(
+    client: Client, segment: str, *, name: str | None = None, description: str | None = None
+) -> dict[str, Any]:
+    """``PATCH /v2/segments/external/{id}``: a new name and/or description."""
+    if name is None and description is None:
+        raise ConfigError("Give name= or description= (or both): there is nothing to change.")
+    body: dict[str, Any] = {}
+    if name is not None:
+        body["name"] = segment_text("name", name)
+    if description is not None:
+        body["description"] = segment_text("description", description)
+    external_id = str(found(client, segment)["externalId"])
+    answer = client.request(
+        "segment_update", json_body=body, path_args={"id": quote(external_id, safe="")}
+    ).body
+    return answer if isinstance(answer, dict) else {"externalId": external_id, **body}
+
+
+def delete(client: Client, segment: str, *, confirm: bool = False) -> str:
+    """``DELETE /v2/segments/external/{id}`` after a yes (typed, or ``confirm=True``)."""
+    known = found(client, segment)
+    external_id, name = str(known["externalId"]), known.get("name")
+    if not confirm:
+        answer = _ask(f"This deletes segment {name!r} ({external_id}) at Attentive. Type DELETE: ")
+        if answer != "DELETE":
+            raise ConfigError(
+                f"Not deleted: segment {name!r}. Pass confirm=True (--yes on the command "
+                "line), or type DELETE when asked."
+            )
+    client.request("segment_delete", path_args={"id": quote(external_id, safe="")})
+    return f"Deleted segment {name!r} ({external_id}) at Attentive."
+
+
+def _ask(question: str) -> str:
+    try:
+        return input(question).strip()
+    except (EOFError, OSError, NotImplementedError):
+        return ""
+
+
+# -- a sync ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SyncOptions:
+    """What a sync does besides the run options: the mode, and how columns are read."""
+
+    mode: str = "mirror"
+    create: bool = True
+    columns: Any = None
+    default_region: str = "US"
+
+
+def sync(
+    target: Target, df: pd.DataFrame, segment: str, sync_options: SyncOptions, options: RunOptions
+) -> SendReport:
+    """Make the segment hold the frame's people (mirror), or add or remove them."""
+    mode = sync_options.mode
+    if mode not in MODES:
+        raise ConfigError(f"mode={mode!r}: use 'mirror', 'add' or 'remove'.")
+    runner.check_options(options)
+    known, created = _segment(target.client, segment, sync_options.create, options)
+    external_id = str(known.get("externalId") or segment_text("name", segment))
+    plan = plan_members(
+        df,
+        external_id,
+        remove=mode == "remove",
+        columns=sync_options.columns,
+        default_region=sync_options.default_region,
+    )
+    ledger = open_ledger(options.ledger)
+    try:
+        return _Sync(target, ledger, external_id, mode, plan, df, options).run(known, created)
+    finally:
+        if ledger is not options.ledger:
+            ledger.close()
+
+
+def _segment(
+    client: Client, segment: str, create_it: bool, options: RunOptions
+) -> tuple[dict[str, Any], bool]:
+    """The segment, made first when it does not exist and ``create`` allows (not in a dry run)."""
+    known = find(client, segment)
+    if known is not None:
+        return known, False
+    if not create_it:
+        raise ConfigError(
+            f"Attentive has no segment named {segment!r} or with that external id (it may have "
+            "been deleted there): nothing was sent. Pass create=True to make it."
+        )
+    if options.dry_run:
+        return {"name": segment_text("name", segment)}, True
+    return create(client, segment), True
+
+
+class _Sync:
+    """One sync's two halves: the frame's members, and the members to take out."""
+
+    def __init__(
+        self,
+        target: Target,
+        ledger: Ledger,
+        external_id: str,
+        mode: str,
+        plan: Any,
+        df: pd.DataFrame,
+        options: RunOptions,
+    ) -> None:
+        self.target, self.ledger, self.segment, self.mode = target, ledger, external_id, mode
+        self.plan, self.df = plan, df
+        self.options = replace(options, ledger=ledger)
+        self.company = target.company_id()
+        self.label = f"Segment {external_id}"
+
+    def run(self, known: dict[str, Any], created: bool) -> SendReport:
+        members = [(r.key, bulk.who(r.payload), r.payload) for c in self.plan.requests() for r in c]
+        states = self.ledger.states(
+            self.company, self.plan.endpoint.name, [key for key, _, _ in members]
+        )
+        unchanged = sum(states.get(key) in ("sent", "submitted") for key, _, _ in members)
+        leaving = self._leaving({who for _, who, _ in members})
+        name = repr(known.get("name"))
+        self.label = (
+            f"Segment {name} ({self.segment})" if known.get("externalId") else f"Segment {name}"
+        )
+        change = self._change_line(len(members) - unchanged, len(leaving), unchanged)
+        self.options.say(change)
+        notes = [change, *self._notes(known, created)]
+        removed_df = pd.DataFrame(
+            [{_MEMBER_COLUMNS[k]: v for k, v in m.record.items()} for m in leaving],
+            columns=list(_MEMBER_COLUMNS.values()),
+            dtype=object,
+        )
+        if not self.options.dry_run:
+            self._confirm_removals(len(leaving) if self.mode == "mirror" else 0)
+            wanted = "out" if self.mode == "remove" else "in"
+            people = [(who, record) for _, who, record in members]
+            ledger_members.want(self.ledger, self.company, self.segment, wanted, people)
+            if leaving:
+                out = [(m.who, m.record) for m in leaving]
+                ledger_members.want(self.ledger, self.company, self.segment, "out", out)
+        report = runner.run(self.target, self.df, self.plan, self.options)
+        report.notes[:0] = notes
+        report.removed = self._removals(removed_df) if leaving else None
+        return report
+
+    def _leaving(self, in_frame: set[str]) -> list[ledger_members.Member]:
+        """A mirror's members to take out: put in through this ledger, no longer in the frame."""
+        if self.mode != "mirror":
+            return []
+        recorded = ledger_members.recorded(self.ledger, self.company, self.segment)
+        return [m for m in recorded if m.wanted == "in" and m.who not in in_frame]
+
+    def _change_line(self, added: int, removed: int, unchanged: int) -> str:
+        verb = "would be" if self.options.dry_run else "to be"
+        if self.mode == "remove":
+            return f"{self.label}: -{added:,} {verb} removed, {unchanged:,} unchanged."
+        return (
+            f"{self.label}: +{added:,} added, -{removed:,} removed, "
+            f"{unchanged:,} unchanged ({verb} sent)."
+        )
+
+    def _notes(self, known: dict[str, Any], created: bool) -> list[str]:
+        notes = []
+        if created:
+            what = "would be made" if self.options.dry_run else "was made"
+            notes.append(f"Segment {known.get('name')!r} was not at Attentive: it {what} now.")
+        if self.mode == "mirror":
+            notes.append(
+                "Mirror works from this folder's ledger: Attentive cannot list a segment's "
+                "members, so only people this ledger put in are taken out; people added some "
+                "other way are not touched."
+            )
+        return notes
+
+    def _confirm_removals(self, count: int) -> None:
+        if count <= CONFIRM_REMOVE_ABOVE or self.options.confirm:
+            return
+        answer = _ask(f"This takes {count:,} people out of segment {self.segment}. Type REMOVE: ")
+        if answer != "REMOVE":
+            raise ConfigError(
+                f"Nothing was sent: {count:,} people would leave segment {self.segment}. Pass "
+                "confirm=True (--yes on the command line), or type REMOVE when asked."
+            )
+
+    def _removals(self, removed_df: pd.DataFrame) -> SendReport:
+        plan = plan_members(removed_df, self.segment, remove=True)
+        return runner.run(self.target, removed_df, plan, self.options)

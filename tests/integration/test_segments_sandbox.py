@@ -1,0 +1,267 @@
+"""Segments against the sandbox: made from a frame, mirrored, and every request per the v2 spec.
+
+Each test counts at the sandbox what it applied (``sb.segment_members``,
+``sb.received``), not only what the report says.
+"""
+
+from __future__ import annotations
+
+import socket
+
+import pandas as pd
+import pytest
+from attentive_spec import validate_payload
+
+import attentive_nb as att
+from attentive_nb.errors import ConfigError, ScopeError
+from attentive_nb.http.client import RetryPolicy
+from attentive_nb.plan.segments import plan_members
+from attentive_nb.sandbox import Sandbox
+from attentive_nb.send.ledger import Ledger
+from attentive_nb.send.processes import Process
+from attentive_nb.send.resend import policy
+
+pytestmark = pytest.mark.sandbox
+
+MEMBERS = "/v2/bulk/segments/members"
+FAST_RETRIES = RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.05)
+
+
+def connect(sb: Sandbox) -> att.Connection:
+    return att.Connection.from_api_key(sb.api_key, api_url=sb.url, retry=FAST_RETRIES)
+
+
+def people(n: int, prefix: str = "p") -> pd.DataFrame:
+    return pd.DataFrame({"email": [f"{prefix}{i}@example.com" for i in range(n)]})
+
+
+def quiet(**options):
+    return {"progress": False, **options}
+
+
+def emails(sb: Sandbox, external_id: str) -> set[str]:
+    return {m["email"] for m in sb.segment_members(external_id)}
+
+
+def requests_to(sb: Sandbox, endpoint: str) -> list[dict]:
+    return [h for h in sb.history if h["endpoint"] == endpoint and h["status"] == 202]
+
+
+def check_every_segments_request(sb: Sandbox) -> None:
+    """Every body the sandbox took for a segments endpoint fits the v2 OpenAPI document."""
+    for body in sb.received("/v2/segments"):
+        validate_payload("POST", "/v2/segments", body)
+    for body in sb.received(MEMBERS):
+        validate_payload("POST", MEMBERS, body)
+
+
+def only_segment(conn: att.Connection) -> str:
+    (external_id,) = conn.segments()["external_id"]
+    return str(external_id)
+
+
+def test_25000_members_go_in_3_requests_and_all_of_them_are_in_the_segment(sandbox):
+    conn = connect(sandbox)
+    report = conn.sync_segment(people(25_000), "Lapsed buyers", **quiet())
+    external_id = only_segment(conn)
+    assert report.counts["sent"] == 25_000
+    assert len(requests_to(sandbox, "segment_add")) == 3
+    assert len(emails(sandbox, external_id)) == 25_000
+    assert report.notes[0].endswith("+25,000 added, -0 removed, 0 unchanged (to be sent).")
+    check_every_segments_request(sandbox)
+
+
+def test_mirror_sends_exactly_who_left_and_who_joined_and_an_unchanged_rerun_sends_nothing(
+    sandbox,
+):
+    conn = connect(sandbox)
+    first = people(5_000)
+    conn.sync_segment(first, "VIP", **quiet())
+    external_id = only_segment(conn)
+    before = len(sandbox.received(MEMBERS))
+
+    joined = people(500, prefix="new")
+    week_two = pd.concat([first.iloc[1000:], joined], ignore_index=True)
+    report = conn.sync_segment(week_two, "VIP", **quiet())
+    sent = sandbox.received(MEMBERS)[before:]
+    sent_emails = [m["email"] for body in sent for m in body["members"]]
+    leavers, joiners = set(first["email"][:1000]), set(joined["email"])
+    assert sorted(sent_emails) == sorted(leavers | joiners)  # nobody else, nobody twice
+    assert emails(sandbox, external_id) == set(week_two["email"])
+    assert report.counts["sent"] == 500 and report.counts["skipped"] == 4_000
+    assert report.removed is not None and report.removed.counts["sent"] == 1000
+    assert "•" in report.removed.table["email"].iloc[0]  # masked
+    assert "+500 added, -1,000 removed, 4,000 unchanged" in report.notes[0]
+
+    again = len(sandbox.received(MEMBERS))
+    rerun = conn.sync_segment(week_two, "VIP", **quiet())
+    assert len(sandbox.received(MEMBERS)) == again
+    assert rerun.counts["skipped"] == len(week_two) and rerun.removed is None
+    check_every_segments_request(sandbox)
+
+
+def test_a_person_taken_out_and_put_back_is_added_again(sandbox):
+    conn = connect(sandbox)
+    df = people(3)
+    conn.sync_segment(df, "Churn risk", **quiet())
+    external_id = only_segment(conn)
+    conn.sync_segment(df.iloc[:2], "Churn risk", **quiet())
+    assert emails(sandbox, external_id) == set(df["email"][:2])
+    back = conn.sync_segment(df, "Churn risk", **quiet())
+    assert back.counts["sent"] == 1 and emails(sandbox, external_id) == set(df["email"])
+
+
+def test_add_and_remove_modes_leave_everyone_else_alone(sandbox):
+    conn = connect(sandbox)
+    conn.sync_segment(people(4), "Mixed", mode="add", **quiet())
+    external_id = only_segment(conn)
+    conn.sync_segment(people(2, prefix="x"), "Mixed", mode="add", **quiet())
+    assert len(emails(sandbox, external_id)) == 6
+    removed = conn.sync_segment(people(1), "Mixed", mode="remove", **quiet())
+    assert removed.counts["sent"] == 1 and len(emails(sandbox, external_id)) == 5
+
+
+def test_lost_answers_are_recovered_on_a_rerun():
+    with Sandbox(port=0, bulk_delay_s=0.1, reset_rate=1.0, seed=3) as sb:
+        sb.faults.endpoints = frozenset({"segment_add"})
+        conn = connect(sb)
+        df = people(30)
+        first = conn.sync_segment(df, "Lost", **quiet())
+        assert (first.table["status"] == "unknown").all()
+        sb.faults.reset_rate = 0.0
+        second = conn.sync_segment(df, "Lost", **quiet())
+        assert second.counts["sent"] == 30
+        assert emails(sb, only_segment(conn)) == set(df["email"])  # adding twice: once
+
+
+def _claim_all(sb: Sandbox, conn: att.Connection, df: pd.DataFrame, process: Process) -> None:
+    external_id = conn.create_segment("Busy", external_id="busy")["externalId"]
+    plan = plan_members(df, external_id)
+    keys = [r.key for chunk in plan.requests() for r in chunk]
+    ledger = Ledger(process=process)
+    run = ledger.open_run(conn.company_id(), "segment_add")
+    run.claim(keys, policy(False, True), max_claims=len(keys))
+    ledger.close()
+
+
+def test_a_run_in_progress_keeps_its_rows_and_a_dead_runs_rows_are_sent(sandbox):
+    conn = connect(sandbox)
+    df = people(5)
+    _claim_all(sandbox, conn, df, Process.current())  # live: this very process
+    busy = conn.sync_segment(df, "busy", **quiet())
+    assert (busy.table["status"] == "skipped").all()
+    assert all("another run in progress" in r for r in busy.table["reason"])
+    assert emails(sandbox, "busy") == set()
+
+
+def test_an_interrupted_run_is_picked_up_by_the_next(sandbox):
+    conn = connect(sandbox)
+    df = people(5)
+    _claim_all(sandbox, conn, df, Process(2**22 + 7, socket.gethostname(), "gone"))
+    report = conn.sync_segment(df, "busy", **quiet())
+    assert report.counts["sent"] == 5 and emails(sandbox, "busy") == set(df["email"])
+
+
+def test_bad_input_is_refused_in_one_line_and_nothing_is_sent(sandbox):
+    conn = connect(sandbox)
+    with pytest.raises(ConfigError, match="240 at most"):
+        conn.sync_segment(people(1), "x" * 256, **quiet())
+    with pytest.raises(ConfigError, match="240 at most"):
+        conn.create_segment("x" * 241)
+    with pytest.raises(ConfigError, match="blank"):
+        conn.sync_segment(people(1), "   ", **quiet())
+    with pytest.raises(ConfigError, match="No column identifies the people"):
+        conn.sync_segment(pd.DataFrame({"name": ["Ann"]}), "Named", **quiet())
+    with pytest.raises(ConfigError, match="No phone in column 'phone' is a valid number"):
+        conn.sync_segment(pd.DataFrame({"phone": ["12", "abc"]}), "Phones", **quiet())
+    with pytest.raises(ConfigError, match="mode="):
+        conn.sync_segment(people(1), "Modes", mode="replace", **quiet())
+    assert sandbox.received(MEMBERS) == []
+
+
+def test_a_segment_deleted_at_attentive_is_said_and_create_true_makes_it_again(sandbox):
+    conn = connect(sandbox)
+    conn.sync_segment(people(2), "Gone soon", **quiet())
+    external_id = only_segment(conn)
+    assert conn.delete_segment(external_id, confirm=True).startswith("Deleted segment")
+    with pytest.raises(ConfigError, match="may have been deleted there.*create=True"):
+        conn.sync_segment(people(2), external_id, create=False, **quiet())
+    again = conn.sync_segment(people(2), "Gone soon", **quiet())
+    assert again.counts["sent"] == 2 and len(emails(sandbox, only_segment(conn))) == 2
+
+
+def test_delete_asks_and_refuses_without_an_answer(sandbox, monkeypatch):
+    conn = connect(sandbox)
+    conn.create_segment("Keep me")
+    monkeypatch.setattr("builtins.input", lambda _question: "no")
+    with pytest.raises(ConfigError, match="Not deleted"):
+        conn.delete_segment("Keep me")
+    assert list(conn.segments()["name"]) == ["Keep me"]
+
+
+def test_removing_more_than_1000_needs_a_yes(sandbox, monkeypatch):
+    conn = connect(sandbox)
+    conn.sync_segment(people(1001), "Big", **quiet())
+    monkeypatch.setattr("builtins.input", lambda _question: "")
+    with pytest.raises(ConfigError, match="1,001 people would leave"):
+        conn.sync_segment(people(1, prefix="z"), "Big", **quiet())
+    dry = conn.sync_segment(people(1, prefix="z"), "Big", **quiet(dry_run=True))
+    assert "+1 added, -1,001 removed, 0 unchanged (would be sent)" in dry.notes[0]
+    done = conn.sync_segment(people(1, prefix="z"), "Big", **quiet(confirm=True))
+    assert done.removed is not None and done.removed.counts["sent"] == 1001
+
+
+def test_names_rename_and_a_name_two_segments_share(sandbox):
+    conn = connect(sandbox)
+    conn.create_segment("  Twins  ", external_id="a", description="first of two")
+    conn.create_segment("Twins", external_id="b")
+    table = conn.segments()
+    assert list(table.columns) == ["external_id", "name", "description", "created", "updated"]
+    assert list(table["name"]) == ["Twins", "Twins"]  # trimmed, as Attentive documents
+    with pytest.raises(ConfigError, match="Two segments are named 'Twins'.*'a' and 'b'"):
+        conn.rename_segment("Twins", name="Solo")
+    assert conn.rename_segment("b", name="Solo")["name"] == "Solo"
+    validate_payload("PATCH", "/v2/segments/external/{externalId}", {"name": "Solo"})
+    check_every_segments_request(sandbox)
+
+
+def test_a_token_without_the_segment_scopes_is_told_which_one_is_missing(sandbox):
+    token = sandbox.token_for(["subscriptions:write"])
+    conn = att.Connection.from_token(token, api_url=sandbox.url)
+    with pytest.raises(ScopeError, match="segments:read"):
+        conn.segments()
+
+
+def test_the_command_line_syncs_lists_and_deletes(sandbox, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "p.csv").write_text("email\na@example.com\nb@example.com\n")
+    env = {**os.environ, **sandbox.environment()}
+
+    def cli(*args: str) -> subprocess.CompletedProcess:
+        command = [sys.executable, "-m", "attentive_nb.cli", "segment", *args]
+        return subprocess.run(command, env=env, cwd=tmp_path, capture_output=True, text=True)
+
+    dry = cli("sync", "p.csv", "--segment", "Lapsed", "--dry-run")
+    assert dry.returncode == 0 and "+2 added, -0 removed, 0 unchanged" in dry.stdout
+    assert sandbox.received(MEMBERS) == []
+    done = cli("sync", "p.csv", "--segment", "Lapsed")
+    assert done.returncode == 0, done.stderr
+    listed = cli("list")
+    assert "Lapsed" in listed.stdout
+    external_id = listed.stdout.splitlines()[1].split()[0]
+    assert emails(sandbox, external_id) == {"a@example.com", "b@example.com"}
+    refused = subprocess.run(
+        [sys.executable, "-m", "attentive_nb.cli", "segment", "delete", "Lapsed"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
+    assert refused.returncode == 2 and "--yes" in refused.stderr
+    assert cli("delete", "Lapsed", "--yes").returncode == 0
+    assert "No segments" in cli("list").stdout
+    assert "--mode" in cli("sync", "--help").stdout
