@@ -31,6 +31,8 @@ _NESTED = (list, tuple, set, frozenset, dict, np.ndarray, pd.Series)
 # What ``json_scalar`` gives for a cell: (the JSON value, None to omit; the problem, None if
 # fine; whether it was a naive timestamp). The value is arbitrary JSON, nested or not.
 Converted = tuple[Any, str | None, bool]
+# A set's order changes from one process to the next: its request (and ledger key) would too.
+_UNORDERED = "is a set, which has no order: make it a list (sorted(...))"
 
 
 # -- identifiers -------------------------------------------------------------------------------
@@ -171,6 +173,8 @@ def json_scalar(value: object, nested_ok: bool = False, timezone: str = "UTC") -
         if not nested_ok:
             kind = "mapping" if isinstance(value, dict) else "list"
             return None, f"is a {kind}; Attentive accepts only single values here", False
+        if isinstance(value, (set, frozenset)):  # its order changes from one process to the next
+            return None, _UNORDERED, False
         return _nested(value, timezone)
     if is_blank(value):
         return None, None, False
@@ -214,7 +218,9 @@ def _nested(value: Iterable[Any], timezone: str, path: str = "") -> Converted:
         key = str(k)
         here = f"{path}[{key!r}]" if mapping else f"{path}[{k}]"
         problem = _key_problem(key, out, path) if mapping else None
-        if isinstance(v, _NESTED):
+        if isinstance(v, (set, frozenset)):
+            converted, inner, was_naive = None, f"at {here} {_UNORDERED}", False
+        elif isinstance(v, _NESTED):
             converted, inner, was_naive = _nested(v, timezone, here)
         else:
             converted, inner, was_naive = json_scalar(v, timezone=timezone)
