@@ -218,6 +218,7 @@ def _nested(value: Iterable[Any], timezone: str, path: str = "") -> Converted:
         key = str(k)
         here = f"{path}[{key!r}]" if mapping else f"{path}[{k}]"
         problem = _key_problem(key, out, path) if mapping else None
+        inner: str | None
         if isinstance(v, (set, frozenset)):
             converted, inner, was_naive = None, f"at {here} {_UNORDERED}", False
         elif isinstance(v, _NESTED):
