@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import sqlite3
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from attentive_nb.errors import LedgerError
 from attentive_nb.send.ledger import Ledger, Verdict
 from attentive_nb.send.ledger_file import APPLICATION_ID, SCHEMA_VERSION
+from attentive_nb.send.processes import Process, process_start
 
 
 def _key(text: str) -> str:
@@ -147,3 +149,25 @@ def test_a_damaged_file_is_refused_and_not_overwritten(tmp_path, damage):
     with pytest.raises(LedgerError, match="damaged"):
         Ledger(path)
     assert path.read_bytes() == before
+
+
+def test_a_claim_of_a_dead_process_whose_id_now_belongs_to_another_is_not_held(tmp_path):
+    """The id is alive (our parent process) but started at another time: not the claimant."""
+    path = tmp_path / "ledger.sqlite"
+    here = Process.current()
+    reused = Process(os.getppid(), here.host, "1")  # a start time the live process does not have
+    live = Process(os.getppid(), here.host, process_start(os.getppid()))
+    with Ledger(path, process=reused) as theirs, Ledger(path, process=here) as ours:
+        theirs.open_run("co", "subscribe").claim([_key("a")], lambda s: Verdict(True), 1)
+        seen = []
+        ours.open_run("co", "subscribe").claim(
+            [_key("a")], lambda s: seen.append(s) or Verdict(False), 1
+        )
+        assert seen[0].state == "unknown" and seen[0].stale  # not resent, not blocked for ever
+    with Ledger(path, process=live) as theirs, Ledger(path, process=here) as ours:
+        theirs.open_run("co", "subscribe").claim([_key("b")], lambda s: Verdict(True), 1)
+        seen = []
+        ours.open_run("co", "subscribe").claim(
+            [_key("b")], lambda s: seen.append(s) or Verdict(False), 1
+        )
+        assert seen[0].state == "claimed"  # the same process, still running: its claim holds
