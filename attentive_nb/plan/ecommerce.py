@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Hashable, Iterator, Sequence
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
@@ -193,9 +194,9 @@ def _number(value: object) -> tuple[int | float | None, str | None]:
     if cells.is_blank(value):
         return None, None
     if isinstance(value, str):
-        try:
-            value = float(value.strip())
-        except ValueError:
+        try:  # read exactly, then sent as json_scalar sends a Decimal: never through a float
+            value = Decimal(value.strip())
+        except ArithmeticError:
             return None, "is not a number"
     converted, problem, _ = validate.json_scalar(value)
     if problem or isinstance(converted, bool) or not isinstance(converted, (int, float)):

@@ -9,7 +9,6 @@ input rows, holding the value to send or ``None`` for "omit this key".
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 from collections.abc import Callable, Iterable
 from decimal import Decimal
@@ -19,7 +18,7 @@ import numpy as np
 import pandas as pd
 import phonenumbers
 
-from attentive_nb.plan import timestamps
+from attentive_nb.plan import numbers, timestamps
 from attentive_nb.plan.cells import Problems, is_blank, pair_column, per_distinct, quote, report
 from attentive_nb.plan.phones import E164, is_valid_e164, valid_e164_many, written_problem
 
@@ -32,6 +31,8 @@ _NESTED = (list, tuple, set, frozenset, dict, np.ndarray, pd.Series)
 # What ``json_scalar`` gives for a cell: (the JSON value, None to omit; the problem, None if
 # fine; whether it was a naive timestamp). The value is arbitrary JSON, nested or not.
 Converted = tuple[Any, str | None, bool]
+# A set's order changes from one process to the next: its request (and ledger key) would too.
+_UNORDERED = "is a set, which has no order: make it a list (sorted(...))"
 
 
 # -- identifiers -------------------------------------------------------------------------------
@@ -46,9 +47,7 @@ def id_text(value: object) -> tuple[str | None, str | None]:
     if isinstance(value, (int, np.integer)):
         return str(int(value)), None
     if isinstance(value, (float, np.floating, Decimal)):
-        if not math.isfinite(value):
-            return None, "is not a finite number"
-        return (str(int(value)) if float(value).is_integer() else str(value)), None
+        return numbers.id_number_text(value)
     text = str(value).strip()
     return (text or None), None
 
@@ -174,6 +173,8 @@ def json_scalar(value: object, nested_ok: bool = False, timezone: str = "UTC") -
         if not nested_ok:
             kind = "mapping" if isinstance(value, dict) else "list"
             return None, f"is a {kind}; Attentive accepts only single values here", False
+        if isinstance(value, (set, frozenset)):  # its order changes from one process to the next
+            return None, _UNORDERED, False
         return _nested(value, timezone)
     if is_blank(value):
         return None, None, False
@@ -182,10 +183,8 @@ def json_scalar(value: object, nested_ok: bool = False, timezone: str = "UTC") -
     if isinstance(value, (int, np.integer)):
         return int(value), None, False
     if isinstance(value, (float, np.floating, Decimal)):
-        number = float(value)
-        if not math.isfinite(number):
-            return None, "is not a finite number", False
-        return number, None, False
+        number, problem = numbers.json_number(value)
+        return number, problem, False
     if isinstance(value, str):
         return value, None, False
     if isinstance(value, (dt.datetime, np.datetime64)):
@@ -219,7 +218,10 @@ def _nested(value: Iterable[Any], timezone: str, path: str = "") -> Converted:
         key = str(k)
         here = f"{path}[{key!r}]" if mapping else f"{path}[{k}]"
         problem = _key_problem(key, out, path) if mapping else None
-        if isinstance(v, _NESTED):
+        inner: str | None
+        if isinstance(v, (set, frozenset)):
+            converted, inner, was_naive = None, f"at {here} {_UNORDERED}", False
+        elif isinstance(v, _NESTED):
             converted, inner, was_naive = _nested(v, timezone, here)
         else:
             converted, inner, was_naive = json_scalar(v, timezone=timezone)
@@ -283,7 +285,7 @@ def _plain_numbers(series: pd.Series) -> np.ndarray | None:
         return out
     if kind == "f":
         values = series.to_numpy(dtype="float64", na_value=np.nan)
-        if np.isinf(values).any():
+        if (np.abs(values) >= numbers.EXACT_LIMIT).any():  # inf, or rounded by pandas
             return None
         out = np.empty(len(values), dtype=object)
         out[:] = values.tolist()

@@ -50,10 +50,12 @@ from pathlib import Path
 from attentive_nb.errors import LedgerError
 from attentive_nb.send.ledger_file import (
     OLD_JOURNAL,
+    check_identity,
     check_not_truncated,
     create_private,
     explain,
     import_journal,
+    mark,
 )
 from attentive_nb.send.processes import Process, process_alive
 
@@ -195,6 +197,7 @@ class Ledger:
         with self._translated("opened"):
             created = create_private(self.path)
             check_not_truncated(self.path)
+            check_identity(self.path)  # before anything writes to it
             db = self._connect()
             db.execute("PRAGMA journal_mode=WAL")
             # FULL: a claim is on disk, not only in the operating system's cache, before
@@ -203,6 +206,7 @@ class Ledger:
             # Keys are digests, so each one lands on a random page: keep the pages at hand.
             db.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
             db.executescript(_SCHEMA)
+            mark(db)
             db.execute("SELECT COUNT(*) FROM runs").fetchone()
             if created:
                 import_journal(db, self.path.with_name(OLD_JOURNAL))

@@ -1,5 +1,10 @@
 """The ledger's file: created private, checked before it is trusted, failures in words.
 
+The file says it is a ledger: SQLite's ``application_id`` is :data:`APPLICATION_ID`
+and its ``user_version`` the :data:`SCHEMA_VERSION` it was written with. A file
+that is another program's database, or a ledger written by a newer
+attentive_nb, is refused before anything writes to it (:func:`check_identity`).
+
 Also takes over, once, the journal that attentive_nb 0.1 kept in the same
 folder (it recorded accepted requests under the same keys).
 """
@@ -15,6 +20,12 @@ from pathlib import Path
 from attentive_nb.errors import LedgerError
 
 OLD_JOURNAL = "journal.sqlite"  # what attentive_nb 0.1 kept where the ledger now lives
+APPLICATION_ID = 0x61744E62  # "atNb": SQLite's header field naming the program that owns a file
+# The ledger's tables, version by version. A change that adds a table (to the schema in
+# ledger.py) adds one here: opening an older ledger creates the new tables and marks it.
+SCHEMA_VERSION = 1
+# What attentive_nb 0.2.0 created, before files were marked: such a file is a ledger.
+UNMARKED_TABLES = frozenset({"runs", "requests", "jobs", "job_records"})
 
 
 def create_private(path: Path) -> bool:
@@ -44,6 +55,53 @@ def import_journal(db: sqlite3.Connection, old: Path) -> None:
     except sqlite3.Error as error:
         raise LedgerError(explain(old, "read", error), path=old) from None
     old.rename(old.with_name(old.name + ".imported"))
+
+
+def check_identity(path: Path) -> None:
+    """Refuse a file that is not this toolkit's ledger, or is one from a newer version.
+
+    Read only: a refused file is left exactly as it was.
+    """
+    db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        owner = db.execute("PRAGMA application_id").fetchone()[0]
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        tables = {
+            name
+            for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            if not name.startswith("sqlite_")
+        }
+    finally:
+        db.close()
+    if owner == APPLICATION_ID:
+        if version > SCHEMA_VERSION:
+            raise LedgerError(_newer(path, version), path=path)
+    elif owner != 0 or not tables <= UNMARKED_TABLES or (tables and "requests" not in tables):
+        raise LedgerError(_foreign(path, owner, tables), path=path)
+
+
+def mark(db: sqlite3.Connection) -> None:
+    """Write the toolkit's mark and the schema version (the tables are up to date)."""
+    db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+def _foreign(path: Path, owner: int, tables: set[str]) -> str:
+    what = f"tables {', '.join(sorted(tables))}" if tables else "no tables"
+    marked = f", marked as program {owner:#x}" if owner else ""
+    return (
+        f"The file {path} is not an attentive_nb send ledger (it holds {what}{marked}): "
+        "it was left as it was and nothing was sent. Pass ledger='<another path>', or move "
+        "that file away if it does not belong there."
+    )
+
+
+def _newer(path: Path, version: int) -> str:
+    return (
+        f"The send ledger {path} was written by a newer version of attentive_nb (ledger "
+        f"version {version}; this one knows up to {SCHEMA_VERSION}): it was left as it was and "
+        "nothing was sent. Upgrade attentive_nb (pip install -U attentive_nb) and run again."
+    )
 
 
 def check_not_truncated(path: Path) -> None:

@@ -134,9 +134,11 @@ def test_quantity_beyond_int64_is_invalid(quantity):
     df["quantity"] = pd.Series([1, 2, None, quantity], dtype=object)
     plan = plan_ecommerce(df)
     [reason] = plan.invalid[3]
-    assert reason.startswith("quantity ") and reason.endswith(
-        "is too large: Attentive takes quantities up to 9223372036854775807"
+    # A float that large was rounded before it came (pandas): that is the reason given for it.
+    limit = (
+        "is too large to be exact" if isinstance(quantity, float) else "up to 922337203685477580"
     )
+    assert reason.startswith("quantity ") and "is too large" in reason and limit in reason
     assert [p for p, _ in sent(plan)] == [(0, 2), (1,)]
 
 
