@@ -7,6 +7,7 @@
     attentive-nb link FILE [options]         link client_user_id / custom ids to phones and emails
     attentive-nb lookup KIND FILE [options]  subscriptions or attributes of each row's person
     attentive-nb jobs [--refresh]            the bulk jobs sent from here, and their outcome
+    attentive-nb delete FILE | --status      privacy deletions (cannot be undone), and their status
     attentive-nb oauth url | finish PASTED   a public app's sign-in from a terminal
     attentive-nb sandbox [options]           the local Attentive look-alike
     attentive-nb lab | demo                  JupyterLab on the walkthrough notebooks
@@ -61,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     from attentive_nb.cli import demo as cli_demo
     from attentive_nb.cli import jobs as cli_jobs
     from attentive_nb.cli import lab as cli_lab
+    from attentive_nb.cli import privacy as cli_privacy
     from attentive_nb.cli import send_parser as cli_send_parser
 
     parser = argparse.ArgumentParser(
@@ -86,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_send_parser.add_parser(commands, common, _FORMATTER)
     cli_send_parser.add_link_and_lookup_parsers(commands, common, _FORMATTER)
     cli_jobs.add_parser(commands, common, _FORMATTER)
+    cli_privacy.add_parser(commands, common, _FORMATTER)
     commands.add_parser(
         "sandbox",
         help="run the local Attentive sandbox (see attentive-nb sandbox --help)",

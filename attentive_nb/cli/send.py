@@ -43,6 +43,7 @@ METHODS = {
     "link": "link_identifiers",
     "lookup_subscriptions": "lookup_subscriptions",
     "lookup_attributes": "lookup_attributes",
+    "deletions": "request_deletion",
 }
 PARQUET_SUFFIXES = (".parquet", ".pq")
 # argparse destination -> Python keyword, for options passed through when given.
@@ -62,6 +63,7 @@ _KEYWORDS = {
     "region": "default_region",
     "timezone": "timezone",
     "wait": "wait",
+    "message": "message",
 }
 # Python keyword -> option, for saying the library's messages in command-line words.
 _OPTION_FOR = {
@@ -267,7 +269,12 @@ def print_report(report: SendReport) -> None:
     if report.dry_run and not any("nothing was sent" in note for note in report.notes):
         print("Dry run: nothing was sent.")
     waiting = report.counts.get("submitted", 0)
-    if waiting:
+    if waiting and report.kind == "deletions":
+        print(
+            f"{rows_text(waiting)} accepted for deletion, which Attentive carries out within "
+            "thirty days: attentive-nb delete --status follows them up."
+        )
+    elif waiting:
         print(
             f"{rows_text(waiting)} in bulk jobs Attentive has not finished: "
             "attentive-nb jobs --refresh follows them up."

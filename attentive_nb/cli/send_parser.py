@@ -96,8 +96,8 @@ def add_parser(
     )
     kinds = send.add_subparsers(dest="kind", metavar="KIND", required=True)
     for kind, help_text in KIND_HELP.items():
-        parser = _file_command(kinds, kind, help_text, common, formatter)
-        _add_common_send_options(parser, kind)
+        parser = file_command(kinds, kind, help_text, common, formatter)
+        add_common_send_options(parser, kind)
         KIND_OPTIONS[kind](parser)
         parser.set_defaults(run=run_send, parser=parser)
 
@@ -125,8 +125,8 @@ def add_link_and_lookup_parsers(
     formatter: type[argparse.HelpFormatter],
 ) -> None:
     """``link FILE`` (a send: ledger, --resend) and ``lookup KIND FILE`` (nothing recorded)."""
-    link = _file_command(subparsers, "link", LINK_HELP, common, formatter)
-    _add_common_send_options(link, "link")
+    link = file_command(subparsers, "link", LINK_HELP, common, formatter)
+    add_common_send_options(link, "link")
     link.set_defaults(run=run_send, parser=link, kind="link")
     lookup = subparsers.add_parser(
         "lookup",
@@ -137,12 +137,12 @@ def add_link_and_lookup_parsers(
     )
     kinds = lookup.add_subparsers(dest="what", metavar="KIND", required=True)
     for what, help_text in LOOKUP_HELP.items():
-        parser = _file_command(kinds, what, help_text, common, formatter)
-        _add_common_send_options(parser, f"lookup_{what}")
+        parser = file_command(kinds, what, help_text, common, formatter)
+        add_common_send_options(parser, f"lookup_{what}")
         parser.set_defaults(run=run_send, parser=parser, kind=f"lookup_{what}")
 
 
-def _file_command(
+def file_command(
     subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
     name: str,
     help_text: tuple[str, str],
@@ -161,8 +161,12 @@ def _file_command(
     )
 
 
-def _add_common_send_options(p: argparse.ArgumentParser, kind: str) -> None:
-    p.add_argument("file", metavar="FILE", help="CSV or Parquet file; - reads CSV from stdin")
+def add_common_send_options(p: argparse.ArgumentParser, kind: str) -> None:
+    file_help = "CSV or Parquet file; - reads CSV from stdin"
+    if kind == "deletions":  # `delete --status` reads no file
+        p.add_argument("file", metavar="FILE", nargs="?", help=file_help)
+    else:
+        p.add_argument("file", metavar="FILE", help=file_help)
     p.add_argument(
         "--columns",
         action="append",
@@ -203,6 +207,12 @@ def _add_common_send_options(p: argparse.ArgumentParser, kind: str) -> None:
             "--yes",
             action="store_true",
             help="confirm sending to more than 1,000 people (texts or emails them)",
+        )
+    if kind == "deletions":
+        p.add_argument(
+            "--yes",
+            action="store_true",
+            help="go ahead without typing DELETE <n>: deleting people cannot be undone",
         )
     _add_output_options(p)
 

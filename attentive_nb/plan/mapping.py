@@ -28,6 +28,7 @@ ENDPOINT_NAMES = (
     *ECOMMERCE,
     "identity",
     *LOOKUPS,
+    "privacy_delete",
 )
 WITH_PROPERTIES = ("attributes", "attributes_bulk", "events")
 CUSTOM_PREFIX = "custom_id:"
@@ -125,9 +126,10 @@ USABLE_IDS = {
     "attributes_bulk": IDENTIFIERS,
     "identity": IDENTIFIERS,
     **dict.fromkeys(LOOKUPS, ("phone", "email")),
+    "privacy_delete": ("phone", "email", "clientUserId"),  # PrivacyRequestAddDeleteEventDto
 }
 EVENT_USER_IDS = ("phone", "email", "clientUserId")  # the v1 EventUser schema
-CUSTOM_IDS_OK = {k for k in ENDPOINT_NAMES if k not in ("unsubscribe", *LOOKUPS)}
+CUSTOM_IDS_OK = {k for k in ENDPOINT_NAMES if k not in ("unsubscribe", *LOOKUPS, "privacy_delete")}
 
 
 def norm(name: object) -> str:

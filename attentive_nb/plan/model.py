@@ -30,12 +30,20 @@ from attentive_nb.plan.readings import ColumnReading
 #: What an analyst can ask for: the word of the CLI and of the ``send_*`` methods.
 KINDS = ("subscribers", "unsubscribe", "attributes", "events", "ecommerce")
 #: The other plans: linking ids to people, and the look-ups (``conn.<kind>(df)``).
-OTHER_KINDS = ("link_identifiers", "lookup_subscriptions", "lookup_attributes")
+OTHER_KINDS = (
+    "link_identifiers",
+    "lookup_subscriptions",
+    "lookup_attributes",
+    "deletions",
+    "coupons",
+)
 #: How reports and progress bars name a kind whose own name is not words.
 KIND_WORDS = {
     "link_identifiers": "id links",
     "lookup_subscriptions": "subscriptions look-up",
     "lookup_attributes": "attributes look-up",
+    "deletions": "deletion requests",
+    "coupons": "coupon codes",
 }
 
 
@@ -126,6 +134,9 @@ class Plan:
     warnings: list[str] = field(default_factory=list)
     batch: int = 1  # units per HTTP request
     batch_field: str | None = None  # a bulk body: {batch_field: [each unit's payload]}
+    # What of a payload names the request for the ledger (default: all of it). A deletion
+    # is keyed by the normalised person alone, so a new message cannot make them look new.
+    _keyed: Callable[[Payload], Payload] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def of(
@@ -141,6 +152,7 @@ class Plan:
         property_prefix: str = "properties.",
         batch: int = 1,
         batch_field: str | None = None,
+        keyed: Callable[[Payload], Payload] | None = None,
     ) -> Plan:
         """The plan of ``kind`` for rows prepared for one endpoint (``rows.endpoint``)."""
         warnings = caveats(rows)
@@ -160,6 +172,7 @@ class Plan:
             warnings=warnings,
             batch=batch,
             batch_field=batch_field,
+            _keyed=keyed,
         )
 
     @property
@@ -200,11 +213,12 @@ class Plan:
         for positions in self._units():
             payload = self._payload(positions)
             text = canonical_json(payload)
-            key = text_key(self.endpoint.name, text)
+            keyed = text if self._keyed is None else canonical_json(self._keyed(payload))
+            key = text_key(self.endpoint.name, keyed)
             short = int(key[:16], 16)
             if short in seen:
                 copies[short] = copies.get(short, 0) + 1
-                key = text_key(self.endpoint.name, text, copies[short])
+                key = text_key(self.endpoint.name, keyed, copies[short])
             seen.add(short)
             chunk.append(Request(positions, payload, key, text))
             carried += len(positions)

@@ -369,6 +369,18 @@ BULK_ATTRIBUTES = {
     "properties": {"users": {**_ENVELOPE_USERS, "items": BULK_USER}},
 }
 
+# PrivacyRequestAddDeleteEventDto: no field is required by the schema; the handler
+# answers 400 when none names the person, as Attentive does.
+PRIVACY_DELETE = {
+    "type": "object",
+    "properties": {
+        "subjectEmail": EMAIL,
+        "subjectPhone": PHONE,
+        "requestMsg": _STR,
+        "clientUserId": _STR,
+    },
+}
+
 # Schema per endpoint name (attentive_nb.endpoints.ENDPOINTS).
 SCHEMAS: dict[str, dict[str, Any]] = {
     "subscribe": SUBSCRIBE,
@@ -380,4 +392,5 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "purchase": PURCHASE,
     "attributes_bulk": BULK_ATTRIBUTES,
     "identity": IDENTIFY,
+    "privacy_delete": PRIVACY_DELETE,
 }

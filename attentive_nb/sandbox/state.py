@@ -90,6 +90,9 @@ class State:
             self.jobs: dict[str, BulkJob] = {}
             self.not_run: deque[BulkJob] = deque()  # in the order submitted
             self.triggers: list[Trigger] = []
+            # Deletion requests by id, and coupon pools by id (sandbox.privacy, sandbox.coupons).
+            self.deletions: dict[str, dict[str, Any]] = {}
+            self.coupon_pools: dict[str, Any] = {}
 
     # -- recording ---------------------------------------------------------
 

@@ -37,6 +37,9 @@ OPERATIONS = {
     "attributes_bulk": (V2, "/v2/bulk/user/attributes", "post"),
     "bulk_job": (V2, "/v2/bulk/job/{bulkJobId}", "get"),
     "identity": (V1, "/identity-resolution/user-identifiers", "post"),
+    "privacy_delete": (V1, "/privacy/delete-request", "post"),
+    "privacy_delete_status": (V1, "/privacy/delete-request/{id}", "get"),
+    "coupons": (V1, "/coupons/coupon-pool/{coupon-pool-id}/create", "post"),
 }
 WITH_BODY = sorted(schemas.SCHEMAS)
 
@@ -50,7 +53,12 @@ KNOWN = {
 # Fields the spec gives no example for, where the sandbox checks the format, and
 # examples of the wrong type (IdentifyRequestDto's shopifyId is a string whose
 # example is a number).
-SAMPLE_VALUES = {".notification.language": "en-US", ".shopifyId": "123456789000"}
+SAMPLE_VALUES = {
+    ".notification.language": "en-US",
+    ".shopifyId": "123456789000",
+    ".subjectEmail": "ann@example.com",
+    ".subjectPhone": "+13115552368",
+}
 
 
 def operation(name: str) -> dict:
@@ -173,7 +181,8 @@ def test_spec_examples_pass_and_spec_violations_fail(name):
             continue
         assert list(validator.iter_errors(payload)), f"{name}: {label} was accepted"
         checked += 1
-    assert checked > 0
+    # PrivacyRequestAddDeleteEventDto forbids nothing (no required field, enum or closed object).
+    assert checked > 0 or not list(_mutations(spec, ()))
 
 
 def test_token_form_fields_match_the_spec():

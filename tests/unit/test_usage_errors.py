@@ -61,7 +61,7 @@ def test_a_missing_argument_is_a_usage_error_too(conn):
 EVERY_CALL = dataframe_calls()
 
 
-def test_the_calls_taking_a_dataframe_are_the_eight_documented_ones():
+def test_the_calls_taking_a_dataframe_are_the_nine_documented_ones():
     assert (
         sorted(
             [
@@ -73,6 +73,7 @@ def test_the_calls_taking_a_dataframe_are_the_eight_documented_ones():
                 "link_identifiers",
                 "lookup_subscriptions",
                 "lookup_attributes",
+                "request_deletion",
             ]
         )
         == EVERY_CALL
