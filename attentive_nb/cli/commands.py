@@ -8,6 +8,7 @@
     attentive-nb lookup KIND FILE [options]  subscriptions or attributes of each row's person
     attentive-nb jobs [--refresh]            the bulk jobs sent from here, and their outcome
     attentive-nb delete FILE | --status      privacy deletions (cannot be undone), and their status
+    attentive-nb coupons FILE --pool ID      discount codes into an offer, exactly as written
     attentive-nb oauth url | finish PASTED   a public app's sign-in from a terminal
     attentive-nb sandbox [options]           the local Attentive look-alike
     attentive-nb lab | demo                  JupyterLab on the walkthrough notebooks
@@ -59,6 +60,7 @@ examples:
 def build_parser() -> argparse.ArgumentParser:
     """The whole command line; each sub-command's ``run`` is set as a default."""
     from attentive_nb.cli import auth as cli_auth
+    from attentive_nb.cli import coupons as cli_coupons
     from attentive_nb.cli import demo as cli_demo
     from attentive_nb.cli import jobs as cli_jobs
     from attentive_nb.cli import lab as cli_lab
@@ -89,6 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_send_parser.add_link_and_lookup_parsers(commands, common, _FORMATTER)
     cli_jobs.add_parser(commands, common, _FORMATTER)
     cli_privacy.add_parser(commands, common, _FORMATTER)
+    cli_coupons.add_parser(commands, common, _FORMATTER)
     commands.add_parser(
         "sandbox",
         help="run the local Attentive sandbox (see attentive-nb sandbox --help)",

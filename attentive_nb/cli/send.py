@@ -142,8 +142,12 @@ def ignore_option(values: list[str] | None) -> list[str]:
 # --- reading the file -------------------------------------------------------
 
 
-def read_table(name: str) -> pd.DataFrame:
-    """The file as a DataFrame: Parquet by extension, otherwise CSV; ``-`` is CSV on stdin."""
+def read_table(name: str, *, as_text: bool = False) -> pd.DataFrame:
+    """The file as a DataFrame: Parquet by extension, otherwise CSV; ``-`` is CSV on stdin.
+
+    ``as_text``: CSV cells kept as written (coupon codes: ``000123`` is not 123, ``NA``
+    is a code); only empty cells are missing.
+    """
     import pandas as pd
 
     source: Any = sys.stdin if name == "-" else Path(name)
@@ -154,6 +158,8 @@ def read_table(name: str) -> pd.DataFrame:
         try:
             if parquet:
                 return pd.read_parquet(source)
+            if as_text:
+                return pd.read_csv(source, dtype=str, keep_default_na=False, na_values=[""])
             return pd.read_csv(source)
         except ImportError:
             raise BadInput(f"{name}: reading Parquet needs pyarrow (pip install pyarrow)") from None
@@ -232,7 +238,7 @@ def run_send(args: argparse.Namespace, extra: list[str]) -> int:
         raise ConfigError(in_cli_words(str(exc))) from exc
     print_report(report)
     print_results(report)
-    _write_outputs(report, args)
+    write_outputs(report, args)
     return 1 if len(report.to_retry) else 0
 
 
@@ -294,7 +300,7 @@ def print_results(report: SendReport) -> None:
         print("Each row's answers: --out FILE writes them beside the status of every row.")
 
 
-def _write_outputs(report: SendReport, args: argparse.Namespace) -> None:
+def write_outputs(report: SendReport, args: argparse.Namespace) -> None:
     quoted = "" if args.raw_csv else _QUOTED
     if args.out:
         path = report.to_csv(args.out, raw=args.raw_csv)

@@ -192,7 +192,7 @@ def add_common_send_options(p: argparse.ArgumentParser, kind: str) -> None:
         )
     p.add_argument("--dry-run", action="store_true", help="check every row, send nothing")
     if kind.startswith("lookup"):  # a look-up changes nothing: no ledger, nothing to resend
-        _add_output_options(p)
+        add_output_options(p)
         return
     p.add_argument(
         "--resend",
@@ -214,10 +214,10 @@ def add_common_send_options(p: argparse.ArgumentParser, kind: str) -> None:
             action="store_true",
             help="go ahead without typing DELETE <n>: deleting people cannot be undone",
         )
-    _add_output_options(p)
+    add_output_options(p)
 
 
-def _add_output_options(p: argparse.ArgumentParser) -> None:
+def add_output_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", metavar="CSV", help="write the per-row report (identifiers masked)")
     p.add_argument(
         "--retry-out",

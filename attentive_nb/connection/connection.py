@@ -1,8 +1,9 @@
 """A signed-in connection to one Attentive company: the object analysts use.
 
 The credentials and the company they belong to live here; the methods that
-send (:mod:`.sends`), those that only ask (:mod:`.reads`) and the privacy
-deletions (:mod:`.privacy`) come from its bases, and all of them end in :meth:`Connection._run`.
+send (:mod:`.sends`), those that only ask (:mod:`.reads`), the privacy
+deletions (:mod:`.privacy`) and coupon uploads (:mod:`.offers`) come from its
+bases, and all of them end in :meth:`Connection._run`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from urllib.parse import urlsplit
 import pandas as pd
 
 from attentive_nb import config
+from attentive_nb.connection.offers import Offers
 from attentive_nb.connection.privacy import Privacy
 from attentive_nb.connection.reads import Reads
 from attentive_nb.connection.sends import Sends
@@ -27,7 +29,7 @@ from attentive_nb.send.engine import RunOptions
 ME_FIELDS = ("companyName", "companyId", "applicationName", "attentiveDomainName", "contactEmail")
 
 
-class Connection(Sends, Reads, Privacy):
+class Connection(Sends, Reads, Privacy, Offers):
     """Credentials plus the company they belong to; the send_*, link and look-up methods.
 
     A connection made by the sign-in panel exists before the user has signed

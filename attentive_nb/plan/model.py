@@ -137,6 +137,7 @@ class Plan:
     # What of a payload names the request for the ledger (default: all of it). A deletion
     # is keyed by the normalised person alone, so a new message cannot make them look new.
     _keyed: Callable[[Payload], Payload] | None = field(default=None, repr=False, compare=False)
+    path_args: dict[str, str] | None = None  # the endpoint path's {names} (a coupon pool's id)
 
     @classmethod
     def of(

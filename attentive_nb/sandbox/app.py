@@ -6,7 +6,7 @@ from typing import Any
 
 from tornado.web import Application
 
-from attentive_nb.sandbox import bulk_jobs, consent, handlers, privacy, training_api
+from attentive_nb.sandbox import bulk_jobs, consent, coupons, handlers, privacy, training_api
 from attentive_nb.sandbox.base import SandboxHandler, log_request
 from attentive_nb.sandbox.context import Context
 
@@ -40,6 +40,7 @@ def make_app(ctx: Context) -> Application:
         (rf"/v2/bulk/job/{_JOB_ID}/results\.jsonl", bulk_jobs.BulkResultsHandler),
         (r"/v1/privacy/delete-request", privacy.DeleteRequestHandler),
         (r"/v1/privacy/delete-request/([A-Za-z0-9_-]{1,128})", privacy.DeleteStatusHandler),
+        (r"/v1/coupons/coupon-pool/([^/]+)/create", coupons.CreateCouponsHandler),
         (r"/v1/authorization-codes/tokens", consent.TokenHandler),
         (r"/integrations/oauth-install", consent.InstallHandler),
         (r"/oauth/callback", consent.CallbackHandler),

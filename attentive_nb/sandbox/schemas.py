@@ -381,6 +381,25 @@ PRIVACY_DELETE = {
     },
 }
 
+# CreateCouponsDto: "UTC ISO format (e.g., 2023-02-14T21:29:25Z)"; at most 200,000 codes.
+UTC_TIME = {
+    "type": "string",
+    "pattern": (
+        r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+        r"T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?Z$"
+    ),
+    "x-message": "must be a UTC time in ISO format, such as 2023-02-14T21:29:25Z",
+}
+COUPONS = {
+    "type": "object",
+    "properties": {
+        "codes": {"type": "array", "items": _STR, "maxItems": 200_000},
+        "distributionStart": UTC_TIME,
+        "distributionStop": UTC_TIME,
+    },
+    "required": ["codes"],
+}
+
 # Schema per endpoint name (attentive_nb.endpoints.ENDPOINTS).
 SCHEMAS: dict[str, dict[str, Any]] = {
     "subscribe": SUBSCRIBE,
@@ -393,4 +412,5 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "attributes_bulk": BULK_ATTRIBUTES,
     "identity": IDENTIFY,
     "privacy_delete": PRIVACY_DELETE,
+    "coupons": COUPONS,
 }

@@ -16,7 +16,7 @@ from tornado.httpserver import HTTPServer
 from tornado.ioloop import IOLoop
 from tornado.netutil import bind_sockets
 
-from attentive_nb.sandbox import bulk_jobs, privacy
+from attentive_nb.sandbox import bulk_jobs, coupons, privacy
 from attentive_nb.sandbox.app import make_app
 from attentive_nb.sandbox.context import BULK_DELAY_S, DELETION_DELAY_S, Context
 from attentive_nb.sandbox.faults import Faults
@@ -86,6 +86,10 @@ class Sandbox:
       ``requestMsg`` as sent, ``requested_at`` (the sandbox clock) and
       ``status``, ``PENDING`` until ``deletion_delay_s`` has passed, then
       ``COMPLETED`` (``deletion_delay_s`` can be changed mid-test).
+    - ``coupons(pool)``: the codes uploaded to that coupon pool (offer), in
+      the order they came, repeats included (so a test can say "each exactly
+      once"). Every numeric pool id is an offer; its first upload decides its
+      distribution type (a window, or none).
     - ``token_for(scopes)``: an OAuth-style token with only those scopes.
     - ``when_requests(n, callback, where=None)``: call ``callback()`` (on the
       server thread) once the n-th API request from now (of those whose
@@ -331,6 +335,9 @@ class Sandbox:
 
     def deletion_requests(self) -> list[dict[str, Any]]:
         return privacy.requests_seen(self._ctx)
+
+    def coupons(self, pool: str | int) -> list[str]:
+        return coupons.codes_in(self._ctx, pool)
 
     def when_requests(
         self,

@@ -92,7 +92,7 @@ class State:
             self.triggers: list[Trigger] = []
             # Deletion requests by id, and coupon pools by id (sandbox.privacy, sandbox.coupons).
             self.deletions: dict[str, dict[str, Any]] = {}
-            self.coupon_pools: dict[str, Any] = {}
+            self.coupon_pools: dict[str, Any] = {}  # pool id -> sandbox.coupons.Pool
 
     # -- recording ---------------------------------------------------------
 

@@ -76,9 +76,10 @@ def estimate_line(plan: Plan) -> str:
     rate = plan.endpoint.rate_per_second
     if plan.n_requests == 0:
         return "Nothing to send."
+    label = plan.endpoint.label.format(**(plan.path_args or {}))  # the pool's own path
     return (
         f"{_count(plan.n_valid, 'row')} in {_count(plan.n_requests, 'request')} to "
-        f"{plan.endpoint.label} at {rate:g}/s ≈ {_duration(plan.n_requests / rate)}"
+        f"{label} at {rate:g}/s ≈ {_duration(plan.n_requests / rate)}"
     )
 
 
@@ -280,7 +281,9 @@ class Engine:
             else {"json_body": JsonText(self.plan.wire(units))}
         )
         try:
-            response = self.client.request(endpoint, **sent, stop=self.stop)
+            response = self.client.request(
+                endpoint, **sent, path_args=self.plan.path_args, stop=self.stop
+            )
         except Exception as failure:  # every failure becomes a row outcome, never a crash
             error = failure
             records = outcomes.from_error(positions, failure, endpoint)
@@ -291,7 +294,9 @@ class Engine:
             request_id = deletions.request_id(response.body) if endpoint.follow_up else None
             if request_id:
                 return self._requested(units, request_id, response)
-            records = outcomes.accepted(positions, response, keep=endpoint.reads)
+            records = outcomes.accepted(
+                positions, response, keep=endpoint.reads, name=endpoint.name
+            )
         state = outcomes.request_state(records)
         keys = [unit.key for unit in units]
         try:

@@ -210,6 +210,7 @@ _REPEAT_REMARKS = {
     "attributes": "same person as row {row}; the later values win",
     "link_identifiers": "same link as row {row}" + _CARRIED,
     "deletions": "same person as row {row}" + _CARRIED,
+    "coupons": "same code as row {row}: sent once, in its request",
     "lookup_subscriptions": "same person as row {row}: one look-up answers both",
     "lookup_attributes": "same person as row {row}: one look-up answers both",
 }
