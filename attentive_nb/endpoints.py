@@ -22,6 +22,13 @@ endpoint :meth:`Endpoint.with_subscriptions` gives, at most once and
 messaging people, wherever the rule is read (retries, the ledger, the
 confirmation before many people).
 
+Deletion requests (``privacy_delete``) are **irreversible**: at most once,
+and every real send asks first, whatever its size (``irreversible``). Their
+accepted answer names a request Attentive carries out later, which
+``follow_up`` (the ``GET`` endpoint of its status) reads. Coupon uploads are
+at most once per request's codes: Attentive documents no way to tell whether
+a code is already in a pool.
+
 The look-ups (``GET``: subscription eligibility, custom attributes) change
 nothing at Attentive, so they are always retried and never written to the
 send ledger: there is nothing a second copy could do twice (``reads``).
@@ -43,6 +50,8 @@ class Endpoint:
     rate_per_second: float
     messages_people: bool = False
     resend_safe: bool = True
+    irreversible: bool = False  # cannot be undone: always confirmed before a real send
+    follow_up: str | None = None  # the GET endpoint that says how far an accepted request got
 
     @property
     def reads(self) -> bool:
@@ -128,6 +137,32 @@ _TABLE = [
     Endpoint("bulk_job", "GET", "/v2/bulk/job/{id}", None, 100),
     Endpoint("identity", "POST", "/v1/identity-resolution/user-identifiers", "identity:write", 10),
     *SEGMENTS,
+    # -- privacy deletions and coupon codes (attentive-api.md section 2, "other v1 endpoints")
+    Endpoint(
+        "privacy_delete",
+        "POST",
+        "/v1/privacy/delete-request",
+        "privacy_requests:write",
+        150,
+        resend_safe=False,
+        irreversible=True,
+        follow_up="privacy_delete_status",
+    ),
+    Endpoint(
+        "privacy_delete_status",
+        "GET",
+        "/v1/privacy/delete-request/{id}",
+        "privacy_requests:read",
+        150,
+    ),
+    Endpoint(
+        "coupons",
+        "POST",
+        "/v1/coupons/coupon-pool/{coupon-pool-id}/create",
+        "offers:write",
+        150,
+        resend_safe=False,
+    ),
 ]
 
 ENDPOINTS: dict[str, Endpoint] = {e.name: e for e in _TABLE}
@@ -140,6 +175,9 @@ _WORDS = {
     "segments": "segment look-ups",
     "segment_add": "segment members added",
     "segment_remove": "segment members removed",
+    "privacy_delete": "deletion requests",
+    "privacy_delete_status": "deletion request status",
+    "coupons": "coupon codes",
 }
 
 # The scopes a public app can ask for on Attentive's consent page, in the
@@ -153,6 +191,9 @@ OAUTH_SCOPES = (
     "identity:write",
     "segments:read",
     "segments:write",
+    "privacy_requests:write",
+    "privacy_requests:read",
+    "offers:write",
 )
 SEND_SCOPES = ("subscriptions:write", "attributes:write", "events:write", "ecommerce:write")
 

@@ -8,6 +8,8 @@
     attentive-nb lookup KIND FILE [options]  subscriptions or attributes of each row's person
     attentive-nb jobs [--refresh]            the bulk jobs sent from here, and their outcome
     attentive-nb segment list | sync FILE --segment NAME | delete NAME   segments (v2)
+    attentive-nb delete FILE | --status      privacy deletions (cannot be undone), and their status
+    attentive-nb coupons FILE --pool ID      discount codes into an offer, exactly as written
     attentive-nb oauth url | finish PASTED   a public app's sign-in from a terminal
     attentive-nb sandbox [options]           the local Attentive look-alike
     attentive-nb lab | demo                  JupyterLab on the walkthrough notebooks
@@ -60,9 +62,11 @@ examples:
 def build_parser() -> argparse.ArgumentParser:
     """The whole command line; each sub-command's ``run`` is set as a default."""
     from attentive_nb.cli import auth as cli_auth
+    from attentive_nb.cli import coupons as cli_coupons
     from attentive_nb.cli import demo as cli_demo
     from attentive_nb.cli import jobs as cli_jobs
     from attentive_nb.cli import lab as cli_lab
+    from attentive_nb.cli import privacy as cli_privacy
     from attentive_nb.cli import segment as cli_segment
     from attentive_nb.cli import send_parser as cli_send_parser
 
@@ -90,6 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
     cli_send_parser.add_link_and_lookup_parsers(commands, common, _FORMATTER)
     cli_jobs.add_parser(commands, common, _FORMATTER)
     cli_segment.add_parser(commands, common, _FORMATTER)
+    cli_privacy.add_parser(commands, common, _FORMATTER)
+    cli_coupons.add_parser(commands, common, _FORMATTER)
     commands.add_parser(
         "sandbox",
         help="run the local Attentive sandbox (see attentive-nb sandbox --help)",

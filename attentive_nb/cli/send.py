@@ -43,6 +43,7 @@ METHODS = {
     "link": "link_identifiers",
     "lookup_subscriptions": "lookup_subscriptions",
     "lookup_attributes": "lookup_attributes",
+    "deletions": "request_deletion",
 }
 PARQUET_SUFFIXES = (".parquet", ".pq")
 # argparse destination -> Python keyword, for options passed through when given.
@@ -62,6 +63,7 @@ _KEYWORDS = {
     "region": "default_region",
     "timezone": "timezone",
     "wait": "wait",
+    "message": "message",
 }
 # Python keyword -> option, for saying the library's messages in command-line words.
 _OPTION_FOR = {
@@ -140,8 +142,12 @@ def ignore_option(values: list[str] | None) -> list[str]:
 # --- reading the file -------------------------------------------------------
 
 
-def read_table(name: str) -> pd.DataFrame:
-    """The file as a DataFrame: Parquet by extension, otherwise CSV; ``-`` is CSV on stdin."""
+def read_table(name: str, *, as_text: bool = False) -> pd.DataFrame:
+    """The file as a DataFrame: Parquet by extension, otherwise CSV; ``-`` is CSV on stdin.
+
+    ``as_text``: CSV cells kept as written (coupon codes: ``000123`` is not 123, ``NA``
+    is a code); only empty cells are missing.
+    """
     import pandas as pd
 
     source: Any = sys.stdin if name == "-" else Path(name)
@@ -152,6 +158,8 @@ def read_table(name: str) -> pd.DataFrame:
         try:
             if parquet:
                 return pd.read_parquet(source)
+            if as_text:
+                return pd.read_csv(source, dtype=str, keep_default_na=False, na_values=[""])
             return pd.read_csv(source)
         except ImportError:
             raise BadInput(f"{name}: reading Parquet needs pyarrow (pip install pyarrow)") from None
@@ -230,7 +238,7 @@ def run_send(args: argparse.Namespace, extra: list[str]) -> int:
         raise ConfigError(in_cli_words(str(exc))) from exc
     print_report(report)
     print_results(report)
-    _write_outputs(report, args)
+    write_outputs(report, args)
     return 1 if len(report.to_retry) else 0
 
 
@@ -267,7 +275,12 @@ def print_report(report: SendReport) -> None:
     if report.dry_run and not any("nothing was sent" in note for note in report.notes):
         print("Dry run: nothing was sent.")
     waiting = report.counts.get("submitted", 0)
-    if waiting:
+    if waiting and report.kind == "deletions":
+        print(
+            f"{rows_text(waiting)} accepted for deletion, which Attentive carries out within "
+            "thirty days: attentive-nb delete --status follows them up."
+        )
+    elif waiting:
         print(
             f"{rows_text(waiting)} in bulk jobs Attentive has not finished: "
             "attentive-nb jobs --refresh follows them up."
@@ -287,7 +300,7 @@ def print_results(report: SendReport) -> None:
         print("Each row's answers: --out FILE writes them beside the status of every row.")
 
 
-def _write_outputs(report: SendReport, args: argparse.Namespace) -> None:
+def write_outputs(report: SendReport, args: argparse.Namespace) -> None:
     quoted = "" if args.raw_csv else _QUOTED
     if args.out:
         path = report.to_csv(args.out, raw=args.raw_csv)

@@ -98,8 +98,8 @@ def add_parser(
     )
     kinds = send.add_subparsers(dest="kind", metavar="KIND", required=True)
     for kind, help_text in KIND_HELP.items():
-        parser = _file_command(kinds, kind, help_text, common, formatter)
-        _add_common_send_options(parser, kind)
+        parser = file_command(kinds, kind, help_text, common, formatter)
+        add_common_send_options(parser, kind)
         KIND_OPTIONS[kind](parser)
         parser.set_defaults(run=run_send, parser=parser)
 
@@ -127,8 +127,8 @@ def add_link_and_lookup_parsers(
     formatter: type[argparse.HelpFormatter],
 ) -> None:
     """``link FILE`` (a send: ledger, --resend) and ``lookup KIND FILE`` (nothing recorded)."""
-    link = _file_command(subparsers, "link", LINK_HELP, common, formatter)
-    _add_common_send_options(link, "link")
+    link = file_command(subparsers, "link", LINK_HELP, common, formatter)
+    add_common_send_options(link, "link")
     link.set_defaults(run=run_send, parser=link, kind="link")
     lookup = subparsers.add_parser(
         "lookup",
@@ -139,12 +139,12 @@ def add_link_and_lookup_parsers(
     )
     kinds = lookup.add_subparsers(dest="what", metavar="KIND", required=True)
     for what, help_text in LOOKUP_HELP.items():
-        parser = _file_command(kinds, what, help_text, common, formatter)
-        _add_common_send_options(parser, f"lookup_{what}")
+        parser = file_command(kinds, what, help_text, common, formatter)
+        add_common_send_options(parser, f"lookup_{what}")
         parser.set_defaults(run=run_send, parser=parser, kind=f"lookup_{what}")
 
 
-def _file_command(
+def file_command(
     subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
     name: str,
     help_text: tuple[str, str],
@@ -163,8 +163,12 @@ def _file_command(
     )
 
 
-def _add_common_send_options(p: argparse.ArgumentParser, kind: str) -> None:
-    p.add_argument("file", metavar="FILE", help="CSV or Parquet file; - reads CSV from stdin")
+def add_common_send_options(p: argparse.ArgumentParser, kind: str) -> None:
+    file_help = "CSV or Parquet file; - reads CSV from stdin"
+    if kind == "deletions":  # `delete --status` reads no file
+        p.add_argument("file", metavar="FILE", nargs="?", help=file_help)
+    else:
+        p.add_argument("file", metavar="FILE", help=file_help)
     p.add_argument(
         "--columns",
         action="append",
@@ -190,7 +194,7 @@ def _add_common_send_options(p: argparse.ArgumentParser, kind: str) -> None:
         )
     p.add_argument("--dry-run", action="store_true", help="check every row, send nothing")
     if kind.startswith("lookup"):  # a look-up changes nothing: no ledger, nothing to resend
-        _add_output_options(p)
+        add_output_options(p)
         return
     p.add_argument(
         "--resend",
@@ -206,7 +210,13 @@ def _add_common_send_options(p: argparse.ArgumentParser, kind: str) -> None:
             action="store_true",
             help="confirm sending to more than 1,000 people (texts or emails them)",
         )
-    _add_output_options(p)
+    if kind == "deletions":
+        p.add_argument(
+            "--yes",
+            action="store_true",
+            help="go ahead without typing DELETE <n>: deleting people cannot be undone",
+        )
+    add_output_options(p)
 
 
 def _file_name(text: str) -> str:
@@ -217,7 +227,7 @@ def _file_name(text: str) -> str:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
-def _add_output_options(p: argparse.ArgumentParser) -> None:
+def add_output_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--out",
         metavar="CSV",

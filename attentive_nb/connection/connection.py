@@ -1,7 +1,8 @@
 """A signed-in connection to one Attentive company: the object analysts use.
 
 The credentials and the company they belong to live here; the methods that
-send (:mod:`.sends`) and those that only ask (:mod:`.reads`) come from its two
+send (:mod:`.sends`), those that only ask (:mod:`.reads`), the privacy
+deletions (:mod:`.privacy`) and coupon uploads (:mod:`.offers`) come from its
 bases, and all of them end in :meth:`Connection._run`.
 """
 
@@ -13,6 +14,8 @@ from urllib.parse import urlsplit
 import pandas as pd
 
 from attentive_nb import config
+from attentive_nb.connection.offers import Offers
+from attentive_nb.connection.privacy import Privacy
 from attentive_nb.connection.reads import Reads
 from attentive_nb.connection.segments import Segments
 from attentive_nb.connection.sends import Sends
@@ -27,7 +30,7 @@ from attentive_nb.send.engine import RunOptions
 ME_FIELDS = ("companyName", "companyId", "applicationName", "attentiveDomainName", "contactEmail")
 
 
-class Connection(Sends, Reads, Segments):
+class Connection(Sends, Reads, Segments, Privacy, Offers):
     """Credentials plus the company they belong to; the send_*, link and look-up methods.
 
     A connection made by the sign-in panel exists before the user has signed

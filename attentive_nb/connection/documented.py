@@ -18,7 +18,8 @@ RUN_OPTIONS_DOC = """dry_run: Check every row and report what would be sent; sen
                 leave rows whose answer was lost (``unknown``) for you to check;
                 ``"unknown"``: send those again too; ``True``: send everything again.
             confirm: Go ahead without the typed ``SEND`` asked before subscribing or
-                unsubscribing more than 1,000 people.
+                unsubscribing more than 1,000 people (or the ``DELETE <n>`` asked
+                before every deletion).
             progress: Show a progress bar while sending.
             workers: Requests on their way at once (default: enough for the rate limit).
             ledger: Where the send ledger lives (default

@@ -30,6 +30,7 @@ ENDPOINT_NAMES = (
     "identity",
     *LOOKUPS,
     *SEGMENT_MEMBERS,
+    "privacy_delete",
 )
 WITH_PROPERTIES = ("attributes", "attributes_bulk", "events")
 CUSTOM_PREFIX = "custom_id:"
@@ -128,9 +129,14 @@ USABLE_IDS = {
     "identity": IDENTIFIERS,
     **dict.fromkeys(LOOKUPS, ("phone", "email")),
     **dict.fromkeys(SEGMENT_MEMBERS, ("phone", "email", "clientUserId")),
+    "privacy_delete": ("phone", "email", "clientUserId"),  # PrivacyRequestAddDeleteEventDto
 }
 EVENT_USER_IDS = ("phone", "email", "clientUserId")  # the v1 EventUser schema
-CUSTOM_IDS_OK = {k for k in ENDPOINT_NAMES if k not in ("unsubscribe", *LOOKUPS, *SEGMENT_MEMBERS)}
+CUSTOM_IDS_OK = {
+    k
+    for k in ENDPOINT_NAMES
+    if k not in ("unsubscribe", *LOOKUPS, *SEGMENT_MEMBERS, "privacy_delete")
+}
 
 
 def norm(name: object) -> str:

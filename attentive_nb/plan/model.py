@@ -30,13 +30,21 @@ from attentive_nb.plan.readings import ColumnReading
 #: What an analyst can ask for: the word of the CLI and of the ``send_*`` methods.
 KINDS = ("subscribers", "unsubscribe", "attributes", "events", "ecommerce")
 #: The other plans: linking ids to people, and the look-ups (``conn.<kind>(df)``).
-OTHER_KINDS = ("link_identifiers", "lookup_subscriptions", "lookup_attributes")
+OTHER_KINDS = (
+    "link_identifiers",
+    "lookup_subscriptions",
+    "lookup_attributes",
+    "deletions",
+    "coupons",
+)
 #: How reports and progress bars name a kind whose own name is not words.
 KIND_WORDS = {
     "link_identifiers": "id links",
     "lookup_subscriptions": "subscriptions look-up",
     "lookup_attributes": "attributes look-up",
     "segment_members": "segment members",
+    "deletions": "deletion requests",
+    "coupons": "coupon codes",
 }
 
 
@@ -129,6 +137,10 @@ class Plan:
     batch_field: str | None = None  # a bulk body: {batch_field: [each unit's payload]}
     envelope: Payload = field(default_factory=dict)  # a bulk body's other fields (externalId)
     key_scope: str = ""  # told into every ledger key (a segment's id: one person, two segments)
+    # What of a payload names the request for the ledger (default: all of it). A deletion
+    # is keyed by the normalised person alone, so a new message cannot make them look new.
+    _keyed: Callable[[Payload], Payload] | None = field(default=None, repr=False, compare=False)
+    path_args: dict[str, str] | None = None  # the endpoint path's {names} (a coupon pool's id)
 
     @classmethod
     def of(
@@ -146,6 +158,7 @@ class Plan:
         batch_field: str | None = None,
         envelope: Payload | None = None,
         key_scope: str = "",
+        keyed: Callable[[Payload], Payload] | None = None,
     ) -> Plan:
         """The plan of ``kind`` for rows prepared for one endpoint (``rows.endpoint``)."""
         warnings = caveats(rows)
@@ -167,6 +180,7 @@ class Plan:
             batch_field=batch_field,
             envelope=dict(envelope or {}),
             key_scope=key_scope,
+            _keyed=keyed,
         )
 
     @property
@@ -213,11 +227,12 @@ class Plan:
         for positions in self._units():
             payload = self._payload(positions)
             text = canonical_json(payload)
-            key = text_key(self.key_name, text)
+            keyed = text if self._keyed is None else canonical_json(self._keyed(payload))
+            key = text_key(self.key_name, keyed)
             short = int(key[:16], 16)
             if short in seen:
                 copies[short] = copies.get(short, 0) + 1
-                key = text_key(self.key_name, text, copies[short])
+                key = text_key(self.key_name, keyed, copies[short])
             seen.add(short)
             chunk.append(Request(positions, payload, key, text))
             carried += len(positions)

@@ -49,7 +49,7 @@ def plan_subscribers(
             body["externalIdentifiers"] = ext
         return body
 
-    grouping = _people(rows, df.index, refuse_conflicts=True)
+    grouping = people(rows, df.index, refuse_conflicts=True)
     return _plan("subscribers", rows, df, grouping, payload)
 
 
@@ -75,7 +75,7 @@ def plan_unsubscribe(
         return body
 
     extra = {} if languages is None else {str(rows.cmap.fields["language"]): languages}
-    grouping = _people(rows, df.index, refuse_conflicts=False, extra=extra)
+    grouping = people(rows, df.index, refuse_conflicts=False, extra=extra)
     return _plan("unsubscribe", rows, df, grouping, payload)
 
 
@@ -106,20 +106,22 @@ def _plan(kind: str, rows: Rows, df: pd.DataFrame, grouping: Grouping, payload: 
     )
 
 
-def _people(
+def people(
     rows: Rows,
     labels: pd.Index,
     *,
     refuse_conflicts: bool,
     extra: dict[str, np.ndarray] | None = None,
+    link_on: Sequence[str] = PERSON_KEYS,
 ) -> Grouping:
     """Rows naming the same person merged into one request when that loses nothing.
 
-    ``extra`` holds the other per-row fields a merged request must agree on.
+    ``extra`` holds the other per-row fields a merged request must agree on;
+    ``link_on`` the identifiers that, shared, make two rows one person.
     """
     valid = rows.valid_mask()
     person = _person_fields(rows)
-    keys = [person[str(rows.cmap.fields[k])] for k in PERSON_KEYS if k in rows.ids]
+    keys = [person[str(rows.cmap.fields[k])] for k in link_on if k in rows.ids]
     groups = merge.linked_groups(keys, valid)
     fields = {**person, **(extra or {})}
     grouping = merge.group_rows(groups, fields, valid, split_conflicts=not refuse_conflicts)

@@ -19,8 +19,8 @@ MEANINGS = {
     ),
     "skipped": "not sent: accepted in an earlier run (see the ledger), or another run in "
     "progress is sending it",
-    "submitted": "in a v2 bulk job Attentive has accepted but not yet applied; "
-    "report.refresh() follows up",
+    "submitted": "in a v2 bulk job (or a deletion request) Attentive has accepted but not yet "
+    "applied; report.refresh() follows up",
     "not_sent": "the run stopped before their turn; send them again",
     "would_send": "dry run: valid, and would be sent",
     "total": "",

@@ -6,7 +6,9 @@ attentive_nb.sandbox``) runs it in the foreground. It serves, under
 ``POST /v1/subscriptions/unsubscribe``; ``POST``/``GET /v1/attributes/custom``;
 ``POST /v1/events/custom``; ``POST /v1/events/ecommerce/{product-view,
 add-to-cart,purchase}``; ``POST /v1/identity-resolution/user-identifiers``;
-``POST /v2/bulk/user/attributes``;
+``POST /v2/bulk/user/attributes``; ``POST``/``GET /v1/privacy/delete-request``
+(see :mod:`~attentive_nb.sandbox.privacy`); ``POST
+/v1/coupons/coupon-pool/{id}/create`` (:mod:`~attentive_nb.sandbox.coupons`);
 ``GET /v2/bulk/job/{id}``; the OAuth pages and ``POST
 /v1/authorization-codes/tokens``; and, for the walkthroughs' exercise checks,
 ``GET /sandbox/inspect`` and ``POST /sandbox/start-over``, which Attentive does

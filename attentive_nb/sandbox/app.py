@@ -6,7 +6,15 @@ from typing import Any
 
 from tornado.web import Application
 
-from attentive_nb.sandbox import bulk_jobs, consent, handlers, segments, training_api
+from attentive_nb.sandbox import (
+    bulk_jobs,
+    consent,
+    coupons,
+    handlers,
+    privacy,
+    segments,
+    training_api,
+)
 from attentive_nb.sandbox.base import SandboxHandler, log_request
 from attentive_nb.sandbox.context import Context
 
@@ -44,6 +52,9 @@ def make_app(ctx: Context) -> Application:
         (rf"/v2/bulk/job/{_JOB_ID}", bulk_jobs.BulkJobHandler),
         (rf"/v2/bulk/job/{_JOB_ID}/results\.jsonl", bulk_jobs.BulkResultsHandler),
         *SEGMENT_ROUTES,
+        (r"/v1/privacy/delete-request", privacy.DeleteRequestHandler),
+        (r"/v1/privacy/delete-request/([A-Za-z0-9_-]{1,128})", privacy.DeleteStatusHandler),
+        (r"/v1/coupons/coupon-pool/([^/]+)/create", coupons.CreateCouponsHandler),
         (r"/v1/authorization-codes/tokens", consent.TokenHandler),
         (r"/integrations/oauth-install", consent.InstallHandler),
         (r"/oauth/callback", consent.CallbackHandler),

@@ -136,6 +136,7 @@ class ApiHandler(SandboxHandler):
     """An authenticated, rate-limited, fault-prone Attentive API endpoint."""
 
     endpoints: dict[str, str] = {}  # HTTP method -> endpoint name in attentive_nb.endpoints
+    max_body_bytes = MAX_BODY_BYTES  # larger for the coupon upload (200,000 codes a request)
 
     async def prepare(self) -> None:
         name = self.endpoints.get(self.request.method)
@@ -221,8 +222,8 @@ class ApiHandler(SandboxHandler):
         kind = self.request.headers.get("Content-Type", "").split(";")[0].strip().lower()
         if kind != "application/json":
             raise Reject(415, "Unsupported media type: send the body as application/json")
-        if len(self.request.body) > MAX_BODY_BYTES:
-            raise Reject(413, f"Payload too large: the body is over {MAX_BODY_BYTES} bytes")
+        if len(self.request.body) > self.max_body_bytes:
+            raise Reject(413, f"Payload too large: the body is over {self.max_body_bytes} bytes")
         try:
             body = json.loads(self.request.body)
         except (ValueError, UnicodeDecodeError):

@@ -23,6 +23,7 @@ ALL_SCOPES = frozenset(
 )
 CODE_LIFETIME_S = 120.0
 BULK_DELAY_S = 3.0  # a bulk job's time from submitted to run: long enough to see, short to wait
+DELETION_DELAY_S = 3.0  # a deletion request's time from accepted to processed (Attentive: days)
 MAX_BODY_BYTES = 1024 * 1024
 
 COMPANY = {
@@ -69,6 +70,7 @@ class Context:
     faults: Faults
     limiter: WindowLimiter
     bulk_delay_s: float = BULK_DELAY_S
+    deletion_delay_s: float = DELETION_DELAY_S
     url: str = ""
     company: dict[str, Any] = field(default_factory=new_company)
     state: State = field(default_factory=State)

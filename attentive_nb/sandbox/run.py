@@ -7,7 +7,7 @@ import logging
 import sys
 import threading
 
-from attentive_nb.sandbox.context import BULK_DELAY_S
+from attentive_nb.sandbox.context import BULK_DELAY_S, DELETION_DELAY_S
 from attentive_nb.sandbox.server import Sandbox
 
 DEFAULT_PORT = 8765
@@ -40,6 +40,12 @@ def parser() -> argparse.ArgumentParser:
         type=float,
         default=BULK_DELAY_S,
         help="seconds a bulk job takes from submitted to run (Attentive: often hours)",
+    )
+    p.add_argument(
+        "--deletion-delay-s",
+        type=float,
+        default=DELETION_DELAY_S,
+        help="seconds a deletion request takes from accepted to processed (Attentive: days)",
     )
     return p
 
@@ -77,6 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         window_offset_s=args.window_offset,
         seed=args.seed,
         bulk_delay_s=args.bulk_delay_s,
+        deletion_delay_s=args.deletion_delay_s,
     )
     try:
         sandbox.start()

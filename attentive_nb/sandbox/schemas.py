@@ -406,6 +406,37 @@ SEGMENT_MEMBERS = {
     "required": ["externalId", "members"],
 }
 
+# PrivacyRequestAddDeleteEventDto: no field is required by the schema; the handler
+# answers 400 when none names the person, as Attentive does.
+PRIVACY_DELETE = {
+    "type": "object",
+    "properties": {
+        "subjectEmail": EMAIL,
+        "subjectPhone": PHONE,
+        "requestMsg": _STR,
+        "clientUserId": _STR,
+    },
+}
+
+# CreateCouponsDto: "UTC ISO format (e.g., 2023-02-14T21:29:25Z)"; at most 200,000 codes.
+UTC_TIME = {
+    "type": "string",
+    "pattern": (
+        r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+        r"T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?Z$"
+    ),
+    "x-message": "must be a UTC time in ISO format, such as 2023-02-14T21:29:25Z",
+}
+COUPONS = {
+    "type": "object",
+    "properties": {
+        "codes": {"type": "array", "items": _STR, "maxItems": 200_000},
+        "distributionStart": UTC_TIME,
+        "distributionStop": UTC_TIME,
+    },
+    "required": ["codes"],
+}
+
 # Schema per endpoint name (attentive_nb.endpoints.ENDPOINTS).
 SCHEMAS: dict[str, dict[str, Any]] = {
     "subscribe": SUBSCRIBE,
@@ -421,4 +452,6 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "segment_update": SEGMENT_UPDATE,
     "segment_add": SEGMENT_MEMBERS,
     "segment_remove": SEGMENT_MEMBERS,
+    "privacy_delete": PRIVACY_DELETE,
+    "coupons": COUPONS,
 }

@@ -16,9 +16,9 @@ from tornado.httpserver import HTTPServer
 from tornado.ioloop import IOLoop
 from tornado.netutil import bind_sockets
 
-from attentive_nb.sandbox import bulk_jobs, segments
+from attentive_nb.sandbox import bulk_jobs, coupons, privacy, segments
 from attentive_nb.sandbox.app import make_app
-from attentive_nb.sandbox.context import BULK_DELAY_S, Context
+from attentive_nb.sandbox.context import BULK_DELAY_S, DELETION_DELAY_S, Context
 from attentive_nb.sandbox.faults import Faults
 from attentive_nb.sandbox.state import Trigger
 from attentive_nb.sandbox.windows import WindowLimiter
@@ -81,6 +81,15 @@ class Sandbox:
       or email, or by an external id linked to them before it came.
     - ``unmatched(path=None)``: the bodies accepted (200) that reached nobody,
       because they named the person only by external ids never linked.
+    - ``deletion_requests()``: every deletion request accepted, in order: its
+      ``id``, the ``subjectPhone`` / ``subjectEmail`` / ``clientUserId`` and
+      ``requestMsg`` as sent, ``requested_at`` (the sandbox clock) and
+      ``status``, ``PENDING`` until ``deletion_delay_s`` has passed, then
+      ``COMPLETED`` (``deletion_delay_s`` can be changed mid-test).
+    - ``coupons(pool)``: the codes uploaded to that coupon pool (offer), in
+      the order they came, repeats included (so a test can say "each exactly
+      once"). Every numeric pool id is an offer; its first upload decides its
+      distribution type (a window, or none).
     - ``token_for(scopes)``: an OAuth-style token with only those scopes.
     - ``when_requests(n, callback, where=None)``: call ``callback()`` (on the
       server thread) once the n-th API request from now (of those whose
@@ -110,6 +119,7 @@ class Sandbox:
         seed: int | None = None,
         clock: Callable[[], float] = time.time,
         bulk_delay_s: float = BULK_DELAY_S,
+        deletion_delay_s: float = DELETION_DELAY_S,
     ) -> None:
         self.port = port
         self.faults = Faults(
@@ -126,6 +136,7 @@ class Sandbox:
             faults=self.faults,
             limiter=WindowLimiter(clock, rate_scale, window_offset_s),
             bulk_delay_s=bulk_delay_s,
+            deletion_delay_s=deletion_delay_s,
         )
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -232,6 +243,14 @@ class Sandbox:
         self._ctx.bulk_delay_s = value
 
     @property
+    def deletion_delay_s(self) -> float:
+        return self._ctx.deletion_delay_s
+
+    @deletion_delay_s.setter
+    def deletion_delay_s(self, value: float) -> None:
+        self._ctx.deletion_delay_s = value
+
+    @property
     def rate_scale(self) -> float:
         return self._ctx.limiter.scale
 
@@ -317,6 +336,12 @@ class Sandbox:
         with self._ctx.state.lock:
             found = self._ctx.state.unmatched
             return [copy.deepcopy(b) for p, b in found if path is None or p == path]
+
+    def deletion_requests(self) -> list[dict[str, Any]]:
+        return privacy.requests_seen(self._ctx)
+
+    def coupons(self, pool: str | int) -> list[str]:
+        return coupons.codes_in(self._ctx, pool)
 
     def when_requests(
         self,

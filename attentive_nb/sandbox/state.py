@@ -94,6 +94,9 @@ class State:
             self.not_run: deque[BulkJob] = deque()  # in the order submitted
             self.triggers: list[Trigger] = []
             self.segments = SegmentStore()
+            # Deletion requests by id, and coupon pools by id (sandbox.privacy, sandbox.coupons).
+            self.deletions: dict[str, dict[str, Any]] = {}
+            self.coupon_pools: dict[str, Any] = {}  # pool id -> sandbox.coupons.Pool
 
     # -- recording ---------------------------------------------------------
 

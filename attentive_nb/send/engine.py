@@ -42,7 +42,7 @@ from attentive_nb.errors import LedgerError
 from attentive_nb.http.client import ApiResponse, Client, JsonText
 from attentive_nb.plan.model import Plan, Request, kind_words
 from attentive_nb.report import RowOutcome
-from attentive_nb.send import bulk, ledger_jobs, outcomes
+from attentive_nb.send import bulk, deletions, ledger_jobs, outcomes
 from attentive_nb.send.jobs import SubmittedJob, submitted_reason
 from attentive_nb.send.ledger import Ledger, LedgerRun
 from attentive_nb.send.prefetch import Prefetched
@@ -76,9 +76,10 @@ def estimate_line(plan: Plan) -> str:
     rate = plan.endpoint.rate_per_second
     if plan.n_requests == 0:
         return "Nothing to send."
+    label = plan.endpoint.label.format(**(plan.path_args or {}))  # the pool's own path
     return (
         f"{_count(plan.n_valid, 'row')} in {_count(plan.n_requests, 'request')} to "
-        f"{plan.endpoint.label} at {rate:g}/s ≈ {_duration(plan.n_requests / rate)}"
+        f"{label} at {rate:g}/s ≈ {_duration(plan.n_requests / rate)}"
     )
 
 
@@ -282,7 +283,9 @@ class Engine:
             else {"json_body": JsonText(self.plan.wire(units))}
         )
         try:
-            response = self.client.request(endpoint, **sent, stop=self.stop)
+            response = self.client.request(
+                endpoint, **sent, path_args=self.plan.path_args, stop=self.stop
+            )
         except Exception as failure:  # every failure becomes a row outcome, never a crash
             error = failure
             records = outcomes.from_error(positions, failure, endpoint)
@@ -290,7 +293,12 @@ class Engine:
             job_id = _job_id(response) if self.plan.batch > 1 else None
             if job_id:
                 return self._submitted(units, job_id, response)
-            records = outcomes.accepted(positions, response, keep=endpoint.reads)
+            request_id = deletions.request_id(response.body) if endpoint.follow_up else None
+            if request_id:
+                return self._requested(units, request_id, response)
+            records = outcomes.accepted(
+                positions, response, keep=endpoint.reads, name=endpoint.name
+            )
         state = outcomes.request_state(records)
         keys = [unit.key for unit in units]
         try:
@@ -327,6 +335,37 @@ class Engine:
             note = "; its job could not be recorded in the ledger"
             return [replace(r, message=r.message + note) for r in records], failure
         self.submitted.append(job)  # list.append is atomic: workers may add at once
+        return records, None
+
+    def _requested(self, units: list[Request], request_id: str, response: ApiResponse) -> Answer:
+        """Attentive accepted a request it carries out later (a deletion): ``sent`` in the
+        ledger at once (never again), followed up as a one-person job; the row ``submitted``."""
+        (unit,) = units
+        job = SubmittedJob(
+            request_id,
+            tuple((p, unit.key) for p in unit.positions),
+            response.attempts,
+            outcomes.milliseconds(response.elapsed_s),
+        )
+        records = [
+            RowOutcome(
+                p,
+                "submitted",
+                response.status,
+                deletions.requested_reason(request_id),
+                job.attempts,
+                job.latency_ms,
+            )
+            for p in unit.positions
+        ]
+        assert isinstance(self.run, LedgerRun)  # only sends are followed up
+        try:
+            self.run.settle(unit.key, "sent")
+            ledger_jobs.submit(self.run, request_id, [(unit.key, deletions.masked(unit.payload))])
+        except LedgerError as failure:
+            note = "; its request id could not be recorded in the ledger"
+            return [replace(r, message=r.message + note) for r in records], failure
+        self.submitted.append(job)
         return records, None
 
     # -- stopping ---------------------------------------------------------------------------

@@ -12,6 +12,9 @@ ended is settled in the ledger, each of its records with its own outcome:
 - older than two weeks (Attentive no longer answers about it), or unknown to
   Attentive: every record ``unknown``, and the reason says why.
 
+Deletion requests are kept as one-person jobs too; :func:`_check` hands them to
+:func:`attentive_nb.send.deletions.check` (they never expire in two weeks).
+
 Ctrl-C, or ``stop`` being set, ends the waiting at once; what was learnt is kept.
 """
 
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,7 +30,7 @@ from typing import Any
 from attentive_nb.errors import ApiError
 from attentive_nb.http.client import Cancelled, Client
 from attentive_nb.http.reading import TooLarge
-from attentive_nb.send import bulk, ledger_jobs
+from attentive_nb.send import bulk, deletions, ledger_jobs
 from attentive_nb.send.ledger import Ledger
 from attentive_nb.send.ledger_jobs import Job
 
@@ -57,13 +61,15 @@ def follow(
     wait_s: float = 0.0,
     stop: threading.Event | None = None,
     results: bool = True,
+    endpoints: Sequence[str] | None = None,
 ) -> Followed:
     """Ask about the jobs (all of the company's by default) until they end or ``wait_s`` passes.
 
     ``results=False`` only asks for their status: a job that completed is not
-    read, and stays to be settled by a later follow-up.
+    read, and stays to be settled by a later follow-up. ``endpoints``: only the
+    jobs of these endpoints (the bulk jobs, or the deletion requests).
     """
-    known = ledger_jobs.jobs(ledger, company_id, job_ids)
+    known = ledger_jobs.jobs(ledger, company_id, job_ids, endpoints)
     followed = Followed({job.job_id: job for job in known})
     stop = stop or threading.Event()
     delay, waited, started = 0.5, 0.0, time.monotonic()
@@ -116,6 +122,8 @@ def _check(
     client: Client, ledger: Ledger, job: Job, stop: threading.Event, results: bool
 ) -> tuple[Job, Outcomes, str]:
     """One job: (the job as now known, its records' outcomes if it ended, a problem to say)."""
+    if job.endpoint == deletions.ENDPOINT:
+        return deletions.check(client, ledger, job, stop)
     if ledger.now() - job.submitted_at > TWO_WEEKS_S:
         when = time.strftime("%Y-%m-%d", time.localtime(job.submitted_at))
         reason = (

@@ -19,9 +19,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from attentive_nb.endpoints import ENDPOINTS
 from attentive_nb.errors import ConfigError, LedgerError
 from attentive_nb.http.client import Client
 from attentive_nb.report import RowOutcome
+from attentive_nb.send import deletions, ledger_jobs
 from attentive_nb.send.follow_up import Followed, follow
 from attentive_nb.send.ledger import Ledger
 from attentive_nb.send.ledger_jobs import Job
@@ -133,16 +135,17 @@ class BulkFollowUp:
         for key in earlier:  # the ledger may know a later send of it by now: then unknown here
             state = states.get(key)
             status = state if state in _ROW_STATES else "unknown"
-            found[key] = (status, f"bulk job {job.job_id} {job.status}: {status} (read earlier)")
+            found[key] = (status, f"{job.words} {job.status}: {status} (read earlier)")
         return found
 
 
 def _waiting(job: Job, problem: str | None) -> str:
+    where = job.words if job.endpoint == deletions.ENDPOINT else f"in {job.words}"
     if job.checked_at is None:
-        text = f"in bulk job {job.job_id}, accepted by Attentive; not asked about yet"
+        text = f"{where}, accepted by Attentive; not asked about yet"
     else:
         when = time.strftime("%H:%M", time.localtime(job.checked_at))
-        text = f"in bulk job {job.job_id}, accepted by Attentive: {job.status} at {when}"
+        text = f"{where}, accepted by Attentive: {job.status} at {when}"
     return text + (f"; {problem}" if problem else "") + "; report.refresh() asks again"
 
 
@@ -155,7 +158,8 @@ def jobs_frame(client: Client, ledger: Ledger, company_id: str, *, refresh: bool
     ``refresh=True`` also reads the results of the jobs that completed and
     settles their rows in the ledger, so a re-run sends only what did not apply.
     """
-    followed = follow(client, ledger, company_id, results=refresh)
+    bulk = [e.name for e in ENDPOINTS.values() if e.name != deletions.ENDPOINT]
+    followed = follow(client, ledger, company_id, results=refresh, endpoints=bulk)
     rows = [_job_row(job, followed.problems.get(job.job_id)) for job in followed.jobs.values()]
     frame: pd.DataFrame = pd.DataFrame(rows, columns=list(FRAME_COLUMNS))
     for name in ("submitted_at", "checked_at"):
@@ -184,6 +188,22 @@ def _job_row(job: Job, problem: str | None) -> list[object]:
         job.checked_at,
         note,
     ]
+
+
+def deletion_requests_frame(
+    client: Client, ledger: Ledger, company_id: str, *, refresh: bool
+) -> pd.DataFrame:
+    """Every deletion request the ledger knows for the company, newest first.
+
+    ``refresh=True`` first asks Attentive about each one not processed yet.
+    """
+    endpoints = [deletions.ENDPOINT]
+    if refresh:
+        followed = follow(client, ledger, company_id, endpoints=endpoints)
+        known, problems = list(followed.jobs.values()), followed.problems
+    else:
+        known, problems = ledger_jobs.jobs(ledger, company_id, endpoints=endpoints), {}
+    return deletions.deletions_frame(known, ledger, problems)
 
 
 def _local_zone() -> dt.tzinfo:

@@ -5,8 +5,10 @@ with its records, in one transaction: one row in ``jobs`` (who submitted it
 and when, Attentive's last status, the outcome counts once read) and one row
 per record in ``job_records`` (its place in the request, its ledger key, and
 a digest of the identifiers it names, so result lines can be matched without
-the data). The records stay ``claimed`` by the run while it lasts (another
-run leaves them alone) and become ``submitted`` when it ends
+the data; for a deletion request, a one-record job under its request id, the
+person masked as the report shows them). The records stay ``claimed`` by the
+run while it lasts (another run leaves them alone) and become ``submitted``
+when it ends
 (:meth:`~attentive_nb.send.ledger.LedgerRun.finish`).
 
 Settling a job writes each record's outcome (``sent``, ``rejected``,
@@ -48,6 +50,12 @@ class Job:
     outcome: dict[str, int] = field(default_factory=dict)
 
     @property
+    def words(self) -> str:
+        """``bulk job 8f2…`` or ``deletion request 123abc``: how reasons name it."""
+        kind = "deletion request" if self.endpoint == "privacy_delete" else "bulk job"
+        return f"{kind} {self.job_id}"
+
+    @property
     def settled(self) -> bool:
         """True once every record of the job has its outcome in the ledger."""
         return bool(self.outcome)
@@ -67,14 +75,20 @@ def submit(run: LedgerRun, job_id: str, records: Sequence[tuple[str, str]]) -> N
         db.executemany("INSERT OR REPLACE INTO job_records VALUES (?, ?, ?, ?, ?)", rows)
 
 
-def jobs(ledger: Ledger, company_id: str, job_ids: Sequence[str] | None = None) -> list[Job]:
-    """The company's jobs (or those of ``job_ids``), newest first."""
-    if job_ids is not None and not job_ids:
+def jobs(
+    ledger: Ledger,
+    company_id: str,
+    job_ids: Sequence[str] | None = None,
+    endpoints: Sequence[str] | None = None,
+) -> list[Job]:
+    """The company's jobs (or those of ``job_ids``, of ``endpoints``), newest first."""
+    if (job_ids is not None and not job_ids) or (endpoints is not None and not endpoints):
         return []
     sql, args = f"SELECT {_COLUMNS} FROM jobs WHERE company_id = ?", [str(company_id)]
-    if job_ids is not None:
-        sql += f" AND job_id IN ({','.join('?' * len(job_ids))})"
-        args += list(job_ids)
+    for column, values in (("job_id", job_ids), ("endpoint", endpoints)):
+        if values is not None:
+            sql += f" AND {column} IN ({','.join('?' * len(values))})"
+            args += list(values)
     with ledger.reading() as db:
         rows = db.execute(sql + " ORDER BY submitted_at DESC, job_id", args).fetchall()
     return [_job(row) for row in rows]

@@ -29,14 +29,21 @@ UNKNOWN_REASON = (
 )
 
 
+# What an accepted answer with no body of its own means, by endpoint name.
+ACCEPTED_WORDS = {
+    "coupons": "accepted: Attentive adds the codes to the offer asynchronously (it shows "
+    "SYNCING until they are in)",
+}
+
+
 def accepted(
-    positions: Iterable[int], response: ApiResponse, *, keep: bool = False
+    positions: Iterable[int], response: ApiResponse, *, keep: bool = False, name: str = ""
 ) -> list[RowOutcome]:
     """Every row of a 2xx answer is sent; the reason says what Attentive made of it.
 
     ``keep``: a look-up's rows carry the answer itself, for the report's columns.
     """
-    message = describe_accepted(response.body)
+    message = describe_accepted(response.body) or ACCEPTED_WORDS.get(name, "")
     latency = milliseconds(response.elapsed_s)
     answer = response.body if keep else None
     return [

@@ -65,6 +65,7 @@ def run(target: Target, df: pd.DataFrame, plan: Plan, options: RunOptions) -> Se
     if options.dry_run:
         outcomes.add_many(_valid_positions(plan, invalid), "would_send")
         notes += [f"A real send stops here: {question}."] if question else []
+        notes += [_irreversible_note(plan)] if plan.endpoint.irreversible else []
     else:
         if question:  # sending without them would quietly drop a phone or an email
             raise UnmappedColumns(f"Nothing was sent: {question}.", columns=asked)
@@ -208,6 +209,8 @@ _REPEAT_REMARKS = {
     "events": "same event as row {row} (same externalEventId)" + _CARRIED,
     "attributes": "same person as row {row}; the later values win",
     "link_identifiers": "same link as row {row}" + _CARRIED,
+    "deletions": "same person as row {row}" + _CARRIED,
+    "coupons": "same code as row {row}: sent once, in its request",
     "lookup_subscriptions": "same person as row {row}: one look-up answers both",
     "lookup_attributes": "same person as row {row}: one look-up answers both",
 }
@@ -229,8 +232,45 @@ def _label(label: object) -> str:
 _VERBS = {"subscribers": "subscribe", "unsubscribe": "unsubscribe", "attributes": "subscribe"}
 
 
+def _irreversible_note(plan: Plan) -> str:
+    """What a dry run of a deletion says: who, and that it cannot be undone."""
+    people = plan.n_requests
+    return (
+        f"This cannot be undone: a real run asks Attentive to delete {people:,} "
+        f"{'person' if people == 1 else 'people'}, the rows marked would_send in report.table "
+        f"(masked), and asks you to type DELETE {people} first."
+    )
+
+
+def _confirm_irreversible(plan: Plan, options: RunOptions) -> None:
+    """A deletion always needs a yes: ``DELETE <n>`` typed, or ``confirm=True`` passed.
+
+    Where nobody can answer (no terminal, a scheduler), it is refused: nothing is sent.
+    """
+    people = plan.n_requests
+    if options.confirm or not people:
+        return
+    words = "person" if people == 1 else "people"
+    question = (
+        f"This asks Attentive to delete {people:,} {words} and cannot be undone. "
+        f"Type DELETE {people} to go ahead: "
+    )
+    try:
+        answer = input(question)
+    except (EOFError, OSError, NotImplementedError):
+        answer = ""
+    if answer.strip() != f"DELETE {people}":
+        raise ConfigError(
+            f"Nothing was sent: deleting {people:,} {words} cannot be undone. Type "
+            f"DELETE {people} when asked, or pass confirm=True (--yes on the command line)."
+        )
+
+
 def _confirm(plan: Plan, options: RunOptions) -> None:
-    """Subscribe/unsubscribe of many people needs a yes, typed or passed."""
+    """Subscribe/unsubscribe of many people needs a yes, typed or passed; a deletion always."""
+    if plan.endpoint.irreversible:
+        _confirm_irreversible(plan, options)
+        return
     rows = plan.n_valid
     if not plan.endpoint.messages_people or rows <= CONFIRM_ABOVE or options.confirm:
         return

@@ -74,6 +74,7 @@ def test_the_calls_taking_a_dataframe_are_the_nine_documented_ones():
                 "lookup_subscriptions",
                 "lookup_attributes",
                 "sync_segment",
+                "request_deletion",
             ]
         )
         == EVERY_CALL

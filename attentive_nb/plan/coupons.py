@@ -1,0 +1,279 @@
+"""The plan of a coupon upload: ``POST /v1/coupons/coupon-pool/{id}/create``, 200,000 a request.
+
+Codes are sent exactly as written: text only (a column read as numbers has
+already lost how it was written, ``000123`` became ``123``, so it is refused
+with the reason), never stripped. Per row: a blank code, a code with a space
+or a control character, or a value that is not text is ``invalid``; a code
+already given by an earlier row is sent once, with it. The pool id goes into
+the URL path, so it must be the offer's numeric id and nothing else. The
+distribution window (``distributionStart`` / ``distributionStop``) is
+both-or-neither, sent in UTC as ``…Z``, start before stop, stop not past.
+
+Each request's codes are one ledger record, keyed by the pool and the body:
+a re-run of the same upload skips the requests Attentive accepted.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import zoneinfo
+from collections.abc import Hashable
+
+import numpy as np
+import pandas as pd
+
+from attentive_nb.endpoints import ENDPOINTS
+from attentive_nb.errors import ConfigError
+from attentive_nb.plan import cells
+from attentive_nb.plan.merge import name_rows
+from attentive_nb.plan.model import Payload, Plan, Unit
+from attentive_nb.plan.timestamps import format_timestamp
+
+MAX_CODES = 200_000  # per request (CreateCouponsDto)
+CODE_FIELD = "code"
+_POOL_ID = re.compile(r"[0-9]{1,19}")  # the path parameter is an int64
+_LOOKS_LIKE_TIME = re.compile(r"^\s*\d")  # pandas reads "now" and "today" as times
+
+
+def coupon_frame(codes: object) -> pd.DataFrame:
+    """The codes as a DataFrame with its ``code`` column: from a Series, a list or a DataFrame."""
+    if isinstance(codes, pd.DataFrame):
+        frame = codes
+    elif isinstance(codes, pd.Series):
+        frame = codes.to_frame(CODE_FIELD if codes.name is None else codes.name)
+    elif isinstance(codes, list | tuple):
+        frame = pd.DataFrame({CODE_FIELD: pd.Series(list(codes), dtype=object)})
+    else:
+        raise ConfigError(
+            "codes must be a Series, a list, or a DataFrame with a 'code' column, "
+            f"not {type(codes).__name__}."
+        )
+    return frame
+
+
+def code_column(df: pd.DataFrame, columns: dict[Hashable, str | None] | None) -> Hashable:
+    """The codes' column: ``columns={col: "code"}``, a column named code, or the only one."""
+    if columns:
+        named = [c for c, field in columns.items() if field == CODE_FIELD]
+        if len(named) != 1 or named[0] not in df.columns:
+            raise ConfigError(
+                f"columns= must name the one column holding the codes, e.g. "
+                f"{{'Voucher': 'code'}}; the data has {list(df.columns)}."
+            )
+        return named[0]
+    found = [c for c in df.columns if str(c).strip().lower() in ("code", "codes", "coupon_code")]
+    if len(found) == 1:
+        return found[0]
+    if len(df.columns) == 1:
+        return df.columns[0]
+    raise ConfigError(
+        f"No column holds the codes: the data has {list(df.columns)}. Name it code, "
+        "or say which with columns={'Your column': 'code'}."
+    )
+
+
+def pool_id(pool: object) -> str:
+    """The offer's id as the URL path takes it (digits only), or ConfigError."""
+    text = str(pool).strip() if isinstance(pool, str | int) and not isinstance(pool, bool) else ""
+    if not _POOL_ID.fullmatch(text):
+        raise ConfigError(
+            f"pool={pool!r}: give the offer's numeric coupon pool id (Attentive > Offers), "
+            "e.g. pool=123456; it goes into the request's address, so only digits are taken."
+        )
+    return text
+
+
+def window(start: object, stop: object, timezone: str, now: pd.Timestamp) -> dict[str, str]:
+    """``distributionStart`` / ``distributionStop`` as sent (both or neither), or ConfigError."""
+    if start is None and stop is None:
+        return {}
+    if start is None or stop is None:
+        given = "distribution_start" if stop is None else "distribution_stop"
+        raise ConfigError(
+            f"{given}= is given alone: a distribution window needs both distribution_start "
+            "and distribution_stop (or neither, for codes that never expire)."
+        )
+    zone = _zone(timezone)
+    begins, ends = _utc(start, "distribution_start", zone), _utc(stop, "distribution_stop", zone)
+    if begins >= ends:
+        raise ConfigError(
+            f"distribution_start ({format_timestamp(begins)}) must be before "
+            f"distribution_stop ({format_timestamp(ends)})."
+        )
+    if ends <= now:
+        raise ConfigError(
+            f"distribution_stop ({format_timestamp(ends)}) is in the past: the codes could "
+            "never be handed out. Give a stop in the future."
+        )
+    return {
+        "distributionStart": format_timestamp(begins),
+        "distributionStop": format_timestamp(ends),
+    }
+
+
+def _zone(timezone: object) -> str:
+    try:
+        zoneinfo.ZoneInfo(str(timezone))
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"timezone={timezone!r} is not a time zone name, e.g. 'UTC' or 'America/New_York'."
+        ) from None
+    return str(timezone)
+
+
+def _utc(value: object, name: str, timezone: str) -> pd.Timestamp:
+    """A datetime, Timestamp or text as an aware UTC Timestamp (naive ones in ``timezone``)."""
+    ts = None
+    if isinstance(value, str) and _LOOKS_LIKE_TIME.match(value) or not isinstance(value, str):
+        try:
+            ts = pd.Timestamp(value)  # type: ignore[arg-type]  # odd objects are refused below
+        except (ValueError, TypeError, OverflowError):
+            ts = None
+    if ts is None or ts is pd.NaT or isinstance(value, bool | int | float):
+        raise ConfigError(
+            f"{name}={value!r} is not a date and time, e.g. '2026-03-01T09:00:00Z' or a "
+            "pandas Timestamp."
+        )
+    local = ts if ts.tzinfo is not None else ts.tz_localize(timezone)
+    utc: pd.Timestamp = local.tz_convert("UTC")
+    return utc
+
+
+def code_problem(value: object) -> tuple[str | None, str | None]:
+    """(the code as sent, None) or (None, why it cannot be sent)."""
+    if cells.is_blank(value) or (isinstance(value, str) and not value.strip()):
+        return None, "blank code"
+    if not isinstance(value, str):
+        return None, (
+            f"code {cells.quote(value)} is a number or other value ({type(value).__name__}), "
+            "not text: codes are "
+            "sent exactly as written, so read them as text (dtype=str)"
+        )
+    odd = [ch for ch in value if ch.isspace() or unicodedata.category(ch).startswith("C")]
+    if odd:
+        what = "a space" if set(odd) == {" "} else f"a space or control character ({_names(odd)})"
+        return None, f"code {cells.quote(value)} has {what}: Attentive codes have none"
+    return value, None
+
+
+def _names(characters: list[str]) -> str:
+    named = dict.fromkeys(
+        unicodedata.name(ch, "").lower() or f"U+{ord(ch):04X}" for ch in characters
+    )
+    return ", ".join(named)
+
+
+def plan_coupons(
+    df: pd.DataFrame,
+    *,
+    pool: object,
+    distribution_start: object = None,
+    distribution_stop: object = None,
+    timezone: str = "UTC",
+    columns: dict[Hashable, str | None] | None = None,
+    now: pd.Timestamp | None = None,
+    per_request: int = MAX_CODES,
+) -> Plan:
+    """Plan the upload of ``df``'s codes; see :meth:`Connection.upload_coupons` for the options."""
+    pool_text = pool_id(pool)
+    fixed = window(
+        distribution_start, distribution_stop, timezone, now or pd.Timestamp.now(tz="UTC")
+    )
+    column = code_column(df, columns)
+    series = df[column].reset_index(drop=True)
+    if series.dtype.kind not in "OSU" and not isinstance(series.dtype, pd.StringDtype):
+        raise ConfigError(
+            f"column {column!r} was read as {series.dtype} values, not text: codes are sent "
+            "exactly as written, and read as numbers they have lost how they were written "
+            "(000123 became 123). Read the file with dtype=str, e.g. "
+            "pd.read_csv(path, dtype=str); nothing was sent."
+        )
+    problems = cells.Problems()
+    texts, reasons = cells.per_distinct(series, code_problem)
+    cells.report(problems, reasons)
+    blank = np.flatnonzero(pd.isna(texts) & pd.isna(reasons))  # left out as missing: say so
+    problems.add_many(blank, "blank code")
+    invalid = dict(sorted(problems.by_row.items()))
+    duplicates = _repeats(texts, invalid)
+    units = _units(texts, invalid, duplicates, per_request)
+    notes = _notes(len(units), per_request, pool_text, fixed, df.index, duplicates)
+
+    def payload(unit: Unit) -> Payload:
+        return {"codes": [texts[p] for p in unit if p not in duplicates], **fixed}
+
+    shown = np.asarray([t if t is not None else _raw(v) for t, v in zip(texts, series)], object)
+    return Plan(
+        kind="coupons",
+        endpoint=ENDPOINTS["coupons"],
+        n_rows=len(df),
+        invalid=invalid,
+        duplicates=duplicates,
+        notes=notes,
+        identifiers=pd.DataFrame({CODE_FIELD: shown}, index=df.index),
+        column_map={column: CODE_FIELD},
+        readings=[],
+        _units=lambda: iter(units),
+        _count=len(units),
+        _payload=payload,
+        _keyed=lambda body: {"pool": pool_text, **body},
+        path_args={"coupon-pool-id": pool_text},
+    )
+
+
+def _raw(value: object) -> str | None:
+    return None if cells.is_blank(value) else str(value)
+
+
+def _repeats(texts: np.ndarray, invalid: dict[int, list[str]]) -> dict[int, int]:
+    """Rows whose code an earlier valid row already gives -> that row."""
+    first: dict[str, int] = {}
+    out = {}
+    for p, text in enumerate(texts):
+        if text is None or p in invalid:
+            continue
+        if text in first:
+            out[p] = first[text]
+        else:
+            first[text] = p
+    return out
+
+
+def _units(
+    texts: np.ndarray, invalid: dict[int, list[str]], duplicates: dict[int, int], size: int
+) -> list[Unit]:
+    """Each request's rows: ``size`` distinct codes, with the later rows repeating them."""
+    firsts = [p for p in range(len(texts)) if p not in invalid and p not in duplicates]
+    request_of = {p: i // size for i, p in enumerate(firsts)}
+    rows: list[list[int]] = [[] for _ in range(-(-len(firsts) // size))]
+    for p in range(len(texts)):
+        if p in request_of:
+            rows[request_of[p]].append(p)
+        elif p in duplicates:
+            rows[request_of[duplicates[p]]].append(p)
+    return [tuple(unit) for unit in rows]
+
+
+def _notes(
+    requests: int,
+    size: int,
+    pool: str,
+    fixed: dict[str, str],
+    labels: pd.Index,
+    duplicates: dict[int, int],
+) -> list[str]:
+    notes = []
+    if requests > 1:
+        notes.append(f"{requests} requests of up to {size:,} codes each, to coupon pool {pool}.")
+    if fixed:
+        notes.append(
+            f"Distribution window {fixed['distributionStart']} to {fixed['distributionStop']} "
+            "(UTC); Attentive refuses a window overlapping an earlier upload to this offer."
+        )
+    else:
+        notes.append("No distribution window: the codes never expire.")
+    if duplicates:
+        rows = name_rows(labels, sorted(duplicates))
+        verb = "repeats" if len(duplicates) == 1 else "repeat"
+        notes.append(f"{rows} {verb} a code given earlier: each code is sent once.")
+    return notes
