@@ -145,7 +145,7 @@ def test_api_key_success_turns_the_panel_into_the_status_card(sandbox):
     for shown in (sandbox.company["companyName"], sandbox.company["applicationName"]):
         assert html.escape(shown, quote=False) in card
     masked = f"{sandbox.api_key[:4]}…{sandbox.api_key[-4:]}"
-    assert f"<th style='text-align:left;padding-right:1em'>API key</th>" in card
+    assert "<th style='text-align:left;padding-right:1em'>API key</th>" in card
     assert f"{masked} from the sign-in panel" in card
     assert panel.again_button.description == "Sign in as another app"
     assert panel.connection.me()["companyId"] == sandbox.company["companyId"]
