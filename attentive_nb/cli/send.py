@@ -18,10 +18,10 @@ import sys
 import threading
 import warnings
 from collections.abc import Hashable, Iterator
-from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from attentive_nb.cli.files import BadInput, checked_file
 from attentive_nb.connection import Connection
 from attentive_nb.errors import ConfigError, UnmappedColumns
 from attentive_nb.plan.mapping import is_field_name
@@ -75,10 +75,6 @@ _QUOTED = (
     "show them as text: --raw-csv writes them as they are"
 )
 _KEYWORD_NAMES = re.compile(rf"\b({'|'.join(_OPTION_FOR)})=(?=[\s,.;:)]|$)")
-
-
-class BadInput(Exception):
-    """The command line or the file cannot be used (exit code 2)."""
 
 
 def parse_columns(values: list[str] | None) -> list[tuple[str, str]]:
@@ -150,9 +146,7 @@ def read_table(name: str, *, as_text: bool = False) -> pd.DataFrame:
     """
     import pandas as pd
 
-    source: Any = sys.stdin if name == "-" else Path(name)
-    if name != "-" and not source.is_file():
-        raise BadInput(f"{name}: no such file")
+    source: Any = sys.stdin if name == "-" else checked_file(name)
     parquet = name != "-" and source.suffix.lower() in PARQUET_SUFFIXES
     with _noting_ctrl_c() as interrupted:
         try:

@@ -185,6 +185,7 @@ _SOURCE_WORDS = {
     "argument": "the api_key argument",
     "environment": "the environment",
     "sign-in panel": "the sign-in panel",
+    "OAuth sign-in": "the OAuth sign-in",
 }
 
 
@@ -205,6 +206,7 @@ class StatusCard:
     api_url: str
     sandbox: bool = False
     notes: list[str] = field(default_factory=list)
+    scopes: tuple[str, ...] = ()
 
     @classmethod
     def for_connection(cls, conn: Connection, notes: Sequence[str] = ()) -> StatusCard:
@@ -219,6 +221,7 @@ class StatusCard:
             api_url=conn.client.api_url,
             sandbox=conn.is_sandbox,
             notes=list(notes),
+            scopes=tuple(conn.scopes or ()),
         )
 
     def rows(self) -> list[tuple[str, str]]:
@@ -227,6 +230,8 @@ class StatusCard:
             ("App", self.app),
             (self.kind, f"{self.masked} from {self.source}"),
         ]
+        if self.scopes:
+            rows.append(("Scopes", ", ".join(self.scopes)))
         if self.sandbox:
             rows.append(("API", f"{self.api_url} (sandbox on this machine)"))
         return rows

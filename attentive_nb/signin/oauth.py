@@ -288,6 +288,7 @@ class OAuthFlow:
         from attentive_nb.connection import Connection
 
         conn = Connection.from_token(token, api_url=self.api_url)
+        conn.source = "OAuth sign-in"  # what the status card says the token came from
         try:
             company = conn.me()
         except AttentiveError as error:

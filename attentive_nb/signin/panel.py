@@ -76,6 +76,14 @@ class SignInPanel:
             titles=("API key", "OAuth"),
         )
         self.tab.add_class("attentive-signin-tabs")
+        self.card = w.HTML()  # what the panel becomes once signed in: the saved-key card
+        self.again_button = w.Button(
+            description="Sign in as another app",
+            tooltip="Show the sign-in tabs again (this connection works until you sign in)",
+            layout=w.Layout(width="max-content"),
+        )
+        self.again_button.add_class("attentive-signin-again")
+        self.again_button.on_click(self._on_again)
         self.widget = w.VBox([self.tab, self.status])
         self.widget.add_class("attentive-signin")
         if problem:
@@ -217,14 +225,25 @@ class SignInPanel:
         )
 
     def _signed_in(self, conn: Connection, variable: str | None, value: Callable[[], str]) -> None:
+        """Adopt the connection; the panel becomes the card a saved key shows."""
         self.connection.adopt(conn)
-        lines = [signin.signed_in_text(self.connection)]
+        notes = []
+        if conn.scopes:
+            company = (conn.company or {}).get("companyName") or "this company"
+            notes.append(f"Token stored for {company}.")
         if variable:
             try:
-                lines.append(signin.remember(self.connection, variable, value()))
+                notes.append(signin.remember(self.connection, variable, value()))
             except OSError as error:
-                lines.append(f"Could not save {variable} in .env: {error.strerror}.")
-        self._say(" ".join(lines), "ok")
+                notes.append(f"Could not save {variable} in .env: {error.strerror}.")
+        self.card.value = signin.StatusCard.for_connection(self.connection, notes)._repr_html_()
+        self.status.value = ""
+        self.widget.children = [self.card, self.again_button]
+
+    def _on_again(self, _button: Any = None) -> None:
+        """Back to the tabs; ``connection`` keeps working until another sign-in replaces it."""
+        self.status.value = ""
+        self.widget.children = [self.tab, self.status]
 
     # Showing things.
 

@@ -92,8 +92,10 @@ panel_conn = att.connect(use_saved=False)  # the panel, even though a key is sav
         "panel-conn-why",
         """\
 What you see: the panel, with its two tabs. Until you sign in there, `panel_conn` is
-waiting (run the cell below now and again after signing in); once the panel says
-*Connected*, it sends exactly like `conn`.""",
+waiting (run the cell below now and again after signing in). Once you sign in, the panel
+becomes the same card as above, naming the company, the app and where the credential came
+from, and `panel_conn` sends exactly like `conn`. **Sign in as another app** under the card
+brings the tabs back.""",
     ),
     ("code", "panel-conn", "panel_conn"),
     (

@@ -193,13 +193,21 @@ Why: a job can outlive the kernel. The ledger keeps every job sent from this fol
 tomorrow (or from the command line: `attentive-nb jobs --refresh`) you can still ask how it
 went, and a re-run sends only the rows that did not apply.""",
     ),
-    ("code", "jobs", "conn.bulk_jobs(refresh=True)"),
+    (
+        "code",
+        "jobs",
+        """\
+jobs = conn.bulk_jobs(refresh=True)
+jobs[["job_id", "rows", "status", "sent", "rejected", "failed", "unknown", "submitted"]]""",
+    ),
     (
         "md",
         "jobs-what",
         """\
 What you see: one line per job, newest first: Attentive's `status` (`COMPLETED`), how many
-rows it carried, and how many were `sent`, `rejected`, `failed` or are still `submitted`.""",
+rows it carried, and how many were `sent`, `rejected`, `failed` or are still `submitted`.
+The table also has `submitted_at`, `checked_at` and a `note` (left out here so it fits a
+laptop's screen: `jobs.columns` lists them all).""",
     ),
     exercises_intro(),
     *exercise(

@@ -28,6 +28,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+LAPTOP = {"width": 1366, "height": 768}  # the size a trainee's laptop shows
 BANNER_LINES = 12  # more than the demo's banner has
 
 
@@ -126,7 +127,7 @@ def chromium_context():
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            context = browser.new_context(viewport={"width": 1280, "height": 900})
+            context = browser.new_context(viewport=LAPTOP)
             context.set_default_timeout(30_000)
             yield context
         finally:

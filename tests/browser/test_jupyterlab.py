@@ -1,7 +1,8 @@
 """A person's path through the walkthroughs in ``attentive-nb demo`` (make demo), in Chromium.
 
-First demo: signs in with the panel in 01_connect (API key, then OAuth with
-a second browser page on the sandbox's consent screen), runs 02_subscribers,
+First demo: signs in with the panel in 01_connect (API key, then, after
+"Sign in as another app", OAuth with a second browser page on the sandbox's
+consent screen; each time the panel must become the status card), runs 02_subscribers,
 reads its response table, does exercise 2.1 (its check says "not yet", then
 "done"), and in a scratch notebook meets a renamed phone column and a
 misspelt keyword (each one line, no traceback). Saves the notebooks to prove
@@ -142,11 +143,29 @@ def save(page, lab, notebook: str) -> str:
     return (lab.root / notebook).read_text(encoding="utf-8")
 
 
+def assert_card_replaced_the_panel(panel, kind: str, source: str) -> None:
+    """The panel became the saved-key card: company, app, credential masked, its source."""
+    card = panel.locator(".attentive-status")
+    card.wait_for()
+    text = card.inner_text()
+    assert "Connected to a sandbox on this machine, not Attentive" in text
+    assert COMPANY in text and "App" in text and re.search(f"{kind}\\s+\\S+…\\S+ {source}", text)
+    assert panel.get_by_role("tab").count() == 0  # no tabs, fields or Connect button left
+    assert panel.locator("input").count() == 0 and panel.get_by_role("button").count() == 1
+    assert panel.get_by_role("button", name="Sign in as another app").is_visible()
+
+
 def sign_in_with_key(page, panel, key: str, shot) -> None:
     panel.get_by_label("API key", exact=True).fill(key)
     shot(page, "02-key-typed")
     panel.get_by_role("button", name="Connect").click()
-    panel.get_by_text(f"Connected to {COMPANY}").wait_for()
+    assert_card_replaced_the_panel(panel, "API key", "from the sign-in panel")
+    assert key not in panel.inner_text()
+
+
+def sign_in_again(panel) -> None:
+    """'Sign in as another app': the tabs come back, the key field empty."""
+    panel.get_by_role("button", name="Sign in as another app").click()
     assert panel.get_by_label("API key", exact=True).input_value() == ""  # cleared at once
 
 
@@ -167,7 +186,8 @@ def sign_in_with_oauth(page, panel, shot) -> str:
     consent.close()
     panel.get_by_label("Paste the address", exact=True).fill(pasted)
     panel.get_by_role("button", name="Finish").click()
-    panel.get_by_text(re.compile(f"Connected to {COMPANY}.* with scopes")).wait_for()
+    assert_card_replaced_the_panel(panel, "OAuth token", "from the OAuth sign-in")
+    assert "subscriptions:write" in panel.locator(".attentive-status").inner_text()
     return parse_qs(urlsplit(pasted).query)["code"][0]
 
 
@@ -184,7 +204,9 @@ def connect_notebook(page, lab, shots) -> None:
     sign_in_with_key(page, panel, lab.api_key, shots)
     panel.evaluate("element => element.scrollIntoView({block: 'center'})")
     shots(page, "03-key-connected")
+    sign_in_again(panel)
     code = sign_in_with_oauth(page, panel, shots)
+    panel.evaluate("element => element.scrollIntoView({block: 'center'})")
     shots(page, "07-oauth-connected")
     saved = save(page, lab, "01_connect.ipynb")
     assert "application/vnd.jupyter.widget" in saved

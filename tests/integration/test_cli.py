@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -475,7 +476,7 @@ def _wait_for(condition, timeout: float = 30) -> None:
     [
         (["send", "events", "missing.csv", "--event-type", "X"], "missing.csv: no such file"),
         (["send", "events", "bad.csv", "--event-type", "X"], "cannot be read as CSV"),
-        (["send", "events", "empty.csv", "--event-type", "X"], "cannot be read as CSV"),
+        (["send", "events", "blank.csv", "--event-type", "X"], "cannot be read as CSV"),
         (["send", "events", "bad.parquet", "--event-type", "X"], "cannot be read as Parquet"),
         (
             ["send", "events", "ok.csv", "--event-type", "X", "--columns", "Mobile=phone"],
@@ -499,12 +500,98 @@ def _wait_for(condition, timeout: float = 30) -> None:
 )
 def test_bad_input_exits_2_with_one_line(sandbox, args, what):
     write("bad.csv", 'a,b\n1,2,3,4\n"x')
-    write("empty.csv", "")
+    write("blank.csv", "\n\n")
     write("bad.parquet", "this is not parquet")
     write("ok.csv", "phone\n+12015550110\n")
     result = run(*args, env=creds(sandbox))
     assert_usage_error(result, what)
     assert sandbox.received("/v1/events/custom") == []
+
+
+# A FILE that is not a readable CSV or Parquet file: its own true reason, before any sign-in.
+DRY_RUN = ["send", "subscribers", "--dry-run", "--sign-up-source-id", "1"]
+
+
+def _fifo(name: str) -> str:
+    os.mkfifo(name)
+    return name
+
+
+def _folder(name: str) -> str:
+    Path(name).mkdir()
+    return name
+
+
+def _empty(name: str) -> str:
+    write(name, "")
+    return name
+
+
+@pytest.mark.parametrize(
+    ("make", "what"),
+    [
+        (lambda: "/dev/null", "/dev/null: is a device, not a file"),
+        (lambda: _fifo("pipe.csv"), "pipe.csv: is a named pipe, not a file"),
+        (lambda: _empty("empty.csv"), "empty.csv: is empty (0 bytes): there is nothing to send"),
+        (lambda: _folder("exports"), "exports: is a folder, not a file"),
+        (lambda: "gone.csv", "gone.csv: no such file"),
+        (lambda: "gone/people.csv", "gone/people.csv: no such file"),
+    ],
+    ids=["device", "fifo", "empty", "folder", "missing", "missing-folder"],
+)
+def test_a_file_that_is_not_a_readable_file_says_what_it_is(make, what):
+    result = run(*DRY_RUN[:2], make(), *DRY_RUN[2:], timeout=30)
+    assert_usage_error(result, what)
+
+
+def _without_root_powers() -> list[str]:
+    """A command prefix that runs without root's right to read every file, or skip saying why.
+
+    The tests run as root, and root reads a file whatever its mode: setpriv drops
+    the two capabilities that allow it (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH).
+    """
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    prefix = [setpriv, "--inh-caps=-all", "--bounding-set=-dac_override,-dac_read_search"]
+    probe = write("probe.txt", "x")
+    probe.chmod(0)
+    try:
+        if (
+            setpriv is None
+            or subprocess.run([*prefix, "cat", str(probe)], check=False).returncode != 1
+        ):
+            pytest.skip("running as root without setpriv: no way to make a file unreadable")
+    finally:
+        probe.unlink()
+    return prefix
+
+
+@pytest.mark.parametrize(
+    ("path", "what"),
+    [
+        ("secret.csv", "secret.csv: cannot be read (permission denied)"),
+        ("locked/people.csv", "locked/people.csv: cannot be read (permission denied)"),
+    ],
+    ids=["file", "inside-a-closed-folder"],
+)
+def test_a_file_that_cannot_be_read_says_so(path, what):
+    prefix = _without_root_powers()
+    write("secret.csv", "phone\n+12015550110\n").chmod(0)
+    Path("locked").mkdir()
+    write("locked/people.csv", "phone\n+12015550110\n")
+    Path("locked").chmod(0)
+    try:
+        result = subprocess.run(
+            [*prefix, *CLI, *DRY_RUN[:2], path, *DRY_RUN[2:]],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    finally:
+        Path("locked").chmod(0o700)
+    assert_usage_error(result, what)
 
 
 def test_send_without_credentials_is_a_configuration_error():

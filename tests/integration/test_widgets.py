@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import socket
 from html.parser import HTMLParser
 from pathlib import Path
@@ -126,15 +127,44 @@ def test_connection_before_sign_in_raises_not_signed_in():
 # API key tab.
 
 
-def test_api_key_success(sandbox):
+def card_of(panel: SignInPanel) -> str:
+    """The status card the panel became (its HTML), asserting the tabs are gone."""
+    assert panel.tab not in panel.widget.children, "the tabs are still shown"
+    assert panel.widget.children == (panel.card, panel.again_button)
+    assert "attentive-status" in panel.card.value
+    return panel.card.value.replace("&#x27;", "'")
+
+
+def test_api_key_success_turns_the_panel_into_the_status_card(sandbox):
     panel = SignInPanel(api_url=sandbox.url)
     panel.api_key.value = sandbox.api_key
     panel.connect_button.click()
     assert panel.api_key.value == ""
-    assert f"Connected to {sandbox.company['companyName']}" in panel.status.value
+    card = card_of(panel)
+    assert "Connected to a sandbox on this machine, not Attentive" in card
+    for shown in (sandbox.company["companyName"], sandbox.company["applicationName"]):
+        assert html.escape(shown, quote=False) in card
+    masked = f"{sandbox.api_key[:4]}…{sandbox.api_key[-4:]}"
+    assert "<th style='text-align:left;padding-right:1em'>API key</th>" in card
+    assert f"{masked} from the sign-in panel" in card
+    assert panel.again_button.description == "Sign in as another app"
     assert panel.connection.me()["companyId"] == sandbox.company["companyId"]
     assert_nothing_holds(panel, sandbox.api_key)
     assert not Path(".env").exists()
+
+
+def test_sign_in_as_another_app_brings_the_tabs_back_empty(sandbox):
+    panel = SignInPanel(api_url=sandbox.url)
+    panel.api_key.value = sandbox.api_key
+    panel.connect_button.click()
+    panel.again_button.click()
+    assert panel.widget.children == (panel.tab, panel.status)
+    assert panel.api_key.value == "" and panel.status.value == ""
+    assert panel.connection.signed_in  # still usable until another sign-in replaces it
+    panel.api_key.value = "not-the-right-key-123456"
+    panel.connect_button.click()
+    assert "regenerated" in panel.status.value and panel.tab in panel.widget.children
+    assert panel.connection.me()["companyId"] == sandbox.company["companyId"]
 
 
 def test_api_key_wrong(sandbox):
@@ -163,7 +193,7 @@ def test_remember_in_env_never_keeps_a_sandbox_key(sandbox):
     panel.api_key.value, panel.remember_key.value = sandbox.api_key, True
     panel.connect_button.click()
     assert env.read_text().splitlines() == ["# mine", "OTHER=keep me", "ATTENTIVE_API_KEY=old-key"]
-    assert "Not saved in .env: this key belongs to the sandbox" in panel.status.value
+    assert "Not saved in .env: this key belongs to the sandbox" in card_of(panel)
     assert panel.connection.signed_in
     assert_nothing_holds(panel, sandbox.api_key)
 
@@ -202,12 +232,16 @@ def test_oauth_success(sandbox):
     assert "cannot be reached" in panel.help.value
     panel.pasted.value = consent(link_of(panel))
     panel.finish_button.click()
-    company = sandbox.company["companyName"]
-    assert f"token stored for {company}" in panel.status.value.replace("&#x27;", "'")
-    assert "events:write" in panel.status.value and panel.connection.me()
+    card = card_of(panel)
+    me = panel.connection.me()  # the public app's own name, not the private app's
+    company, app = (html.escape(me[k], quote=False) for k in ("companyName", "applicationName"))
+    assert company in card and app in card and me["companyId"] == sandbox.company["companyId"]
+    assert "OAuth token</th>" in card and "from the OAuth sign-in" in card
+    assert "subscriptions:write, attributes:write, events:write, ecommerce:write" in card
+    assert f"Token stored for {company}" in card and panel.connection.me()
     token = TokenStore().token(sandbox.company["companyId"])
     assert token and not Path(".env").exists()  # a sandbox token is not remembered
-    assert "Not saved in .env" in panel.status.value
+    assert "Not saved in .env" in card
     assert_nothing_holds(panel, sandbox.client_secret, token)
 
 
@@ -237,6 +271,7 @@ def test_oauth_address_pasted_again_says_the_code_was_used(sandbox):
     panel.pasted.value = address
     panel.finish_button.click()
     assert panel.connection.signed_in
+    panel.again_button.click()
     panel.pasted.value = address
     panel.finish_button.click()
     assert "already used" in panel.status.value
