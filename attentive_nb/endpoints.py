@@ -22,6 +22,12 @@ endpoint :meth:`Endpoint.with_subscriptions` gives, at most once and
 messaging people, wherever the rule is read (retries, the ledger, the
 confirmation before many people).
 
+At most once is also kept per **person**: an endpoint that declares
+``reaches=Reach(...)`` has each person and channel a request reached written
+in the ledger (hashed, by identifiers normalised as Attentive matches them),
+so a re-run whose rows were respelled does not reach them again
+(:mod:`attentive_nb.plan.people` reads the declaration).
+
 The look-ups (``GET``: subscription eligibility, custom attributes) change
 nothing at Attentive, so they are always retried and never written to the
 send ledger: there is nothing a second copy could do twice (``reads``).
@@ -30,6 +36,52 @@ send ledger: there is nothing a second copy could do twice (``reads``).
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+
+
+@dataclass(frozen=True)
+class Reach:
+    """Where a body names the people it reaches, for the ledger's record of people.
+
+    ``action`` is what happens to them (``subscribe``, ``unsubscribe``,
+    ``delete``): people are recorded per action, whatever the endpoint, so a
+    v2 bulk subscription and a v1 subscribe are one record. ``phone`` and
+    ``email`` are dotted paths in a body (a phone reaches the TEXT channel, an
+    email the EMAIL channel); ``channels`` names instead a list of
+    ``{channel, signUpSourceId}`` items each reaching one channel (v2 bulk
+    ``subscriptions[]``); ``scope`` lists the body fields that make two
+    requests different subscriptions (the sign-up source). ``every``: a row is
+    skipped only when every person it names was reached before (an opt-out or
+    a deletion must reach each one), else when any was (a second subscribe
+    would message that person again).
+    """
+
+    action: str
+    phone: str
+    email: str
+    scope: tuple[str, ...] = ()
+    channels: str | None = None
+    every: bool = False
+
+    @property
+    def done(self) -> str:
+        """What happened to a person reached, in words: ``unsubscribed``."""
+        return _DONE.get(self.action, f"{self.action}d")
+
+
+_DONE = {
+    "subscribe": "subscribed with the same sign-up source",
+    "unsubscribe": "unsubscribed",
+    "delete": "deleted",
+}
+
+
+SUBSCRIBES = Reach(
+    "subscribe", "user.phone", "user.email", ("signUpSourceId", "locale", "subscriptionType")
+)
+BULK_SUBSCRIBES = Reach(
+    "subscribe", "identifiers.phone", "identifiers.email", channels="subscriptions"
+)
+UNSUBSCRIBES = Reach("unsubscribe", "user.phone", "user.email", ("subscriptions",), every=True)
 
 
 @dataclass(frozen=True)
@@ -43,6 +95,7 @@ class Endpoint:
     rate_per_second: float
     messages_people: bool = False
     resend_safe: bool = True
+    reaches: Reach | None = None  # at most once per person too (see Reach)
 
     @property
     def reads(self) -> bool:
@@ -56,7 +109,7 @@ class Endpoint:
 
     def with_subscriptions(self) -> Endpoint:
         """This endpoint for bodies that also subscribe people: at most once, messaging them."""
-        return replace(self, messages_people=True, resend_safe=False)
+        return replace(self, messages_people=True, resend_safe=False, reaches=BULK_SUBSCRIBES)
 
     @property
     def words(self) -> str:
@@ -67,7 +120,16 @@ class Endpoint:
 _TABLE = [
     Endpoint("me", "GET", "/v1/me", None, 150),
     Endpoint("token", "POST", "/v1/authorization-codes/tokens", None, 150),
-    Endpoint("subscribe", "POST", "/v1/subscriptions", "subscriptions:write", 10, True, False),
+    Endpoint(
+        "subscribe",
+        "POST",
+        "/v1/subscriptions",
+        "subscriptions:write",
+        10,
+        messages_people=True,
+        resend_safe=False,
+        reaches=SUBSCRIBES,
+    ),
     Endpoint(
         "unsubscribe",
         "POST",
@@ -76,6 +138,7 @@ _TABLE = [
         5,
         messages_people=True,
         resend_safe=False,
+        reaches=UNSUBSCRIBES,
     ),
     Endpoint("subscriptions", "GET", "/v1/subscriptions", "subscriptions:read", 150),
     Endpoint("attributes", "POST", "/v1/attributes/custom", "attributes:write", 150),
