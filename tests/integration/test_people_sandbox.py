@@ -94,3 +94,13 @@ def test_an_unsubscribe_respelled_is_skipped_but_a_new_identifier_is_reached():
         assert not sb.subscribed("+12013000003")
         respelled = conn.unsubscribe(pd.DataFrame({"email": ["Ann@Example.com"]}), progress=False)
         assert list(respelled.table["status"]) == ["skipped"]
+
+
+def test_an_unsubscribe_in_capitals_leaves_nobody_subscribed_under_another_spelling():
+    with Sandbox(port=0, rate_scale=10) as sb:
+        conn = connect(sb)
+        subscribe = pd.DataFrame({"email": ["jane@example.com"]})
+        assert conn.send_subscribers(subscribe, sign_up_source_id="1", progress=False).ok
+        report = conn.unsubscribe(pd.DataFrame({"email": ["JANE@EXAMPLE.COM"]}), progress=False)
+        assert list(report.table["status"]) == ["sent"]
+        assert not sb.subscribed("jane@example.com", "EMAIL")
