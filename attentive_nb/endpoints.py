@@ -28,6 +28,11 @@ accepted answer names a request Attentive carries out later, which
 ``follow_up`` (the ``GET`` endpoint of its status) reads. Coupon uploads are
 at most once per request's codes: Attentive documents no way to tell whether
 a code is already in a pool.
+At most once is also kept per **person**: an endpoint that declares
+``reaches=Reach(...)`` has each person and channel a request reached written
+in the ledger (hashed, by identifiers normalised as Attentive matches them),
+so a re-run whose rows were respelled does not reach them again
+(:mod:`attentive_nb.plan.people` reads the declaration).
 
 The look-ups (``GET``: subscription eligibility, custom attributes) change
 nothing at Attentive, so they are always retried and never written to the
@@ -37,6 +42,52 @@ send ledger: there is nothing a second copy could do twice (``reads``).
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+
+
+@dataclass(frozen=True)
+class Reach:
+    """Where a body names the people it reaches, for the ledger's record of people.
+
+    ``action`` is what happens to them (``subscribe``, ``unsubscribe``,
+    ``delete``): people are recorded per action, whatever the endpoint, so a
+    v2 bulk subscription and a v1 subscribe are one record. ``phone`` and
+    ``email`` are dotted paths in a body (a phone reaches the TEXT channel, an
+    email the EMAIL channel); ``channels`` names instead a list of
+    ``{channel, signUpSourceId}`` items each reaching one channel (v2 bulk
+    ``subscriptions[]``); ``scope`` lists the body fields that make two
+    requests different subscriptions (the sign-up source). ``every``: a row is
+    skipped only when every person it names was reached before (an opt-out or
+    a deletion must reach each one), else when any was (a second subscribe
+    would message that person again).
+    """
+
+    action: str
+    phone: str
+    email: str
+    scope: tuple[str, ...] = ()
+    channels: str | None = None
+    every: bool = False
+
+    @property
+    def done(self) -> str:
+        """What happened to a person reached, in words: ``unsubscribed``."""
+        return _DONE.get(self.action, f"{self.action}d")
+
+
+_DONE = {
+    "subscribe": "subscribed with the same sign-up source",
+    "unsubscribe": "unsubscribed",
+    "delete": "deleted",
+}
+
+
+SUBSCRIBES = Reach(
+    "subscribe", "user.phone", "user.email", ("signUpSourceId", "locale", "subscriptionType")
+)
+BULK_SUBSCRIBES = Reach(
+    "subscribe", "identifiers.phone", "identifiers.email", channels="subscriptions"
+)
+UNSUBSCRIBES = Reach("unsubscribe", "user.phone", "user.email", ("subscriptions",), every=True)
 
 
 @dataclass(frozen=True)
@@ -52,6 +103,7 @@ class Endpoint:
     resend_safe: bool = True
     irreversible: bool = False  # cannot be undone: always confirmed before a real send
     follow_up: str | None = None  # the GET endpoint that says how far an accepted request got
+    reaches: Reach | None = None  # at most once per person too (see Reach)
 
     @property
     def reads(self) -> bool:
@@ -65,7 +117,7 @@ class Endpoint:
 
     def with_subscriptions(self) -> Endpoint:
         """This endpoint for bodies that also subscribe people: at most once, messaging them."""
-        return replace(self, messages_people=True, resend_safe=False)
+        return replace(self, messages_people=True, resend_safe=False, reaches=BULK_SUBSCRIBES)
 
     @property
     def words(self) -> str:
@@ -89,7 +141,16 @@ SEGMENTS = (
 _TABLE = [
     Endpoint("me", "GET", "/v1/me", None, 150),
     Endpoint("token", "POST", "/v1/authorization-codes/tokens", None, 150),
-    Endpoint("subscribe", "POST", "/v1/subscriptions", "subscriptions:write", 10, True, False),
+    Endpoint(
+        "subscribe",
+        "POST",
+        "/v1/subscriptions",
+        "subscriptions:write",
+        10,
+        messages_people=True,
+        resend_safe=False,
+        reaches=SUBSCRIBES,
+    ),
     Endpoint(
         "unsubscribe",
         "POST",
@@ -98,6 +159,7 @@ _TABLE = [
         5,
         messages_people=True,
         resend_safe=False,
+        reaches=UNSUBSCRIBES,
     ),
     Endpoint("subscriptions", "GET", "/v1/subscriptions", "subscriptions:read", 150),
     Endpoint("attributes", "POST", "/v1/attributes/custom", "attributes:write", 150),

@@ -30,8 +30,8 @@ import warnings
 from attentive_nb import config
 from attentive_nb.__about__ import __version__
 from attentive_nb.cli import terminal
+from attentive_nb.cli.files import BadInput
 from attentive_nb.cli.lab import NotebooksMissing
-from attentive_nb.cli.send import BadInput
 from attentive_nb.errors import AttentiveError, AuthError, ConfigError, ScopeError
 from attentive_nb.redact import scrub
 

@@ -12,8 +12,8 @@ import sys
 from typing import Any
 
 from attentive_nb.cli import send_parser
+from attentive_nb.cli.files import BadInput
 from attentive_nb.cli.send import (
-    BadInput,
     in_cli_words,
     parse_columns,
     print_report,

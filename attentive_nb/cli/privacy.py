@@ -14,7 +14,8 @@ import argparse
 import pandas as pd
 
 from attentive_nb.cli import send_parser
-from attentive_nb.cli.send import BadInput, run_send
+from attentive_nb.cli.files import BadInput
+from attentive_nb.cli.send import run_send
 from attentive_nb.connection import Connection
 
 DELETE_HELP = (

@@ -24,6 +24,7 @@ import pandas as pd
 
 from attentive_nb.endpoints import ENDPOINTS, Endpoint
 from attentive_nb.plan.caveats import caveats
+from attentive_nb.plan.people import Person, people_of
 from attentive_nb.plan.prepare import Rows
 from attentive_nb.plan.readings import ColumnReading
 
@@ -92,13 +93,15 @@ class Request:
 
     ``text`` is the payload as canonical JSON, written once: the ledger key is
     its digest, and it is what goes on the wire (a look-up sends ``payload``
-    as its query instead).
+    as its query instead). ``people`` are the people and channels it reaches,
+    hashed, for an endpoint that records them (:mod:`attentive_nb.plan.people`).
     """
 
     positions: Unit
     payload: Payload
     key: str
     text: str
+    people: tuple[Person, ...] = ()
 
     def __repr__(self) -> str:  # payloads hold phones and emails: keep them out of reprs
         return f"Request(positions={self.positions!r}, key={self.key[:12]}…)"
@@ -224,6 +227,7 @@ class Plan:
         carried = 0
         seen: set[int] = set()  # 64 bits of each key: a million requests in ~60 MB
         copies: dict[int, int] = {}  # the few keys seen more than once: copies so far
+        reach = self.endpoint.reaches
         for positions in self._units():
             payload = self._payload(positions)
             text = canonical_json(payload)
@@ -234,7 +238,8 @@ class Plan:
                 copies[short] = copies.get(short, 0) + 1
                 key = text_key(self.key_name, keyed, copies[short])
             seen.add(short)
-            chunk.append(Request(positions, payload, key, text))
+            reached = people_of(reach, payload) if reach else ()
+            chunk.append(Request(positions, payload, key, text, reached))
             carried += len(positions)
             if carried >= chunk_size:
                 yield chunk

@@ -8,6 +8,11 @@ subscribe that carries ``externalIdentifiers``. An event or attribute naming
 only unlinked external ids reaches nobody. Linking ids that already name two
 different people makes them one person ("bridging", which Attentive warns of).
 
+Emails are matched trimmed and without case, the local part included:
+Attentive documents no rule, and where it is silent the toolkit treats an
+address as mail providers do, one mailbox whatever the capitals (the
+library's ledger matches people the same way, :mod:`attentive_nb.plan.people`).
+
 Identifiers are keys ``(kind, value)``: ``("phone", "+1…")``,
 ``("clientUserId", "u1")``, ``("custom:loyaltyId", "L1")``. Not thread safe
 on its own: :class:`~attentive_nb.sandbox.state.State` holds the lock.
@@ -24,14 +29,19 @@ PERSON_KINDS = ("phone", "email")
 EXTERNAL_KINDS = ("clientUserId", "shopifyId", "klaviyoId")
 
 
+def matched(kind: str, value: str) -> str:
+    """A value as people are matched by: an email trimmed and lower-cased, the rest as is."""
+    return value.strip().lower() if kind == "email" else value
+
+
 def key_for(who: str | Key) -> Key:
     """A key from a bare value as tests write it: ``+1…`` a phone, ``a@b`` an email,
-    anything else a ``clientUserId``; a key is returned as it is."""
+    anything else a ``clientUserId``; a key is returned matched (emails without case)."""
     if isinstance(who, tuple):
-        return who
+        return (who[0], matched(*who))
     if who.startswith("+"):
         return ("phone", who)
-    return ("email", who) if "@" in who else ("clientUserId", who)
+    return ("email", matched("email", who)) if "@" in who else ("clientUserId", who)
 
 
 def user_keys(user: dict[str, Any]) -> list[Key]:
@@ -42,7 +52,7 @@ def user_keys(user: dict[str, Any]) -> list[Key]:
     caller, or an identity body (identifiers at the top).
     """
     flat = {**user, **(user.get("externalIdentifiers") or {})}
-    keys = [(k, str(flat[k])) for k in (*PERSON_KINDS, *EXTERNAL_KINDS) if flat.get(k)]
+    keys = [(k, matched(k, str(flat[k]))) for k in (*PERSON_KINDS, *EXTERNAL_KINDS) if flat.get(k)]
     for custom in flat.get("customIdentifiers") or []:
         if isinstance(custom, dict) and custom.get("name") and custom.get("value"):
             keys.append((f"custom:{custom['name']}", str(custom["value"])))

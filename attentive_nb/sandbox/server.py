@@ -20,6 +20,7 @@ from attentive_nb.sandbox import bulk_jobs, coupons, privacy, segments
 from attentive_nb.sandbox.app import make_app
 from attentive_nb.sandbox.context import BULK_DELAY_S, DELETION_DELAY_S, Context
 from attentive_nb.sandbox.faults import Faults
+from attentive_nb.sandbox.identities import key_for, matched
 from attentive_nb.sandbox.state import Trigger
 from attentive_nb.sandbox.windows import WindowLimiter
 
@@ -58,7 +59,9 @@ class Sandbox:
       processing is not there; one processed and then reset or answered slowly
       is (its effect happened, only the answer was lost or late).
     - ``subscribe_count(phone_or_email)``: subscribe calls processed for that
-      person, counted the same way.
+      person, counted the same way. Emails are matched trimmed and without
+      case everywhere (``subscribe_count``, ``subscribed``, the people of
+      every endpoint): ``JANE@Example.com`` is ``jane@example.com``.
     - ``processed(path)``: how many times each distinct body was processed on
       that endpoint (a ``Counter`` keyed by the body as canonical JSON), so a
       test can say "no purchase was recorded twice".
@@ -289,7 +292,7 @@ class Sandbox:
 
     def subscribe_count(self, phone_or_email: str) -> int:
         with self._ctx.state.lock:
-            return self._ctx.state.subscribe_counts[phone_or_email]
+            return self._ctx.state.subscribe_counts[key_for(phone_or_email)[1]]
 
     @property
     def counters(self) -> dict[str, int]:
@@ -305,6 +308,7 @@ class Sandbox:
         self, who: str, channel: str = "TEXT", subscription_type: str = "MARKETING"
     ) -> bool:
         with self._ctx.state.lock:
+            who = matched("email", who) if channel == "EMAIL" else who
             return bool(self._ctx.state.active.get((who, channel, subscription_type)))
 
     def attributes(self, who: str) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from attentive_nb.sandbox.identities import Identities, Key, key_for
+from attentive_nb.sandbox.identities import Identities, Key, key_for, matched
 from attentive_nb.sandbox.segment_store import SegmentStore
 
 _NUMBER = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
@@ -122,8 +122,8 @@ class State:
         """Subscribe each identifier on its channel; NEWLY_ or PREVIOUSLY_CREATED each."""
         out = []
         with self.lock:
-            for who in user.values():
-                self.subscribe_counts[who] += 1
+            for kind, who in user.items():
+                self.subscribe_counts[matched(kind, who)] += 1
             for who, channel in _channels(user):
                 key = (who, channel, sub_type)
                 status = "PREVIOUSLY_CREATED" if self.active.get(key) else "NEWLY_CREATED"
@@ -162,6 +162,7 @@ class State:
 
     def eligibilities(self, who: str, channel: str) -> list[dict[str, Any]]:
         """GET /v1/subscriptions: whether each subscription type is active for ``who``."""
+        who = matched("email", who) if channel == "EMAIL" else who
         with self.lock:
             return [
                 {
@@ -258,6 +259,6 @@ class State:
 
 
 def _channels(user: dict[str, Any]) -> list[tuple[str, str]]:
-    """Identifier and channel: a phone touches TEXT, an email touches EMAIL."""
+    """Identifier and channel: a phone touches TEXT, an email (matched without case) EMAIL."""
     pairs = [(user["phone"], "TEXT")] if "phone" in user else []
-    return pairs + ([(user["email"], "EMAIL")] if "email" in user else [])
+    return pairs + ([(matched("email", user["email"]), "EMAIL")] if "email" in user else [])

@@ -128,7 +128,8 @@ class Engine:
         self.stop = threading.Event()
         self.stop_reason: str | None = None
         self.abandoned = False  # workers left running after a second interrupt
-        self._decide = policy(options.resend, plan.endpoint.resend_safe)
+        self._reach = plan.endpoint.reaches  # its people are recorded too, and decided by
+        self._decide = policy(options.resend, plan.endpoint.resend_safe, self._reach)
         self._tally: Counter[str] = Counter()
         self._units = Prefetched(plan.requests(CHUNK_ROWS))  # built on a thread, ahead
         self._requests: Iterator[Request] = iter(self._units)
@@ -214,7 +215,11 @@ class Engine:
         """Decide ``batch`` in the ledger; skipped rows out at once, the rest to workers."""
         try:
             verdicts = self.run.claim(
-                [r.key for r in batch], self._decide, max_claims=room * self.plan.batch
+                [r.key for r in batch],
+                self._decide,
+                max_claims=room * self.plan.batch,
+                people=[r.people for r in batch] if self._reach else None,
+                every=bool(self._reach and self._reach.every),
             )
         except LedgerError as error:
             self._ahead.extendleft(reversed(batch))

@@ -13,7 +13,10 @@ email is stored in clear), holding its ``state``:
   has not reported on yet (:mod:`attentive_nb.send.ledger_jobs` keeps the
   jobs, the records each carries, and what became of them).
 
-One row per run, too: its process id, host, start, heartbeat and end.
+One row per run, too: its process id, host, start, heartbeat and end. For
+the endpoints that record whom they reach, each claim also says which people
+its request carries (:mod:`attentive_nb.send.ledger_people`), and a request
+naming a person an earlier run reached is decided as that earlier request.
 
 The protocol, which :class:`LedgerRun` carries out for the engine:
 
@@ -44,10 +47,11 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from attentive_nb.errors import LedgerError
+from attentive_nb.send import ledger_people
 from attentive_nb.send.ledger_file import (
     OLD_JOURNAL,
     check_identity,
@@ -66,6 +70,9 @@ CACHE_KIB = 32 * 1024  # SQLite's page cache, at most (the default is 2 MiB)
 _KEY = re.compile(r"[0-9a-f]{64}")
 # How strongly a state says "Attentive may have it": a new outcome never weakens an old one.
 _REACHED = {"sent": 3, "unknown": 2, "failed": 0, "rejected": 0}
+# How firmly a person counts as reached, whatever carried them (0: not reached).
+_PERSON_RANK = {"unknown": 1, "claimed": 2, "submitted": 3, "sent": 4}
+People = Sequence[tuple[str, str]]  # one request's people: (digest, channel)
 _ENDED_HERE: set[str] = set()  # runs of this process that ended, even if that was not written
 
 _SCHEMA = """
@@ -125,12 +132,20 @@ class Seen:
     a dead run's claim already read as ``unknown`` (``stale`` says so).
     ``holder`` describes the live run holding a claim ("process 123 on
     host, started 13:02"); ``when`` is the time of the last change.
+
+    When the state comes from the people the request names rather than from
+    its own body, ``via`` says which of their identifiers were reached
+    (``phone and email``), ``run`` names the run that reached them, and
+    ``new`` the identifiers of this request no run reached.
     """
 
     state: str | None
     when: float | None = None
     holder: str | None = None
     stale: bool = False
+    via: str = ""
+    run: str = ""
+    new: str = ""
 
 
 @dataclass(frozen=True)
@@ -205,7 +220,7 @@ class Ledger:
             db.execute("PRAGMA synchronous=FULL")
             # Keys are digests, so each one lands on a random page: keep the pages at hand.
             db.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
-            db.executescript(_SCHEMA)
+            db.executescript(_SCHEMA + ledger_people.SCHEMA)
             mark(db)
             db.execute("SELECT COUNT(*) FROM runs").fetchone()
             if created:
@@ -322,6 +337,7 @@ class Ledger:
                 [str(company_id), *args],
             )
             db.execute(f"DELETE FROM jobs WHERE {where}", args)
+            ledger_people.forget(db, where, args)
             return db.execute(f"DELETE FROM requests WHERE {where}", args).rowcount
 
 
@@ -336,12 +352,20 @@ class LedgerRun:
         return f"LedgerRun({self.id[:8]}…, {self.endpoint})"
 
     def claim(
-        self, keys: Sequence[str], decide: Callable[[Seen], Verdict], max_claims: int
+        self,
+        keys: Sequence[str],
+        decide: Callable[[Seen], Verdict],
+        max_claims: int,
+        people: Sequence[People] | None = None,
+        every: bool = False,
     ) -> list[Verdict]:
         """Decide ``keys`` in order in one transaction, claiming those to send.
 
         Stops after ``max_claims`` claims; returns the verdicts of the keys
         decided (a prefix of ``keys``). Nothing is claimed unless committed.
+        ``people``, aligned with ``keys``: the people each request reaches; a
+        request naming people another run reached (any of them, or with
+        ``every`` all of them) is decided as what reached them.
         """
         for key in keys:
             check_key(key)
@@ -349,22 +373,59 @@ class LedgerRun:
         verdicts: list[Verdict] = []
         claims: list[tuple[str, str, str, str | None, str, float]] = []
         with self.ledger._write() as db:
-            seen = self._seen(db, keys)
-            for key in keys:
+            seen = self.known(db, keys, people, every)
+            for key, known in zip(keys, seen):
                 if len(claims) >= max_claims:
                     break
-                known = seen.get(key, Seen(None))
                 verdict = decide(known)
                 verdicts.append(verdict)
                 if verdict.send:
                     claims.append((self.company_id, self.endpoint, key, known.state, self.id, now))
-                elif known.stale:
+                elif known.stale and not known.via:
                     self._write_state(db, key, "unknown", now)
             db.executemany(
                 "INSERT OR REPLACE INTO requests VALUES (?, ?, ?, 'claimed', ?, ?, ?)", claims
             )
+            if people:
+                carried = [(k, p) for k, p, v in zip(keys, people, verdicts) if v.send]
+                ledger_people.link(db, self.company_id, self.endpoint, self.id, carried)
             self._beat(db, now)
         return verdicts
+
+    def known(
+        self,
+        db: sqlite3.Connection,
+        keys: Sequence[str],
+        people: Sequence[People] | None = None,
+        every: bool = False,
+    ) -> list[Seen]:
+        """What the ledger knows of each key, or of the people it names when that is more."""
+        seen = self._seen(db, keys)
+        own = [seen.get(key, Seen(None)) for key in keys]
+        if not people:
+            return own
+        derived = self._people_seen(db, people, every)
+        return [d if d is not None and _rank(d) > _rank(o) else o for o, d in zip(own, derived)]
+
+    def _people_seen(
+        self, db: sqlite3.Connection, people: Sequence[People], every: bool
+    ) -> list[Seen | None]:
+        links: dict[str, list[ledger_people.Link]] = {}
+        persons = [digest for unit in people for digest, _ in unit]
+        for person, found in ledger_people.reached(db, self.company_id, persons, self.id):
+            links.setdefault(person, []).append(found)
+        holders = self.ledger._holders({found[3] for all_ in links.values() for found in all_})
+        out = []
+        for unit in people:
+            each = [(channel, self._person(links.get(d, []), holders)) for d, channel in unit]
+            out.append(_combined(each, every))
+        return out
+
+    def _person(
+        self, found: list[ledger_people.Link], holders: dict[str, tuple[bool, str]]
+    ) -> Seen:
+        """One person as the firmest of the requests that carried them says."""
+        return max((_link_seen(f, holders, self.id) for f in found), key=_rank, default=Seen(None))
 
     def _seen(self, db: sqlite3.Connection, keys: Sequence[str]) -> dict[str, Seen]:
         rows = []
@@ -463,6 +524,38 @@ class LedgerRun:
                 (now, self.id),
             )
             db.execute("UPDATE runs SET ended_at = ? WHERE run_id = ?", (now, self.id))
+
+
+def _rank(seen: Seen) -> int:
+    return _PERSON_RANK.get(seen.state or "", 0)
+
+
+def _link_seen(
+    found: ledger_people.Link, holders: dict[str, tuple[bool, str]], own_run: str
+) -> Seen:
+    """What one request that carried a person says of them."""
+    _, state, prior, run_id, when = found
+    live, name = holders.get(run_id, (False, "an earlier run"))
+    if state != "claimed":
+        return Seen(state, when, run=name)
+    if live and run_id != own_run:
+        return Seen("claimed", when, holder=name, run=name)
+    return Seen(strongest(prior, "unknown"), when, stale=True, run=name)
+
+
+def _combined(each: list[tuple[str, Seen]], every: bool) -> Seen | None:
+    """A request's people as one Seen: the firmest reached (``every``: the least firm,
+    and only when every one was reached); None when that says nothing."""
+    reached = [(channel, seen) for channel, seen in each if _rank(seen)]
+    if not reached or (every and len(reached) < len(each)):
+        return None
+    pick = (min if every else max)((seen for _, seen in reached), key=_rank)
+    fresh = [channel for channel, seen in each if not _rank(seen)]
+    return replace(
+        pick,
+        via=ledger_people.words([c for c, _ in reached]),
+        new=ledger_people.words(fresh),
+    )
 
 
 def strongest(before: str | None, after: str) -> str:

@@ -19,7 +19,12 @@ class NotRecorded:
     """A run the ledger never sees: every request is sent, no claim or outcome is written."""
 
     def claim(
-        self, keys: Sequence[str], decide: Callable[[Seen], Verdict], max_claims: int
+        self,
+        keys: Sequence[str],
+        decide: Callable[[Seen], Verdict],
+        max_claims: int,
+        people: object = None,
+        every: bool = False,
     ) -> list[Verdict]:
         """Every key is sent, up to ``max_claims`` of them (the engine's room)."""
         return [_SEND] * min(len(keys), max_claims)

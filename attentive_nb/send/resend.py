@@ -13,6 +13,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 
+from attentive_nb.endpoints import Reach
 from attentive_nb.send.ledger import Seen, Verdict
 
 CHOICES = (False, "unknown", True)
@@ -31,13 +32,17 @@ TALLY = {
     "resent_sent": "{n} row{s} accepted in an earlier run were sent again, as resend=True asked.",
     "retried_unknown": "{n} row{s} with no answer in an earlier run were sent again (a copy is "
     "harmless for this endpoint).",
+    "person_before": "{n} row{s} skipped: an earlier run already reached the people they name "
+    "(perhaps spelled otherwise); resend=True sends them again.",
     "in_job": "{n} row{s} are in bulk jobs submitted earlier that Attentive has not reported on "
     "yet, so they were not sent again: att.bulk_jobs(refresh=True) or attentive-nb jobs "
     "--refresh follows them up.",
 }
 
 
-def policy(resend: bool | str, resend_safe: bool) -> Callable[[Seen], Verdict]:
+def policy(
+    resend: bool | str, resend_safe: bool, reach: Reach | None = None
+) -> Callable[[Seen], Verdict]:
     """The one resend rule: what to do with a request the ledger already knows.
 
     Never seen, failed or rejected: send. Held by another live run: skip.
@@ -45,8 +50,13 @@ def policy(resend: bool | str, resend_safe: bool) -> Callable[[Seen], Verdict]:
     ``resend=True``. Unknown (no answer, or a dead run's claim): send again
     where a copy is harmless (``resend_safe``), else only when ``resend`` is
     ``True`` or ``"unknown"``.
+
+    A request whose people were reached by another request (``seen.via``,
+    for an endpoint that records them: ``reach``) is decided the same way,
+    with reasons that say which of the person's identifiers, and by which run.
     """
     send = Verdict(True)
+    done = reach.done if reach else "reached"
 
     def decide(seen: Seen) -> Verdict:
         when = _when(seen.when)
@@ -57,6 +67,8 @@ def policy(resend: bool | str, resend_safe: bool) -> Callable[[Seen], Verdict]:
             return Verdict(False, "skipped", reason, "held")
         if seen.state in ("sent", "submitted") and resend is True:
             return Verdict(True, tally="resent_sent")
+        if seen.state == "sent" and seen.via:
+            return Verdict(False, "skipped", _person_reason(seen, done, when), "person_before")
         if seen.state == "sent":
             reason = f"already accepted in an earlier run ({when}); resend=True sends it again"
             return Verdict(False, "skipped", reason, "sent_before")
@@ -75,6 +87,8 @@ def policy(resend: bool | str, resend_safe: bool) -> Callable[[Seen], Verdict]:
             if seen.stale
             else ("got no answer in an earlier run")
         )
+        if seen.via:
+            what = f"the request for this person's {seen.via} {what} ({seen.run})"
         reason = (
             f"{what} ({when}), so Attentive may or may not have it; not resent: check this "
             "person, then resend='unknown' sends it again"
@@ -82,6 +96,17 @@ def policy(resend: bool | str, resend_safe: bool) -> Callable[[Seen], Verdict]:
         return Verdict(False, "unknown", reason, "stale" if seen.stale else "unknown_kept")
 
     return decide
+
+
+def _person_reason(seen: Seen, done: str, when: str) -> str:
+    """``this person's phone was already subscribed … (process 12, started 13:02, …)``."""
+    reason = (
+        f"this person's {seen.via} was already {done} in an earlier run "
+        f"({seen.run}; recorded {when}), whatever else in the row changed"
+    )
+    if seen.new:
+        reason += f"; its {seen.new} was not, and is not sent either: send it in a row of its own"
+    return reason + "; resend=True sends it again"
 
 
 def tally_notes(tally: Counter[str]) -> list[str]:

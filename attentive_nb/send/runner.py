@@ -16,7 +16,7 @@ only what a :class:`Target` offers, never the Connection itself.
 from __future__ import annotations
 
 import time
-from collections.abc import Hashable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from typing import Protocol
 
 import numpy as np
@@ -31,6 +31,7 @@ from attentive_nb.report.lookups import result_columns
 from attentive_nb.send.engine import Engine, RunOptions
 from attentive_nb.send.jobs import BulkFollowUp, open_ledger
 from attentive_nb.send.ledger import Ledger
+from attentive_nb.send.preview import Preview, preview
 from attentive_nb.send.reads import NOT_RECORDED
 from attentive_nb.send.resend import CHOICES as RESEND_CHOICES
 
@@ -63,13 +64,15 @@ def run(target: Target, df: pd.DataFrame, plan: Plan, options: RunOptions) -> Se
     invalid = np.fromiter(plan.invalid, dtype=np.intp, count=len(plan.invalid))
     outcomes.add_many(invalid, "invalid", ["; ".join(r) for r in plan.invalid.values()])
     if options.dry_run:
-        outcomes.add_many(_valid_positions(plan, invalid), "would_send")
+        notes += _dry_run(target, plan, options, outcomes, invalid)
         notes += [f"A real send stops here: {question}."] if question else []
         notes += [_irreversible_note(plan)] if plan.endpoint.irreversible else []
     else:
         if question:  # sending without them would quietly drop a phone or an email
             raise UnmappedColumns(f"Nothing was sent: {question}.", columns=asked)
-        _confirm(plan, options)
+        _confirm(
+            plan, options, lambda: preview(plan, target.company_id, options.ledger, options.resend)
+        )
         sending = _Sending(target.client, target.company_id(), plan, options)
         company = target.company_name()
         for record in sending.outcomes():
@@ -98,6 +101,28 @@ def run(target: Target, df: pd.DataFrame, plan: Plan, options: RunOptions) -> Se
         report.refresh(wait=options.bulk_wait_s)
     report.elapsed_s = time.monotonic() - started
     return report
+
+
+def _dry_run(
+    target: Target, plan: Plan, options: RunOptions, outcomes: Outcomes, invalid: np.ndarray
+) -> list[str]:
+    """The valid rows ``would_send``, but for those the ledger would skip (read, not written)."""
+    held = preview(plan, target.company_id, options.ledger, options.resend).held
+    for position, verdict in held.items():
+        outcomes.add(RowOutcome(position, verdict.status, message=verdict.reason))
+    valid = _valid_positions(plan, invalid)
+    outcomes.add_many(valid[~np.isin(valid, list(held))], "would_send")
+    if not held:
+        return []
+    sends = len(valid) - len(held)
+    return [
+        f"The send ledger would skip {_rows(len(held))} of this dry run (accepted or on their "
+        f"way before; see their reasons): a real send sends {_rows(sends)}."
+    ]
+
+
+def _rows(n: int) -> str:
+    return f"{n:,} row" if n == 1 else f"{n:,} rows"
 
 
 def check_options(options: RunOptions) -> None:
@@ -266,18 +291,26 @@ def _confirm_irreversible(plan: Plan, options: RunOptions) -> None:
         )
 
 
-def _confirm(plan: Plan, options: RunOptions) -> None:
-    """Subscribe/unsubscribe of many people needs a yes, typed or passed; a deletion always."""
+def _confirm(plan: Plan, options: RunOptions, ledger: Callable[[], Preview]) -> None:
+    """Subscribe/unsubscribe of many people needs a yes, typed or passed; a deletion always.
+
+    Only the rows that would really be sent count (``ledger`` says which it
+    would skip), and the question says how many the ledger skips.
+    """
     if plan.endpoint.irreversible:
         _confirm_irreversible(plan, options)
         return
-    rows = plan.n_valid
-    if not plan.endpoint.messages_people or rows <= CONFIRM_ABOVE or options.confirm:
+    if not plan.endpoint.messages_people or plan.n_valid <= CONFIRM_ABOVE or options.confirm:
+        return
+    skipped = ledger().skipped
+    rows = plan.n_valid - skipped
+    if rows <= CONFIRM_ABOVE:
         return
     verb = _VERBS.get(plan.kind, plan.kind)
+    also = f" ({skipped:,} more rows are skipped: the ledger has them from earlier runs)"
     question = (
-        f"This will {verb} {rows:,} people, and Attentive may text or "
-        "email each of them. Type SEND to go ahead: "
+        f"This will {verb} {rows:,} people{also if skipped else ''}, and Attentive may text "
+        "or email each of them. Type SEND to go ahead: "
     )
     try:
         answer = input(question)

@@ -99,3 +99,35 @@ def test_linking_allows_ten_per_second(make_sandbox, make_api, clock):
     assert answers == [202] * 10 + [429]
     clock.advance(1)
     assert api.post(LINK, json=body).status_code == 202
+
+
+# -- emails name one person whatever the capitals (issue 28.6) ---------------------------------
+
+
+def test_an_unsubscribe_in_capitals_unsubscribes_the_address_subscribed_in_lower_case(api):
+    sb = api.sb
+    subscribe = {"user": {"email": "jane@example.com"}, "signUpSourceId": "1"}
+    assert api.post("/v1/subscriptions", json=subscribe).status_code == 202
+    answer = api.post("/v1/subscriptions/unsubscribe", json={"user": {"email": "JANE@EXAMPLE.COM"}})
+    (response,) = answer.json()["subscriptionResponses"]
+    assert response["subscriptionUnsubscribeStatus"] == "NEWLY_UNSUBSCRIBED"
+    assert not sb.subscribed("jane@example.com", "EMAIL")
+    assert not sb.subscribed("JANE@example.com", "EMAIL")
+
+
+def test_a_subscribe_in_other_capitals_is_the_same_subscription(api):
+    sb = api.sb
+    for email in ("Kim@Example.COM", "kim@example.com"):
+        body = {"user": {"email": email}, "signUpSourceId": "1"}
+        answer = api.post("/v1/subscriptions", json=body).json()
+    (response,) = answer["subscriptionResponses"]
+    assert response["subscriptionCreationStatus"] == "PREVIOUSLY_CREATED"
+    assert sb.subscribe_count("KIM@example.com") == 2
+    assert sb.subscribed("kim@EXAMPLE.com", "EMAIL")
+
+
+def test_attributes_sent_by_another_spelling_reach_the_same_person(api):
+    sb = api.sb
+    body = {"user": {"email": "Lee@Example.com"}, "properties": {"tier": "gold"}}
+    assert api.post("/v1/attributes/custom", json=body).status_code == 200
+    assert sb.attributes("lee@example.com") == {"tier": "gold"}

@@ -10,7 +10,7 @@ import pytest
 
 from attentive_nb.errors import LedgerError
 from attentive_nb.send.ledger import Ledger, Verdict
-from attentive_nb.send.ledger_file import APPLICATION_ID, SCHEMA_VERSION
+from attentive_nb.send.ledger_file import APPLICATION_ID, SCHEMA_VERSION, UNMARKED_TABLES
 from attentive_nb.send.processes import Process, process_start
 
 
@@ -91,9 +91,13 @@ def test_a_ledger_written_by_0_2_0_still_opens_keeps_its_rows_and_is_marked(tmp_
         run.claim([_key("a")], lambda seen: Verdict(True), max_claims=1)
         run.settle(_key("a"), "sent")
         run.finish()
-    db = sqlite3.connect(path)  # 0.2.0 wrote neither mark
+    db = sqlite3.connect(path)  # 0.2.0 wrote neither mark, nor the tables added since
     db.execute("PRAGMA application_id = 0")
     db.execute("PRAGMA user_version = 0")
+    names = {n for (n,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    for name in names - UNMARKED_TABLES:
+        db.execute(f"DROP TABLE {name}")
+    db.commit()
     db.close()
     with Ledger(path) as ledger:
         assert ledger.states("co", "subscribe", [_key("a")]) == {_key("a"): "sent"}
