@@ -9,19 +9,16 @@ from typing import Any
 import pandas as pd
 
 from attentive_nb.connection.documented import Resend
+from attentive_nb.connection.part import ConnectionPart
 from attentive_nb.errors import checked_arguments
-from attentive_nb.plan import Plan
 from attentive_nb.plan.coupons import coupon_frame, plan_coupons
 from attentive_nb.report import SendReport
 from attentive_nb.send.engine import RunOptions
 from attentive_nb.send.ledger import Ledger
 
 
-class Offers:
+class Offers(ConnectionPart):
     """``upload_coupons``."""
-
-    def _run(self, df: pd.DataFrame, plan: Plan, options: RunOptions) -> SendReport:
-        raise NotImplementedError  # the Connection's
 
     @checked_arguments
     def upload_coupons(

@@ -13,9 +13,8 @@ from pathlib import Path
 import pandas as pd
 
 from attentive_nb.connection.documented import Resend, documented
+from attentive_nb.connection.part import ConnectionPart
 from attentive_nb.errors import checked_arguments
-from attentive_nb.http.client import Client
-from attentive_nb.plan import Plan
 from attentive_nb.plan.deletions import plan_deletions
 from attentive_nb.plan.model import Columns
 from attentive_nb.report import SendReport
@@ -24,18 +23,8 @@ from attentive_nb.send.jobs import deletion_requests_frame, ledger_for
 from attentive_nb.send.ledger import Ledger
 
 
-class Privacy:
+class Privacy(ConnectionPart):
     """``request_deletion`` and ``deletion_requests``."""
-
-    def _run(self, df: pd.DataFrame, plan: Plan, options: RunOptions) -> SendReport:
-        raise NotImplementedError  # the Connection's
-
-    @property
-    def client(self) -> Client:
-        raise NotImplementedError  # the Connection's
-
-    def company_id(self) -> str:
-        raise NotImplementedError  # the Connection's
 
     @documented
     @checked_arguments

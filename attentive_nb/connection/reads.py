@@ -12,9 +12,9 @@ from pathlib import Path
 import pandas as pd
 
 from attentive_nb.connection.documented import documented
+from attentive_nb.connection.part import ConnectionPart
 from attentive_nb.errors import checked_arguments
-from attentive_nb.http.client import Client
-from attentive_nb.plan import Plan, plan_attribute_lookup, plan_subscription_lookup
+from attentive_nb.plan import plan_attribute_lookup, plan_subscription_lookup
 from attentive_nb.plan.model import Columns
 from attentive_nb.report import SendReport
 from attentive_nb.send.engine import RunOptions
@@ -22,18 +22,8 @@ from attentive_nb.send.jobs import jobs_frame, ledger_for
 from attentive_nb.send.ledger import Ledger
 
 
-class Reads:
+class Reads(ConnectionPart):
     """``lookup_subscriptions``, ``lookup_attributes`` and ``bulk_jobs``."""
-
-    def _run(self, df: pd.DataFrame, plan: Plan, options: RunOptions) -> SendReport:
-        raise NotImplementedError  # the Connection's
-
-    @property
-    def client(self) -> Client:
-        raise NotImplementedError  # the Connection's
-
-    def company_id(self) -> str:
-        raise NotImplementedError  # the Connection's
 
     @documented
     @checked_arguments

@@ -9,8 +9,8 @@ from typing import Any, Literal
 import pandas as pd
 
 from attentive_nb.connection.documented import Resend, documented
+from attentive_nb.connection.part import ConnectionPart
 from attentive_nb.errors import NotSignedIn, checked_arguments
-from attentive_nb.http.client import Client
 from attentive_nb.plan.model import Columns
 from attentive_nb.report import SendReport
 from attentive_nb.send import segments
@@ -20,17 +20,9 @@ from attentive_nb.send.ledger import Ledger
 Mode = Literal["mirror", "add", "remove"]
 
 
-class Segments:
+class Segments(ConnectionPart):
     """``segments``, ``create_segment``, ``rename_segment``, ``delete_segment`` and
     ``sync_segment``."""
-
-    @property
-    def client(self) -> Client:
-        raise NotImplementedError  # the Connection's
-
-    @property
-    def signed_in(self) -> bool:
-        raise NotImplementedError  # the Connection's
 
     def segments(self) -> pd.DataFrame:
         """The segments made through the API (``GET /v2/segments``; Attentive lists no others).

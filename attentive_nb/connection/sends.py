@@ -14,9 +14,9 @@ from typing import Any
 import pandas as pd
 
 from attentive_nb.connection.documented import Resend, documented
+from attentive_nb.connection.part import ConnectionPart
 from attentive_nb.errors import checked_arguments
 from attentive_nb.plan import (
-    Plan,
     plan_attributes,
     plan_ecommerce,
     plan_events,
@@ -30,12 +30,9 @@ from attentive_nb.send.engine import BULK_WAIT_S, RunOptions
 from attentive_nb.send.ledger import Ledger
 
 
-class Sends:
+class Sends(ConnectionPart):
     """``send_subscribers``, ``unsubscribe``, ``send_attributes``, ``send_events``,
     ``send_ecommerce`` and ``link_identifiers``: everything that changes Attentive."""
-
-    def _run(self, df: pd.DataFrame, plan: Plan, options: RunOptions) -> SendReport:
-        raise NotImplementedError  # the Connection's
 
     @documented
     @checked_arguments
