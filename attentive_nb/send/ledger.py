@@ -54,12 +54,13 @@ from attentive_nb.errors import LedgerError
 from attentive_nb.send import ledger_people
 from attentive_nb.send.ledger_file import (
     OLD_JOURNAL,
+    build,
     check_identity,
     check_not_truncated,
     create_private,
     explain,
     import_journal,
-    mark,
+    opening,
 )
 from attentive_nb.send.processes import Process, process_alive
 
@@ -209,7 +210,7 @@ class Ledger:
     # -- opening -------------------------------------------------------------------------
 
     def _open(self) -> sqlite3.Connection:
-        with self._translated("opened"):
+        with self._translated("opened"), opening(self.path):
             created = create_private(self.path)
             check_not_truncated(self.path)
             check_identity(self.path)  # before anything writes to it
@@ -220,8 +221,7 @@ class Ledger:
             db.execute("PRAGMA synchronous=FULL")
             # Keys are digests, so each one lands on a random page: keep the pages at hand.
             db.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
-            db.executescript(_SCHEMA + ledger_people.SCHEMA)
-            mark(db)
+            build(db, _SCHEMA + ledger_people.SCHEMA)
             db.execute("SELECT COUNT(*) FROM runs").fetchone()
             if created:
                 import_journal(db, self.path.with_name(OLD_JOURNAL))

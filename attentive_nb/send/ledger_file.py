@@ -11,11 +11,18 @@ folder (it recorded accepted requests under the same keys).
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import sqlite3
 import struct
+from collections.abc import Iterator
 from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # Windows: no flock; openers are not serialised there
+    fcntl = None  # type: ignore[assignment]
 
 from attentive_nb.errors import LedgerError
 
@@ -29,14 +36,35 @@ UNMARKED_TABLES = frozenset({"runs", "requests", "jobs", "job_records"})
 
 
 def create_private(path: Path) -> bool:
-    """Create the folder (0700) and the file (0600) before SQLite opens it; True if new."""
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    """Create the file (0600) before SQLite opens it (its folder: :func:`opening`); True if new."""
     try:
         fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600)
     except FileExistsError:
         return False
     os.close(fd)
     return True
+
+
+@contextlib.contextmanager
+def opening(path: Path) -> Iterator[None]:
+    """Held while a ledger file is created, checked and built: one opener at a time.
+
+    Two processes opening one new ledger at once would otherwise collide: SQLite
+    refuses to switch a file into WAL mode while another connection reads it, and
+    answers "locked" at once instead of waiting. The lock is an ``flock`` on the
+    ledger's folder (made here, 0700), so it leaves no file behind; SQLite's own locks
+    are untouched.
+    """
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if fcntl is None:
+        yield
+        return
+    fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
 
 
 def import_journal(db: sqlite3.Connection, old: Path) -> None:
@@ -62,8 +90,11 @@ def check_identity(path: Path) -> None:
 
     Read only: a refused file is left exactly as it was.
     """
-    db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
     try:
+        # One snapshot: another process may be building this very file, and the mark
+        # read before its commit with the tables read after would look like a foreign file.
+        db.execute("BEGIN")
         owner = db.execute("PRAGMA application_id").fetchone()[0]
         version = db.execute("PRAGMA user_version").fetchone()[0]
         tables = {
@@ -80,10 +111,19 @@ def check_identity(path: Path) -> None:
         raise LedgerError(_foreign(path, owner, tables), path=path)
 
 
-def mark(db: sqlite3.Connection) -> None:
-    """Write the toolkit's mark and the schema version (the tables are up to date)."""
-    db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+def build(db: sqlite3.Connection, schema: str) -> None:
+    """Create what is missing of ``schema`` and write the mark, in one transaction.
+
+    One transaction, because another process may open the same new file at the same
+    moment: it must see either an empty file or a whole, marked ledger, never tables
+    without the mark (which :func:`check_identity` would take for another program's).
+    """
+    db.executescript(
+        f"BEGIN IMMEDIATE;\n{schema}\n"
+        f"PRAGMA application_id = {APPLICATION_ID};\n"
+        f"PRAGMA user_version = {SCHEMA_VERSION};\n"
+        "COMMIT;"
+    )
 
 
 def _foreign(path: Path, owner: int, tables: set[str]) -> str:
@@ -115,7 +155,10 @@ def check_not_truncated(path: Path) -> None:
     (page_size,) = struct.unpack(">H", header[16:18])
     page_size = 65536 if page_size == 1 else page_size
     counter, pages, valid_for = (struct.unpack(">I", header[o : o + 4])[0] for o in (24, 28, 92))
-    if counter == valid_for and pages and path.stat().st_size < pages * page_size:
+    # With a write-ahead log beside it the file may be mid-checkpoint (another process
+    # copying pages in, page 1 first): shorter than its header says, and not damaged.
+    in_use = path.with_name(path.name + "-wal").exists()
+    if counter == valid_for and pages and not in_use and path.stat().st_size < pages * page_size:
         raise sqlite3.DatabaseError("database disk image is malformed")
 
 
