@@ -231,8 +231,11 @@ class SendReport:
         Attentive's message for that person) or ``failed`` once the job has run;
         the ledger learns the same, so a later run sends only what did not apply.
         ``wait`` seconds: keep asking while jobs are still running (0: ask once).
-        A report with nothing submitted is returned as it is.
+        A segment mirror's ``removed`` report is refreshed too. A report with
+        nothing submitted is returned as it is.
         """
+        if self.removed is not None:
+            self.removed.refresh(wait)
         if self._follow_up is None or not self.counts["submitted"]:
             return self
         outcomes, notes = self._follow_up(wait)

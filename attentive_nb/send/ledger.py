@@ -51,6 +51,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from attentive_nb.errors import LedgerError
+from attentive_nb.plan.mapping import SEGMENT_MEMBERS
 from attentive_nb.send import ledger_people
 from attentive_nb.send.ledger_file import (
     OLD_JOURNAL,
@@ -325,7 +326,10 @@ class Ledger:
     def forget(self, company_id: str, endpoint: str | None = None) -> int:
         """Drop what is known for a company (or one of its endpoints); returns rows dropped.
 
-        Its bulk jobs go too, with the records they carried.
+        Its bulk jobs go too, with the records they carried, and (for the
+        company or a members endpoint) whom it put in or took out of segments:
+        a mirror left with those but without their requests would take people
+        out that it no longer knows it sent.
         """
         where, args = "company_id = ?", [str(company_id)]
         if endpoint is not None:
@@ -338,7 +342,18 @@ class Ledger:
             )
             db.execute(f"DELETE FROM jobs WHERE {where}", args)
             ledger_people.forget(db, where, args)
+            if endpoint is None or endpoint in SEGMENT_MEMBERS:
+                _forget_members(db, str(company_id))
             return db.execute(f"DELETE FROM requests WHERE {where}", args).rowcount
+
+
+def _forget_members(db: sqlite3.Connection, company_id: str) -> None:
+    # The table is ledger_members' and made on its first use, so it may not exist yet.
+    made = db.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'segment_members'"
+    ).fetchone()
+    if made:
+        db.execute("DELETE FROM segment_members WHERE company_id = ?", (company_id,))
 
 
 class LedgerRun:

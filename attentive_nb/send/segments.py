@@ -11,7 +11,7 @@ people put in the segment some other way are never touched.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import quote
 
@@ -235,7 +235,9 @@ class _Sync:
     ) -> None:
         self.target, self.ledger, self.segment, self.mode = target, ledger, external_id, mode
         self.plan, self.df = plan, df
-        self.options = replace(options, ledger=ledger)
+        # The runs open the ledger as the caller named it: the handle here is closed when
+        # the sync ends, and a report's refresh() later must not be left holding it.
+        self.options = options
         self.company = target.company_id()
         self.label = f"Segment {external_id}"
 

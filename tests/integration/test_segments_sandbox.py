@@ -265,3 +265,16 @@ def test_the_command_line_syncs_lists_and_deletes(sandbox, tmp_path):
     assert cli("delete", "Lapsed", "--yes").returncode == 0
     assert "No segments" in cli("list").stdout
     assert "--mode" in cli("sync", "--help").stdout
+
+
+def test_refresh_of_a_mirror_also_refreshes_the_people_taken_out(sandbox, tmp_path):
+    conn = connect(sandbox)
+    folder = tmp_path / "ledger.sqlite"  # the ledger named by its path, as a notebook does
+    conn.sync_segment(people(20), "Lapsed", ledger=folder, **quiet())
+    report = conn.sync_segment(people(15, prefix="q"), "Lapsed", ledger=folder, **quiet(wait=0))
+    assert report.removed is not None
+    assert report.counts["submitted"] == 15 and report.removed.counts["submitted"] == 20
+    report.refresh(wait=10)  # one call: the ledger it uses is still open
+    assert report.counts["sent"] == 15
+    assert report.removed.counts["sent"] == 20
+    assert emails(sandbox, only_segment(conn)) == set(people(15, prefix="q")["email"])
