@@ -23,9 +23,10 @@ from attentive_nb.plan.cells import Problems, is_blank, pair_column, per_distinc
 from attentive_nb.plan.phones import E164, is_valid_e164, valid_e164_many, written_problem
 
 _DIGITS = re.compile(r"[0-9]{8,15}")
+# \Z, not $: '$' also matches before a final newline, which would let one be sent.
 _EMAIL = re.compile(
     r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
-    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
+    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}\Z"
 )
 _NESTED = (list, tuple, set, frozenset, dict, np.ndarray, pd.Series)
 # What ``json_scalar`` gives for a cell: (the JSON value, None to omit; the problem, None if

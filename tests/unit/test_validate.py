@@ -108,8 +108,11 @@ def test_invalid_emails(email):
     assert problems.by_row == {0: [f"email {email!r} is not a valid address"]}
 
 
-def test_email_is_stripped():
-    sent, _ = validate.email_column(pd.Series(["  a@x.com "]), Problems())
+@pytest.mark.parametrize("written", ["  a@x.com ", "a@x.com\n", "a@x.com\r\n", "\ta@x.com"])
+def test_email_is_stripped(written):
+    # A trailing newline once slipped through the as-written fast path ('$' matches
+    # before a final newline) and was sent with it.
+    sent, _ = validate.email_column(pd.Series([written]), Problems())
     assert list(sent) == ["a@x.com"]
 
 
