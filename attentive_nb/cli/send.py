@@ -301,8 +301,14 @@ def write_outputs(report: SendReport, args: argparse.Namespace) -> None:
         print(f"Per-row report written to {path} (identifiers masked{quoted}).")
     n_retry = len(report.to_retry)
     if args.retry_out and n_retry:
-        write_csv(report.to_retry_with_reasons(), args.retry_out, index=False, raw=args.raw_csv)
-        extra = f" ({quoted.removeprefix('; ')})" if quoted else ""
-        print(f"{rows_text(n_retry)} to fix and send again written to {args.retry_out}{extra}.")
+        # A retry file is for sending again: the input's own columns, written as they
+        # are (no ' guard, no status/reason columns that a second round would send as
+        # attributes or rename to status_2). It holds only cells of the input file.
+        write_csv(report.to_retry, args.retry_out, index=False, raw=True)
+        where = f"{args.out} has" if args.out else "--out FILE writes"
+        print(
+            f"{rows_text(n_retry)} to fix and send again written to {args.retry_out} "
+            f"(the input's columns as they are; {where} each row's reason)."
+        )
     elif n_retry and not args.retry_out:
-        print(f"{rows_text(n_retry)} to look at; --retry-out FILE writes them with their reasons.")
+        print(f"{rows_text(n_retry)} to look at; --retry-out FILE writes them to send again.")

@@ -201,7 +201,11 @@ class SendReport:
         return self.to_retry
 
     def to_retry_with_reasons(self) -> pd.DataFrame:
-        """``to_retry`` plus the ``status`` and ``reason`` columns of the report."""
+        """``to_retry`` plus the ``status`` and ``reason`` columns of the report: to read.
+
+        To send the rows again pass ``to_retry`` (or ``--retry-out``'s file): these two
+        columns would be sent as data (attributes), and a second round adds ``status_2``.
+        """
         out: pd.DataFrame = self.to_retry.copy()
         rows = self._base.iloc[self._retry_mask]
         for name in ("status", "reason"):

@@ -239,8 +239,32 @@ def test_retry_out_holds_the_input_rows_to_fix(sandbox):
         env=creds(sandbox),
     )
     assert result.returncode == 1
-    fix = pd.read_csv("fix.csv")
-    assert fix["first_name"].tolist() == ["Bad"] and fix["status"].tolist() == ["invalid"]
+    assert Path("fix.csv").read_text().splitlines() == ["phone,email,first_name", "555,,Bad"]
+    assert "--out FILE writes each row's reason" in result.stdout
+
+
+def test_a_retry_out_file_is_sent_back_as_it_is(sandbox):
+    """Round one fails at the server; the retry file, sent back unchanged, is all accepted."""
+    write(
+        "people.csv",
+        "phone,email,first_name\n+44 20 7946 0344,ada@example.com,Ada\n"
+        "+1 201 555 0120,ben@example.com,-Ben\n",
+    )
+    sandbox.faults.endpoints = frozenset({"subscribe"})
+    sandbox.faults.error_statuses = (400,)
+    sandbox.faults.error_rate = 1.0
+    args = ["send", "subscribers", "--sign-up-source-id", "1", "--retry-out"]
+    first = run(*args[:2], "people.csv", *args[2:], "fix.csv", env=creds(sandbox))
+    assert first.returncode == 1, first.stdout + first.stderr
+    fix = Path("fix.csv").read_text()
+    assert "'" not in fix and "status" not in fix and "reason" not in fix
+    assert pd.read_csv("fix.csv", dtype=str).equals(pd.read_csv("people.csv", dtype=str))
+    sandbox.faults.error_rate = 0.0
+    second = run(*args[:2], "fix.csv", *args[2:], "fix2.csv", "--out", "r.csv", env=creds(sandbox))
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert pd.read_csv("r.csv")["status"].tolist() == ["sent", "sent"]
+    assert sandbox.subscribe_count("+442079460344") == 1
+    assert not Path("fix2.csv").exists()
 
 
 def test_csv_files_neutralise_formulas_unless_raw_csv(sandbox):
@@ -250,12 +274,11 @@ def test_csv_files_neutralise_formulas_unless_raw_csv(sandbox):
     result = run(*args, env=creds(sandbox))
     assert result.returncode == 1, result.stderr
     assert "begin with '" in result.stdout and "--raw-csv" in result.stdout
-    fix = pd.read_csv("fix.csv", dtype=str)
-    assert fix["first_name"].tolist() == ['\'=HYPERLINK("http://evil.example")']
     assert pd.read_csv("r.csv", dtype=str)["phone"].iloc[0] == "'+1201•••0110"
-    assert run(*args, "--raw-csv", env=creds(sandbox)).returncode == 1
+    # The retry file holds only the input's own cells, to send again: as they are.
     fix = pd.read_csv("fix.csv", dtype=str)
     assert fix["first_name"].tolist() == ['=HYPERLINK("http://evil.example")']
+    assert run(*args, "--raw-csv", env=creds(sandbox)).returncode == 1
     assert pd.read_csv("r.csv", dtype=str)["phone"].iloc[0] == "+1201•••0110"
 
 
