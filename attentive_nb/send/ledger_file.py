@@ -16,13 +16,12 @@ import errno
 import os
 import sqlite3
 import struct
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-try:
+if sys.platform != "win32":
     import fcntl
-except ImportError:  # Windows: no flock; openers are not serialised there
-    fcntl = None  # type: ignore[assignment]
 
 from attentive_nb.errors import LedgerError
 
@@ -56,7 +55,7 @@ def opening(path: Path) -> Iterator[None]:
     are untouched.
     """
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    if fcntl is None:
+    if sys.platform == "win32":  # no flock: openers are not serialised there
         yield
         return
     fd = os.open(path.parent, os.O_RDONLY)
