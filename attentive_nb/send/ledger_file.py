@@ -84,16 +84,37 @@ def import_journal(db: sqlite3.Connection, old: Path) -> None:
     old.rename(old.with_name(old.name + ".imported"))
 
 
-def check_identity(path: Path) -> None:
+def check_identity(path: Path, db: sqlite3.Connection | None = None) -> None:
     """Refuse a file that is not this toolkit's ledger, or is one from a newer version.
 
-    Read only: a refused file is left exactly as it was.
+    Read only: a refused file is left exactly as it was. ``db``, when given, is a
+    connection already open on the file (a read-only one, for a dry run).
     """
-    db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
+    reader = db or sqlite3.connect(
+        f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None
+    )
     try:
-        # One snapshot: another process may be building this very file, and the mark
-        # read before its commit with the tables read after would look like a foreign file.
+        owner, version, tables = _identity(reader)
+    finally:
+        if reader is not db:
+            reader.close()
+    if owner == APPLICATION_ID:
+        if version > SCHEMA_VERSION:
+            raise LedgerError(_newer(path, version), path=path)
+    elif owner != 0 or not tables <= UNMARKED_TABLES or (tables and "requests" not in tables):
+        raise LedgerError(_foreign(path, owner, tables), path=path)
+
+
+def _identity(db: sqlite3.Connection) -> tuple[int, int, set[str]]:
+    """The file's mark, schema version and tables, read in one snapshot.
+
+    One snapshot: another process may be building this very file, and the mark read
+    before its commit with the tables read after would look like a foreign file.
+    """
+    outside = not db.in_transaction
+    if outside:
         db.execute("BEGIN")
+    try:
         owner = db.execute("PRAGMA application_id").fetchone()[0]
         version = db.execute("PRAGMA user_version").fetchone()[0]
         tables = {
@@ -102,12 +123,9 @@ def check_identity(path: Path) -> None:
             if not name.startswith("sqlite_")
         }
     finally:
-        db.close()
-    if owner == APPLICATION_ID:
-        if version > SCHEMA_VERSION:
-            raise LedgerError(_newer(path, version), path=path)
-    elif owner != 0 or not tables <= UNMARKED_TABLES or (tables and "requests" not in tables):
-        raise LedgerError(_foreign(path, owner, tables), path=path)
+        if outside:
+            db.execute("COMMIT")
+    return owner, version, tables
 
 
 def build(db: sqlite3.Connection, schema: str) -> None:

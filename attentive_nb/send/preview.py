@@ -16,8 +16,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from attentive_nb.errors import LedgerError
 from attentive_nb.plan import Plan
 from attentive_nb.send.ledger import Ledger, LedgerRun, Verdict, default_path
+from attentive_nb.send.ledger_file import check_identity, check_not_truncated
 from attentive_nb.send.resend import policy
 
 CHUNK_ROWS = 5000
@@ -48,7 +50,14 @@ class _ReadOnly(Ledger):
         with self._translated("read"):
             live = self.path.with_name(self.path.name + "-wal").exists()
             uri = f"{self.path.resolve().as_uri()}?mode=ro" + ("" if live else "&immutable=1")
-            return sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=30.0)
+            check_not_truncated(self.path)
+            db = sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=30.0)
+            try:
+                check_identity(self.path, db)  # another program's file is refused here too
+            except LedgerError:
+                db.close()
+                raise
+            return db
 
 
 def preview(
