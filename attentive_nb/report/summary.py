@@ -51,7 +51,9 @@ def reason_key(reason: str) -> str:
 
 def _strip_quoted(reasons: pd.Series) -> pd.Series:
     """:func:`reason_key` for a whole column at once (vectorised)."""
-    stripped = reasons.str.replace(_QUOTED.pattern, "", regex=True)
+    # Only the first: it is the cell's value ("phone '555x' contains 'x', ..."); a later
+    # one is part of the explanation (the character named), which must stay.
+    stripped = reasons.str.replace(_QUOTED.pattern, "", n=1, regex=True)
     return stripped.str.replace(r"\s+", " ", regex=True).str.strip()
 
 

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from attentive_nb.plan.phones import written_problem
 from attentive_nb.report import STATUSES, RowOutcome, SendReport
 from attentive_nb.report.masking import mask_email, mask_identifiers, mask_other, mask_phone
 from attentive_nb.report.summary import reason_key
@@ -496,3 +497,10 @@ def test_failed_is_a_deprecated_name_for_to_retry():
     with pytest.warns(DeprecationWarning, match="to_retry"):
         old = report.failed
     pd.testing.assert_frame_equal(old, report.to_retry)
+
+
+def test_a_reason_keeps_the_character_it_names_once_the_value_is_taken_out():
+    # Seen in a summary: "phone contains, which a phone number cannot have" (the comma
+    # named was taken out with the value).
+    reason = f"phone '555,0100' {written_problem('555,0100')}"
+    assert reason_key(reason).startswith("phone contains ',', which a phone number cannot have")
