@@ -143,6 +143,8 @@ class Client:
         self._sleep = sleep
         self._clock = clock
         self._rng = random.Random(seed)
+        # Prepared once per (method, URL, body already JSON), copied for each request.
+        self._templates: dict[tuple[str, str, bool], requests.PreparedRequest] = {}
 
     def __repr__(self) -> str:
         return f"Client({self.api_url}, auth={self.auth!r})"
@@ -279,26 +281,47 @@ class Client:
         self, method: str, url: str, body: Any, params: Any, deadline: float
     ) -> requests.Response:
         log.debug("%s %s", method, url)
-        # A body already written as JSON goes as it is: serialising it again would cost
-        # as much as writing it did, and could differ from the text its ledger key is of.
-        sent: dict[str, Any] = (
-            {"data": body.encode("utf-8"), "headers": _JSON_HEADERS}
-            if isinstance(body, JsonText)
-            else {"json": body}
-        )
         try:
-            return self.session.request(
-                method,
-                url,
-                params=params,
-                auth=self.auth,
+            prepared = self._prepared(method, url, body, params)
+            # As Session.request does: proxies and CA bundle from the environment, per call.
+            settings = self.session.merge_environment_settings(prepared.url, {}, True, None, None)
+            return self.session.send(
+                prepared,
                 timeout=_within(self.timeout, deadline),
                 allow_redirects=False,  # never: see http/reading.py
-                stream=True,  # the answer is read by read_whole, bounded
-                **sent,
+                **settings,  # stream=True among them: the answer is read by read_whole, bounded
             )
         except requests.exceptions.RequestException as error:
             raise _transport_error(error, url) from None
+
+    def _prepared(self, method: str, url: str, body: Any, params: Any) -> requests.PreparedRequest:
+        """The request as ``Session.request`` would prepare it, at a fraction of the CPU.
+
+        Merging the session's headers, hooks and settings costs as much as the rest of a
+        request on the client's side, and is the same for every request to one URL: it is
+        done once per method and URL, and each request is a copy with its own query, body
+        and Authorization (applied every time, so a new token is used at once). A session
+        holding cookies is prepared whole each time, as those may change between answers.
+        """
+        # A body already written as JSON goes as it is: serialising it again would cost
+        # as much as writing it did, and could differ from the text its ledger key is of.
+        as_text = isinstance(body, JsonText)
+        key = (method, url, as_text)
+        template = None if self.session.cookies else self._templates.get(key)
+        if template is None:
+            headers = _JSON_HEADERS if as_text else None
+            template = self.session.prepare_request(requests.Request(method, url, headers))
+            if not self.session.cookies:
+                self._templates[key] = template  # never changed: every request is a copy
+        prepared = template.copy()
+        if params:
+            prepared.prepare_url(url, params)
+        if as_text:
+            prepared.prepare_body(body.encode("utf-8"), None)
+        else:
+            prepared.prepare_body(None, None, body)
+        prepared.prepare_auth(self.auth)
+        return prepared
 
     def _may_retry_lost(self, error: TransportError, endpoint: Endpoint, attempt: int) -> bool:
         if attempt >= self.retry.attempts:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 
 import pandas as pd
 import pytest
@@ -212,3 +213,26 @@ def test_estimate_counts_rows_and_requests_apart():
     plan = plan_subscribers(df, sign_up_source_id="42")
     assert plan.n_valid == 3 and plan.n_requests == 2
     assert estimate_line(plan).startswith("3 rows in 2 requests")
+
+
+@responses.activate
+def test_every_claim_is_committed_before_its_request_leaves(conn, tmp_path):
+    """At each request, another connection opening the ledger file read-only (it sees only
+    what is committed) finds the claims of the whole batch it belongs to."""
+    path = tmp_path / "ledger.sqlite"
+    seen: list[tuple[int, set[str]]] = []
+
+    def on_disk(request):
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+            rows = db.execute("SELECT state FROM requests WHERE endpoint = 'events'").fetchall()
+        seen.append((len(rows), {state for (state,) in rows}))
+        return 200, {}, ""
+
+    responses.get(f"{API}/v1/me", json=ME)
+    responses.add_callback(responses.POST, f"{API}/v1/events/custom", callback=on_disk)
+    frame = people(30).assign(n=range(30))
+    report = conn.send_events(frame, event_type="Viewed", ledger=path, workers=2, **quiet())
+    assert report.counts["sent"] == 30 and len(seen) == 30
+    # The first request leaves after its batch (two workers: four requests) is on disk.
+    assert seen[0][0] >= 4 and "claimed" in seen[0][1]
+    assert all(rows >= n for n, (rows, _) in enumerate(seen, start=1))
