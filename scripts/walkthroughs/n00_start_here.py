@@ -52,9 +52,9 @@ CELLS: list[Cell] = [
 
 Six notebooks teach an analyst to send a pandas DataFrame to Attentive and to read what
 happened to every row: signing in, subscribers, custom attributes, custom events,
-ecommerce events and segments. Each opens with what it teaches, explains every output, links Attentive's
-documentation, and ends with two exercises that check themselves against the sandbox, a
-recap and the next notebook.
+ecommerce events and segments. Each opens with what it teaches, explains every output,
+links Attentive's documentation, and ends with two exercises that check themselves against
+the sandbox, a recap and the next notebook.
 
 {FLOW}
 
