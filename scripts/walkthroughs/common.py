@@ -68,6 +68,10 @@ DOCS = {
         "https://docs.attentivemobile.com/openapi/reference/tag/Custom-Events/",
     ),
     "custom-events": ("Custom events", "https://docs.attentive.com/reference/postcustomevents"),
+    "segments": (
+        "Segments (v2)",
+        "https://docs.attentive.com/openapi/reference-v2/tag/Segments",
+    ),
     "ecommerce": (
         "eCommerce API",
         "https://docs.attentivemobile.com/openapi/reference/tag/eCommerce/",

@@ -144,6 +144,6 @@ conn.send_ecommerce(cleo, event="product-view", occurred_at_column="ordered_at",
             "leaves the rows `unknown`, never resent by itself.",
             "A column the toolkit does not know can be named with `columns=`.",
         ],
-        None,
+        "06_segments.ipynb",
     ),
 ]

@@ -188,6 +188,21 @@ def test_ecommerce(folder, sandbox):
     assert_exercises(out, "5.1", "5.2")
 
 
+def test_segments(folder, sandbox):
+    out = run(folder, "06_segments.ipynb")
+    assert "+8 added, -0 removed, 0 unchanged (would be sent)" in out["dry"]
+    assert sandbox.received("/v2/bulk/segments/members")[0]["members"]  # after the dry run
+    assert re.search(r"sent\s+8", out["sync"]) and "Lapsed buyers" in out["segments"]
+    assert out["removed-first"].strip() == "None"
+    assert "+3 added, -3 removed, 5 unchanged" in out["week"]
+    assert out["week-removed"].count("•") >= 3  # masked
+    (external_id,) = re.findall(r"^0\s+(\S+)\s+Lapsed buyers$", out["segments"], re.MULTILINE)
+    phones = {m.get("phone") for m in sandbox.segment_members(external_id)}
+    assert len(phones) == 8 and "+12015550110" not in phones and "+14045550118" in phones
+    assert "skipped 8" in out["rerun"] or "Nothing to send" in out["rerun"], out["rerun"]
+    assert_exercises(out, "6.1", "6.2")
+
+
 def test_the_notebooks_as_committed_run_and_their_checks_say_not_yet(folder):
     for name, cells in SCRIPT.NOTEBOOK_CELLS.items():
         out = run(folder, name, solved=False)
@@ -237,5 +252,5 @@ def test_every_walkthrough_teaches_links_checks_and_points_on():
         assert sum(cell_id.startswith("check-") for _, cell_id, _ in cells) == 2, name
         assert sum(kind == "solution" for kind, _, _ in cells) == 2, name
         number = int(name[:2])
-        if number < 5:
+        if number < 6:
             assert f"**Next:** [0{number + 1}_" in text, name
