@@ -14,6 +14,7 @@ def creation_status(response) -> str:
     (answer,) = response.json()["subscriptionResponses"]
     return answer["subscriptionCreationStatus"]
 
+
 SEGMENT_MEMBER = {"phone": "+12015550110"}
 
 
