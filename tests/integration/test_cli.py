@@ -828,3 +828,44 @@ def test_demo_chooses_the_port_and_token_its_banner_shows():
     finally:
         code, out = _interrupt(proc)
     assert code == 0, out
+
+
+# Issue 22: the FILE is read in chunks through plan/frames.
+def test_parquet_dry_run_then_real_send(sandbox):
+    pd.DataFrame(
+        {"phone": ["+12015550110", "+12125550111"], "tier": ["gold", "silver"]}
+    ).to_parquet("tiers.parquet")
+    dry = run("send", "attributes", "tiers.parquet", "--dry-run", env=creds(sandbox))
+    assert dry.returncode == 0, dry.stdout + dry.stderr
+    assert sandbox.received("/v1/attributes/custom") == []
+    real = run("send", "attributes", "tiers.parquet", env=creds(sandbox))
+    assert real.returncode == 0, real.stdout + real.stderr
+    bodies = sandbox.received("/v1/attributes/custom")
+    assert sorted(b["properties"]["tier"] for b in bodies) == ["gold", "silver"]
+
+
+def test_a_damaged_parquet_file_is_one_line_no_traceback(sandbox):
+    pd.DataFrame({"phone": ["+12015550110"] * 50}).to_parquet("whole.parquet")
+    Path("cut.parquet").write_bytes(Path("whole.parquet").read_bytes()[:-30])
+    result = run("send", "attributes", "cut.parquet", "--dry-run", env=creds(sandbox))
+    assert_usage_error(result, "cut.parquet: cannot be read as Parquet")
+    assert "Traceback" not in result.stderr
+
+
+def test_a_csv_over_several_chunks_gives_the_report_of_one_read(
+    sandbox, monkeypatch, capsys, tmp_path
+):
+    from attentive_nb.cli import send
+    from attentive_nb.cli.commands import main
+
+    rows = [f"+1201555{i:04d},{i if i % 3 else ''},{i * 1.5}" for i in range(1, 12)]
+    write(str(tmp_path / "p.csv"), "phone,points,score\n" + "\n".join(rows) + "\n")
+    args = ["send", "attributes", str(tmp_path / "p.csv"), "--dry-run"]
+    for key, value in creds(sandbox).items():
+        monkeypatch.setenv(key, value)
+    outputs = []
+    for size in (100_000, 4):
+        monkeypatch.setattr(send, "CSV_CHUNK_ROWS", size)
+        assert main(args) == 0
+        outputs.append(capsys.readouterr().out)
+    assert outputs[0] == outputs[1]
