@@ -4,6 +4,12 @@ Format: seconds precision, milliseconds added only when the value has a
 fraction of a second, ``Z`` for UTC and ``+hh:mm`` otherwise (the offset the
 value carries is kept). Naive values are taken in the ``timezone=`` the caller
 passes (default UTC) and counted, so the plan can say so once.
+
+Epoch numbers are taken only where their unit cannot be mistaken: seconds in
+[1e9, 1e10) (2001..2286) and milliseconds in [1e12, 1e13) (2001..2286). The
+two ranges are a thousandfold apart, so no realistic value fits both; every
+other number (5, 1e11, negative, 2e13) is refused with the ranges in the
+reason rather than guessed. Booleans are never numbers. Epochs are UTC.
 """
 
 from __future__ import annotations
@@ -74,6 +80,8 @@ def occurred_at_column(
     def check(value: object) -> tuple[tuple[str, bool] | None, str | None]:
         if cells.is_blank(value):
             return None, None
+        if _is_number(value):
+            return _epoch(label, value)
         ts = _parse(value)
         if ts is None:
             return None, f"{label} {cells.quote(value)} is not a date and time ({_EXAMPLE})"
@@ -89,13 +97,36 @@ def occurred_at_column(
     return cells.pair_column(pairs, 0), sum(1 for p in pairs if p is not None and p[1])
 
 
+_SECONDS = (1e9, 1e10)
+_MILLISECONDS = (1e12, 1e13)
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float, np.number)) and not isinstance(value, (bool, np.bool_))
+
+
+def _epoch(label: str, value: object) -> tuple[tuple[str, bool] | None, str | None]:
+    """Seconds or milliseconds since 1970 in UTC, only in the ranges that cannot be confused."""
+    number = float(value)  # type: ignore[arg-type]  # a number, checked by _is_number
+    for (low, high), unit in ((_SECONDS, "s"), (_MILLISECONDS, "ms")):
+        if low <= number < high:
+            # whole numbers as int so large milliseconds are not rounded through a float
+            exact: int | float = int(number) if number.is_integer() else number
+            ts = pd.Timestamp(exact, unit=unit, tz="UTC")
+            return (format_timestamp(ts), False), None
+    return None, (
+        f"{label} {cells.quote(value)} is a number but not seconds (1e9..1e10) or "
+        f"milliseconds (1e12..1e13) since 1970; give a date and time ({_EXAMPLE})"
+    )
+
+
 def _parse(value: object) -> pd.Timestamp | None:
     """A Timestamp from a datetime or date-like text; None for anything else (numbers too)."""
     if isinstance(value, str):
         if not _LOOKS_LIKE_TIME.match(value):
             return None  # pandas would read "now" or "today" as the current time
     elif isinstance(value, (bool, int, float, np.number)):
-        return None  # epoch numbers are ambiguous (seconds? milliseconds?)
+        return None  # booleans are not times; epoch numbers are read by _epoch
     try:
         ts = pd.Timestamp(value)  # type: ignore[arg-type]  # any object: refused below if odd
     except (ValueError, TypeError, OverflowError):

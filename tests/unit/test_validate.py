@@ -242,7 +242,10 @@ def test_occurred_at_text_values():
     assert problems.by_row == {
         2: [f"occurred_at 'yesterday' {hint}"],
         3: [f"occurred_at 'now' {hint}"],
-        4: [f"occurred_at '5' {hint}"],
+        4: [
+            "occurred_at '5' is a number but not seconds (1e9..1e10) or milliseconds "
+            "(1e12..1e13) since 1970; give a date and time (e.g. 2024-05-01T12:00:00Z)"
+        ],
     }
 
 
@@ -450,3 +453,30 @@ def test_numeric_columns_are_read_at_once_as_each_value_would_be(series):
         if problem:
             one_by_one.add(p, f"n {cells.quote(v)} {problem}")
     assert problems.by_row == one_by_one.by_row
+
+
+def test_epoch_numbers_as_event_times():
+    problems = Problems()
+    series = pd.Series(
+        [1714564800, 1714564800250, 1714564800.5, True, 5, 1e11, 2e13, -1714564800], dtype=object
+    )
+    values, naive = timestamps.occurred_at_column(series, "occurred_at", problems, "UTC")
+    assert list(values)[:3] == [
+        "2024-05-01T12:00:00Z",
+        "2024-05-01T12:00:00.250Z",
+        "2024-05-01T12:00:00.500Z",
+    ]
+    assert list(values)[3:] == [None] * 5 and naive == 0
+    assert problems.by_row[3] == [
+        "occurred_at 'True' is not a date and time (e.g. 2024-05-01T12:00:00Z)"
+    ]
+    for row in (4, 5, 6, 7):
+        (reason,) = problems.by_row[row]
+        assert "is a number but not seconds (1e9..1e10) or milliseconds (1e12..1e13)" in reason
+
+
+def test_epoch_numbers_in_an_integer_column():
+    problems = Problems()
+    series = pd.Series([1714564800, 1714564800000])
+    values, _ = timestamps.occurred_at_column(series, "occurred_at", problems, "UTC")
+    assert list(values) == ["2024-05-01T12:00:00Z", "2024-05-01T12:00:00Z"]
