@@ -111,7 +111,9 @@ class Request:
 class Plan:
     """The outcome of mapping and validation for one send call.
 
-    ``invalid`` maps a row position to every reason it cannot be sent.
+    ``invalid`` maps a row position to every reason it cannot be sent;
+    ``skipped`` a row with nothing to send (every value blank: not an error,
+    nothing to fix) to why it is sent nowhere.
     ``duplicates`` maps a row position to the earlier row it repeats: either
     carried by that row's request (the same person or event, merged because
     nothing is lost) or sent on its own and only flagged. ``readings`` says
@@ -136,6 +138,7 @@ class Plan:
     _count: int = field(repr=False, compare=False)
     _payload: Callable[[Unit], Payload] = field(repr=False, compare=False)
     warnings: list[str] = field(default_factory=list)
+    skipped: dict[int, str] = field(default_factory=dict)
     batch: int = 1  # units per HTTP request
     batch_field: str | None = None  # a bulk body: {batch_field: [each unit's payload]}
     envelope: Payload = field(default_factory=dict)  # a bulk body's other fields (externalId)
@@ -179,6 +182,7 @@ class Plan:
             _count=count,
             _payload=payload,
             warnings=warnings,
+            skipped=dict(sorted(rows.skips.items())),
             batch=batch,
             batch_field=batch_field,
             envelope=dict(envelope or {}),
@@ -193,8 +197,8 @@ class Plan:
 
     @property
     def n_valid(self) -> int:
-        """Rows that passed validation: every one is carried by a request."""
-        return self.n_rows - len(self.invalid)
+        """Rows that passed validation, skipped ones aside: every one is carried by a request."""
+        return self.n_rows - len(self.invalid) - len(self.skipped)
 
     @property
     def n_requests(self) -> int:
@@ -250,6 +254,6 @@ class Plan:
     def __repr__(self) -> str:
         return (
             f"Plan(kind={self.kind!r}, rows={self.n_rows}, valid={self.n_valid}, "
-            f"invalid={len(self.invalid)}, duplicates={len(self.duplicates)}, "
-            f"requests={self.n_requests})"
+            f"invalid={len(self.invalid)}, skipped={len(self.skipped)}, "
+            f"duplicates={len(self.duplicates)}, requests={self.n_requests})"
         )

@@ -17,8 +17,8 @@ MEANINGS = {
         "the request may have reached Attentive but no answer came; "
         "check these people before sending again"
     ),
-    "skipped": "not sent: accepted in an earlier run (see the ledger), or another run in "
-    "progress is sending it",
+    "skipped": "not sent: accepted in an earlier run (see the ledger), another run in "
+    "progress is sending it, or nothing to send (every value blank); nothing to fix",
     "submitted": "in a v2 bulk job (or a deletion request) Attentive has accepted but not yet "
     "applied; report.refresh() follows up",
     "not_sent": "the run stopped before their turn; send them again",

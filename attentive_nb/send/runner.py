@@ -63,8 +63,10 @@ def run(target: Target, df: pd.DataFrame, plan: Plan, options: RunOptions) -> Se
     outcomes = Outcomes(plan.n_rows)
     invalid = np.fromiter(plan.invalid, dtype=np.intp, count=len(plan.invalid))
     outcomes.add_many(invalid, "invalid", ["; ".join(r) for r in plan.invalid.values()])
+    nothing = np.fromiter(plan.skipped, dtype=np.intp, count=len(plan.skipped))
+    outcomes.add_many(nothing, "skipped", list(plan.skipped.values()))  # nothing to send
     if options.dry_run:
-        notes += _dry_run(target, plan, options, outcomes, invalid)
+        notes += _dry_run(target, plan, options, outcomes, np.concatenate([invalid, nothing]))
         notes += [f"A real send stops here: {question}."] if question else []
         notes += [_irreversible_note(plan)] if plan.endpoint.irreversible else []
     else:
@@ -104,13 +106,16 @@ def run(target: Target, df: pd.DataFrame, plan: Plan, options: RunOptions) -> Se
 
 
 def _dry_run(
-    target: Target, plan: Plan, options: RunOptions, outcomes: Outcomes, invalid: np.ndarray
+    target: Target, plan: Plan, options: RunOptions, outcomes: Outcomes, settled: np.ndarray
 ) -> list[str]:
-    """The valid rows ``would_send``, but for those the ledger would skip (read, not written)."""
+    """The rows to send ``would_send``, but for those the ledger would skip (read, not written).
+
+    ``settled``: the rows the plan itself settled (invalid, or nothing to send).
+    """
     held = preview(plan, target.company_id, options.ledger, options.resend).held
     for position, verdict in held.items():
         outcomes.add(RowOutcome(position, verdict.status, message=verdict.reason))
-    valid = _valid_positions(plan, invalid)
+    valid = _valid_positions(plan, settled)
     outcomes.add_many(valid[~np.isin(valid, list(held))], "would_send")
     if not held:
         return []
@@ -221,9 +226,9 @@ def _and(words: list[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
-def _valid_positions(plan: Plan, invalid: np.ndarray) -> np.ndarray:
+def _valid_positions(plan: Plan, settled: np.ndarray) -> np.ndarray:
     valid = np.ones(plan.n_rows, dtype=bool)
-    valid[invalid] = False
+    valid[settled] = False
     return np.flatnonzero(valid)
 
 

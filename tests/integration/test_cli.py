@@ -409,6 +409,28 @@ def test_attributes_v1_and_bulk(sandbox):
     assert len(sandbox.received("/v2/bulk/user/attributes")) == 1
 
 
+def test_blank_attribute_rows_are_skipped_and_the_send_exits_0(sandbox):
+    write("blanks.csv", "email,tier,points\nada@example.com,gold,\nben@example.com,,\n")
+    result = run(
+        "send",
+        "attributes",
+        "blanks.csv",
+        "--out",
+        "out.csv",
+        "--retry-out",
+        "again.csv",
+        env=creds(sandbox),
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert [b["properties"] for b in sandbox.received("/v1/attributes/custom")] == [
+        {"tier": "gold"}
+    ]
+    out = pd.read_csv("out.csv", keep_default_na=False)
+    assert list(out["status"]) == ["sent", "skipped"]
+    assert out["reason"].iloc[1] == "nothing to send: every attribute is blank"
+    assert not Path("again.csv").exists()  # nothing to retry
+
+
 def test_events_from_parquet(sandbox):
     pd.DataFrame(
         {

@@ -236,3 +236,55 @@ def test_every_claim_is_committed_before_its_request_leaves(conn, tmp_path):
     # The first request leaves after its batch (two workers: four requests) is on disk.
     assert seen[0][0] >= 4 and "claimed" in seen[0][1]
     assert all(rows >= n for n, (rows, _) in enumerate(seen, start=1))
+
+
+# -- blank attribute values: nothing to send, not an error -------------------------------------
+
+BLANK = "nothing to send: every attribute is blank"
+
+
+def tiers() -> pd.DataFrame:
+    return pd.DataFrame(
+        {"email": ["a@example.com", "b@example.com", "c@example.com"], "tier": ["gold", "", None]}
+    )
+
+
+@responses.activate
+def test_a_row_of_blank_attributes_is_skipped_sent_nowhere_and_not_to_retry(conn):
+    responses.get(f"{API}/v1/me", json=ME)
+    responses.post(f"{API}/v1/attributes/custom", status=200, json={})
+    report = conn.send_attributes(tiers(), **quiet())
+    posted = [json.loads(c.request.body) for c in responses.calls if c.request.method == "POST"]
+    assert [p["user"]["email"] for p in posted] == ["a@example.com"]
+    assert list(report.table["status"]) == ["sent", "skipped", "skipped"]
+    assert list(report.table["reason"])[1:] == [BLANK, BLANK]
+    assert report.ok and len(report.to_retry) == 0
+    assert report.reasons.to_dict("records") == [{"status": "skipped", "reason": BLANK, "rows": 2}]
+
+
+def test_a_dry_run_shows_blank_rows_skipped_not_would_send(conn):
+    report = conn.send_attributes(tiers(), **quiet(dry_run=True))
+    assert list(report.table["status"]) == ["would_send", "skipped", "skipped"]
+    assert report.table["reason"].iloc[2] == BLANK
+    assert report.ok
+
+
+@responses.activate
+def test_a_run_of_blank_rows_alone_sends_nothing_and_says_so(conn, capsys):
+    responses.get(f"{API}/v1/me", json=ME)
+    report = conn.send_attributes(tiers().iloc[1:], progress=True)
+    assert [c for c in responses.calls if c.request.method == "POST"] == []
+    assert nonzero(report.counts) == {"skipped": 2}
+    assert (
+        capsys.readouterr().out == "Nothing to send: 2 rows skipped (every attribute is blank).\n"
+    )
+
+
+@responses.activate
+def test_a_stopped_run_leaves_blank_rows_skipped(conn):
+    responses.get(f"{API}/v1/me", json=ME)
+    responses.post(f"{API}/v1/attributes/custom", status=401, json={"error": "bad token"})
+    df = pd.DataFrame({"email": [f"p{i}@example.com" for i in range(6)], "tier": ["x", None] * 3})
+    report = conn.send_attributes(df, **quiet(workers=1))
+    assert report.counts["skipped"] == 3
+    assert report.counts["rejected"] + report.counts["not_sent"] == 3
