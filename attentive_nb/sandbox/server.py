@@ -59,7 +59,8 @@ class Sandbox:
       processing is not there; one processed and then reset or answered slowly
       is (its effect happened, only the answer was lost or late).
     - ``subscribe_count(phone_or_email)``: subscribe calls processed for that
-      person, counted the same way. Emails are matched trimmed and without
+      person, counted the same way, and each ``subscriptions[]`` item of a v2
+      bulk record on its channel once its job has run. Emails are matched trimmed and without
       case everywhere (``subscribe_count``, ``subscribed``, the people of
       every endpoint): ``JANE@Example.com`` is ``jane@example.com``.
     - ``processed(path)``: how many times each distinct body was processed on
