@@ -212,6 +212,22 @@ def test_a_rerun_skips_the_people_already_requested(conn):
 
 
 @responses.activate
+def test_a_person_named_by_fewer_identifiers_is_known_and_a_new_one_is_requested(conn):
+    accept()
+    conn.request_deletion(people().head(1), **quiet(confirm=True))  # ...0100 and ann@
+    fewer = pd.DataFrame({"email": [" Ann@Example.com"]})
+    again = conn.request_deletion(fewer, **quiet(confirm=True))
+    assert len(posts()) == 1
+    assert list(again.table["status"]) == ["skipped"]
+    (reason,) = again.table["reason"]
+    assert "this person's email was already deleted in an earlier run" in reason
+    # A row with an identifier never requested goes: a deletion must reach each one.
+    more = pd.DataFrame({"phone": ["+12015550101"], "email": ["ann@example.com"]})
+    assert list(conn.request_deletion(more, **quiet(confirm=True)).table["status"]) == ["submitted"]
+    assert len(posts()) == 2
+
+
+@responses.activate
 def test_a_lost_answer_is_unknown_and_resent_only_when_asked(conn):
     responses.get(f"{API}/v1/me", json=ME)
     responses.post(DELETE, body=requests.exceptions.ReadTimeout("slow"))
