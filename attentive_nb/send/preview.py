@@ -31,6 +31,7 @@ class Preview:
 
     held: dict[int, Verdict] = field(default_factory=dict)
     tally: Counter[str] = field(default_factory=Counter)
+    units: int = 0  # how many units (requests, people) the ledger would keep from being sent
 
     @property
     def skipped(self) -> int:
@@ -102,6 +103,7 @@ def _decide(view: Ledger, plan: Plan, company_id: str, resend: bool | str, found
             found.tally[verdict.tally] += len(unit.positions) if verdict.tally else 0
             if not verdict.send:
                 found.held.update(dict.fromkeys(unit.positions, verdict))
+                found.units += 1
 
 
 def _tables(view: Ledger) -> set[str]:

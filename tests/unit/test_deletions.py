@@ -188,6 +188,23 @@ def test_confirm_true_sends_without_asking(conn, monkeypatch):
     assert asked == [] and len(posts()) == 2
 
 
+@responses.activate
+def test_the_question_counts_only_the_people_the_ledger_would_not_skip(conn, monkeypatch):
+    accept()
+    conn.request_deletion(people().head(1), **quiet(confirm=True))
+    dry = conn.request_deletion(people(), **quiet(dry_run=True))
+    assert "delete 1 person" in " ".join(dry.notes) and "DELETE 1 first" in " ".join(dry.notes)
+    asked = answers(monkeypatch, "DELETE 1")
+    report = conn.request_deletion(people(), **quiet())
+    assert asked == [
+        "This asks Attentive to delete 1 person and cannot be undone (1 more is skipped: the "
+        "ledger has them from earlier runs). Type DELETE 1 to go ahead: "
+    ]
+    assert list(report.table["status"]) == ["skipped", "submitted"]
+    again = conn.request_deletion(people(), **quiet())  # nobody left to delete: not asked
+    assert len(asked) == 1 and list(again.table["status"]) == ["skipped", "skipped"]
+
+
 def test_the_dry_run_lists_who_would_be_requested_and_says_it_cannot_be_undone(conn):
     report = conn.request_deletion(people(), **quiet(dry_run=True))
     assert list(report.table["status"]) == ["would_send", "would_send"]
