@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import phonenumbers
 
-from attentive_nb.plan import numbers, timestamps
+from attentive_nb.plan import emails, numbers, timestamps
 from attentive_nb.plan.cells import Problems, is_blank, pair_column, per_distinct, quote, report
 from attentive_nb.plan.phones import E164, is_valid_e164, valid_e164_many, written_problem
 
@@ -147,7 +147,7 @@ def email_column(series: pd.Series, problems: Problems) -> tuple[np.ndarray, np.
     """Emails that pass a syntax check (None otherwise) and the raw text, for the report."""
 
     def convert(text: str) -> tuple[str | None, str | None]:
-        return (text, None) if is_email(text) else (None, "is not a valid address")
+        return (text, None) if is_email(text) else (None, emails.problem(text))
 
     def as_written(values: list[Any]) -> list[bool]:
         match = _EMAIL.match  # a million calls: keep the lookup out of the loop

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from decimal import Decimal
 
 import numpy as np
@@ -585,3 +586,48 @@ def test_the_times_either_side_of_a_clock_change_are_sent():
         "2024-11-03T02:00:00-05:00",
     ]
     assert problems.by_row == {}
+
+
+# --- emails: the reason names the character; what is sent for international addresses ---
+
+_ASCII_ONLY = "only plain ASCII addresses are sent (Attentive documents no other)"
+
+
+@pytest.mark.parametrize(
+    ("email", "reason"),
+    [
+        ("a\u200b@example.com", "has an invisible character U+200B (ZERO WIDTH SPACE): remove it"),
+        (
+            "a\u00a0b@example.com\u2060",
+            "has invisible characters U+00A0 (NO-BREAK SPACE), U+2060 (WORD JOINER): remove them",
+        ),
+        (
+            unicodedata.normalize("NFD", "jos\u00e9@example.com"),
+            "is in decomposed Unicode (NFD): it has the combining mark U+0301 "
+            f"(COMBINING ACUTE ACCENT); {_ASCII_ONLY}",
+        ),
+        (
+            "jos\u00e9@example.com",
+            "has the character U+00E9 (LATIN SMALL LETTER E WITH ACUTE) in its local part; "
+            + _ASCII_ONLY,
+        ),
+        (
+            "kim@b\u00fccher.de",
+            f"has an international domain written in Unicode ('b\u00fccher.de'); {_ASCII_ONLY}: "
+            "if the domain is right, write it as 'xn--bcher-kva.de'",
+        ),
+        ("kim@@example", "is not a valid address"),
+    ],
+)
+def test_an_email_reason_names_the_character_to_look_for(email, reason):
+    problems = Problems()
+    sent, shown = validate.email_column(pd.Series([email, "b@example.com"]), problems)
+    assert list(sent) == [None, "b@example.com"] and shown[0] == email
+    assert problems.by_row == {0: [f"email {cells.quote(email)} {reason}"]}
+
+
+def test_an_international_domain_in_its_ascii_form_is_sent_as_written():
+    problems = Problems()
+    written = ["kim@xn--bcher-kva.de", "Kim@Example.COM"]
+    sent, _ = validate.email_column(pd.Series(written), problems)
+    assert list(sent) == written and problems.by_row == {}
