@@ -7,6 +7,7 @@ value or None, so a user can always be told *why* a value is used
 
 from __future__ import annotations
 
+import contextlib
 import html
 import os
 import stat
@@ -258,10 +259,42 @@ _CHECKS: dict[str, Callable[[str], str]] = {
 
 
 def state_dir() -> Path:
-    """Private folder for tokens and pending sign-ins ($ATTENTIVE_NB_HOME or ~/.attentive_nb)."""
-    path = Path(os.environ.get("ATTENTIVE_NB_HOME") or Path.home() / ".attentive_nb")
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    """Private folder for tokens and pending sign-ins ($ATTENTIVE_NB_HOME or ~/.attentive_nb).
+
+    A HOME that is unset (and unknown to the system), or names a place no folder
+    can be made in, is a ConfigError saying so: the sign-in cannot keep its state.
+    """
+    chosen = os.environ.get("ATTENTIVE_NB_HOME")
+    try:
+        path = Path(chosen) if chosen else _home() / ".attentive_nb"
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except (OSError, RuntimeError) as error:
+        where = f"ATTENTIVE_NB_HOME ({chosen})" if chosen else "~/.attentive_nb"
+        why = getattr(error, "strerror", None) or str(error)
+        what = f"the private folder for sign-ins, {where}, cannot be made ({why})"
+        raise StateDirError(what) from None
     return path
+
+
+class StateDirError(ConfigError):
+    """:func:`state_dir` cannot be made; ``what`` says so without the advice."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(
+            f"{what[0].upper()}{what[1:]}: set HOME to your home folder, or ATTENTIVE_NB_HOME "
+            "to a private folder you can write to."
+        )
+        self.what = what
+
+
+def _home() -> Path:
+    """The user's home: HOME, or the system's record when HOME is unset or empty."""
+    if not os.environ.get("HOME"):  # an empty HOME would put the tokens in /
+        with contextlib.suppress(ImportError, KeyError):
+            import pwd
+
+            return Path(pwd.getpwuid(os.getuid()).pw_dir)
+    return Path.home()  # RuntimeError when even the system does not know
 
 
 def write_private(path: Path, text: str) -> None:
