@@ -259,7 +259,7 @@ class Client:
         Raises :class:`AnswerNotRead` only when ``stop`` cut the answer short.
         """
         deadline = time.monotonic() + self.deadline_s
-        response = self._send(method, url, body, params, deadline, stop)
+        response = self._send(method, url, body, params, deadline)
         if is_redirect(response):  # an error, never followed: its body is not needed
             response.close()
             return response, None
@@ -285,10 +285,11 @@ class Client:
         body: Any,
         params: Any,
         deadline: float,
-        stop: threading.Event | None,
     ) -> requests.Response:
         log.debug("%s %s", method, url)
-        with headers_within(deadline, stop) as waited:
+        # Not cut by ``stop``: a request on the wire is let finish after one Ctrl-C (its
+        # answer recorded); the engine stops waiting for it at the second.
+        with headers_within(deadline) as waited:
             try:
                 prepared = self._prepared(method, url, body, params)
                 # As Session.request does: proxies and CA bundle from the environment, per call.
@@ -302,9 +303,7 @@ class Client:
                     **settings,  # stream=True among them: read_whole reads the answer, bounded
                 )
             except requests.exceptions.RequestException as error:
-                cut = waited.why()  # the deadline or stop shut the socket under the headers
-                if cut is not None and cut.stopped:
-                    raise cut from None
+                cut = waited.why()  # the deadline shut the socket under the headers
                 if cut is not None:
                     raise _lost_headers(url, f"{cut}") from None
                 raise _transport_error(error, url) from None

@@ -8,7 +8,7 @@ read), before a total deadline counted from the start of the attempt. A
 watchdog enforces the deadline, and the caller's ``stop`` event, by shutting
 the connection, which ends a read blocked inside the socket (within 50 ms).
 
-The wait for the status line and headers is bounded the same way
+The wait for the status line and headers is bounded by the same deadline
 (:func:`headers_within`): a server dribbling its headers byte by byte would
 otherwise hold the request inside ``session.send``, out of ``read_whole``'s
 reach. The connection taking the request (``http/pool.py``) hands its socket
@@ -201,7 +201,7 @@ _WAITS = threading.local()
 
 
 @contextlib.contextmanager
-def headers_within(deadline: float, stop: threading.Event | None) -> Iterator[_Waiting]:
+def headers_within(deadline: float, stop: threading.Event | None = None) -> Iterator[_Waiting]:
     """While inside, an answer's headers awaited on this thread end at ``deadline`` or ``stop``.
 
     Yields the wait: after an error, its ``why()`` says whether the deadline or
