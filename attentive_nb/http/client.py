@@ -42,8 +42,9 @@ from attentive_nb.errors import (
     ServerError,
     TransportError,
 )
+from attentive_nb.http.pool import DeadlineAdapter
 from attentive_nb.http.ratelimit import Governors, pause, shared_pace_in
-from attentive_nb.http.reading import AnswerNotRead, TooLarge, read_whole
+from attentive_nb.http.reading import AnswerNotRead, TooLarge, headers_within, read_whole
 from attentive_nb.http.statuses import (
     accepted,
     error_for,
@@ -278,21 +279,34 @@ class Client:
         return response, (_body(response, url) if success else None)
 
     def _send(
-        self, method: str, url: str, body: Any, params: Any, deadline: float
+        self,
+        method: str,
+        url: str,
+        body: Any,
+        params: Any,
+        deadline: float,
     ) -> requests.Response:
         log.debug("%s %s", method, url)
-        try:
-            prepared = self._prepared(method, url, body, params)
-            # As Session.request does: proxies and CA bundle from the environment, per call.
-            settings = self.session.merge_environment_settings(prepared.url, {}, True, None, None)
-            return self.session.send(
-                prepared,
-                timeout=_within(self.timeout, deadline),
-                allow_redirects=False,  # never: see http/reading.py
-                **settings,  # stream=True among them: the answer is read by read_whole, bounded
-            )
-        except requests.exceptions.RequestException as error:
-            raise _transport_error(error, url) from None
+        # Not cut by ``stop``: a request on the wire is let finish after one Ctrl-C (its
+        # answer recorded); the engine stops waiting for it at the second.
+        with headers_within(deadline) as waited:
+            try:
+                prepared = self._prepared(method, url, body, params)
+                # As Session.request does: proxies and CA bundle from the environment, per call.
+                settings = self.session.merge_environment_settings(
+                    prepared.url, {}, True, None, None
+                )
+                return self.session.send(
+                    prepared,
+                    timeout=_within(self.timeout, deadline),
+                    allow_redirects=False,  # never: see http/reading.py
+                    **settings,  # stream=True among them: read_whole reads the answer, bounded
+                )
+            except requests.exceptions.RequestException as error:
+                cut = waited.why()  # the deadline shut the socket under the headers
+                if cut is not None:
+                    raise _lost_headers(url, f"{cut}") from None
+                raise _transport_error(error, url) from None
 
     def _prepared(self, method: str, url: str, body: Any, params: Any) -> requests.PreparedRequest:
         """The request as ``Session.request`` would prepare it, at a fraction of the CPU.
@@ -350,7 +364,7 @@ class _NoAuth(requests.auth.AuthBase):
 def _pooled_session(api_url: str) -> requests.Session:
     session = requests.Session()
     # Enough pooled connections for the send engine's worker threads.
-    adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=64)
+    adapter = DeadlineAdapter(pool_connections=4, pool_maxsize=64)  # headers within the deadline
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
@@ -426,6 +440,15 @@ def _body(response: requests.Response, url: str) -> Any:
     except ValueError:
         kind = (response.headers.get("Content-Type") or "no type").split(";")[0].strip()
         raise _lost(url, f"its answer is not JSON ({kind[:40]})", response.status_code) from None
+
+
+def _lost_headers(url: str, what: str) -> TransportError:
+    """The request was sent but its answer's headers did not all come: it may have been taken."""
+    return TransportError(
+        f"The request reached {urlsplit(url).netloc} but {what}; "
+        "it may or may not have been accepted.",
+        answer_lost=True,
+    )
 
 
 def _lost(url: str, what: str, status: int) -> TransportError:

@@ -28,7 +28,7 @@ from attentive_nb.errors import ConfigError
 from attentive_nb.plan import cells, frames
 from attentive_nb.plan.merge import name_rows
 from attentive_nb.plan.model import Payload, Plan, Unit
-from attentive_nb.plan.timestamps import format_timestamp
+from attentive_nb.plan.timestamps import clock_change, format_timestamp, localize
 
 MAX_CODES = 200_000  # per request (CreateCouponsDto)
 CODE_FIELD = "code"
@@ -138,7 +138,9 @@ def _utc(value: object, name: str, timezone: str) -> pd.Timestamp:
             f"{name}={value!r} is not a date and time, e.g. '2026-03-01T09:00:00Z' or a "
             "pandas Timestamp."
         )
-    local = ts if ts.tzinfo is not None else ts.tz_localize(timezone)
+    local = ts if ts.tzinfo is not None else localize(ts, timezone)
+    if local is None:
+        raise ConfigError(f"{name}={value!r} {clock_change(ts, timezone)}.")
     utc: pd.Timestamp = local.tz_convert("UTC")
     return utc
 

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import phonenumbers
 
-from attentive_nb.plan import numbers, timestamps
+from attentive_nb.plan import emails, numbers, timestamps
 from attentive_nb.plan.cells import Problems, is_blank, pair_column, per_distinct, quote, report
 from attentive_nb.plan.phones import E164, is_valid_e164, valid_e164_many, written_problem
 
@@ -147,7 +147,7 @@ def email_column(series: pd.Series, problems: Problems) -> tuple[np.ndarray, np.
     """Emails that pass a syntax check (None otherwise) and the raw text, for the report."""
 
     def convert(text: str) -> tuple[str | None, str | None]:
-        return (text, None) if is_email(text) else (None, "is not a valid address")
+        return (text, None) if is_email(text) else (None, emails.problem(text))
 
     def as_written(values: list[Any]) -> list[bool]:
         match = _EMAIL.match  # a million calls: keep the lookup out of the loop
@@ -201,7 +201,7 @@ def _timestamp_text(ts: pd.Timestamp, timezone: str) -> Converted:
         return timestamps.format_timestamp(ts), None, False
     local = timestamps.localize(ts, timezone)
     if local is None:
-        return None, timestamps.clock_change(timezone), True
+        return None, timestamps.clock_change(ts, timezone), True
     return timestamps.format_timestamp(local), None, True
 
 
@@ -267,13 +267,20 @@ def json_column(
     if numbers is not None:
         return numbers, 0
 
-    def check(value: object) -> tuple[tuple[Any, bool], str | None]:
+    def check(value: object) -> tuple[tuple[Any, bool | None], str | None]:
         converted, problem, naive = json_scalar(value, nested_ok, timezone)
-        return (converted, naive), (f"{label} {quote(value)} {problem}" if problem else None)
+        # (value, naive): naive None for a value that is not a time (text is never one here)
+        zone = True if naive else (False if _is_aware_time(value) else None)
+        return (converted, zone), (f"{label} {quote(value)} {problem}" if problem else None)
 
     pairs, row_problems = per_distinct(series, check)
+    timestamps.refuse_naive_among_aware(series, label, pairs, row_problems)
     report(problems, row_problems)
     return pair_column(pairs, 0), sum(1 for p in pairs if p is not None and p[1])
+
+
+def _is_aware_time(value: object) -> bool:
+    return isinstance(value, dt.datetime) and value.tzinfo is not None
 
 
 def _plain_numbers(series: pd.Series) -> np.ndarray | None:

@@ -183,17 +183,22 @@ def explain(path: Path, doing: str, error: BaseException) -> str:
     """What went wrong with the ledger file, and what to do, in an analyst's words."""
     text = str(error).lower()
     code = getattr(error, "errno", None)
-    if code == errno.ENOSPC or "full" in text:
+    full = code == errno.ENOSPC or "full" in text
+    read_only = code in (errno.EACCES, errno.EPERM, errno.EROFS) or "readonly" in text
+    read_only |= "read-only" in text
+    damaged = "not a database" in text or "malformed" in text or "corrupt" in text
+    if not (full or read_only or damaged or "locked" in text or "busy" in text):
+        # SQLite's words do not always say why ("unable to open database file" for a -shm
+        # file it could not make, "no transaction is active" after it rolled back on a full
+        # disk): the folder does
+        full, read_only = _folder_full(path), _folder_read_only(path)
+    if full:
         why = "the disk is full"
         todo = "free some space, then run the same cell again"
-    elif (
-        code in (errno.EACCES, errno.EPERM, errno.EROFS)
-        or "readonly" in text
-        or ("read-only" in text)
-    ):
+    elif read_only:
         why = "the file or its folder is read-only"
         todo = "run from a folder you can write to, or pass ledger='<a writable path>'"
-    elif "not a database" in text or "malformed" in text or "corrupt" in text:
+    elif damaged:
         why = "the file is damaged"
         todo = (
             f"move it aside (rename it to {path.name}.damaged) and run again; rows sent before "
@@ -209,3 +214,20 @@ def explain(path: Path, doing: str, error: BaseException) -> str:
         f"The send ledger {path} cannot be {doing}: {why}. attentive_nb records there what "
         f"may have reached Attentive before sending it, so nothing more was sent. To go on, {todo}."
     )
+
+
+def _folder_read_only(path: Path) -> bool:
+    """The ledger's folder cannot be written (a read-only mount, or no write permission)."""
+    folder = path.parent
+    with contextlib.suppress(OSError, AttributeError):  # no statvfs on Windows
+        if os.statvfs(folder).f_flag & os.ST_RDONLY:
+            return True
+    return folder.exists() and not os.access(folder, os.W_OK)
+
+
+def _folder_full(path: Path) -> bool:
+    """No byte left for the ledger on its folder's file system."""
+    try:
+        return os.statvfs(path.parent).f_bavail == 0
+    except (OSError, AttributeError):
+        return False

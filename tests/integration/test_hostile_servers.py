@@ -12,10 +12,10 @@ import traceback
 
 import pandas as pd
 import pytest
-from hostile_server import FakeApi, answer, dribble, redirect
+from hostile_server import FakeApi, answer, dribble, dribble_headers, redirect
 
 import attentive_nb as att
-from attentive_nb.errors import ApiError, AuthError, RateLimited, ServerError
+from attentive_nb.errors import ApiError, AuthError, RateLimited, ServerError, TransportError
 from attentive_nb.http.client import Cancelled, RetryPolicy
 from attentive_nb.redact import mask_secret
 
@@ -172,6 +172,38 @@ def test_the_stop_event_ends_a_dribbling_answer_at_once():
         threading.Timer(0.5, stop.set).start()
         out = run_bounded(lambda: client.request("subscribe", json_body={}, stop=stop))
     assert isinstance(out["error"], Cancelled) and out["error"].reached
+
+
+def test_headers_dribbled_past_the_deadline_end_an_at_most_once_send_unknown():
+    with FakeApi({SUBSCRIBE: dribble_headers}) as api:
+        conn = connect(api, deadline_s=1.0)
+        out = run_bounded(lambda: send(conn, SUBSCRIBE), seconds=30)
+        assert api.paths("POST") == ["/v1/subscriptions"]  # never sent twice
+    row = out["value"].table.iloc[0]
+    assert row["status"] == "unknown" and "resend='unknown'" in row["reason"]
+
+
+def test_headers_dribbled_past_the_deadline_are_retried_on_a_retry_safe_endpoint():
+    events = pd.DataFrame({"phone": ["+12015550100"], "external_event_id": ["e-1"]})
+    with FakeApi({"POST /v1/events/custom": dribble_headers}) as api:
+        conn = connect(api, deadline_s=1.0)
+        out = run_bounded(lambda: conn.send_events(events, event_type="Shipped", progress=False))
+        assert api.paths("POST") == ["/v1/events/custom"] * FAST.attempts
+    row = out["value"].table.iloc[0]
+    assert row["status"] == "unknown" and "did not come in time" in row["reason"]
+
+
+def test_a_stop_lets_a_request_on_the_wire_wait_for_its_headers_until_the_deadline():
+    # after one Ctrl-C a request already sent is let finish, so its answer is recorded
+    # (test_ledger_sandbox: two Ctrl-C); the deadline still ends it
+    stop = threading.Event()
+    with FakeApi({SUBSCRIBE: dribble_headers}) as api:
+        client = att.Client(att.ApiKeyAuth(KEY), api.url, retry=FAST, deadline_s=1.5)
+        threading.Timer(0.3, stop.set).start()
+        out = run_bounded(lambda: client.request("subscribe", json_body={}, stop=stop), 30)
+    error = out["error"]
+    assert isinstance(error, TransportError) and error.answer_lost
+    assert "did not come in time" in str(error)
 
 
 # -- a 200 that cannot be read ----------------------------------------------------------------
