@@ -324,3 +324,15 @@ def test_two_demos_sign_in_send_exercise_and_errors_in_words(root, tmp_path, sho
         shutil.copyfile(ARTIFACTS / "03-key-connected.png", DOCS / "screenshot-signin.png")
         shutil.copyfile(ARTIFACTS / "08-report.png", DOCS / "screenshot-report.png")
         shutil.copyfile(ARTIFACTS / "12-exercise-done.png", DOCS / "screenshot-exercise.png")
+
+
+def test_the_other_walkthroughs_run_all_and_fit_a_laptop(root, tmp_path):
+    """00, 03, 04, 05 at 1280x720 (01, 02, 06: above): Run All, no error, no sideways scroll."""
+    with chromium_context() as context, demo(root, tmp_path / "demo.log") as lab:
+        page = context.new_page()
+        page.set_viewport_size({"width": 1280, "height": 720})
+        for notebook in ("00_start_here", "03_attributes", "04_events", "05_ecommerce"):
+            open_and_run_all(page, lab, f"{notebook}.ipynb")
+            wait_until_done(page)
+            assert page.locator(".jp-OutputArea-output", has_text="Loading widget").count() == 0
+            assert wide_outputs(page) == [], notebook  # the file browser open, as at first
