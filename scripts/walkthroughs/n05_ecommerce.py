@@ -32,7 +32,7 @@ repeated on each line. Prices are numbers; the phone stays text.""",
         "load",
         """\
 lines = pd.read_csv("data/order_lines.csv", dtype={"phone": str})
-lines.drop(columns=["product_url", "currency"]).head(8)  # the rest fits a laptop's screen""",
+lines.drop(columns=["email", "product_url", "currency"]).head(8)  # fits a laptop's screen""",
     ),
     (
         "md",
@@ -40,8 +40,8 @@ lines.drop(columns=["product_url", "currency"]).head(8)  # the rest fits a lapto
         """\
 What you see: the first eight of fifteen lines. Order A-2001 has four lines; `variant_id`
 and `product_name` are read as the product's variant and name. Left out of this view so
-it fits the screen: `product_url`, sent as the product's link, and `currency` (`USD` on
-every line).""",
+it fits the screen: `email` (each person's, as in `02`), `product_url`, sent as the
+product's link, and `currency` (`USD` on every line).""",
     ),
     (
         "md",

@@ -95,14 +95,18 @@ lapsed_now = pd.concat([lapsed.iloc[3:], people.iloc[8:11][["phone", "email"]]])
 week = conn.sync_segment(lapsed_now, "Lapsed buyers")
 week.summary""",
     ),
-    ("code", "week-removed", "week.refresh()\nweek.removed.table"),
+    (
+        "code",
+        "week-removed",
+        'week.refresh()\nweek.removed.table[["status", "phone", "email", "reason"]]',
+    ),
     (
         "md",
         "week-what",
         """\
 What you see: `+3 added, -3 removed, 5 unchanged`: the five who stayed are `skipped`,
 already in the segment by this folder's ledger. `week.removed` is the report of the three
-taken out, their phones and emails masked.""",
+taken out, their phones and emails masked (four of its columns, to fit the screen).""",
     ),
     (
         "md",

@@ -20,6 +20,8 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from attentive_nb.cli.demo import demo_home
+
 pytestmark = pytest.mark.notebooks
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,15 +43,17 @@ SCRIPT = load_script()
 
 @pytest.fixture
 def folder(sandbox, tmp_path, monkeypatch):
-    """A copy of notebooks/ and the environment `make demo` gives the kernel."""
-    for name, value in {
-        **sandbox.environment(),
-        "JUPYTER_PLATFORM_DIRS": "1",  # silences jupyter_core's path-migration warning
-    }.items():
-        monkeypatch.setenv(name, value)
-    copy = tmp_path / "notebooks"
-    shutil.copytree(NOTEBOOKS, copy, ignore=shutil.ignore_patterns(".*"))
-    return copy
+    """A copy of notebooks/ and the environment `make demo` gives the kernel (its profile too)."""
+    with demo_home() as (_, home_env):
+        for name, value in {
+            **sandbox.environment(),
+            **home_env,
+            "JUPYTER_PLATFORM_DIRS": "1",  # silences jupyter_core's path-migration warning
+        }.items():
+            monkeypatch.setenv(name, value)
+        copy = tmp_path / "notebooks"
+        shutil.copytree(NOTEBOOKS, copy, ignore=shutil.ignore_patterns(".*"))
+        yield copy
 
 
 def execute(nb: nbformat.NotebookNode, folder: Path, allow_errors: bool = False) -> dict:
@@ -211,6 +215,41 @@ def test_the_notebooks_as_committed_run_and_their_checks_say_not_yet(folder):
         for cell_id in checks:
             assert ", not yet:" in out[cell_id], (name, out[cell_id])
         assert not [text for text in out.values() if "Traceback" in text], name
+
+
+#: A later cell of each walkthrough, run first on a fresh kernel (or after a restart): the
+#: first name it lacks, and the start of where it says that name is set.
+SETUP = "the setup cell at the top of this notebook sets it."
+RUN_FIRST = [
+    ("01_connect.ipynb", "me", "conn", 'the cell under "Sign in" (`conn = att.connect()`) sets'),
+    ("01_connect.ipynb", "check-1-1", "training", 'the cell under "Exercises"'),
+    ("02_subscribers.ipynb", "check-2-1", "training", SETUP),
+    ("02_subscribers.ipynb", "table", "report", 'the cell under "Send" (`report = conn.send_'),
+    ("03_attributes.ipynb", "send", "conn", SETUP),
+    ("04_events.ipynb", "ids", "training", SETUP),
+    ("05_ecommerce.ipynb", "view-table", "views", "the cell under"),
+    ("06_segments.ipynb", "week-removed", "week", "the cell under"),
+    ("06_segments.ipynb", "check-6-2", "training", SETUP),
+]
+
+
+def test_a_later_cell_run_first_says_which_cell_to_run_first_in_a_line(folder, monkeypatch):
+    """One fresh kernel a notebook runs the cells alone; a bug in a function keeps its traceback."""
+    for name in sorted({name for name, *_ in RUN_FIRST}):
+        monkeypatch.setenv("JPY_SESSION_NAME", str(folder / name))  # as Jupyter tells a kernel
+        cells = {c.id: c for c in nbformat.read(folder / name, as_version=4).cells}
+        nb = nbformat.v4.new_notebook()
+        nb.cells = [cells[cell_id] for n, cell_id, *_ in RUN_FIRST if n == name]
+        nb.cells.append(nbformat.v4.new_code_cell("def f():\n    return nowhere\n\nf()", id="bug"))
+        out = execute(nb, folder, allow_errors=True)
+        for n, cell_id, missing, where in RUN_FIRST:
+            if n != name:
+                continue
+            text = re.sub(r"\x1b\[[0-9;]*m", "", out[cell_id]).strip()  # without colours
+            said = f"NameError: `{missing}` is not set in this kernel yet: {where}"
+            assert text.startswith(said) and "Run All Above Selected Cell" in text, text
+            assert "Traceback" not in text and len(text.splitlines()) == 1, text
+        assert "Traceback" in out["bug"] and "name 'nowhere' is not defined" in out["bug"]
 
 
 def test_a_usage_error_is_one_line_and_tb_shows_where(folder):

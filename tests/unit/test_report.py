@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -504,3 +506,14 @@ def test_a_reason_keeps_the_character_it_names_once_the_value_is_taken_out():
     # named was taken out with the value).
     reason = f"phone '555,0100' {written_problem('555,0100')}"
     assert reason_key(reason).startswith("phone contains ',', which a phone number cannot have")
+
+
+def test_html_a_bulk_job_id_may_break_so_the_table_fits_a_laptop_and_short_words_never():
+    job = "81a29f6ca41c4cae8b2b7f39c70c35ba"
+    outcomes = [RowOutcome(0, "submitted", 202, f"in bulk job {job}, accepted")]
+    outcomes += [RowOutcome(i, "sent", 202, "Member processed") for i in (1, 2, 3)]
+    page = _report(outcomes)._repr_html_()
+    cells = re.findall(r'<td style="([^"]*)">([^<]*)</td>', page)
+    breakable = {text for style, text in cells if "overflow-wrap:anywhere" in style}
+    assert breakable and all(job in text for text in breakable)
+    assert any(text == "Member processed" for _, text in cells)
