@@ -84,3 +84,14 @@ def test_a_process_pool_sends_each_part_from_its_own_process(sandbox, three, tmp
             df, event_type="Visit", api_url=sandbox.url, executor=pool, ledger=tmp_path / "l"
         )
     check_each_company_got_its_rows(sandbox, df, report)
+
+
+def test_connect_to_one_company_by_name_shows_it_on_the_card(sandbox, three):
+    shown = []
+    conn = att.connect(company="Beta", api_url=sandbox.url, display=shown.append)
+    assert conn.company_id() == three[1].company_id
+    card = repr(shown[0])
+    assert f"Company: Beta ({three[1].company_id})" in card
+    assert three[1].access_token not in card + shown[0]._repr_html_()
+    listed = att.companies(api_url=sandbox.url)
+    assert list(listed["company_name"]) == ["Alpha", "Beta", "Gamma"]

@@ -160,3 +160,28 @@ def test_no_token_in_any_view_of_the_report(tmp_path):
     for token in TOKENS.values():
         for piece in (token, token[:10], token[-10:]):
             assert all(piece not in view for view in views)
+
+
+def test_an_empty_frame_is_an_empty_report_and_sends_nothing():
+    report = att.send_by_company(events().iloc[:0], event_type="Visit")
+    assert len(report) == 0 and report.table.empty and report.ok
+
+
+def test_a_ledger_object_cannot_travel_to_another_process(tmp_path):
+    from concurrent.futures import ProcessPoolExecutor
+
+    from attentive_nb.send.ledger import Ledger
+
+    with Ledger(tmp_path / "l") as ledger, ProcessPoolExecutor(1) as pool:
+        with pytest.raises(att.ArgumentError, match="ledger= as a path"):
+            att.send_by_company(events(), event_type="Visit", executor=pool, ledger=ledger)
+
+
+def test_a_part_is_plain_data_that_pickles():
+    import pickle
+
+    from attentive_nb.fleet import Part
+
+    part = Part("cA", "events", {"event_type": "Visit"}, "http://127.0.0.1:1", portable=True)
+    assert pickle.loads(pickle.dumps(part)) == part
+    assert all(token not in repr(part) for token in TOKENS.values())
