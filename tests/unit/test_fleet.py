@@ -172,9 +172,9 @@ def test_a_ledger_object_cannot_travel_to_another_process(tmp_path):
 
     from attentive_nb.send.ledger import Ledger
 
-    with Ledger(tmp_path / "l") as ledger, ProcessPoolExecutor(1) as pool:
-        with pytest.raises(att.ArgumentError, match="ledger= as a path"):
-            att.send_by_company(events(), event_type="Visit", executor=pool, ledger=ledger)
+    refused = pytest.raises(att.ArgumentError, match="ledger= as a path")
+    with Ledger(tmp_path / "l") as ledger, ProcessPoolExecutor(1) as pool, refused:
+        att.send_by_company(events(), event_type="Visit", executor=pool, ledger=ledger)
 
 
 def test_a_part_is_plain_data_that_pickles():
