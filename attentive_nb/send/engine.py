@@ -69,6 +69,9 @@ class RunOptions:
     ignore: Sequence[Hashable] = ()
     bulk_wait_s: float = BULK_WAIT_S
     say: Callable[[str], None] = field(default=print, repr=False)
+    # How to say that every row was skipped, given "N rows": a segment sync whose removals
+    # follow says that rather than "Nothing to send".
+    all_skipped: Callable[[str], str] | None = field(default=None, repr=False)
 
 
 def estimate_line(plan: Plan) -> str:
@@ -177,7 +180,10 @@ class Engine:
         """Every row skipped (sent before): say so, since no bar or estimate was shown."""
         if not self._sending and self.stop_reason is None and self._done.any():
             skipped = _count(int(self._done.sum()), "row")
-            self.options.say(f"Nothing to send: {skipped} skipped (see the notes).")
+            said = self.options.all_skipped
+            self.options.say(
+                said(skipped) if said else f"Nothing to send: {skipped} skipped (see the notes)."
+            )
 
     def _drive(self, progress: Progress) -> Iterator[RowOutcome]:
         yield from self._feed(progress)
