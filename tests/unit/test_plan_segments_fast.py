@@ -109,3 +109,32 @@ def test_one_column_and_an_empty_frame_per_column():
     plan = plan_members(numbers, "vip")
     assert [r.payload for r in units(plan)] == [{"clientUserId": str(i)} for i in range(5)]
     assert outcome(units(plan)) == outcome(one_by_one(plan))
+
+
+def test_emails_checked_by_arrow_are_those_python_accepts():
+    from attentive_nb.plan import validate
+
+    odd = [
+        "a@example.com",
+        "A.B+c@Example.co.uk",
+        "a@b.c",
+        "a@example.com\n",  # a newline at the end: refused by both
+        "\na@example.com",
+        "a..b@example.com",
+        "a@-example.com",
+        "é@example.com",
+        "a@exämple.com",
+        "a@example.com ",
+        "x" * 250 + "@e.co",  # 255 characters
+        "x" * 243 + "@example.com",  # 255 characters... and 254 below
+        "x" * 242 + "@example.com",
+        "a@" + "b" * 63 + ".com",
+        "a@" + "b" * 64 + ".com",
+        "\u2028a@example.com",
+        "",
+    ]
+    values = (odd * 100)[:1500]  # enough for the Arrow path
+    assert validate.emails_as_written(values) == validate.emails_one_by_one(values)
+    assert validate.emails_as_written(values + ["\ud800@x.com"]) == validate.emails_one_by_one(
+        values + ["\ud800@x.com"]
+    )
