@@ -69,6 +69,9 @@ class RunOptions:
     ignore: Sequence[Hashable] = ()
     bulk_wait_s: float = BULK_WAIT_S
     say: Callable[[str], None] = field(default=print, repr=False)
+    # How to say that every row was skipped, given "N rows": a segment sync whose removals
+    # follow says that rather than "Nothing to send".
+    all_skipped: Callable[[str], str] | None = field(default=None, repr=False)
 
 
 def estimate_line(plan: Plan) -> str:
@@ -188,7 +191,8 @@ class Engine:
             why = blank
         else:
             why = f"{before:,} sent before, see the notes; {empty:,}: {blank}"
-        self.options.say(f"Nothing to send: {_count(before + empty, 'row')} skipped ({why}).")
+        skipped, said = _count(before + empty, "row"), self.options.all_skipped
+        self.options.say(said(skipped) if said else f"Nothing to send: {skipped} skipped ({why}).")
 
     def _drive(self, progress: Progress) -> Iterator[RowOutcome]:
         yield from self._feed(progress)

@@ -278,3 +278,17 @@ def test_refresh_of_a_mirror_also_refreshes_the_people_taken_out(sandbox, tmp_pa
     assert report.counts["sent"] == 15
     assert report.removed.counts["sent"] == 20
     assert emails(sandbox, only_segment(conn)) == set(people(15, prefix="q")["email"])
+
+
+def test_a_mirror_that_only_takes_people_out_says_so_and_counts_the_removals(sandbox, capsys):
+    conn = connect(sandbox)
+    df = people(4)
+    conn.sync_segment(df, "Shrinking", **quiet())
+    capsys.readouterr()
+    report = conn.sync_segment(df.iloc[:2], "Shrinking", **quiet())
+    said = capsys.readouterr().out
+    assert report.removed is not None and report.removed.counts["sent"] == 2
+    assert "+0 added, -2 removed, 2 unchanged" in said
+    # Not "Nothing to send": two removals are sent right after.
+    assert "Nothing to send" not in said, said
+    assert "No one to add: 2 rows skipped (see the notes); 2 to take out." in said, said
