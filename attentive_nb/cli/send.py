@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from attentive_nb.cli.files import BadInput, checked_file
 from attentive_nb.connection import Connection
+from attentive_nb.connection.methods import METHODS
 from attentive_nb.errors import ConfigError, UnmappedColumns
 from attentive_nb.plan.mapping import is_field_name
 from attentive_nb.report import SendReport
@@ -35,17 +36,6 @@ from attentive_nb.send.runner import lookalike_head
 if TYPE_CHECKING:  # read_table imports pandas when it reads a file
     import pandas as pd
 
-METHODS = {
-    "subscribers": "send_subscribers",
-    "unsubscribe": "unsubscribe",
-    "attributes": "send_attributes",
-    "events": "send_events",
-    "ecommerce": "send_ecommerce",
-    "link": "link_identifiers",
-    "lookup_subscriptions": "lookup_subscriptions",
-    "lookup_attributes": "lookup_attributes",
-    "deletions": "request_deletion",
-}
 PARQUET_SUFFIXES = (".parquet", ".pq")
 # Rows of CSV read at a time; a module constant so a test can make a small file span chunks.
 CSV_CHUNK_ROWS = 100_000

@@ -19,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 
+from attentive_nb.connection.methods import METHODS
 from attentive_nb.errors import ArgumentError, AttentiveError, ConfigError
 from attentive_nb.fleet.split import by_company
 from attentive_nb.plan import frames
@@ -27,15 +28,18 @@ from attentive_nb.report.companies import NO_COMPANY, CompanyReport, stopped_par
 from attentive_nb.send.runner import CONFIRM_ABOVE
 from attentive_nb.signin import companies
 
-#: kind -> the Connection method that sends it.
+#: The kinds a fan-out sends (look-ups and deletions are not sends to fan out).
 KINDS = {
-    "subscribers": "send_subscribers",
-    "unsubscribe": "unsubscribe",
-    "attributes": "send_attributes",
-    "events": "send_events",
-    "ecommerce": "send_ecommerce",
-    "link": "link_identifiers",
-    "segment": "sync_segment",
+    kind: METHODS[kind]
+    for kind in (
+        "subscribers",
+        "unsubscribe",
+        "attributes",
+        "events",
+        "ecommerce",
+        "link",
+        "segment",
+    )
 }
 #: Kinds whose many rows need a yes before sending (the runner asks above CONFIRM_ABOVE).
 ASKS_ABOVE = frozenset({"subscribers", "unsubscribe"})
