@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import multiprocessing
+import sys
+from collections import Counter
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
 import pandas as pd
@@ -14,6 +16,7 @@ from attentive_nb.signin.tokens import TokenStore
 pytestmark = pytest.mark.sandbox
 
 EVENTS = "/v1/events/custom"
+CUSTOM_EVENTS_PER_SECOND = 150  # per token, as Attentive documents it
 
 
 @pytest.fixture
@@ -95,3 +98,45 @@ def test_connect_to_one_company_by_name_shows_it_on_the_card(sandbox, three):
     assert three[1].access_token not in card + shown[0]._repr_html_()
     listed = att.companies(api_url=sandbox.url)
     assert list(listed["company_name"]) == ["Alpha", "Beta", "Gamma"]
+
+
+def check_each_company_kept_to_its_own_limit(sandbox, three):
+    """No 429 for anyone, and no company's requests above its token's limit in any window."""
+    mine = [e for e in sandbox.history if e["endpoint"] == "events"]
+    assert mine and all(e["status"] == 200 for e in mine)
+    for company in three:
+        windows = Counter(int(e["at"]) for e in mine if e["company"] == company.company_id)
+        assert max(windows.values()) <= CUSTOM_EVENTS_PER_SECOND
+
+
+@pytest.mark.parametrize("processes", [True, False], ids=["worker-processes", "worker-threads"])
+def test_a_dask_local_cluster_sends_each_part_on_its_workers(sandbox, three, tmp_path, processes):
+    distributed = pytest.importorskip("distributed")
+    df = frame(three, 10)
+    # Loopback only: the scheduler and its workers listen on 127.0.0.1, no dashboard is
+    # served, and the scheduler's small HTTP server (health checks) is on 127.0.0.1 too, on a
+    # free port rather than 8787, which another cluster on this machine may hold.
+    cluster = distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=processes,
+        protocol="tcp://",  # also without processes: not inproc://, to check the addresses
+        host="127.0.0.1",
+        scheduler_port=0,
+        dashboard_address=None,
+        scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+    )
+    with cluster, distributed.Client(cluster) as client:
+        addresses = [client.scheduler.address, *client.scheduler_info()["workers"]]
+        assert all(a.startswith("tcp://127.0.0.1:") for a in addresses)
+        assert cluster.scheduler.http_server.address == "127.0.0.1"
+        assert "distributed.dashboard" not in sys.modules  # the dashboard was never started
+        report = att.send_by_company(
+            df,
+            event_type="Visit",
+            api_url=sandbox.url,
+            executor=client.get_executor(),
+            ledger=str(tmp_path / "ledger"),  # a folder every worker of this machine reaches
+        )
+    check_each_company_got_its_rows(sandbox, df, report)
+    check_each_company_kept_to_its_own_limit(sandbox, three)
