@@ -1,4 +1,4 @@
-"""send_by_company against one sandbox hosting three companies: threads and a process pool."""
+"""send_by_company against one sandbox hosting three companies: threads, process pools, Dask."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import multiprocessing
 import sys
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
@@ -140,3 +141,13 @@ def test_a_dask_local_cluster_sends_each_part_on_its_workers(sandbox, three, tmp
         )
     check_each_company_got_its_rows(sandbox, df, report)
     check_each_company_kept_to_its_own_limit(sandbox, three)
+
+
+def test_the_environments_key_is_asked_whose_it_is_once(sandbox, three, monkeypatch):
+    monkeypatch.setenv("ATTENTIVE_API_KEY", sandbox.api_key)
+    own = sandbox.company["companyId"]
+    df = pd.concat([frame(three[:1], 3), frame([SimpleNamespace(company_id=own)], 3)])
+    report = att.send_by_company(df.reset_index(drop=True), event_type="Visit", api_url=sandbox.url)
+    assert report.counts["sent"] == 6
+    asked = [e["company"] for e in sandbox.history if e["endpoint"] == "me"]
+    assert sorted(asked) == sorted([own, three[0].company_id])
