@@ -151,3 +151,24 @@ def test_the_environments_key_is_asked_whose_it_is_once(sandbox, three, monkeypa
     assert report.counts["sent"] == 6
     asked = [e["company"] for e in sandbox.history if e["endpoint"] == "me"]
     assert sorted(asked) == sorted([own, three[0].company_id])
+
+
+def test_a_companys_key_revoked_mid_run_stops_that_company_only(sandbox, three):
+    df = frame(three, 30)
+    beta = three[1]
+
+    def is_betas_event(entry):
+        return entry["company"] == beta.company_id and entry["endpoint"] == "events"
+
+    sandbox.when_requests(5, lambda: sandbox.revoke(beta), where=is_betas_event)
+    report = att.send_by_company(df, event_type="Visit", api_url=sandbox.url)
+    for company in (three[0], three[2]):
+        assert report.summary.loc[company.company_id, "sent"] == 30
+    betas = report.table[report.table["company"] == beta.company_id]
+    assert (betas["status"] == "sent").sum() == len(sandbox.received(EVENTS, beta.company_id))
+    assert 5 <= len(sandbox.received(EVENTS, beta.company_id)) < 30
+    stopped = betas[betas["status"] != "sent"]
+    assert set(stopped["status"]) <= {"rejected", "not_sent"} and len(stopped) > 0
+    assert list(report.to_retry["company_id"].unique()) == [beta.company_id]
+    assert stopped["reason"].str.contains("Unauthorized").any()
+    assert report.summary.loc[beta.company_id, "sent"] < 30 and not report.ok
