@@ -172,3 +172,26 @@ def test_a_companys_key_revoked_mid_run_stops_that_company_only(sandbox, three):
     assert list(report.to_retry["company_id"].unique()) == [beta.company_id]
     assert stopped["reason"].str.contains("Unauthorized").any()
     assert report.summary.loc[beta.company_id, "sent"] < 30 and not report.ok
+
+
+def test_a_token_kept_for_the_wrong_company_stops_that_part_and_sends_nothing_with_it(
+    sandbox, three
+):
+    df = frame(three, 5)
+    TokenStore().save(three[2].company_id, three[0].access_token, company_name="Gamma")
+    report = att.send_by_company(df, event_type="Visit", api_url=sandbox.url)
+    gammas = report.table[report.table["company"] == three[2].company_id]
+    assert set(gammas["status"]) == {"not_sent"}
+    assert gammas["reason"].str.contains(f"belongs to company '{three[0].company_id}'").all()
+    assert len(sandbox.received(EVENTS, company=three[0].company_id)) == 5  # Alpha's own only
+    assert report.summary.loc[three[1].company_id, "sent"] == 5
+
+
+def test_rows_with_a_blank_company_are_invalid_and_the_others_are_sent(sandbox, three):
+    df = frame(three[:1], 4)
+    df.loc[[1, 2], "company_id"] = ["", None]
+    report = att.send_by_company(df, event_type="Visit", api_url=sandbox.url)
+    assert list(report.table["status"]) == ["sent", "invalid", "invalid", "sent"]
+    assert list(report.table["reason"].iloc[1:3]) == ["no company", "no company"]
+    assert report.summary.loc["no company", "invalid"] == 2
+    assert len(sandbox.received(EVENTS)) == 2
