@@ -258,6 +258,10 @@ def run_send(args: argparse.Namespace, extra: list[str]) -> int:
     frame = read_table(args.file)
     if pairs:
         options["columns"] = columns_option(pairs, list(frame.columns))
+    if getattr(args, "by_company", None):
+        from attentive_nb.cli.companies import run_by_company
+
+        return run_by_company(args, frame, options)
     conn = Connection.from_env(api_url=args.api_url)
     try:
         report = getattr(conn, METHODS[args.kind])(frame, **options)
