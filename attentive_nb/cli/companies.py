@@ -11,14 +11,13 @@ the retry file keeps the company column, so it can be sent again the same way.
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from attentive_nb.cli.send import prepared, run_send, write_outputs
 from attentive_nb.report.companies import NO_COMPANY
 from attentive_nb.report.summary import rows_text, top_reasons
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from attentive_nb.report.companies import CompanyReport
 
 EPILOG = """\
@@ -71,12 +70,14 @@ def run_companies(args: argparse.Namespace, extra: list[str]) -> int:
     return 0
 
 
-def run_by_company(args: argparse.Namespace, frame: pd.DataFrame, options: dict[str, Any]) -> int:
-    """Send by company, print per company, write the outputs; 1 when a row needs another go."""
-    from attentive_nb.cli.send import write_outputs
+def run_send_or_by_company(args: argparse.Namespace, extra: list[str]) -> int:
+    """``send KIND FILE``: by company with ``--by-company``, else as one company."""
+    if not args.by_company:
+        return run_send(args, extra)
     from attentive_nb.fleet import send_by_company
 
-    options = {**options, "progress": False}  # one bar per company at once would be noise
+    frame, options = prepared(args)
+    options["progress"] = False  # one bar per company at once would be noise
     report = send_by_company(
         frame, by=args.by_company, kind=args.kind, api_url=args.api_url, **options
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from attentive_nb.cli.companies import add_by_company_option
+from attentive_nb.cli.companies import add_by_company_option, run_send_or_by_company
 from attentive_nb.cli.send import run_send
 from attentive_nb.errors import ConfigError
 from attentive_nb.report.csv_out import checked_path
@@ -104,7 +104,7 @@ def add_parser(
         add_common_send_options(parser, kind)
         KIND_OPTIONS[kind](parser)
         add_by_company_option(parser)
-        parser.set_defaults(run=run_send, parser=parser)
+        parser.set_defaults(run=run_send_or_by_company, parser=parser)
 
 
 LINK_HELP = (
@@ -133,7 +133,7 @@ def add_link_and_lookup_parsers(
     link = file_command(subparsers, "link", LINK_HELP, common, formatter)
     add_common_send_options(link, "link")
     add_by_company_option(link)
-    link.set_defaults(run=run_send, parser=link, kind="link")
+    link.set_defaults(run=run_send_or_by_company, parser=link, kind="link")
     lookup = subparsers.add_parser(
         "lookup",
         help="look people up: subscriptions or attributes (changes nothing)",
