@@ -4,6 +4,7 @@
 
     attentive-nb whoami                      which credentials, which company
     attentive-nb send KIND FILE [options]    subscribers, unsubscribe, attributes, events, ecommerce
+    attentive-nb companies                   the companies this machine can act for (--by-company)
     attentive-nb link FILE [options]         link client_user_id / custom ids to phones and emails
     attentive-nb lookup KIND FILE [options]  subscriptions or attributes of each row's person
     attentive-nb jobs [--refresh]            the bulk jobs sent from here, and their outcome
@@ -62,6 +63,7 @@ examples:
 def build_parser() -> argparse.ArgumentParser:
     """The whole command line; each sub-command's ``run`` is set as a default."""
     from attentive_nb.cli import auth as cli_auth
+    from attentive_nb.cli import companies as cli_companies
     from attentive_nb.cli import coupons as cli_coupons
     from attentive_nb.cli import demo as cli_demo
     from attentive_nb.cli import jobs as cli_jobs
@@ -90,6 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     cli_auth.add_parsers(commands, common, _FORMATTER)
+    cli_companies.add_parser(commands, common, _FORMATTER)
     cli_send_parser.add_parser(commands, common, _FORMATTER)
     cli_send_parser.add_link_and_lookup_parsers(commands, common, _FORMATTER)
     cli_jobs.add_parser(commands, common, _FORMATTER)

@@ -251,13 +251,19 @@ def send_options(args: argparse.Namespace) -> dict[str, Any]:
 # --- running it -------------------------------------------------------------
 
 
-def run_send(args: argparse.Namespace, extra: list[str]) -> int:
-    """Read, send, print; 0 when no row needs another go, 1 otherwise."""
+def prepared(args: argparse.Namespace) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The file's rows and the call's keyword arguments (options checked before reading)."""
     options = send_options(args)  # option errors before reading a large file
     pairs = parse_columns(args.columns)
     frame = read_table(args.file)
     if pairs:
         options["columns"] = columns_option(pairs, list(frame.columns))
+    return frame, options
+
+
+def run_send(args: argparse.Namespace, extra: list[str]) -> int:
+    """Read, send, print; 0 when no row needs another go, 1 otherwise."""
+    frame, options = prepared(args)
     conn = Connection.from_env(api_url=args.api_url)
     try:
         report = getattr(conn, METHODS[args.kind])(frame, **options)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from attentive_nb.cli.companies import add_by_company_option, run_send_or_by_company
 from attentive_nb.cli.send import run_send
 from attentive_nb.errors import ConfigError
 from attentive_nb.report.csv_out import checked_path
@@ -21,6 +22,7 @@ exit codes: 0 every row sent, skipped or submitted in a bulk job (dry run: would
 examples:
   attentive-nb send subscribers people.csv --sign-up-source-id 123456 --dry-run
   attentive-nb send events orders.parquet --event-type "Order Shipped" --out results.csv
+  attentive-nb send events all-shops.csv --event-type "Order Shipped" --by-company shop_id
 """
 
 KIND_HELP = {
@@ -101,7 +103,8 @@ def add_parser(
         parser = file_command(kinds, kind, help_text, common, formatter)
         add_common_send_options(parser, kind)
         KIND_OPTIONS[kind](parser)
-        parser.set_defaults(run=run_send, parser=parser)
+        add_by_company_option(parser)
+        parser.set_defaults(run=run_send_or_by_company, parser=parser)
 
 
 LINK_HELP = (
@@ -129,7 +132,8 @@ def add_link_and_lookup_parsers(
     """``link FILE`` (a send: ledger, --resend) and ``lookup KIND FILE`` (nothing recorded)."""
     link = file_command(subparsers, "link", LINK_HELP, common, formatter)
     add_common_send_options(link, "link")
-    link.set_defaults(run=run_send, parser=link, kind="link")
+    add_by_company_option(link)
+    link.set_defaults(run=run_send_or_by_company, parser=link, kind="link")
     lookup = subparsers.add_parser(
         "lookup",
         help="look people up: subscriptions or attributes (changes nothing)",

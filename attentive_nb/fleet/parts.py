@@ -60,11 +60,14 @@ class Part:
     options: dict[str, Any] = field(default_factory=dict)
     api_url: str | None = None
     portable: bool = False  # the report travels back by pickle: drop its live follow-up
+    # /v1/me's answer for the environment's credential, asked in this process; only for parts
+    # run here (a thread): elsewhere the environment may hold another key, so it is asked there.
+    env_me: dict[str, Any] | None = None
 
     def run(self, rows: pd.DataFrame) -> SendReport:
         """Send ``rows`` for this company; a refusal or a stop is the part's report, not a raise."""
         try:
-            conn = companies.connection_for(self.company_id, self.api_url)
+            conn = companies.connection_for(self.company_id, self.api_url, env_me=self.env_me)
             report: SendReport = getattr(conn, KINDS[self.kind])(rows, **self.options)
         except AttentiveError as error:  # a 401, a wrong company, a refused confirmation
             return stopped_part(rows, self.kind, "not_sent", f"{self.company_id}: {error}")
@@ -106,13 +109,15 @@ def send_by_company(
         raise ArgumentError(f"kind={kind!r}: choose one of {', '.join(KINDS)}.")
     df = frames.whole(df)
     named, blanks = by_company(df, by)
-    ids = _resolve_all(named, api_url)
+    asked: list[dict[str, Any]] = []  # /v1/me's answer for the environment's credential
+    ids = _resolve_all(named, api_url, asked)
     _check_confirmations(kind, options, {cid: len(pos) for cid, pos in ids.items()})
     portable = executor is not None and not isinstance(executor, cf.ThreadPoolExecutor)
     if portable and not isinstance(options.get("ledger"), str | Path | None):
         raise ArgumentError("With this executor pass ledger= as a path: a Ledger cannot travel.")
     options.setdefault("progress", False)  # one bar per company, all at once, would be noise
-    parts = {cid: Part(cid, kind, dict(options), api_url, portable) for cid in ids}
+    env_me = None if portable or not asked else asked[0]
+    parts = {cid: Part(cid, kind, dict(options), api_url, portable, env_me) for cid in ids}
     rows = {cid: df.iloc[pos].drop(columns=[by]) for cid, pos in ids.items()}  # by is not data
     sent = _run_all(parts, rows, executor)
     results = {cid: (sent[cid], ids[cid]) for cid in ids}
@@ -121,9 +126,20 @@ def send_by_company(
     return CompanyReport(df, results, kind=kind)
 
 
-def _resolve_all(named: dict[str, list[int]], api_url: str | None) -> dict[str, list[int]]:
-    """Company id -> positions; every company without credentials here refused at once."""
-    table = companies.companies(api_url)
+def _resolve_all(
+    named: dict[str, list[int]], api_url: str | None, asked: list[dict[str, Any]]
+) -> dict[str, list[int]]:
+    """Company id -> positions; every company without credentials here refused at once.
+
+    ``asked`` gets /v1/me's answer for the environment's credential, when there is one.
+    """
+
+    def ask(setting: Any, auth_class: Any, url: str | None) -> dict[str, Any]:
+        me = companies.ask_me(setting, auth_class, url)
+        asked.append(me)
+        return me
+
+    table = companies.companies(api_url, ask=ask)
     table = table[table["company_id"] != ""]
     ids: dict[str, list[int]] = {}
     unknown = []

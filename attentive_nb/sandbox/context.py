@@ -107,6 +107,16 @@ class Context:
         self.tokens[key] = Grant(ALL_SCOPES, PRIVATE_APP, dict(company))
         return company, key
 
+    def revoke(self, who: str) -> int:
+        """Forget a key or token, or every one acting for the company id ``who``; how many."""
+        if who in self.tokens:
+            del self.tokens[who]
+            return 1
+        theirs = [t for t, g in list(self.tokens.items()) if self.company_of(g)["companyId"] == who]
+        for token in theirs:
+            del self.tokens[token]
+        return len(theirs)
+
     def issue_code(self, scopes: frozenset[str]) -> str:
         code = secrets.token_urlsafe(24)
         self.codes[code] = Code(self.redirect_uri, scopes, self.clock())

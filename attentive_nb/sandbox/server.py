@@ -110,6 +110,9 @@ class Sandbox:
       company; its limits are its own. ``received(path, company=id)`` keeps the
       bodies that company's credential sent, and each ``history`` entry has
       ``company`` (the id; None when refused 401). People are shared.
+    - ``revoke(who)``: take back a ``SandboxCompany``'s key, every key and token
+      of a company id, or one key or token: its requests are answered 401 from
+      then on (mid-send too, from a ``when_requests`` callback).
     - ``when_requests(n, callback, where=None)``: call ``callback()`` (on the
       server thread) once the n-th API request from now (of those whose
       ``history`` entry ``where(entry)`` accepts) has been answered, just before
@@ -299,6 +302,17 @@ class Sandbox:
         """
         company, key = self._ctx.add_company(name)
         return SandboxCompany(company["companyId"], name, key)
+
+    def revoke(self, who: SandboxCompany | str) -> None:
+        """Take back a key or token (the company uninstalled the app, or rotated the key).
+
+        ``who``: a ``SandboxCompany`` or a company id (every key and token acting
+        for it), or one key or token. From then on its requests are answered 401,
+        also mid-send (from a ``when_requests`` callback); the others go on.
+        """
+        wanted = who.company_id if isinstance(who, SandboxCompany) else who
+        if not self._ctx.revoke(wanted):
+            raise ValueError("revoke(): no key, token or company of this sandbox matches")
 
     def token_for(self, scopes: Iterable[str]) -> str:
         """A bearer token granted exactly ``scopes``, as if through OAuth."""

@@ -46,7 +46,7 @@ def companies(
     rows = [_stored_row(cid, entry) for cid, entry in (store or TokenStore()).companies().items()]
     found = credentials_from_env()
     if found is not None:
-        rows.append(_env_row(found, api_url, ask or _ask_me))
+        rows.append(_env_row(found, api_url, ask or ask_me))
     frame = pd.DataFrame(rows, columns=list(COLUMNS))
     frame["saved_at"] = pd.to_datetime(frame["saved_at"], utc=True)
     table: pd.DataFrame = frame
@@ -81,7 +81,8 @@ def _env_row(
     }
 
 
-def _ask_me(setting: config.Found, auth_class: Any, api_url: str | None) -> dict[str, Any]:
+def ask_me(setting: config.Found, auth_class: Any, api_url: str | None) -> dict[str, Any]:
+    """/v1/me for the environment's credential (the probe's short retry)."""
     return Connection(Client(auth_class(setting.value), api_url, retry=PROBE_RETRY)).me()
 
 
@@ -120,14 +121,20 @@ def choices(table: pd.DataFrame) -> str:
 
 
 def connection_for(
-    company_id: str, api_url: str | None = None, *, store: TokenStore | None = None
+    company_id: str,
+    api_url: str | None = None,
+    *,
+    store: TokenStore | None = None,
+    env_me: dict[str, Any] | None = None,
 ) -> Connection:
     """The connection of one company, from the token store or the environment, checked by /v1/me.
 
     What it needs where it runs: the token store (``$ATTENTIVE_NB_HOME``) holding
     the company's token, or its key in the environment/.env. ``/v1/me`` must
     name ``company_id``: a token of another company is refused before anything
-    is sent with it.
+    is sent with it. ``env_me``: what ``/v1/me`` already answered for the
+    environment's credential in this same process (:func:`companies` asked),
+    so it is not asked twice.
     """
     token = (store or TokenStore()).token(company_id)
     if token is not None:
@@ -138,7 +145,8 @@ def connection_for(
             raise ConfigError(f"No credentials here for the company {company_id!r}.")
         setting, auth_class = found
         conn = Connection(Client(auth_class(setting.value), api_url), source=setting.source)
-    named = str(conn.me().get("companyId") or "")
+        conn.company = dict(env_me) if env_me else None
+    named = str((conn.company or conn.me()).get("companyId") or "")
     if named != company_id:
         raise ConfigError(
             f"The credential kept for company {company_id!r} belongs to company {named!r} "

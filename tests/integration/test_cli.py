@@ -77,6 +77,7 @@ def free_port() -> int:
 HELP_COMMANDS = [
     [],
     ["whoami"],
+    ["companies"],
     ["send"],
     ["send", "subscribers"],
     ["send", "unsubscribe"],

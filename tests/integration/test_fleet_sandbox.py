@@ -1,9 +1,12 @@
-"""send_by_company against one sandbox hosting three companies: threads and a process pool."""
+"""send_by_company against one sandbox hosting three companies: threads, process pools, Dask."""
 
 from __future__ import annotations
 
 import multiprocessing
+import sys
+from collections import Counter
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
@@ -14,6 +17,7 @@ from attentive_nb.signin.tokens import TokenStore
 pytestmark = pytest.mark.sandbox
 
 EVENTS = "/v1/events/custom"
+CUSTOM_EVENTS_PER_SECOND = 150  # per token, as Attentive documents it
 
 
 @pytest.fixture
@@ -95,3 +99,99 @@ def test_connect_to_one_company_by_name_shows_it_on_the_card(sandbox, three):
     assert three[1].access_token not in card + shown[0]._repr_html_()
     listed = att.companies(api_url=sandbox.url)
     assert list(listed["company_name"]) == ["Alpha", "Beta", "Gamma"]
+
+
+def check_each_company_kept_to_its_own_limit(sandbox, three):
+    """No 429 for anyone, and no company's requests above its token's limit in any window."""
+    mine = [e for e in sandbox.history if e["endpoint"] == "events"]
+    assert mine and all(e["status"] == 200 for e in mine)
+    for company in three:
+        windows = Counter(int(e["at"]) for e in mine if e["company"] == company.company_id)
+        assert max(windows.values()) <= CUSTOM_EVENTS_PER_SECOND
+
+
+@pytest.mark.parametrize("processes", [True, False], ids=["worker-processes", "worker-threads"])
+def test_a_dask_local_cluster_sends_each_part_on_its_workers(sandbox, three, tmp_path, processes):
+    distributed = pytest.importorskip("distributed")
+    df = frame(three, 10)
+    # Loopback only: the scheduler and its workers listen on 127.0.0.1, no dashboard is
+    # served, and the scheduler's small HTTP server (health checks) is on 127.0.0.1 too, on a
+    # free port rather than 8787, which another cluster on this machine may hold.
+    cluster = distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=processes,
+        protocol="tcp://",  # also without processes: not inproc://, to check the addresses
+        host="127.0.0.1",
+        scheduler_port=0,
+        dashboard_address=None,
+        scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+    )
+    with cluster, distributed.Client(cluster) as client:
+        addresses = [client.scheduler.address, *client.scheduler_info()["workers"]]
+        assert all(a.startswith("tcp://127.0.0.1:") for a in addresses)
+        assert cluster.scheduler.http_server.address == "127.0.0.1"
+        assert "distributed.dashboard" not in sys.modules  # the dashboard was never started
+        report = att.send_by_company(
+            df,
+            event_type="Visit",
+            api_url=sandbox.url,
+            executor=client.get_executor(),
+            ledger=str(tmp_path / "ledger"),  # a folder every worker of this machine reaches
+        )
+    check_each_company_got_its_rows(sandbox, df, report)
+    check_each_company_kept_to_its_own_limit(sandbox, three)
+
+
+def test_the_environments_key_is_asked_whose_it_is_once(sandbox, three, monkeypatch):
+    monkeypatch.setenv("ATTENTIVE_API_KEY", sandbox.api_key)
+    own = sandbox.company["companyId"]
+    df = pd.concat([frame(three[:1], 3), frame([SimpleNamespace(company_id=own)], 3)])
+    report = att.send_by_company(df.reset_index(drop=True), event_type="Visit", api_url=sandbox.url)
+    assert report.counts["sent"] == 6
+    asked = [e["company"] for e in sandbox.history if e["endpoint"] == "me"]
+    assert sorted(asked) == sorted([own, three[0].company_id])
+
+
+def test_a_companys_key_revoked_mid_run_stops_that_company_only(sandbox, three):
+    df = frame(three, 30)
+    beta = three[1]
+
+    def is_betas_event(entry):
+        return entry["company"] == beta.company_id and entry["endpoint"] == "events"
+
+    sandbox.when_requests(5, lambda: sandbox.revoke(beta), where=is_betas_event)
+    report = att.send_by_company(df, event_type="Visit", api_url=sandbox.url)
+    for company in (three[0], three[2]):
+        assert report.summary.loc[company.company_id, "sent"] == 30
+    betas = report.table[report.table["company"] == beta.company_id]
+    assert (betas["status"] == "sent").sum() == len(sandbox.received(EVENTS, beta.company_id))
+    assert 5 <= len(sandbox.received(EVENTS, beta.company_id)) < 30
+    stopped = betas[betas["status"] != "sent"]
+    assert set(stopped["status"]) <= {"rejected", "not_sent"} and len(stopped) > 0
+    assert list(report.to_retry["company_id"].unique()) == [beta.company_id]
+    assert stopped["reason"].str.contains("Unauthorized").any()
+    assert report.summary.loc[beta.company_id, "sent"] < 30 and not report.ok
+
+
+def test_a_token_kept_for_the_wrong_company_stops_that_part_and_sends_nothing_with_it(
+    sandbox, three
+):
+    df = frame(three, 5)
+    TokenStore().save(three[2].company_id, three[0].access_token, company_name="Gamma")
+    report = att.send_by_company(df, event_type="Visit", api_url=sandbox.url)
+    gammas = report.table[report.table["company"] == three[2].company_id]
+    assert set(gammas["status"]) == {"not_sent"}
+    assert gammas["reason"].str.contains(f"belongs to company '{three[0].company_id}'").all()
+    assert len(sandbox.received(EVENTS, company=three[0].company_id)) == 5  # Alpha's own only
+    assert report.summary.loc[three[1].company_id, "sent"] == 5
+
+
+def test_rows_with_a_blank_company_are_invalid_and_the_others_are_sent(sandbox, three):
+    df = frame(three[:1], 4)
+    df.loc[[1, 2], "company_id"] = ["", None]
+    report = att.send_by_company(df, event_type="Visit", api_url=sandbox.url)
+    assert list(report.table["status"]) == ["sent", "invalid", "invalid", "sent"]
+    assert list(report.table["reason"].iloc[1:3]) == ["no company", "no company"]
+    assert report.summary.loc["no company", "invalid"] == 2
+    assert len(sandbox.received(EVENTS)) == 2

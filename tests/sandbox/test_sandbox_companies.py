@@ -54,3 +54,27 @@ def test_each_companys_key_has_its_own_rate_limit():
         assert call(sandbox, a.access_token, "GET", "/v1/me").status_code == 200
         assert call(sandbox, a.access_token, "GET", "/v1/me").status_code == 429
         assert call(sandbox, b.access_token, "GET", "/v1/me").status_code == 200
+
+
+def test_a_revoked_companys_key_is_answered_401_and_the_others_go_on(sandbox):
+    a, b = sandbox.add_company("Alpha"), sandbox.add_company("Beta")
+    sandbox.revoke(a)
+    assert call(sandbox, a.access_token, "GET", "/v1/me").status_code == 401
+    assert call(sandbox, b.access_token, "GET", "/v1/me").status_code == 200
+    assert call(sandbox, sandbox.api_key, "GET", "/v1/me").status_code == 200
+
+
+def test_revoke_takes_one_key_or_every_key_of_a_company_id(sandbox):
+    token = sandbox.token_for(["events:write"])
+    sandbox.revoke(token)
+    assert call(sandbox, token, "GET", "/v1/me").status_code == 401
+    assert call(sandbox, sandbox.api_key, "GET", "/v1/me").status_code == 200
+    other = sandbox.token_for(["events:write"])
+    sandbox.revoke(sandbox.company["companyId"])  # the sandbox's own key and its tokens
+    assert call(sandbox, sandbox.api_key, "GET", "/v1/me").status_code == 401
+    assert call(sandbox, other, "GET", "/v1/me").status_code == 401
+
+
+def test_revoking_what_is_not_there_says_so(sandbox):
+    with pytest.raises(ValueError, match="no key, token or company"):
+        sandbox.revoke("no-such-key")
