@@ -142,10 +142,14 @@ class RateGovernor:
     def _zone(self, at: float) -> Zone | None:
         """Filling windows: the zone for a slot at ``at``; None: pace evenly."""
         if not self.windows.known:
-            self._fill_from = math.nan
+            self._fill_from, self._zone_cache = math.nan, None
             return None
-        budget = self.limit * min(1.0, self.rate / self.ceiling)  # cut after 429s, like the pace
-        zone = self.windows.zone(at, self._edge_spread, budget)
+        zone = self._zone_cache
+        # One zone per window, fixed once its first slot is taken: a zone that shrank
+        # under slots spaced for the wider one would hold more than the limit.
+        if zone is None or not zone.end - 1.0 <= at <= zone.end - zone.spacing / 2:
+            budget = self.limit * min(1.0, self.rate / self.ceiling)  # cut after 429s too
+            zone = self._zone_cache = self.windows.zone(at, self._edge_spread, budget)
         if zone is None:
             return None
         if not math.isfinite(self._fill_from):
@@ -158,6 +162,7 @@ class RateGovernor:
         return zone if at >= self._fill_from else None
 
     _fill_from = math.nan  # filling from this time on (the edge before the first zone)
+    _zone_cache: Zone | None = None
 
     def _now(self) -> float:
         """The clock, with the slots moved back with it if it went back (no stall)."""
@@ -166,7 +171,7 @@ class RateGovernor:
         if back < 0:
             self._next_slot += back
             self._last_cut += back
-            self.windows.check_clock()
+        self.windows.check_clock()  # a jump either way, or a suspend: the edge is lost
         self._last_now = now
         return now
 
