@@ -12,7 +12,6 @@ from typing import Any
 import pandas as pd
 
 from attentive_nb.__about__ import __version__
-from attentive_nb.config import describe_credentials
 from attentive_nb.connection import Connection
 from attentive_nb.errors import (
     ApiError,
@@ -29,10 +28,25 @@ from attentive_nb.errors import (
     TransportError,
     UnmappedColumns,
 )
+from attentive_nb.fleet import send_by_company
 from attentive_nb.http.auth import ApiKeyAuth, TokenAuth
 from attentive_nb.http.client import Client, RetryPolicy
 from attentive_nb.report import SendReport
+from attentive_nb.report.companies import CompanyReport
+from attentive_nb.signin.companies import describe_credentials
 from attentive_nb.signin.oauth import OAuthFlow
+
+
+def companies(api_url: str | None = None) -> pd.DataFrame:
+    """Every company this machine can act for (stored OAuth tokens, the environment's key).
+
+    Columns ``company_id``, ``company_name``, ``signs_in_with``, ``saved_at``;
+    never a secret. Pass an id or exact name to ``att.connect(company=...)``
+    or use the ids in the ``by`` column of :func:`send_by_company`.
+    """
+    from attentive_nb.signin.companies import companies as listed
+
+    return listed(api_url)
 
 
 def connect(*args: Any, **kwargs: Any) -> Connection:
@@ -65,6 +79,7 @@ __all__ = [
     "AttentiveError",
     "AuthError",
     "Client",
+    "CompanyReport",
     "ConfigError",
     "Connection",
     "LedgerError",
@@ -81,6 +96,8 @@ __all__ = [
     "UnmappedColumns",
     "__version__",
     "bulk_jobs",
+    "companies",
     "connect",
     "describe_credentials",
+    "send_by_company",
 ]

@@ -7,6 +7,7 @@ value or None, so a user can always be told *why* a value is used
 
 from __future__ import annotations
 
+import contextlib
 import html
 import os
 import stat
@@ -46,7 +47,12 @@ class Found:
 
     @property
     def refused(self) -> bool:
-        """True when the value fails its setting's check (it is then never used, only masked)."""
+        """True when the value fails its setting's check (it is then never used, only masked).
+
+        A value that is one of the secrets (a key pasted into ATTENTIVE_CLIENT_ID) fails too.
+        """
+        if self.name not in SECRET_VARIABLES and self.misplaced:
+            return True
         check = _CHECKS.get(self.name)
         try:
             if check is not None:
@@ -54,6 +60,16 @@ class Found:
         except ConfigError:
             return True
         return False
+
+    @property
+    def misplaced(self) -> str | None:
+        """The other secret variable whose value this one holds, if any.
+
+        Attentive documents no format for keys, secrets or client ids, so a
+        secret in the wrong variable is recognised only by being equal to one
+        of the secrets set (argument, environment or ``.env``).
+        """
+        return same_as_a_secret(self.name, self.value)
 
     @property
     def shown(self) -> str:
@@ -69,6 +85,24 @@ class Found:
 
     def __repr__(self) -> str:
         return f"Found({self.name}={self.shown!r} from {self.source})"
+
+
+def same_as_a_secret(name: str, value: str) -> str | None:
+    """The secret variable other than ``name`` whose value is ``value`` (blanks aside)."""
+    cleaned = value.strip()
+    for other in SECRET_VARIABLES:
+        found = lookup(other) if other != name and cleaned else None
+        if found is not None and found.value.strip() == cleaned:
+            return other
+    return None
+
+
+def misplaced_secret(name: str, other: str) -> str:
+    """Why ``name`` cannot hold the value of the secret ``other``, in words (never the value)."""
+    return (
+        f"{name} holds the same value as {other}: a secret pasted into the wrong variable? "
+        f"It is not used; set {name} to the app's client id."
+    )
 
 
 def lookup(name: str, explicit: str | None = None) -> Found | None:
@@ -103,9 +137,17 @@ def dotenv_path() -> Path | None:
 
 
 class Settings(list[dict[str, str]]):
-    """``describe_credentials()``: a list of ``{variable, source, value}``, shown as a table."""
+    """``describe_credentials()``: a list of ``{variable, source, value}``, shown as a table.
+
+    ``warnings`` says which values look like a secret in the wrong variable;
+    they are shown below the table.
+    """
 
     HEAD = ("variable", "value", "from")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.warnings: list[str] = []
 
     def _rows(self) -> list[tuple[str, str, str]]:
         return [(r["variable"], r["value"] or "-", r["source"]) for r in self]
@@ -113,7 +155,8 @@ class Settings(list[dict[str, str]]):
     def __repr__(self) -> str:
         rows = [self.HEAD, *self._rows()]
         wide = [max(len(row[i]) for row in rows) for i in range(2)]
-        return "\n".join(f"{a:<{wide[0]}}  {b:<{wide[1]}}  {c}".rstrip() for a, b, c in rows)
+        lines = [f"{a:<{wide[0]}}  {b:<{wide[1]}}  {c}".rstrip() for a, b, c in rows]
+        return "\n".join(lines + [f"warning: {w}" for w in self.warnings])
 
     def _repr_html_(self) -> str:
         head = "".join(f"<th>{h}</th>" for h in self.HEAD)
@@ -121,7 +164,8 @@ class Settings(list[dict[str, str]]):
             "<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in row) + "</tr>"
             for row in self._rows()
         )
-        return f"<table><tr>{head}</tr>{body}</table>"
+        notes = "".join(f"<p>warning: {html.escape(w)}</p>" for w in self.warnings)
+        return f"<table><tr>{head}</tr>{body}</table>{notes}"
 
 
 def describe_credentials() -> Settings:
@@ -136,7 +180,18 @@ def describe_credentials() -> Settings:
                 "value": found.shown if found else "",
             }
         )
+        other = found.misplaced if found else None
+        if found is not None and other is not None:
+            _warn_misplaced(rows.warnings, name, other)
     return rows
+
+
+def _warn_misplaced(out: list[str], name: str, other: str) -> None:
+    """One warning per pair of variables holding one secret."""
+    if name not in SECRET_VARIABLES:
+        out.append(misplaced_secret(name, other))
+    elif SECRET_VARIABLES.index(name) < SECRET_VARIABLES.index(other):
+        out.append(f"{name} and {other} hold the same value: one of them is in the wrong variable.")
 
 
 def require_secret(name: str, value: str | None) -> str:
@@ -204,10 +259,42 @@ _CHECKS: dict[str, Callable[[str], str]] = {
 
 
 def state_dir() -> Path:
-    """Private folder for tokens and pending sign-ins ($ATTENTIVE_NB_HOME or ~/.attentive_nb)."""
-    path = Path(os.environ.get("ATTENTIVE_NB_HOME") or Path.home() / ".attentive_nb")
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    """Private folder for tokens and pending sign-ins ($ATTENTIVE_NB_HOME or ~/.attentive_nb).
+
+    A HOME that is unset (and unknown to the system), or names a place no folder
+    can be made in, is a ConfigError saying so: the sign-in cannot keep its state.
+    """
+    chosen = os.environ.get("ATTENTIVE_NB_HOME")
+    try:
+        path = Path(chosen) if chosen else _home() / ".attentive_nb"
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except (OSError, RuntimeError) as error:
+        where = f"ATTENTIVE_NB_HOME ({chosen})" if chosen else "~/.attentive_nb"
+        why = getattr(error, "strerror", None) or str(error)
+        what = f"the private folder for sign-ins, {where}, cannot be made ({why})"
+        raise StateDirError(what) from None
     return path
+
+
+class StateDirError(ConfigError):
+    """:func:`state_dir` cannot be made; ``what`` says so without the advice."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(
+            f"{what[0].upper()}{what[1:]}: set HOME to your home folder, or ATTENTIVE_NB_HOME "
+            "to a private folder you can write to."
+        )
+        self.what = what
+
+
+def _home() -> Path:
+    """The user's home: HOME, or the system's record when HOME is unset or empty."""
+    if not os.environ.get("HOME"):  # an empty HOME would put the tokens in /
+        with contextlib.suppress(ImportError, KeyError):
+            import pwd
+
+            return Path(pwd.getpwuid(os.getuid()).pw_dir)
+    return Path.home()  # RuntimeError when even the system does not know
 
 
 def write_private(path: Path, text: str) -> None:

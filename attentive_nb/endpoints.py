@@ -88,6 +88,9 @@ BULK_SUBSCRIBES = Reach(
     "subscribe", "identifiers.phone", "identifiers.email", channels="subscriptions"
 )
 UNSUBSCRIBES = Reach("unsubscribe", "user.phone", "user.email", ("subscriptions",), every=True)
+# A deletion must reach every identifier, like an opt-out; its ledger key is already the
+# normalised person, and this also knows a person named by fewer (or other) identifiers.
+DELETES = Reach("delete", "subjectPhone", "subjectEmail", every=True)
 
 
 @dataclass(frozen=True)
@@ -209,6 +212,7 @@ _TABLE = [
         resend_safe=False,
         irreversible=True,
         follow_up="privacy_delete_status",
+        reaches=DELETES,
     ),
     Endpoint(
         "privacy_delete_status",

@@ -29,6 +29,7 @@ from walkthroughs import (
     n03_attributes,
     n04_events,
     n05_ecommerce,
+    n06_segments,
 )
 from walkthroughs.common import Cell
 
@@ -43,6 +44,7 @@ NOTEBOOK_CELLS: dict[str, list[Cell]] = {
     "03_attributes.ipynb": n03_attributes.CELLS,
     "04_events.ipynb": n04_events.CELLS,
     "05_ecommerce.ipynb": n05_ecommerce.CELLS,
+    "06_segments.ipynb": n06_segments.CELLS,
 }
 
 FOLDED = """\

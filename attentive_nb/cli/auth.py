@@ -164,11 +164,13 @@ def run_whoami(args: argparse.Namespace, extra: list[str]) -> int:
     return 0
 
 
-def _print_settings(rows: list[dict[str, str]]) -> None:
+def _print_settings(rows: config.Settings) -> None:
     print("Settings (an argument beats the environment, which beats .env):")
     width = max(len(r["value"] or "-") for r in rows)
     for row in rows:
         print(f"  {row['variable']:<24} {row['value'] or '-':<{width}}  {row['source']}")
+    for warning in rows.warnings:
+        print(f"attentive-nb: warning: {warning}", file=sys.stderr)
 
 
 # --- oauth --------------------------------------------------------------------

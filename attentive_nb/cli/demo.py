@@ -64,6 +64,8 @@ NOISE = (
     re.compile(r"Notebook \S+ is not trusted"),  # every walkthrough, opened fresh
     re.compile(r"websocket_ping_timeout"),
 )
+#: The demo's kernels answer a cell run before the one that sets its names in words.
+KERNEL_CONFIG = 'c.InteractiveShellApp.extensions = ["attentive_nb.training.names"]\n'
 _TOKEN_OPTIONS = ("--IdentityProvider.token=", "--ServerApp.token=")
 
 
@@ -145,10 +147,14 @@ def demo_home() -> Iterator[tuple[Path, dict[str, str]]]:
             target = settings / plugin
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(json.dumps(values))
+        profile = home / "ipython" / "profile_default"
+        profile.mkdir(parents=True)
+        (profile / "ipython_kernel_config.py").write_text(KERNEL_CONFIG)
         yield (
             home,
             {
                 "ATTENTIVE_NB_HOME": str(home / "attentive_nb"),
+                "IPYTHONDIR": str(home / "ipython"),
                 "JUPYTERLAB_SETTINGS_DIR": str(settings),
                 "JUPYTERLAB_WORKSPACES_DIR": str(home / "lab" / "workspaces"),
                 "JUPYTER_RUNTIME_DIR": str(home / "runtime"),

@@ -18,11 +18,13 @@ import sys
 import threading
 import warnings
 from collections.abc import Hashable, Iterator
+from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from attentive_nb.cli.files import BadInput, checked_file
 from attentive_nb.connection import Connection
+from attentive_nb.connection.methods import METHODS
 from attentive_nb.errors import ConfigError, UnmappedColumns
 from attentive_nb.plan.mapping import is_field_name
 from attentive_nb.report import SendReport
@@ -34,18 +36,9 @@ from attentive_nb.send.runner import lookalike_head
 if TYPE_CHECKING:  # read_table imports pandas when it reads a file
     import pandas as pd
 
-METHODS = {
-    "subscribers": "send_subscribers",
-    "unsubscribe": "unsubscribe",
-    "attributes": "send_attributes",
-    "events": "send_events",
-    "ecommerce": "send_ecommerce",
-    "link": "link_identifiers",
-    "lookup_subscriptions": "lookup_subscriptions",
-    "lookup_attributes": "lookup_attributes",
-    "deletions": "request_deletion",
-}
 PARQUET_SUFFIXES = (".parquet", ".pq")
+# Rows of CSV read at a time; a module constant so a test can make a small file span chunks.
+CSV_CHUNK_ROWS = 100_000
 # argparse destination -> Python keyword, for options passed through when given.
 _KEYWORDS = {
     "sign_up_source_id": "sign_up_source_id",
@@ -141,27 +134,69 @@ def ignore_option(values: list[str] | None) -> list[str]:
 def read_table(name: str, *, as_text: bool = False) -> pd.DataFrame:
     """The file as a DataFrame: Parquet by extension, otherwise CSV; ``-`` is CSV on stdin.
 
+    Read in chunks through :mod:`attentive_nb.plan.frames` (CSV ``CSV_CHUNK_ROWS`` rows at
+    a time, Parquet its record batches), the way a notebook's iterable of frames is.
     ``as_text``: CSV cells kept as written (coupon codes: ``000123`` is not 123, ``NA``
     is a code); only empty cells are missing.
     """
     import pandas as pd
+
+    from attentive_nb.plan.frames import chunks, whole
 
     source: Any = sys.stdin if name == "-" else checked_file(name)
     parquet = name != "-" and source.suffix.lower() in PARQUET_SUFFIXES
     with _noting_ctrl_c() as interrupted:
         try:
             if parquet:
-                return pd.read_parquet(source)
-            if as_text:
-                return pd.read_csv(source, dtype=str, keep_default_na=False, na_values=[""])
-            return pd.read_csv(source)
-        except ImportError:
-            raise BadInput(f"{name}: reading Parquet needs pyarrow (pip install pyarrow)") from None
+                return whole(_parquet_batches(name, source))
+            return _joined_csv(chunks(_csv_chunks(source, as_text), name))
         except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
             if interrupted:  # pandas' C parser turns a Ctrl-C inside read() into its own error
                 raise KeyboardInterrupt from None
             what = "Parquet" if parquet else "CSV"
             raise BadInput(f"{name}: cannot be read as {what} ({_first_line(exc)})") from None
+
+
+def _joined_csv(parts: Iterator[pd.DataFrame]) -> pd.DataFrame:
+    """CSV chunks joined as ``read_csv`` joins its own internal chunks (``pd.concat``: a
+    column of ints in one chunk and floats in another is float), so a file read in chunks
+    gives the values a whole read gives; frames.whole would keep the two kinds apart."""
+    import pandas as pd
+
+    joined = list(parts)
+    return joined[0] if len(joined) == 1 else pd.concat(joined)
+
+
+def _csv_chunks(source: Any, as_text: bool) -> Any:
+    """``read_csv`` with the same value handling as one whole read, in chunks of rows."""
+    import pandas as pd
+
+    if as_text:
+        return pd.read_csv(
+            source, dtype=str, keep_default_na=False, na_values=[""], chunksize=CSV_CHUNK_ROWS
+        )
+    return pd.read_csv(source, chunksize=CSV_CHUNK_ROWS)
+
+
+def _parquet_batches(name: str, path: Path) -> Any:
+    """The record batches of a Parquet file; the ``[parquet]`` extra named when missing."""
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise BadInput(
+            f"{name}: reading Parquet needs pyarrow (pip install 'attentive-nb[parquet]')"
+        ) from None
+    try:
+        return pq.ParquetFile(path).iter_batches()
+    except _parquet_errors() as exc:  # the footer is read at once: a damaged file fails here
+        raise BadInput(f"{name}: cannot be read as Parquet ({_first_line(exc)})") from None
+
+
+def _parquet_errors() -> tuple[type[BaseException], ...]:
+    """What pyarrow raises for a file that is not (or no longer) Parquet."""
+    import pyarrow as pa
+
+    return (pa.ArrowException, OSError, ValueError)
 
 
 @contextlib.contextmanager
@@ -301,8 +336,14 @@ def write_outputs(report: SendReport, args: argparse.Namespace) -> None:
         print(f"Per-row report written to {path} (identifiers masked{quoted}).")
     n_retry = len(report.to_retry)
     if args.retry_out and n_retry:
-        write_csv(report.to_retry_with_reasons(), args.retry_out, index=False, raw=args.raw_csv)
-        extra = f" ({quoted.removeprefix('; ')})" if quoted else ""
-        print(f"{rows_text(n_retry)} to fix and send again written to {args.retry_out}{extra}.")
+        # A retry file is for sending again: the input's own columns, written as they
+        # are (no ' guard, no status/reason columns that a second round would send as
+        # attributes or rename to status_2). It holds only cells of the input file.
+        write_csv(report.to_retry, args.retry_out, index=False, raw=True)
+        where = f"{args.out} has" if args.out else "--out FILE writes"
+        print(
+            f"{rows_text(n_retry)} to fix and send again written to {args.retry_out} "
+            f"(the input's columns as they are; {where} each row's reason)."
+        )
     elif n_retry and not args.retry_out:
-        print(f"{rows_text(n_retry)} to look at; --retry-out FILE writes them with their reasons.")
+        print(f"{rows_text(n_retry)} to look at; --retry-out FILE writes them to send again.")

@@ -240,13 +240,13 @@ def add_output_options(p: argparse.ArgumentParser) -> None:
         type=_file_name,
         dest="retry_out",
         metavar="CSV",
-        help="write the rows that need another go (report.to_retry), input columns plus "
-        "status and reason, ready to fix and send again",
+        help="write the rows that need another go (report.to_retry): the input's columns, "
+        "values as they are, ready to fix and send again as the FILE (--out has the reasons)",
     )
     p.add_argument(
         "--raw-csv",
         action="store_true",
-        help="write --out and --retry-out values exactly as they are; by default a cell "
+        help="write --out values exactly as they are; by default a cell "
         "starting with = + - @ (a +1… phone number too) gets a leading ' so that a "
         "spreadsheet shows it as text instead of running it as a formula",
     )

@@ -12,6 +12,7 @@ from attentive_nb.connection.documented import Resend
 from attentive_nb.connection.part import ConnectionPart
 from attentive_nb.errors import checked_arguments
 from attentive_nb.plan.coupons import coupon_frame, plan_coupons
+from attentive_nb.plan.frames import FrameLike
 from attentive_nb.report import SendReport
 from attentive_nb.send.engine import RunOptions
 from attentive_nb.send.ledger import Ledger
@@ -23,7 +24,7 @@ class Offers(ConnectionPart):
     @checked_arguments
     def upload_coupons(
         self,
-        codes: pd.Series | pd.DataFrame | list[Any],
+        codes: pd.Series | FrameLike | list[Any],
         *,
         pool: str | int,
         distribution_start: Any = None,
@@ -47,7 +48,8 @@ class Offers(ConnectionPart):
         exists). The report has one row per code, masked.
 
         Args:
-            codes: A Series, a list, or a DataFrame with a ``code`` column (or
+            codes: A Series, a list, or a frame (pandas, polars, Arrow, or chunks
+                of them) with a ``code`` column (or
                 ``columns={"Voucher": "code"}``), read as text: a column read as
                 numbers is refused, since it has lost how the codes were written.
                 Blank codes, codes with a space or a control character, and

@@ -15,7 +15,9 @@ import pandas as pd
 from attentive_nb.connection.documented import Resend, documented
 from attentive_nb.connection.part import ConnectionPart
 from attentive_nb.errors import checked_arguments
+from attentive_nb.plan import frames
 from attentive_nb.plan.deletions import plan_deletions
+from attentive_nb.plan.frames import FrameLike
 from attentive_nb.plan.model import Columns
 from attentive_nb.report import SendReport
 from attentive_nb.send.engine import RunOptions
@@ -30,7 +32,7 @@ class Privacy(ConnectionPart):
     @checked_arguments
     def request_deletion(
         self,
-        df: pd.DataFrame,
+        df: FrameLike,
         *,
         message: str | None = None,
         columns: Columns | None = None,
@@ -67,6 +69,7 @@ class Privacy(ConnectionPart):
             default_region: Country of phone numbers written without ``+``.
         {run_options}
         """
+        df = frames.whole(df)
         plan = plan_deletions(df, message=message, columns=columns, default_region=default_region)
         options = RunOptions(
             dry_run, resend, confirm, progress, workers, ledger, ignore, bulk_wait_s=0

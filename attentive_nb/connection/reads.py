@@ -14,7 +14,8 @@ import pandas as pd
 from attentive_nb.connection.documented import documented
 from attentive_nb.connection.part import ConnectionPart
 from attentive_nb.errors import checked_arguments
-from attentive_nb.plan import plan_attribute_lookup, plan_subscription_lookup
+from attentive_nb.plan import frames, plan_attribute_lookup, plan_subscription_lookup
+from attentive_nb.plan.frames import FrameLike
 from attentive_nb.plan.model import Columns
 from attentive_nb.report import SendReport
 from attentive_nb.send.engine import RunOptions
@@ -29,7 +30,7 @@ class Reads(ConnectionPart):
     @checked_arguments
     def lookup_subscriptions(
         self,
-        df: pd.DataFrame,
+        df: FrameLike,
         *,
         columns: Columns | None = None,
         default_region: str = "US",
@@ -51,6 +52,7 @@ class Reads(ConnectionPart):
             default_region: Country of phone numbers written without ``+``.
         {lookup_options}
         """
+        df = frames.whole(df)
         plan = plan_subscription_lookup(df, columns=columns, default_region=default_region)
         return self._run(
             df, plan, RunOptions(dry_run, progress=progress, workers=workers, ignore=ignore)
@@ -60,7 +62,7 @@ class Reads(ConnectionPart):
     @checked_arguments
     def lookup_attributes(
         self,
-        df: pd.DataFrame,
+        df: FrameLike,
         *,
         columns: Columns | None = None,
         default_region: str = "US",
@@ -82,6 +84,7 @@ class Reads(ConnectionPart):
             default_region: Country of phone numbers written without ``+``.
         {lookup_options}
         """
+        df = frames.whole(df)
         plan = plan_attribute_lookup(df, columns=columns, default_region=default_region)
         return self._run(
             df, plan, RunOptions(dry_run, progress=progress, workers=workers, ignore=ignore)

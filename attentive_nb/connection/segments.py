@@ -11,6 +11,8 @@ import pandas as pd
 from attentive_nb.connection.documented import Resend, documented
 from attentive_nb.connection.part import ConnectionPart
 from attentive_nb.errors import NotSignedIn, checked_arguments
+from attentive_nb.plan import frames
+from attentive_nb.plan.frames import FrameLike
 from attentive_nb.plan.model import Columns
 from attentive_nb.report import SendReport
 from attentive_nb.send import segments
@@ -77,7 +79,7 @@ class Segments(ConnectionPart):
     @checked_arguments
     def sync_segment(
         self,
-        df: pd.DataFrame,
+        df: FrameLike,
         segment: str,
         *,
         mode: Mode = "mirror",
@@ -121,6 +123,7 @@ class Segments(ConnectionPart):
         {run_options}
             Taking more than 1,000 people out needs ``confirm=True`` (or typing REMOVE).
         """
+        df = frames.whole(df)
         if not self.signed_in:
             raise NotSignedIn()
         options = RunOptions(

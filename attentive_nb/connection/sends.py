@@ -11,12 +11,11 @@ from collections.abc import Hashable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from attentive_nb.connection.documented import Resend, documented
 from attentive_nb.connection.part import ConnectionPart
 from attentive_nb.errors import checked_arguments
 from attentive_nb.plan import (
+    frames,
     plan_attributes,
     plan_ecommerce,
     plan_events,
@@ -24,6 +23,7 @@ from attentive_nb.plan import (
     plan_subscribers,
     plan_unsubscribe,
 )
+from attentive_nb.plan.frames import FrameLike
 from attentive_nb.plan.model import Columns
 from attentive_nb.report import SendReport
 from attentive_nb.send.engine import BULK_WAIT_S, RunOptions
@@ -38,7 +38,7 @@ class Sends(ConnectionPart):
     @checked_arguments
     def send_subscribers(
         self,
-        df: pd.DataFrame,
+        df: FrameLike,
         *,
         sign_up_source_id: str | int | None = None,
         locale: str | Mapping[str, str] | Sequence[str] | None = None,
@@ -74,6 +74,7 @@ class Sends(ConnectionPart):
             default_region: Country of phone numbers written without ``+``.
         {run_options}
         """
+        df = frames.whole(df)
         plan = plan_subscribers(
             df,
             sign_up_source_id=sign_up_source_id,
@@ -90,7 +91,7 @@ class Sends(ConnectionPart):
     @checked_arguments
     def unsubscribe(
         self,
-        df: pd.DataFrame,
+        df: FrameLike,
         *,
         subscriptions: Any = None,
         notify: bool = True,
@@ -122,6 +123,7 @@ class Sends(ConnectionPart):
             default_region: Country of phone numbers written without ``+``.
         {run_options}
         """
+        df = frames.whole(df)
         plan = plan_unsubscribe(
             df,
             subscriptions=subscriptions,
@@ -137,7 +139,7 @@ class Sends(ConnectionPart):
     @checked_arguments
     def send_attributes(
         self,
-        df: pd.DataFrame,
+        df: FrameLike,
         *,
         bulk: bool = False,
         wait: float = BULK_WAIT_S,
@@ -175,6 +177,7 @@ class Sends(ConnectionPart):
             timezone: Time zone of timestamps written without one.
         {run_options}
         """
+        df = frames.whole(df)
         plan = plan_attributes(
             df, bulk=bulk, columns=columns, default_region=default_region, timezone=timezone
         )
@@ -187,7 +190,7 @@ class Sends(ConnectionPart):
     @checked_arguments
     def send_events(
         self,
-        df: pd.DataFrame,
+        df: FrameLike,
         *,
         event_type: str | None = None,
         type_column: Hashable | None = None,
@@ -219,6 +222,7 @@ class Sends(ConnectionPart):
             timezone: Time zone of timestamps written without one.
         {run_options}
         """
+        df = frames.whole(df)
         plan = plan_events(
             df,
             event_type=event_type,
@@ -236,7 +240,7 @@ class Sends(ConnectionPart):
     @checked_arguments
     def send_ecommerce(
         self,
-        df: pd.DataFrame,
+        df: FrameLike,
         *,
         event: str = "purchase",
         group_by: Hashable | Sequence[Hashable] | None = None,
@@ -276,6 +280,7 @@ class Sends(ConnectionPart):
             timezone: Time zone of timestamps written without one.
         {run_options}
         """
+        df = frames.whole(df)
         plan = plan_ecommerce(
             df,
             event=event,
@@ -294,7 +299,7 @@ class Sends(ConnectionPart):
     @checked_arguments
     def link_identifiers(
         self,
-        df: pd.DataFrame,
+        df: FrameLike,
         *,
         columns: Columns | None = None,
         default_region: str = "US",
@@ -322,6 +327,7 @@ class Sends(ConnectionPart):
             default_region: Country of phone numbers written without ``+``.
         {run_options}
         """
+        df = frames.whole(df)
         plan = plan_links(df, columns=columns, default_region=default_region)
         options = RunOptions(dry_run, resend, confirm, progress, workers, ledger, ignore)
         return self._run(df, plan, options)

@@ -394,7 +394,9 @@ class Governors:
             return SharedPace(record_path(folder, api_url, token_id, name), clock=self._clock), None
         except SharedPaceError as error:
             return None, ALONE.format(error)
-        except OSError as error:  # the state folder itself cannot be made
+        except config.StateDirError as error:  # HOME unusable: pace alone, send all the same
+            return None, ALONE.format(error.what)
+        except OSError as error:  # the pace folder inside it cannot be made
             return None, ALONE.format(f"{error.filename} cannot be made ({error.strerror})")
 
 

@@ -8,6 +8,12 @@ read), before a total deadline counted from the start of the attempt. A
 watchdog enforces the deadline, and the caller's ``stop`` event, by shutting
 the connection, which ends a read blocked inside the socket (within 50 ms).
 
+The wait for the status line and headers is bounded by the same deadline
+(:func:`headers_within`): a server dribbling its headers byte by byte would
+otherwise hold the request inside ``session.send``, out of ``read_whole``'s
+reach. The connection taking the request (``http/pool.py``) hands its socket
+to the wait, and the watchdog shuts that socket.
+
 A redirect is never followed (the client asks requests not to): a POST
 turned into a GET elsewhere would report an unsubscribe as done, and a 307
 would carry the people's data to another host. :func:`redirect_words` says
@@ -17,8 +23,10 @@ where the redirect pointed, by host only (an address may carry a secret).
 from __future__ import annotations
 
 import contextlib
+import socket
 import threading
 import time
+from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -56,7 +64,7 @@ def read_whole(
     :class:`AnswerNotRead`, unless ``keep`` is given: then the first ``keep``
     bytes are kept and the rest is not read (an error page needs only its start).
     """
-    watched = _Read(response, deadline, stop)
+    watched = _Read(lambda: response.raw.shutdown(), deadline, stop)
     chunks: list[bytes] = []
     size = 0
     try:
@@ -90,10 +98,10 @@ def _megabytes(n: int) -> str:
 
 
 class _Read:
-    """One answer being read: shut when its deadline passes or its ``stop`` is set."""
+    """One answer being read: ``shut`` when its deadline passes or its ``stop`` is set."""
 
-    def __init__(self, response: requests.Response, deadline: float, stop: Any) -> None:
-        self._response, self._deadline, self._stop = response, deadline, stop
+    def __init__(self, shut: Callable[[], None], deadline: float, stop: Any) -> None:
+        self._shut, self._deadline, self._stop = shut, deadline, stop
         self._fired: AnswerNotRead | None = None
 
     def __enter__(self) -> _Read:
@@ -118,7 +126,7 @@ class _Read:
         self._fired = why
         # No socket (a test's fake answer) or one already closed: nothing to wake.
         with contextlib.suppress(Exception):
-            self._response.raw.shutdown()  # wakes a read blocked in the socket
+            self._shut()  # wakes a read blocked in the socket
 
 
 class _Watchdog:
@@ -158,6 +166,63 @@ class _Watchdog:
 
 
 _WATCHDOG = _Watchdog()
+
+
+class _Waiting:
+    """The socket an answer's headers are awaited on, once the connection hands it over."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._socket: socket.socket | None = None
+        self._shut = False
+        self.on_the_wire = False  # the request was sent: its answer is awaited
+        self.watch: _Read | None = None
+
+    def why(self) -> AnswerNotRead | None:
+        """What cut the wait short (the deadline or ``stop``), once the request was sent."""
+        return self.watch.why() if self.watch is not None and self.on_the_wire else None
+
+    def attach(self, sock: socket.socket | None) -> None:
+        with self._lock:
+            self._socket, self.on_the_wire = sock, True
+            late = self._shut  # the deadline passed before the request was on the wire
+        if late:
+            self.shut()
+
+    def shut(self) -> None:
+        with self._lock:
+            self._shut, sock = True, self._socket
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+
+_WAITS = threading.local()
+
+
+@contextlib.contextmanager
+def headers_within(deadline: float, stop: threading.Event | None = None) -> Iterator[_Waiting]:
+    """While inside, an answer's headers awaited on this thread end at ``deadline`` or ``stop``.
+
+    Yields the wait: after an error, its ``why()`` says whether the deadline or
+    ``stop`` cut it short once the request was sent (None: the connection broke,
+    or the request never left).
+    """
+    waiting = _Waiting()
+    waiting.watch = _Read(waiting.shut, deadline, stop)
+    _WAITS.current = waiting
+    try:
+        with waiting.watch:
+            yield waiting
+    finally:
+        _WAITS.current = None
+
+
+def awaiting_headers(sock: socket.socket | None) -> None:
+    """Called by a connection about to wait for headers: its socket joins this thread's wait."""
+    waiting: _Waiting | None = getattr(_WAITS, "current", None)
+    if waiting is not None:
+        waiting.attach(sock)
 
 
 def redirect_words(response: requests.Response, api_host: str) -> str:

@@ -1,7 +1,8 @@
 """Plans for attributes: v1, one person a request, or the v2 bulk endpoint, 256 a request.
 
-Every row is sent (setting an attribute twice is harmless); rows naming the
-same person are flagged, and the later values win. The bulk endpoint also
+Every row with a value is sent (setting an attribute twice is harmless), its
+blank cells left out; a row with no value at all is ``skipped``, nothing to
+send. Rows naming the same person are flagged, and the later values win. The bulk endpoint also
 takes the person fields (names, demographic, location, locale) and
 ``subscriptions[]`` (:mod:`attentive_nb.plan.profile`); each person is one
 unit of the plan, keyed on its own in the ledger.
@@ -20,6 +21,8 @@ from attentive_nb.plan.profile import Profile, read_profile
 from attentive_nb.plan.users import event_user
 
 BULK_SIZE = 256
+#: The reason of a row ``skipped`` because it has no value to send.
+NOTHING_TO_SEND = "nothing to send: every attribute is blank"
 
 
 def plan_attributes(
@@ -35,6 +38,7 @@ def plan_attributes(
     rows = prepare(df, endpoint, columns=columns, default_region=default_region, timezone=timezone)
     profile = read_profile(rows) if bulk else None
     _require_values(rows, profile)
+    _skip_blank_rows(rows, profile)
     repeats = _repeats(rows)
     positions = np.flatnonzero(rows.valid_mask())
     if profile is not None:
@@ -84,19 +88,29 @@ def _bulk_plan(
 
 
 def _require_values(rows: Rows, profile: Profile | None) -> None:
-    """A call-level error without any value column; a row-level reason for all-blank rows."""
-    fields = profile.values if profile is not None else {}
-    if not rows.props and not fields:
+    """A call-level error without any value column."""
+    if not rows.props and not (profile is not None and profile.values):
         what = "attribute or person-field" if profile is not None else "attribute"
         raise ConfigError(
             f"There are no {what} columns to send: every column was read as an identifier "
             f"({', '.join(map(str, rows.cmap.fields.values()))})."
         )
-    empty = ~profile.given() if profile is not None and fields else np.ones(rows.n, dtype=bool)
+
+
+def _skip_blank_rows(rows: Rows, profile: Profile | None) -> None:
+    """A row whose every value is blank has nothing to send: ``skipped``, not an error.
+
+    Blank cells are left out of a row's body one by one; only a row left with
+    nothing is skipped. A row with a problem stays invalid with its own reasons
+    (a refused value is blank here too, and must not be called blank).
+    """
+    if profile is not None and profile.values:
+        empty = ~profile.given()
+    else:
+        empty = np.ones(rows.n, dtype=bool)
     for _, values in rows.props:
         empty &= missing(values)
-    empty &= rows.valid_mask()  # a refused value has its own reason
-    rows.problems.add_many(np.flatnonzero(empty), "no attribute values to send (all blank)")
+    rows.skip_many(np.flatnonzero(empty), NOTHING_TO_SEND)
 
 
 def _repeats(rows: Rows) -> dict[int, int]:

@@ -25,10 +25,10 @@ import pandas as pd
 
 from attentive_nb.endpoints import ENDPOINTS
 from attentive_nb.errors import ConfigError
-from attentive_nb.plan import cells
+from attentive_nb.plan import cells, frames
 from attentive_nb.plan.merge import name_rows
 from attentive_nb.plan.model import Payload, Plan, Unit
-from attentive_nb.plan.timestamps import format_timestamp
+from attentive_nb.plan.timestamps import clock_change, format_timestamp, localize
 
 MAX_CODES = 200_000  # per request (CreateCouponsDto)
 CODE_FIELD = "code"
@@ -37,18 +37,21 @@ _LOOKS_LIKE_TIME = re.compile(r"^\s*\d")  # pandas reads "now" and "today" as ti
 
 
 def coupon_frame(codes: object) -> pd.DataFrame:
-    """The codes as a DataFrame with its ``code`` column: from a Series, a list or a DataFrame."""
+    """The codes as a DataFrame with its ``code`` column: from a Series, a list or a frame
+    (pandas, polars, Arrow, or chunks of them)."""
     if isinstance(codes, pd.DataFrame):
         frame = codes
     elif isinstance(codes, pd.Series):
         frame = codes.to_frame(CODE_FIELD if codes.name is None else codes.name)
     elif isinstance(codes, list | tuple):
         frame = pd.DataFrame({CODE_FIELD: pd.Series(list(codes), dtype=object)})
-    else:
+    elif isinstance(codes, (dict, str, bytes)) or codes is None:
         raise ConfigError(
             "codes must be a Series, a list, or a DataFrame with a 'code' column, "
             f"not {type(codes).__name__}."
         )
+    else:  # a polars or Arrow frame, or chunks of frames
+        frame = frames.whole(codes, "codes")
     return frame
 
 
@@ -135,7 +138,9 @@ def _utc(value: object, name: str, timezone: str) -> pd.Timestamp:
             f"{name}={value!r} is not a date and time, e.g. '2026-03-01T09:00:00Z' or a "
             "pandas Timestamp."
         )
-    local = ts if ts.tzinfo is not None else ts.tz_localize(timezone)
+    local = ts if ts.tzinfo is not None else localize(ts, timezone)
+    if local is None:
+        raise ConfigError(f"{name}={value!r} {clock_change(ts, timezone)}.")
     utc: pd.Timestamp = local.tz_convert("UTC")
     return utc
 

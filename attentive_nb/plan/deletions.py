@@ -12,6 +12,9 @@ The ledger key of a request is the person alone, normalised (E.164 phone,
 email in lower case, the client user id as stripped): the same person spelled
 ``(201) 555-0123`` or ``+12015550123``, ``Ann@X.com`` or ``ann@x.com``, or
 asked for with another message, is the same request, and a re-run skips them.
+The endpoint also declares ``reaches=`` (``endpoints.DELETES``), so the ledger
+knows each phone and email deleted: a row naming an earlier person by fewer
+identifiers is skipped too, and one adding a new phone or email is sent.
 """
 
 from __future__ import annotations

@@ -33,7 +33,7 @@ from attentive_nb.plan.users import event_user
 
 REQUIRED = {"productId": "product_id", "productVariantId": "product_variant_id", "price": "price"}
 TEXT_FIELDS = ("name", "productUrl", "productImage")
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
+_CURRENCY = re.compile(r"^[A-Z]{3}\Z")
 
 GroupBy = Hashable | Sequence[Hashable] | None
 Convert = Callable[[object], tuple[object, str | None]]

@@ -24,7 +24,7 @@ SALES_CHANNELS = ("WEB", "IOS_APP", "ANDROID_APP", "IN_STORE", "PHONE", "OTHER")
 LANGUAGES = ("en-US", "fr-CA")  # of the unsubscribe confirmation; case sensitive
 UNSUBSCRIBE_TYPES = ("MARKETING", "TRANSACTIONAL", "CHECKOUT_ABANDONED")
 CHANNELS = ("TEXT", "EMAIL")
-_LOCALE = re.compile(r"^([A-Za-z]{2})[-_]([A-Za-z]{2})$")
+_LOCALE = re.compile(r"^([A-Za-z]{2})[-_]([A-Za-z]{2})\Z")
 
 
 def subscribe_options(

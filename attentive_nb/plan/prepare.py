@@ -30,6 +30,8 @@ class Rows:
     n: int
     cmap: mapping.ColumnMap
     problems: cells.Problems = field(default_factory=cells.Problems)
+    # Rows with nothing to send (no error): position -> why; they are ``skipped``, never sent.
+    skips: dict[int, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     ids: dict[str, np.ndarray] = field(default_factory=dict)  # usable identifiers, sendable
     shown: dict[str, np.ndarray] = field(default_factory=dict)  # identifiers for the report
@@ -65,10 +67,17 @@ class Rows:
         return {k: value for k, v in self.props if (value := v[p]) is not None}
 
     def valid_mask(self) -> np.ndarray:
-        """True for rows without a problem."""
+        """True for the rows to send: without a problem, and not skipped."""
         mask = np.ones(self.n, dtype=bool)
         mask[list(self.problems.by_row)] = False
+        mask[list(self.skips)] = False
         return mask
+
+    def skip_many(self, positions: np.ndarray, reason: str) -> None:
+        """Rows with nothing to send: ``skipped`` with ``reason``, unless they have a problem."""
+        for p in map(int, positions):
+            if p not in self.problems.by_row:
+                self.skips[p] = reason
 
     def identifiers_frame(self, index: pd.Index) -> pd.DataFrame:
         """Identifiers as the report shows them: normalised, or raw where invalid."""

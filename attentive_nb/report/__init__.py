@@ -6,7 +6,8 @@
 - ``html``: the text and notebook views (static, escaped);
 - ``masking``: identifiers masked for reports that end up in saved notebooks;
 - ``csv_out``: the one CSV writer, formula cells neutralised;
-- ``lookups``: a look-up's answers as the report's result columns.
+- ``lookups``: a look-up's answers as the report's result columns;
+- ``companies``: :class:`CompanyReport`, the reports of a send split by company as one.
 
 Pure pandas: nothing here sends, and nothing here imports the stages above it.
 """

@@ -8,6 +8,7 @@ the analyst's files and may hold anything, including ``<script>``.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterable
 from typing import Protocol
 
@@ -23,6 +24,10 @@ SANDBOX_BANNER = "Sandbox: nothing was sent to Attentive"
 
 _BANNER_STYLE = "background:#fff3cd;border:1px solid #d4a000;padding:4px 8px;font-weight:bold"
 _CELL_STYLE = "text-align:left;vertical-align:top"
+#: A cell with a word this long (a bulk job's id) may break it anywhere, so the table fits a
+#: laptop's notebook instead of scrolling sideways; shorter words are never broken.
+_LONG_WORD = re.compile(r"\S{24,}")
+_BREAKABLE_STYLE = _CELL_STYLE + ";overflow-wrap:anywhere;min-width:12em"
 
 
 class ReportView(Protocol):
@@ -133,10 +138,14 @@ def _table(header: Iterable[str], rows: Iterable[Iterable[str]]) -> str:
     """A plain table from already escaped cells."""
     head = "".join(f'<th style="{_CELL_STYLE}">{h}</th>' for h in header)
     body = "".join(
-        "<tr>" + "".join(f'<td style="{_CELL_STYLE}">{c}</td>' for c in row) + "</tr>"
+        "<tr>" + "".join(f'<td style="{_cell_style(c)}">{c}</td>' for c in row) + "</tr>"
         for row in rows
     )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _cell_style(cell: str) -> str:
+    return _BREAKABLE_STYLE if _LONG_WORD.search(cell) else _CELL_STYLE
 
 
 def _summary_table(summary: pd.DataFrame, reasons: pd.DataFrame) -> str:

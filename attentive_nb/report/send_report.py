@@ -201,7 +201,11 @@ class SendReport:
         return self.to_retry
 
     def to_retry_with_reasons(self) -> pd.DataFrame:
-        """``to_retry`` plus the ``status`` and ``reason`` columns of the report."""
+        """``to_retry`` plus the ``status`` and ``reason`` columns of the report: to read.
+
+        To send the rows again pass ``to_retry`` (or ``--retry-out``'s file): these two
+        columns would be sent as data (attributes), and a second round adds ``status_2``.
+        """
         out: pd.DataFrame = self.to_retry.copy()
         rows = self._base.iloc[self._retry_mask]
         for name in ("status", "reason"):
@@ -231,8 +235,11 @@ class SendReport:
         Attentive's message for that person) or ``failed`` once the job has run;
         the ledger learns the same, so a later run sends only what did not apply.
         ``wait`` seconds: keep asking while jobs are still running (0: ask once).
-        A report with nothing submitted is returned as it is.
+        A segment mirror's ``removed`` report is refreshed too. A report with
+        nothing submitted is returned as it is.
         """
+        if self.removed is not None:
+            self.removed.refresh(wait)
         if self._follow_up is None or not self.counts["submitted"]:
             return self
         outcomes, notes = self._follow_up(wait)

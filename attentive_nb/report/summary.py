@@ -17,8 +17,8 @@ MEANINGS = {
         "the request may have reached Attentive but no answer came; "
         "check these people before sending again"
     ),
-    "skipped": "not sent: accepted in an earlier run (see the ledger), or another run in "
-    "progress is sending it",
+    "skipped": "not sent: accepted in an earlier run (see the ledger), another run in "
+    "progress is sending it, or nothing to send (every value blank); nothing to fix",
     "submitted": "in a v2 bulk job (or a deletion request) Attentive has accepted but not yet "
     "applied; report.refresh() follows up",
     "not_sent": "the run stopped before their turn; send them again",
@@ -32,41 +32,68 @@ TOP_REASONS = 5
 # Our own validation reasons arrive joined with "; "; the API's messages are kept whole.
 _JOINED = frozenset({"invalid"})
 _QUOTED = re.compile(r"""\s*(?:'[^']*'|"[^"]*")""")
+# A number standing alone (a row, a process id, a date, a time: ``2026-12-07 03:02``);
+# not digits inside a word (``field6``, ``E.164``, ``U+200B``, ``4xx``).
+_NUMBER = r"(?<![\w.+])\d+(?:[-:.,/]\d+)*(?!\w)"
+_NUMBERS = r"…(?:\s*…)+"  # a date then a time: one gap
+GAP = "…"
 
 
 def reason_key(reason: str) -> str:
-    """Group key for a reason: quoted values stripped, so one bad value per row groups as one.
+    """Group key for one reason (:func:`group_reasons` does the same for a whole column).
 
-    ``phone '555-0100' is not a valid number for region US`` ->
-    ``phone is not a valid number for region US``.
+    Quoted values stripped and standing-alone numbers replaced by ``…``, so one
+    bad value or row number per row groups as one: ``phone '555-0100' is not a
+    valid number for region US`` -> ``phone is not a valid number for region US``.
     """
-    return " ".join(_QUOTED.sub("", reason).split())
+    return _without_numbers(pd.Series([reason], dtype=object)).iloc[0] if reason else ""
 
 
 def _strip_quoted(reasons: pd.Series) -> pd.Series:
     """:func:`reason_key` for a whole column at once (vectorised)."""
-    stripped = reasons.str.replace(_QUOTED.pattern, "", regex=True)
+    # Only the first: it is the cell's value ("phone '555x' contains 'x', ..."); a later
+    # one is part of the explanation (the character named), which must stay.
+    stripped = reasons.str.replace(_QUOTED.pattern, "", n=1, regex=True)
     return stripped.str.replace(r"\s+", " ", regex=True).str.strip()
 
 
-def _pairs(status: pd.Series, reason: pd.Series) -> list[tuple[str, str, int]]:
-    """(status, reason key, rows) for each distinct pair, joined reasons split apart."""
+def _without_numbers(reasons: pd.Series) -> pd.Series:
+    """Each reason with its standing-alone numbers replaced by ``…`` (vectorised)."""
+    out = _strip_quoted(reasons).str.replace(_NUMBER, GAP, regex=True)
+    return out.str.replace(_NUMBERS, GAP, regex=True)
+
+
+def _pairs(status: pd.Series, reason: pd.Series) -> pd.DataFrame:
+    """``status``, ``reason`` (quoted values stripped), ``rows`` per distinct pair.
+
+    Joined reasons are split apart, one line per part, each with the pair's rows.
+    """
     frame = pd.DataFrame({"status": status.array, "reason": reason.array})
     frame = frame[frame["reason"] != ""]
-    # Stripping quoted values first leaves few distinct reasons, so the loop below is short.
     frame["reason"] = _strip_quoted(frame["reason"])
-    out: list[tuple[str, str, int]] = []
-    for (stat, text), rows in frame.value_counts(sort=False).items():
-        parts = text.split(";") if stat in _JOINED else [text]
-        out.extend((stat, reason_key(part), int(rows)) for part in parts)
+    pairs = frame.value_counts(sort=False).rename("rows").reset_index()
+    joined = pairs["status"].isin(_JOINED)
+    parts = pairs["reason"].where(~joined, pairs["reason"].str.split(";"))
+    pairs = pairs.assign(reason=parts).explode("reason", ignore_index=True)
+    pairs["reason"] = pairs["reason"].astype(str).str.strip()
+    out: pd.DataFrame = pairs[pairs["reason"] != ""]
     return out
 
 
 def group_reasons(status: pd.Series, reason: pd.Series, order: Sequence[str]) -> pd.DataFrame:
-    """``status``, ``reason`` (grouped by :func:`reason_key`), ``rows``; most frequent first."""
-    raw = pd.DataFrame(_pairs(status, reason), columns=["status", "reason", "rows"])
-    raw = raw[raw["reason"] != ""]
-    grouped = raw.groupby(["status", "reason"], as_index=False, sort=False)["rows"].sum()
+    """``status``, ``reason``, ``rows``; most frequent first.
+
+    Reasons group by their words: quoted values and the numbers standing alone
+    (row numbers, process ids, dates and times) taken out, so "same person as
+    row 12" and "… row 40" are one group. A group whose reasons are all alike is
+    shown as written; one whose numbers differ shows ``…`` in their place.
+    """
+    raw = _pairs(status, reason)
+    raw["key"] = _without_numbers(raw["reason"])
+    grouped = raw.groupby(["status", "key"], as_index=False, sort=False).agg(
+        rows=("rows", "sum"), variants=("reason", "nunique"), text=("reason", "first")
+    )
+    grouped["reason"] = grouped["text"].where(grouped["variants"] == 1, grouped["key"])
     grouped["rank"] = grouped["status"].map({s: i for i, s in enumerate(order)})
     grouped = grouped.sort_values(["rank", "rows", "reason"], ascending=[True, False, True])
     out: pd.DataFrame = pd.DataFrame(  # (pandas' stubs type this constructor loosely)

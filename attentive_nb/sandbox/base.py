@@ -101,6 +101,11 @@ class SandboxHandler(RequestHandler):
                 "sandbox bug on %s %s", self.request.method, self.request.path, exc_info=value
             )
 
+    def company_id(self) -> str | None:
+        """The company whose key or token made this request (None when refused 401)."""
+        grant = getattr(self, "grant", None)
+        return None if grant is None else str(self.ctx.company_of(grant)["companyId"])
+
     def note_history(self) -> None:
         """Add this API request to ``Sandbox.history``, before the client can see the answer."""
         endpoint = getattr(self, "endpoint", None)
@@ -115,6 +120,7 @@ class SandboxHandler(RequestHandler):
             "outcome": self.outcome or self.get_status(),
             "fault": getattr(self, "fault", None),
             "app": getattr(getattr(self, "grant", None), "app", None),
+            "company": self.company_id(),
             "at": self.ctx.limiter.clock(),  # the sandbox clock when it was counted/answered
         }
         self.ctx.state.note(entry)
@@ -245,7 +251,7 @@ class ApiHandler(SandboxHandler):
         """
         path = self.endpoint.path
         key = f"GET {path}" if self.request.method == "GET" else path
-        self.ctx.state.record(key, body, owned=owned)
+        self.ctx.state.record(key, body, owned=owned, company=self.company_id())
 
 
 def log_request(handler: RequestHandler) -> None:

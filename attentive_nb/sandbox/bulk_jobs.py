@@ -7,7 +7,8 @@ is a 400), and runs the job later: it is ``PENDING`` for the first half of
 ``FAILED`` when ``Faults.fail_bulk_jobs`` was set as it was submitted). A job
 runs, in the order submitted, the first time anyone looks once its time has
 come; each record is checked on its own then, and a bad one FAILS its line
-while the others apply. So a POST costs little, and the server is never what
+while the others apply (its custom attributes, and its ``subscriptions[]``
+as v1 subscribes do). So a POST costs little, and the server is never what
 holds a bulk send back.
 
 The results link is signed and expires like a cloud storage link
@@ -143,8 +144,23 @@ def _run_record(ctx: Context, user: dict[str, Any]) -> dict[str, Any]:
         custom = user.get("attributes", {}).get("custom", {})
         problem = ctx.state.set_attributes(_people(user["identifiers"]), custom)
         problem = problem and problem.replace("properties.", "attributes.custom.", 1)
+    if problem is None:
+        _subscribe(ctx, user)
     answer = {"status": "FAILED", "message": problem} if problem else _APPLIED
     return {"request": user, "response": answer}
+
+
+_CHANNEL_IDS = {"TEXT": "phone", "EMAIL": "email"}
+
+
+def _subscribe(ctx: Context, user: dict[str, Any]) -> None:
+    """A record's ``subscriptions[]``: each subscribes the person on its channel, as v1
+    subscribe does (counted in ``subscribe_count``), with the record's phone or email."""
+    identifiers = user["identifiers"]
+    for item in user.get("subscriptions") or ():
+        kind = _CHANNEL_IDS.get(item.get("channel", "")) if isinstance(item, dict) else None
+        if kind is not None and identifiers.get(kind):
+            ctx.state.subscribe({kind: identifiers[kind]}, "MARKETING")
 
 
 def results_link(ctx: Context, job: BulkJob) -> str:

@@ -51,6 +51,7 @@ class Grant:
 
     scopes: frozenset[str]
     app: str
+    company: dict[str, Any] | None = None  # another company's (add_company); None: the sandbox's
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,17 @@ class Context:
         self.company = new_company()
         self.state.clear()
         return dict(self.company)
+
+    def company_of(self, grant: Grant) -> dict[str, Any]:
+        """The company a key or token acts for: its own (``add_company``) or the sandbox's."""
+        return grant.company if grant.company is not None else self.company
+
+    def add_company(self, name: str) -> tuple[dict[str, Any], str]:
+        """A new company named ``name`` with a key of its own (all scopes, its own limits)."""
+        company = {**new_company(), "companyName": name}
+        key = secrets.token_urlsafe(32)
+        self.tokens[key] = Grant(ALL_SCOPES, PRIVATE_APP, dict(company))
+        return company, key
 
     def issue_code(self, scopes: frozenset[str]) -> str:
         code = secrets.token_urlsafe(24)

@@ -19,7 +19,7 @@ class MeHandler(ApiHandler):
 
     def handle_get(self, *_: str) -> Answer:
         self.accepted({})
-        return 200, {**self.ctx.company, "applicationName": self.grant.app}
+        return 200, {**self.ctx.company_of(self.grant), "applicationName": self.grant.app}
 
 
 class SubscriptionsHandler(ApiHandler):

@@ -10,6 +10,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from tornado.httpserver import HTTPServer
@@ -26,6 +27,15 @@ from attentive_nb.sandbox.windows import WindowLimiter
 
 # Tornado reads bodies up to this; the API answers 413 above MAX_BODY_BYTES.
 _SERVER_MAX_BODY = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class SandboxCompany:
+    """A company ``Sandbox.add_company`` made: its id, name and key (never in its repr)."""
+
+    company_id: str
+    company_name: str
+    access_token: str = field(repr=False)
 
 
 class Sandbox:
@@ -59,7 +69,8 @@ class Sandbox:
       processing is not there; one processed and then reset or answered slowly
       is (its effect happened, only the answer was lost or late).
     - ``subscribe_count(phone_or_email)``: subscribe calls processed for that
-      person, counted the same way. Emails are matched trimmed and without
+      person, counted the same way, and each ``subscriptions[]`` item of a v2
+      bulk record on its channel once its job has run. Emails are matched trimmed and without
       case everywhere (``subscribe_count``, ``subscribed``, the people of
       every endpoint): ``JANE@Example.com`` is ``jane@example.com``.
     - ``processed(path)``: how many times each distinct body was processed on
@@ -94,6 +105,11 @@ class Sandbox:
       once"). Every numeric pool id is an offer; its first upload decides its
       distribution type (a window, or none).
     - ``token_for(scopes)``: an OAuth-style token with only those scopes.
+    - ``add_company(name)``: another company (``SandboxCompany``: ``company_id``,
+      ``company_name``, ``access_token``) whose key ``/v1/me`` answers with that
+      company; its limits are its own. ``received(path, company=id)`` keeps the
+      bodies that company's credential sent, and each ``history`` entry has
+      ``company`` (the id; None when refused 401). People are shared.
     - ``when_requests(n, callback, where=None)``: call ``callback()`` (on the
       server thread) once the n-th API request from now (of those whose
       ``history`` entry ``where(entry)`` accepts) has been answered, just before
@@ -273,17 +289,32 @@ class Sandbox:
             "ATTENTIVE_NB_SANDBOX": "1",
         }
 
+    def add_company(self, name: str) -> SandboxCompany:
+        """Another company in this sandbox: its id, its name and a key of its own (all scopes).
+
+        The key is used as an access token (``Connection.from_token`` or the
+        token store); ``/v1/me`` names the new company, its rate limits are its
+        own, and ``received(path, company=id)`` / ``history`` (``company``) say
+        which company each request came from. People are one store for all.
+        """
+        company, key = self._ctx.add_company(name)
+        return SandboxCompany(company["companyId"], name, key)
+
     def token_for(self, scopes: Iterable[str]) -> str:
         """A bearer token granted exactly ``scopes``, as if through OAuth."""
         return self._ctx.issue_token(frozenset(scopes))
 
     # -- inspection ------------------------------------------------------------
 
-    def received(self, path: str) -> list[Any]:
+    def received(self, path: str, company: str | None = None) -> list[Any]:
         state = self._ctx.state
         with state.lock:
             key = path if path in state.received else _template_for(path, state.received)
-            return copy.deepcopy(state.received.get(key, []))
+            bodies = state.received.get(key, [])
+            if company is not None:
+                senders = state.senders.get(key, [])
+                bodies = [b for b, c in zip(bodies, senders) if c == company]
+            return copy.deepcopy(bodies)
 
     def processed(self, path: str) -> Counter[str]:
         return Counter(

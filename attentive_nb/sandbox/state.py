@@ -79,6 +79,8 @@ class State:
         """Forget everything received and stored (credentials live elsewhere)."""
         with self.lock:
             self.received: dict[str, list[Any]] = {}
+            # Beside each received body: the company whose credential sent it.
+            self.senders: dict[str, list[str | None]] = {}
             self.log: list[dict[str, Any]] = []
             self.counters: Counter[str] = Counter()
             self.subscribe_counts: Counter[str] = Counter()
@@ -100,10 +102,13 @@ class State:
 
     # -- recording ---------------------------------------------------------
 
-    def record(self, path: str, body: Any, *, owned: bool = False) -> None:
+    def record(
+        self, path: str, body: Any, *, owned: bool = False, company: str | None = None
+    ) -> None:
         """Keep a body whose effect happened: a copy, unless the caller hands it (``owned``)."""
         with self.lock:
             self.received.setdefault(path, []).append(body if owned else copy.deepcopy(body))
+            self.senders.setdefault(path, []).append(company)
 
     def count(self, *names: str) -> None:
         with self.lock:

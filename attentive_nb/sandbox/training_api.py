@@ -4,9 +4,11 @@ The exercises' checks (:mod:`attentive_nb.training`) run in the notebook's
 kernel, while a ``make demo`` sandbox runs in another process, so they ask
 over HTTP, with the same key or token as the notebook:
 
-- ``GET /sandbox/inspect``: ``{"company", "received", "history"}``, where
-  ``received`` maps each endpoint path to the bodies whose effect happened
-  (as ``Sandbox.received``) and ``history`` is ``Sandbox.history``.
+- ``GET /sandbox/inspect``: ``{"company", "received", "history", "segments"}``,
+  where ``received`` maps each endpoint path to the bodies whose effect
+  happened (as ``Sandbox.received``), ``history`` is ``Sandbox.history`` and
+  ``segments`` lists each segment's ``externalId``, ``name`` and ``members``
+  (as ``Sandbox.segment_members``, once the due jobs have run).
 - ``POST /sandbox/start-over``: the sandbox becomes a new, empty company (a
   new ``companyId``, nothing received or stored); keys and tokens keep
   working. Answers ``{"company": {...}}``.
@@ -19,6 +21,7 @@ from __future__ import annotations
 import copy
 
 from attentive_nb.sandbox.base import SandboxHandler
+from attentive_nb.sandbox.bulk_jobs import run_due
 
 
 class _KeyNeeded(SandboxHandler):
@@ -37,11 +40,20 @@ class InspectHandler(_KeyNeeded):
 
     def get(self) -> None:
         state = self.ctx.state
+        run_due(self.ctx)  # members are what the jobs due by now made them
         with state.lock:
             seen = {
                 "company": dict(self.ctx.company),
                 "received": copy.deepcopy(state.received),
                 "history": [dict(entry) for entry in state.log],
+                "segments": [
+                    {
+                        "externalId": s.external_id,
+                        "name": s.name,
+                        "members": [dict(m) for m in s.members],
+                    }
+                    for s in state.segments.by_id.values()
+                ],
             }
         self.send_json(200, seen)
 

@@ -69,6 +69,9 @@ class RunOptions:
     ignore: Sequence[Hashable] = ()
     bulk_wait_s: float = BULK_WAIT_S
     say: Callable[[str], None] = field(default=print, repr=False)
+    # How to say that every row was skipped, given "N rows": a segment sync whose removals
+    # follow says that rather than "Nothing to send".
+    all_skipped: Callable[[str], str] | None = field(default=None, repr=False)
 
 
 def estimate_line(plan: Plan) -> str:
@@ -175,10 +178,22 @@ class Engine:
         self.stop.set()
 
     def _say_if_nothing_sent(self) -> None:
-        """Every row skipped (sent before): say so, since no bar or estimate was shown."""
-        if not self._sending and self.stop_reason is None and self._done.any():
-            skipped = _count(int(self._done.sum()), "row")
-            self.options.say(f"Nothing to send: {skipped} skipped (see the notes).")
+        """Every row skipped (sent before, or nothing in it to send): say so, since no bar
+        or estimate was shown."""
+        before, empty = int(self._done.sum()), len(self.plan.skipped)
+        if self._sending or self.stop_reason is not None or not (before or empty):
+            return
+        reasons = set(self.plan.skipped.values())
+        blank = reasons.pop().removeprefix("nothing to send: ") if len(reasons) == 1 else ""
+        blank = blank or "nothing in them to send"
+        if not empty:
+            why = "see the notes"
+        elif not before:
+            why = blank
+        else:
+            why = f"{before:,} sent before, see the notes; {empty:,}: {blank}"
+        skipped, said = _count(before + empty, "row"), self.options.all_skipped
+        self.options.say(said(skipped) if said else f"Nothing to send: {skipped} skipped ({why}).")
 
     def _drive(self, progress: Progress) -> Iterator[RowOutcome]:
         yield from self._feed(progress)
@@ -408,6 +423,7 @@ class Engine:
         reason = f"not sent: {self.stop_reason}" if self.stop_reason else "not sent"
         todo = ~self._done
         todo[list(self.plan.invalid)] = False
+        todo[list(self.plan.skipped)] = False  # nothing to send: skipped by the plan
         for p in np.flatnonzero(todo):
             yield RowOutcome(int(p), "not_sent", message=reason)
 

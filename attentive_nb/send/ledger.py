@@ -51,15 +51,17 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from attentive_nb.errors import LedgerError
+from attentive_nb.plan.mapping import SEGMENT_MEMBERS
 from attentive_nb.send import ledger_people
 from attentive_nb.send.ledger_file import (
     OLD_JOURNAL,
+    build,
     check_identity,
     check_not_truncated,
     create_private,
     explain,
     import_journal,
-    mark,
+    opening,
 )
 from attentive_nb.send.processes import Process, process_alive
 
@@ -209,7 +211,7 @@ class Ledger:
     # -- opening -------------------------------------------------------------------------
 
     def _open(self) -> sqlite3.Connection:
-        with self._translated("opened"):
+        with self._translated("opened"), opening(self.path):
             created = create_private(self.path)
             check_not_truncated(self.path)
             check_identity(self.path)  # before anything writes to it
@@ -220,8 +222,7 @@ class Ledger:
             db.execute("PRAGMA synchronous=FULL")
             # Keys are digests, so each one lands on a random page: keep the pages at hand.
             db.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
-            db.executescript(_SCHEMA + ledger_people.SCHEMA)
-            mark(db)
+            build(db, _SCHEMA + ledger_people.SCHEMA)
             db.execute("SELECT COUNT(*) FROM runs").fetchone()
             if created:
                 import_journal(db, self.path.with_name(OLD_JOURNAL))
@@ -325,7 +326,10 @@ class Ledger:
     def forget(self, company_id: str, endpoint: str | None = None) -> int:
         """Drop what is known for a company (or one of its endpoints); returns rows dropped.
 
-        Its bulk jobs go too, with the records they carried.
+        Its bulk jobs go too, with the records they carried, and (for the
+        company or a members endpoint) whom it put in or took out of segments:
+        a mirror left with those but without their requests would take people
+        out that it no longer knows it sent.
         """
         where, args = "company_id = ?", [str(company_id)]
         if endpoint is not None:
@@ -338,7 +342,18 @@ class Ledger:
             )
             db.execute(f"DELETE FROM jobs WHERE {where}", args)
             ledger_people.forget(db, where, args)
+            if endpoint is None or endpoint in SEGMENT_MEMBERS:
+                _forget_members(db, str(company_id))
             return db.execute(f"DELETE FROM requests WHERE {where}", args).rowcount
+
+
+def _forget_members(db: sqlite3.Connection, company_id: str) -> None:
+    # The table is ledger_members' and made on its first use, so it may not exist yet.
+    made = db.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'segment_members'"
+    ).fetchone()
+    if made:
+        db.execute("DELETE FROM segment_members WHERE company_id = ?", (company_id,))
 
 
 class LedgerRun:

@@ -11,11 +11,17 @@ folder (it recorded accepted requests under the same keys).
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import sqlite3
 import struct
+import sys
+from collections.abc import Iterator
 from pathlib import Path
+
+if sys.platform != "win32":
+    import fcntl
 
 from attentive_nb.errors import LedgerError
 
@@ -29,14 +35,35 @@ UNMARKED_TABLES = frozenset({"runs", "requests", "jobs", "job_records"})
 
 
 def create_private(path: Path) -> bool:
-    """Create the folder (0700) and the file (0600) before SQLite opens it; True if new."""
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    """Create the file (0600) before SQLite opens it (its folder: :func:`opening`); True if new."""
     try:
         fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600)
     except FileExistsError:
         return False
     os.close(fd)
     return True
+
+
+@contextlib.contextmanager
+def opening(path: Path) -> Iterator[None]:
+    """Held while a ledger file is created, checked and built: one opener at a time.
+
+    Two processes opening one new ledger at once would otherwise collide: SQLite
+    refuses to switch a file into WAL mode while another connection reads it, and
+    answers "locked" at once instead of waiting. The lock is an ``flock`` on the
+    ledger's folder (made here, 0700), so it leaves no file behind; SQLite's own locks
+    are untouched.
+    """
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if sys.platform == "win32":  # no flock: openers are not serialised there
+        yield
+        return
+    fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
 
 
 def import_journal(db: sqlite3.Connection, old: Path) -> None:
@@ -57,12 +84,36 @@ def import_journal(db: sqlite3.Connection, old: Path) -> None:
     old.rename(old.with_name(old.name + ".imported"))
 
 
-def check_identity(path: Path) -> None:
+def check_identity(path: Path, db: sqlite3.Connection | None = None) -> None:
     """Refuse a file that is not this toolkit's ledger, or is one from a newer version.
 
-    Read only: a refused file is left exactly as it was.
+    Read only: a refused file is left exactly as it was. ``db``, when given, is a
+    connection already open on the file (a read-only one, for a dry run).
     """
-    db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    reader = db or sqlite3.connect(
+        f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None
+    )
+    try:
+        owner, version, tables = _identity(reader)
+    finally:
+        if reader is not db:
+            reader.close()
+    if owner == APPLICATION_ID:
+        if version > SCHEMA_VERSION:
+            raise LedgerError(_newer(path, version), path=path)
+    elif owner != 0 or not tables <= UNMARKED_TABLES or (tables and "requests" not in tables):
+        raise LedgerError(_foreign(path, owner, tables), path=path)
+
+
+def _identity(db: sqlite3.Connection) -> tuple[int, int, set[str]]:
+    """The file's mark, schema version and tables, read in one snapshot.
+
+    One snapshot: another process may be building this very file, and the mark read
+    before its commit with the tables read after would look like a foreign file.
+    """
+    outside = not db.in_transaction
+    if outside:
+        db.execute("BEGIN")
     try:
         owner = db.execute("PRAGMA application_id").fetchone()[0]
         version = db.execute("PRAGMA user_version").fetchone()[0]
@@ -72,18 +123,24 @@ def check_identity(path: Path) -> None:
             if not name.startswith("sqlite_")
         }
     finally:
-        db.close()
-    if owner == APPLICATION_ID:
-        if version > SCHEMA_VERSION:
-            raise LedgerError(_newer(path, version), path=path)
-    elif owner != 0 or not tables <= UNMARKED_TABLES or (tables and "requests" not in tables):
-        raise LedgerError(_foreign(path, owner, tables), path=path)
+        if outside:
+            db.execute("COMMIT")
+    return owner, version, tables
 
 
-def mark(db: sqlite3.Connection) -> None:
-    """Write the toolkit's mark and the schema version (the tables are up to date)."""
-    db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+def build(db: sqlite3.Connection, schema: str) -> None:
+    """Create what is missing of ``schema`` and write the mark, in one transaction.
+
+    One transaction, because another process may open the same new file at the same
+    moment: it must see either an empty file or a whole, marked ledger, never tables
+    without the mark (which :func:`check_identity` would take for another program's).
+    """
+    db.executescript(
+        f"BEGIN IMMEDIATE;\n{schema}\n"
+        f"PRAGMA application_id = {APPLICATION_ID};\n"
+        f"PRAGMA user_version = {SCHEMA_VERSION};\n"
+        "COMMIT;"
+    )
 
 
 def _foreign(path: Path, owner: int, tables: set[str]) -> str:
@@ -115,7 +172,10 @@ def check_not_truncated(path: Path) -> None:
     (page_size,) = struct.unpack(">H", header[16:18])
     page_size = 65536 if page_size == 1 else page_size
     counter, pages, valid_for = (struct.unpack(">I", header[o : o + 4])[0] for o in (24, 28, 92))
-    if counter == valid_for and pages and path.stat().st_size < pages * page_size:
+    # With a write-ahead log beside it the file may be mid-checkpoint (another process
+    # copying pages in, page 1 first): shorter than its header says, and not damaged.
+    in_use = path.with_name(path.name + "-wal").exists()
+    if counter == valid_for and pages and not in_use and path.stat().st_size < pages * page_size:
         raise sqlite3.DatabaseError("database disk image is malformed")
 
 
@@ -123,17 +183,22 @@ def explain(path: Path, doing: str, error: BaseException) -> str:
     """What went wrong with the ledger file, and what to do, in an analyst's words."""
     text = str(error).lower()
     code = getattr(error, "errno", None)
-    if code == errno.ENOSPC or "full" in text:
+    full = code == errno.ENOSPC or "full" in text
+    read_only = code in (errno.EACCES, errno.EPERM, errno.EROFS) or "readonly" in text
+    read_only |= "read-only" in text
+    damaged = "not a database" in text or "malformed" in text or "corrupt" in text
+    if not (full or read_only or damaged or "locked" in text or "busy" in text):
+        # SQLite's words do not always say why ("unable to open database file" for a -shm
+        # file it could not make, "no transaction is active" after it rolled back on a full
+        # disk): the folder does
+        full, read_only = _folder_full(path), _folder_read_only(path)
+    if full:
         why = "the disk is full"
         todo = "free some space, then run the same cell again"
-    elif (
-        code in (errno.EACCES, errno.EPERM, errno.EROFS)
-        or "readonly" in text
-        or ("read-only" in text)
-    ):
+    elif read_only:
         why = "the file or its folder is read-only"
         todo = "run from a folder you can write to, or pass ledger='<a writable path>'"
-    elif "not a database" in text or "malformed" in text or "corrupt" in text:
+    elif damaged:
         why = "the file is damaged"
         todo = (
             f"move it aside (rename it to {path.name}.damaged) and run again; rows sent before "
@@ -149,3 +214,20 @@ def explain(path: Path, doing: str, error: BaseException) -> str:
         f"The send ledger {path} cannot be {doing}: {why}. attentive_nb records there what "
         f"may have reached Attentive before sending it, so nothing more was sent. To go on, {todo}."
     )
+
+
+def _folder_read_only(path: Path) -> bool:
+    """The ledger's folder cannot be written (a read-only mount, or no write permission)."""
+    folder = path.parent
+    with contextlib.suppress(OSError, AttributeError):  # no statvfs on Windows
+        if os.statvfs(folder).f_flag & os.ST_RDONLY:
+            return True
+    return folder.exists() and not os.access(folder, os.W_OK)
+
+
+def _folder_full(path: Path) -> bool:
+    """No byte left for the ledger on its folder's file system."""
+    try:
+        return os.statvfs(path.parent).f_bavail == 0
+    except (OSError, AttributeError):
+        return False

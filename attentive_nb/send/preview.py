@@ -16,8 +16,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from attentive_nb.errors import LedgerError
 from attentive_nb.plan import Plan
 from attentive_nb.send.ledger import Ledger, LedgerRun, Verdict, default_path
+from attentive_nb.send.ledger_file import check_identity, check_not_truncated
 from attentive_nb.send.resend import policy
 
 CHUNK_ROWS = 5000
@@ -29,6 +31,7 @@ class Preview:
 
     held: dict[int, Verdict] = field(default_factory=dict)
     tally: Counter[str] = field(default_factory=Counter)
+    units: int = 0  # how many units (requests, people) the ledger would keep from being sent
 
     @property
     def skipped(self) -> int:
@@ -48,7 +51,14 @@ class _ReadOnly(Ledger):
         with self._translated("read"):
             live = self.path.with_name(self.path.name + "-wal").exists()
             uri = f"{self.path.resolve().as_uri()}?mode=ro" + ("" if live else "&immutable=1")
-            return sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=30.0)
+            check_not_truncated(self.path)
+            db = sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=30.0)
+            try:
+                check_identity(self.path, db)  # another program's file is refused here too
+            except LedgerError:
+                db.close()
+                raise
+            return db
 
 
 def preview(
@@ -93,6 +103,7 @@ def _decide(view: Ledger, plan: Plan, company_id: str, resend: bool | str, found
             found.tally[verdict.tally] += len(unit.positions) if verdict.tally else 0
             if not verdict.send:
                 found.held.update(dict.fromkeys(unit.positions, verdict))
+                found.units += 1
 
 
 def _tables(view: Ledger) -> set[str]:

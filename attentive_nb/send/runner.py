@@ -63,10 +63,11 @@ def run(target: Target, df: pd.DataFrame, plan: Plan, options: RunOptions) -> Se
     outcomes = Outcomes(plan.n_rows)
     invalid = np.fromiter(plan.invalid, dtype=np.intp, count=len(plan.invalid))
     outcomes.add_many(invalid, "invalid", ["; ".join(r) for r in plan.invalid.values()])
+    nothing = np.fromiter(plan.skipped, dtype=np.intp, count=len(plan.skipped))
+    outcomes.add_many(nothing, "skipped", list(plan.skipped.values()))  # nothing to send
     if options.dry_run:
-        notes += _dry_run(target, plan, options, outcomes, invalid)
+        notes += _dry_run(target, plan, options, outcomes, np.concatenate([invalid, nothing]))
         notes += [f"A real send stops here: {question}."] if question else []
-        notes += [_irreversible_note(plan)] if plan.endpoint.irreversible else []
     else:
         if question:  # sending without them would quietly drop a phone or an email
             raise UnmappedColumns(f"Nothing was sent: {question}.", columns=asked)
@@ -104,21 +105,28 @@ def run(target: Target, df: pd.DataFrame, plan: Plan, options: RunOptions) -> Se
 
 
 def _dry_run(
-    target: Target, plan: Plan, options: RunOptions, outcomes: Outcomes, invalid: np.ndarray
+    target: Target, plan: Plan, options: RunOptions, outcomes: Outcomes, settled: np.ndarray
 ) -> list[str]:
-    """The valid rows ``would_send``, but for those the ledger would skip (read, not written)."""
-    held = preview(plan, target.company_id, options.ledger, options.resend).held
+    """The rows to send ``would_send``, but for those the ledger would skip (read, not written).
+
+    ``settled``: the rows the plan itself settled (invalid, or nothing to send).
+    """
+    seen = preview(plan, target.company_id, options.ledger, options.resend)
+    held = seen.held
     for position, verdict in held.items():
         outcomes.add(RowOutcome(position, verdict.status, message=verdict.reason))
-    valid = _valid_positions(plan, invalid)
+    valid = _valid_positions(plan, settled)
     outcomes.add_many(valid[~np.isin(valid, list(held))], "would_send")
-    if not held:
-        return []
-    sends = len(valid) - len(held)
-    return [
-        f"The send ledger would skip {_rows(len(held))} of this dry run (accepted or on their "
-        f"way before; see their reasons): a real send sends {_rows(sends)}."
-    ]
+    notes = []
+    if held:
+        sends = len(valid) - len(held)
+        notes.append(
+            f"The send ledger would skip {_rows(len(held))} of this dry run (accepted or on "
+            f"their way before; see their reasons): a real send sends {_rows(sends)}."
+        )
+    if plan.endpoint.irreversible:
+        notes.append(_irreversible_note(plan.n_requests - seen.units))
+    return notes
 
 
 def _rows(n: int) -> str:
@@ -221,9 +229,9 @@ def _and(words: list[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
-def _valid_positions(plan: Plan, invalid: np.ndarray) -> np.ndarray:
+def _valid_positions(plan: Plan, settled: np.ndarray) -> np.ndarray:
     valid = np.ones(plan.n_rows, dtype=bool)
-    valid[invalid] = False
+    valid[settled] = False
     return np.flatnonzero(valid)
 
 
@@ -257,9 +265,9 @@ def _label(label: object) -> str:
 _VERBS = {"subscribers": "subscribe", "unsubscribe": "unsubscribe", "attributes": "subscribe"}
 
 
-def _irreversible_note(plan: Plan) -> str:
-    """What a dry run of a deletion says: who, and that it cannot be undone."""
-    people = plan.n_requests
+def _irreversible_note(people: int) -> str:
+    """What a dry run of a deletion says: who (the ledger's skips aside), and that it
+    cannot be undone."""
     return (
         f"This cannot be undone: a real run asks Attentive to delete {people:,} "
         f"{'person' if people == 1 else 'people'}, the rows marked would_send in report.table "
@@ -267,18 +275,26 @@ def _irreversible_note(plan: Plan) -> str:
     )
 
 
-def _confirm_irreversible(plan: Plan, options: RunOptions) -> None:
+def _confirm_irreversible(plan: Plan, options: RunOptions, ledger: Callable[[], Preview]) -> None:
     """A deletion always needs a yes: ``DELETE <n>`` typed, or ``confirm=True`` passed.
 
+    ``n`` counts only the people the ledger would not skip (nobody left: not asked).
     Where nobody can answer (no terminal, a scheduler), it is refused: nothing is sent.
     """
-    people = plan.n_requests
-    if options.confirm or not people:
+    if options.confirm or not plan.n_requests:
+        return
+    skipped = ledger().units
+    people = plan.n_requests - skipped
+    if not people:
         return
     words = "person" if people == 1 else "people"
+    also = (
+        f" ({skipped:,} more {'is' if skipped == 1 else 'are'} skipped: the ledger has them "
+        "from earlier runs)"
+    )
     question = (
-        f"This asks Attentive to delete {people:,} {words} and cannot be undone. "
-        f"Type DELETE {people} to go ahead: "
+        f"This asks Attentive to delete {people:,} {words} and cannot be undone"
+        f"{also if skipped else ''}. Type DELETE {people} to go ahead: "
     )
     try:
         answer = input(question)
@@ -298,7 +314,7 @@ def _confirm(plan: Plan, options: RunOptions, ledger: Callable[[], Preview]) -> 
     would skip), and the question says how many the ledger skips.
     """
     if plan.endpoint.irreversible:
-        _confirm_irreversible(plan, options)
+        _confirm_irreversible(plan, options, ledger)
         return
     if not plan.endpoint.messages_people or plan.n_valid <= CONFIRM_ABOVE or options.confirm:
         return

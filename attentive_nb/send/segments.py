@@ -235,7 +235,9 @@ class _Sync:
     ) -> None:
         self.target, self.ledger, self.segment, self.mode = target, ledger, external_id, mode
         self.plan, self.df = plan, df
-        self.options = replace(options, ledger=ledger)
+        # The runs open the ledger as the caller named it: the handle here is closed when
+        # the sync ends, and a report's refresh() later must not be left holding it.
+        self.options = options
         self.company = target.company_id()
         self.label = f"Segment {external_id}"
 
@@ -266,10 +268,20 @@ class _Sync:
             if leaving:
                 out = [(m.who, m.record) for m in leaving]
                 ledger_members.want(self.ledger, self.company, self.segment, "out", out)
-        report = runner.run(self.target, self.df, self.plan, self.options)
+        report = runner.run(self.target, self.df, self.plan, self._frame_options(len(leaving)))
         report.notes[:0] = notes
         report.removed = self._removals(removed_df) if leaving else None
         return report
+
+    def _frame_options(self, leaving: int) -> RunOptions:
+        """The frame's run; when removals follow, "nothing to send" would not be true."""
+        if not leaving:
+            return self.options
+
+        def all_skipped(rows: str) -> str:
+            return f"No one to add: {rows} skipped (see the notes); {leaving:,} to take out."
+
+        return replace(self.options, all_skipped=all_skipped)
 
     def _leaving(self, in_frame: set[str]) -> list[ledger_members.Member]:
         """A mirror's members to take out: put in through this ledger, no longer in the frame."""

@@ -5,5 +5,6 @@
 - ``tokens``: tokens kept per company and pending sign-ins, files 0600;
 - ``core``: the sign-in logic the panel and the prompt share, errors in words;
 - ``panel``: the ipywidgets sign-in panel (the only module importing ipywidgets);
-- ``prompt``: the same sign-in on a terminal.
+- ``prompt``: the same sign-in on a terminal;
+- ``companies``: the companies this machine can act for, and one's connection.
 """

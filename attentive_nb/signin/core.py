@@ -212,8 +212,12 @@ class StatusCard:
     def for_connection(cls, conn: Connection, notes: Sequence[str] = ()) -> StatusCard:
         company = conn.company or {}
         auth = conn.client.auth
+        name = str(company.get("companyName") or "unknown company")
+        # The id too: two companies may share a name, and att.connect(company=id) takes it.
+        if company.get("companyId"):
+            name += f" ({company['companyId']})"
         return cls(
-            company=str(company.get("companyName") or "unknown company"),
+            company=name,
             app=str(company.get("applicationName") or "unknown app"),
             kind=getattr(auth, "kind", "credential"),
             masked=getattr(auth, "masked", "…"),

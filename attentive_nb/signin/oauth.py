@@ -122,6 +122,12 @@ class OAuthFlow:
         self._client_secret = config.require_secret(
             "ATTENTIVE_CLIENT_SECRET", _setting("ATTENTIVE_CLIENT_SECRET", client_secret)
         )
+        # the client id goes into the install link, which is shown and logged: never a secret
+        holder = config.same_as_a_secret("ATTENTIVE_CLIENT_ID", self.client_id)
+        if holder is None and self.client_id == self._client_secret:
+            holder = "ATTENTIVE_CLIENT_SECRET"  # both given as arguments
+        if holder is not None:
+            raise ConfigError(config.misplaced_secret("ATTENTIVE_CLIENT_ID", holder))
         self.redirect_uri = config.redirect_uri(_setting("ATTENTIVE_REDIRECT_URI", redirect_uri))
         self.scopes = tuple(scopes)
         self.api_url = config.api_url(api_url)

@@ -25,8 +25,8 @@ from attentive_nb import config
 from attentive_nb.connection import Connection
 from attentive_nb.endpoints import OAUTH_SCOPES, SEND_SCOPES
 from attentive_nb.errors import ConfigError, checked_arguments
+from attentive_nb.signin import companies, prompt
 from attentive_nb.signin import core as signin
-from attentive_nb.signin import prompt
 from attentive_nb.signin.oauth import OAuthFlow
 
 _LABELLED = {"description_allow_html": False, "style": {"description_width": "initial"}}
@@ -304,6 +304,7 @@ def connect(
     clock: Callable[[], float] = time.time,
     prompter: prompt.Prompter | None = None,
     use_saved: bool = True,
+    company: str | None = None,
 ) -> Connection:
     """Sign in to Attentive: check saved credentials, or ask for them.
 
@@ -315,8 +316,17 @@ def connect(
     sign-in finishes. ``display`` may be False, or a function to show with;
     ``front_end`` ("auto", "widgets", "prompt", "none") overrides detection;
     ``use_saved=False`` asks even when a key is saved (to sign in as another app).
+    ``company`` (an id or exact name from ``att.companies()``): that company's
+    connection, from its stored token or the environment's key; an unknown or
+    ambiguous one is refused, naming the choices.
     """
     show = _shower(display)
+    if company is not None:
+        table = companies.companies(api_url)
+        chosen = companies.resolve(company, table)
+        conn = companies.connection_for(chosen["company_id"], api_url)
+        show(signin.StatusCard.for_connection(conn))
+        return conn
     mode = front_end
     if mode == "auto":
         mode = signin.detect_front_end(panel_asked_for=not use_saved)

@@ -283,3 +283,66 @@ def views(view: SandboxView, _answer: Any) -> Verdict:
         f"3 product views arrived for Cleo's order {data.VIEWED_ORDER}, one per line "
         f"({_and(sorted(data.VIEWED_VARIANTS))}).",
     )
+
+
+# -- 06: segments -------------------------------------------------------------------------------
+
+
+def _names(people: Iterable[data.Person]) -> str:
+    return _and(p.name for p in people)
+
+
+def _winback(view: SandboxView, number: str) -> tuple[set[str] | None, Verdict | None]:
+    """The segment's phones, or the verdict when there is no such segment."""
+    phones = view.segment_phones(data.WINBACK_SEGMENT)
+    if phones is None:
+        return None, not_yet(
+            number,
+            f"there is no segment named {data.WINBACK_SEGMENT!r} yet: "
+            f'conn.sync_segment(df, "{data.WINBACK_SEGMENT}") makes it',
+        )
+    return phones, None
+
+
+def winback(view: SandboxView, _answer: Any) -> Verdict:
+    phones, missing_segment = _winback(view, "6.1")
+    if phones is None:
+        return missing_segment  # type: ignore[return-value]
+    lapsed = {_key(p) for p in data.STILL_LAPSED}
+    if phones == lapsed:  # 6.2 is done too: the buyers were taken out since
+        return done("6.1", f"{data.WINBACK_SEGMENT!r} was made, and now holds the two of 6.2.")
+    absent = [p for p in data.WINBACK_PEOPLE if _key(p) not in phones]
+    if absent:
+        return not_yet(
+            "6.1",
+            f"{_names(absent)} {'is' if len(absent) == 1 else 'are'} not in "
+            f"{data.WINBACK_SEGMENT!r}: send every row of data/exercise_winback.csv",
+        )
+    return done(
+        "6.1", f"{data.WINBACK_SEGMENT!r} holds the {len(phones)} people of the file, by phone."
+    )
+
+
+def mirrored(view: SandboxView, _answer: Any) -> Verdict:
+    phones, missing_segment = _winback(view, "6.2")
+    if phones is None:
+        return missing_segment  # type: ignore[return-value]
+    still_in = [p for p in data.BOUGHT_AGAIN if _key(p) in phones]
+    if still_in:
+        return not_yet(
+            "6.2",
+            f"{_names(still_in)} bought again but {'is' if len(still_in) == 1 else 'are'} "
+            "still in the segment: mirror it with only the rows where bought_again is 'no'",
+        )
+    gone = [p for p in data.STILL_LAPSED if _key(p) not in phones]
+    if gone:
+        return not_yet(
+            "6.2",
+            f"{_names(gone)} did not buy again and should still be in the segment: "
+            f"mirror the rows where bought_again is 'no', or {START_OVER}",
+        )
+    return done(
+        "6.2",
+        f"{_names(data.STILL_LAPSED)} are still in {data.WINBACK_SEGMENT!r}; "
+        f"{_names(data.BOUGHT_AGAIN)}, who bought again, were taken out.",
+    )

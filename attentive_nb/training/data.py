@@ -131,11 +131,25 @@ EXPECTED_ORDERS = {"E-3001": (ANA, 2), "E-3002": (BO, 1), "E-3003": (CLEO, 3)}
 VIEWED_ORDER = "E-3003"
 VIEWED_VARIANTS = {"P-400-RED", "P-500-L", "P-100-S"}
 
+# -- 06: exercise_winback.csv ------------------------------------------------------------------
+
+WINBACK = [
+    {"phone": "646-555-0150", "first_name": "Ana", "bought_again": "no"},
+    {"phone": "917-555-0151", "first_name": "Bo", "bought_again": "yes"},
+    {"phone": "(212) 555-0152", "first_name": "Cleo", "bought_again": "no"},
+    {"phone": "(646) 555-0163", "first_name": "Tom", "bought_again": "yes"},
+]
+WINBACK_SEGMENT = "VIP winback"
+WINBACK_PEOPLE = (ANA, BO, CLEO, TOM)
+BOUGHT_AGAIN = (BO, TOM)
+STILL_LAPSED = (ANA, CLEO)
+
 #: Every exercise file, by name, as make_sample_data.py writes it.
 FILES = {
     "exercise_signups.csv": SIGNUPS,
     "exercise_tiers.csv": TIERS,
     "exercise_returns.csv": RETURNS,
     "exercise_orders.csv": ORDERS,
+    "exercise_winback.csv": WINBACK,
 }
 EXERCISE_PHONES = {p.phone for p in (ANA, BO, CLEO, TOM) if p.phone is not None}

@@ -43,5 +43,7 @@ EXERCISES = {
         ),
         Exercise("5.1", "05_ecommerce", "One purchase per order", checks.purchases),
         Exercise("5.2", "05_ecommerce", "Product views for one order's lines", checks.views),
+        Exercise("6.1", "06_segments", "Make the VIP winback segment", checks.winback),
+        Exercise("6.2", "06_segments", "Take out the people who bought again", checks.mirrored),
     )
 }

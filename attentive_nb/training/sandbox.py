@@ -32,6 +32,7 @@ class SandboxView:
     company: dict[str, Any]
     received: dict[str, list[Any]] = field(default_factory=dict)
     history: list[dict[str, Any]] = field(default_factory=list)
+    segments: list[dict[str, Any]] = field(default_factory=list)  # externalId, name, members
 
     def bodies(self, path: str) -> list[Any]:
         """The bodies whose effect happened on ``path`` (``"/v1/subscriptions"``), in order."""
@@ -71,6 +72,13 @@ class SandboxView:
             if (body.get("user") or {}).get("phone") in phones
         ]
 
+    def segment_phones(self, name: str) -> set[str] | None:
+        """The phones in the segment named ``name`` (None: no such segment)."""
+        for segment in self.segments:
+            if segment.get("name") == name:
+                return {m["phone"] for m in segment.get("members", []) if "phone" in m}
+        return None
+
     def __repr__(self) -> str:  # the bodies hold phones and emails
         paths = {path: len(bodies) for path, bodies in self.received.items()}
         return f"SandboxView({self.company.get('companyId')}, received={paths})"
@@ -85,7 +93,7 @@ def _merge(found: dict[str, dict[str, Any]], who: Any, values: Any) -> None:
 def look(conn: Connection) -> SandboxView:
     """Ask the sandbox behind ``conn`` what it has received so far."""
     body = _ask(conn, INSPECT)
-    return SandboxView(body["company"], body["received"], body["history"])
+    return SandboxView(body["company"], body["received"], body["history"], body.get("segments", []))
 
 
 def start_over(conn: Connection) -> dict[str, Any]:

@@ -68,6 +68,10 @@ DOCS = {
         "https://docs.attentivemobile.com/openapi/reference/tag/Custom-Events/",
     ),
     "custom-events": ("Custom events", "https://docs.attentive.com/reference/postcustomevents"),
+    "segments": (
+        "Segments (v2)",
+        "https://docs.attentive.com/openapi/reference-v2/tag/Segments",
+    ),
     "ecommerce": (
         "eCommerce API",
         "https://docs.attentivemobile.com/openapi/reference/tag/eCommerce/",
@@ -88,7 +92,9 @@ def intro(title: str, summary: str, goals: list[str], minutes: int, docs: list[s
         "intro",
         f"# {title}\n\n{summary}\n\n**You will learn to**\n\n{listed}\n\n"
         f"About {minutes} minutes. Run the cells from top to bottom with **Shift+Enter**; "
-        f"each output is explained below it. Words in *italics* are in the glossary of "
+        f"each output is explained below it. Opened halfway down, or the kernel restarted? "
+        f"**Run > Run All Above Selected Cell** catches up (a cell run too early says which "
+        f"cell it needs). Words in *italics* are in the glossary of "
         f"[00_start_here](00_start_here.ipynb).\n\n{FLOW}\n\n"
         f"**Attentive's documentation for this notebook**\n\n{links(*docs)}",
     )

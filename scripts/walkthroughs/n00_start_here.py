@@ -10,6 +10,7 @@ _COURSE = [
     ("03_attributes", "custom attributes, their types, bulk", 20, "3.1, 3.2"),
     ("04_events", "custom events, their time and ids, sending again", 20, "4.1, 4.2"),
     ("05_ecommerce", "purchases by order, add-to-carts, product views", 20, "5.1, 5.2"),
+    ("06_segments", "a segment from a frame, mirrored as it changes", 15, "6.1, 6.2"),
 ]
 COURSE = "\n".join(
     [
@@ -49,11 +50,11 @@ CELLS: list[Cell] = [
         f"""\
 # Start here: the course, for trainers
 
-Five notebooks teach an analyst to send a pandas DataFrame to Attentive and to read what
-happened to every row: signing in, subscribers, custom attributes, custom events and
-ecommerce events. Each opens with what it teaches, explains every output, links Attentive's
-documentation, and ends with two exercises that check themselves against the sandbox, a
-recap and the next notebook.
+Six notebooks teach an analyst to send a pandas DataFrame to Attentive and to read what
+happened to every row: signing in, subscribers, custom attributes, custom events,
+ecommerce events and segments. Each opens with what it teaches, explains every output,
+links Attentive's documentation, and ends with two exercises that check themselves against
+the sandbox, a recap and the next notebook.
 
 {FLOW}
 
@@ -115,7 +116,7 @@ training.progress(conn)""",
         "md",
         "docs",
         "## Attentive's documentation\n\n"
-        + links("authentication", "subscribers", "attributes", "events", "ecommerce")
+        + links("authentication", "subscribers", "attributes", "events", "ecommerce", "segments")
         + "\n\n**Start:** [01_connect](01_connect.ipynb).",
     ),
 ]

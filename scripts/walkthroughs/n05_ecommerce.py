@@ -32,15 +32,16 @@ repeated on each line. Prices are numbers; the phone stays text.""",
         "load",
         """\
 lines = pd.read_csv("data/order_lines.csv", dtype={"phone": str})
-lines.drop(columns="product_url").head(8)  # every column but the long links fits the screen""",
+lines.drop(columns=["email", "product_url", "currency"]).head(8)  # fits a laptop's screen""",
     ),
     (
         "md",
         "load-what",
         """\
 What you see: the first eight of fifteen lines. Order A-2001 has four lines; `variant_id`
-and `product_name` are read as the product's variant and name; `product_url`, left out of
-this view, is sent as the product's link.""",
+and `product_name` are read as the product's variant and name. Left out of this view so
+it fits the screen: `email` (each person's, as in `02`), `product_url`, sent as the
+product's link, and `currency` (`USD` on every line).""",
     ),
     (
         "md",
@@ -143,6 +144,6 @@ conn.send_ecommerce(cleo, event="product-view", occurred_at_column="ordered_at",
             "leaves the rows `unknown`, never resent by itself.",
             "A column the toolkit does not know can be named with `columns=`.",
         ],
-        None,
+        "06_segments.ipynb",
     ),
 ]

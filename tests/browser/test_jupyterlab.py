@@ -5,7 +5,9 @@ First demo: signs in with the panel in 01_connect (API key, then, after
 consent screen; each time the panel must become the status card), runs 02_subscribers,
 reads its response table, does exercise 2.1 (its check says "not yet", then
 "done"), and in a scratch notebook meets a renamed phone column and a
-misspelt keyword (each one line, no traceback). Saves the notebooks to prove
+misspelt keyword (each one line, no traceback); in 06_segments, at 1280x720, runs
+an exercise's check first on a fresh kernel (it says which cell to run), then
+Run All: no output scrolls sideways. Saves the notebooks to prove
 no secret is stored. Second demo, same folder (same ledger file): 02 again
 subscribes everyone anew. Screenshots of each step go to
 test-artifacts/browser/; `make screenshots` copies three of them to docs/.
@@ -22,7 +24,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import nbformat
 import pytest
-from labharness import CHROMIUM, chromium_context, demo
+from labharness import CHROMIUM, LAPTOP, chromium_context, demo
 
 pytestmark = [
     pytest.mark.browser,
@@ -261,6 +263,40 @@ def scratch_notebook(page, lab, shots) -> None:
     assert page.locator(".jp-OutputArea-output", has_text="Traceback").count() == 0
 
 
+WIDE_OUTPUTS = """() => [...document.querySelectorAll('.jp-OutputArea-output')].flatMap(out =>
+    [out, ...out.querySelectorAll('*')].filter(e => e.scrollWidth > e.clientWidth + 2
+        && getComputedStyle(e).overflowX !== 'visible').map(() => out.textContent.slice(0, 80)))"""
+
+
+def wide_outputs(page) -> list[str]:
+    """Outputs that scroll sideways, each cell scrolled into view (off-screen ones lack layout)."""
+    found: list[str] = []
+    cells = page.locator(".jp-Notebook .jp-Cell")
+    for i in range(cells.count()):
+        cells.nth(i).evaluate("element => element.scrollIntoView({block: 'start'})")
+        found += [text for text in page.evaluate(WIDE_OUTPUTS) if text not in found]
+    return found
+
+
+def segments_notebook(page, lab, shots) -> None:
+    """06_segments: a check run first on a fresh kernel says which cell; Run All at 1280x720."""
+    page.set_viewport_size({"width": 1280, "height": 720})
+    open_notebook(page, lab, "06_segments.ipynb")
+    early = show_cell(page, 'training.check("6.1", conn)')
+    run_cell(page, early)
+    said = early.locator(".jp-OutputArea-output").text_content()
+    assert "`training` is not set in this kernel yet: the setup cell at the top" in said, said
+    assert "Run All Above Selected Cell" in said and "Traceback" not in said
+    shots(page, "16-segments-cell-first")
+    open_and_run_all(page, lab, "06_segments.ipynb")
+    wait_until_done(page)
+    assert page.locator(".jp-OutputArea-output", has_text="Loading widget").count() == 0
+    assert wide_outputs(page) == []  # the file browser open, as a trainee first sees it
+    show_cell(page, "week.removed.table")
+    shots(page, "17-segments-week")
+    page.set_viewport_size(LAPTOP)
+
+
 def test_two_demos_sign_in_send_exercise_and_errors_in_words(root, tmp_path, shots):
     with chromium_context() as context:
         page = context.new_page()
@@ -273,6 +309,7 @@ def test_two_demos_sign_in_send_exercise_and_errors_in_words(root, tmp_path, sho
             shots(page, "10-rerun-skipped")
             exercise_2_1(page, first, shots)
             scratch_notebook(page, first, shots)
+            segments_notebook(page, first, shots)
             seen_first = first.sandbox()
         assert len(seen_first["received"]["/v1/subscriptions"]) == 18 + 3  # 02, then 2.1
 
@@ -287,3 +324,15 @@ def test_two_demos_sign_in_send_exercise_and_errors_in_words(root, tmp_path, sho
         shutil.copyfile(ARTIFACTS / "03-key-connected.png", DOCS / "screenshot-signin.png")
         shutil.copyfile(ARTIFACTS / "08-report.png", DOCS / "screenshot-report.png")
         shutil.copyfile(ARTIFACTS / "12-exercise-done.png", DOCS / "screenshot-exercise.png")
+
+
+def test_the_other_walkthroughs_run_all_and_fit_a_laptop(root, tmp_path):
+    """00, 03, 04, 05 at 1280x720 (01, 02, 06: above): Run All, no error, no sideways scroll."""
+    with chromium_context() as context, demo(root, tmp_path / "demo.log") as lab:
+        page = context.new_page()
+        page.set_viewport_size({"width": 1280, "height": 720})
+        for notebook in ("00_start_here", "03_attributes", "04_events", "05_ecommerce"):
+            open_and_run_all(page, lab, f"{notebook}.ipynb")
+            wait_until_done(page)
+            assert page.locator(".jp-OutputArea-output", has_text="Loading widget").count() == 0
+            assert wide_outputs(page) == [], notebook  # the file browser open, as at first

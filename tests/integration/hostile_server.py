@@ -50,6 +50,22 @@ def dribble(handler: BaseHTTPRequestHandler) -> None:
         pass
 
 
+def dribble_headers(handler: BaseHTTPRequestHandler) -> None:
+    """A status line and headers sent one byte every fifth of a second, never ending.
+
+    Each byte comes well within any read timeout, and the header line stays under
+    http.client's 64 KB limit for hours: only a deadline on the whole answer ends it.
+    """
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Slow: "
+    try:
+        for byte in head + b"a" * 60_000:
+            handler.wfile.write(bytes([byte]))
+            handler.wfile.flush()
+            time.sleep(0.2)
+    except OSError:  # the client hung up: what a bounded wait does
+        pass
+
+
 class FakeApi:
     """The server, started on entering, stopped on leaving."""
 

@@ -239,8 +239,32 @@ def test_retry_out_holds_the_input_rows_to_fix(sandbox):
         env=creds(sandbox),
     )
     assert result.returncode == 1
-    fix = pd.read_csv("fix.csv")
-    assert fix["first_name"].tolist() == ["Bad"] and fix["status"].tolist() == ["invalid"]
+    assert Path("fix.csv").read_text().splitlines() == ["phone,email,first_name", "555,,Bad"]
+    assert "--out FILE writes each row's reason" in result.stdout
+
+
+def test_a_retry_out_file_is_sent_back_as_it_is(sandbox):
+    """Round one fails at the server; the retry file, sent back unchanged, is all accepted."""
+    write(
+        "people.csv",
+        "phone,email,first_name\n+44 20 7946 0344,ada@example.com,Ada\n"
+        "+1 201 555 0120,ben@example.com,-Ben\n",
+    )
+    sandbox.faults.endpoints = frozenset({"subscribe"})
+    sandbox.faults.error_statuses = (400,)
+    sandbox.faults.error_rate = 1.0
+    args = ["send", "subscribers", "--sign-up-source-id", "1", "--retry-out"]
+    first = run(*args[:2], "people.csv", *args[2:], "fix.csv", env=creds(sandbox))
+    assert first.returncode == 1, first.stdout + first.stderr
+    fix = Path("fix.csv").read_text()
+    assert "'" not in fix and "status" not in fix and "reason" not in fix
+    assert pd.read_csv("fix.csv", dtype=str).equals(pd.read_csv("people.csv", dtype=str))
+    sandbox.faults.error_rate = 0.0
+    second = run(*args[:2], "fix.csv", *args[2:], "fix2.csv", "--out", "r.csv", env=creds(sandbox))
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert pd.read_csv("r.csv")["status"].tolist() == ["sent", "sent"]
+    assert sandbox.subscribe_count("+442079460344") == 1
+    assert not Path("fix2.csv").exists()
 
 
 def test_csv_files_neutralise_formulas_unless_raw_csv(sandbox):
@@ -250,12 +274,11 @@ def test_csv_files_neutralise_formulas_unless_raw_csv(sandbox):
     result = run(*args, env=creds(sandbox))
     assert result.returncode == 1, result.stderr
     assert "begin with '" in result.stdout and "--raw-csv" in result.stdout
-    fix = pd.read_csv("fix.csv", dtype=str)
-    assert fix["first_name"].tolist() == ['\'=HYPERLINK("http://evil.example")']
     assert pd.read_csv("r.csv", dtype=str)["phone"].iloc[0] == "'+1201•••0110"
-    assert run(*args, "--raw-csv", env=creds(sandbox)).returncode == 1
+    # The retry file holds only the input's own cells, to send again: as they are.
     fix = pd.read_csv("fix.csv", dtype=str)
     assert fix["first_name"].tolist() == ['=HYPERLINK("http://evil.example")']
+    assert run(*args, "--raw-csv", env=creds(sandbox)).returncode == 1
     assert pd.read_csv("r.csv", dtype=str)["phone"].iloc[0] == "+1201•••0110"
 
 
@@ -384,6 +407,28 @@ def test_attributes_v1_and_bulk(sandbox):
     bulk = run("send", "attributes", "attrs.csv", "--bulk", "--resend", env=creds(sandbox))
     assert bulk.returncode == 0, bulk.stdout + bulk.stderr
     assert len(sandbox.received("/v2/bulk/user/attributes")) == 1
+
+
+def test_blank_attribute_rows_are_skipped_and_the_send_exits_0(sandbox):
+    write("blanks.csv", "email,tier,points\nada@example.com,gold,\nben@example.com,,\n")
+    result = run(
+        "send",
+        "attributes",
+        "blanks.csv",
+        "--out",
+        "out.csv",
+        "--retry-out",
+        "again.csv",
+        env=creds(sandbox),
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert [b["properties"] for b in sandbox.received("/v1/attributes/custom")] == [
+        {"tier": "gold"}
+    ]
+    out = pd.read_csv("out.csv", keep_default_na=False)
+    assert list(out["status"]) == ["sent", "skipped"]
+    assert out["reason"].iloc[1] == "nothing to send: every attribute is blank"
+    assert not Path("again.csv").exists()  # nothing to retry
 
 
 def test_events_from_parquet(sandbox):
@@ -805,3 +850,44 @@ def test_demo_chooses_the_port_and_token_its_banner_shows():
     finally:
         code, out = _interrupt(proc)
     assert code == 0, out
+
+
+# Issue 22: the FILE is read in chunks through plan/frames.
+def test_parquet_dry_run_then_real_send(sandbox):
+    pd.DataFrame(
+        {"phone": ["+12015550110", "+12125550111"], "tier": ["gold", "silver"]}
+    ).to_parquet("tiers.parquet")
+    dry = run("send", "attributes", "tiers.parquet", "--dry-run", env=creds(sandbox))
+    assert dry.returncode == 0, dry.stdout + dry.stderr
+    assert sandbox.received("/v1/attributes/custom") == []
+    real = run("send", "attributes", "tiers.parquet", env=creds(sandbox))
+    assert real.returncode == 0, real.stdout + real.stderr
+    bodies = sandbox.received("/v1/attributes/custom")
+    assert sorted(b["properties"]["tier"] for b in bodies) == ["gold", "silver"]
+
+
+def test_a_damaged_parquet_file_is_one_line_no_traceback(sandbox):
+    pd.DataFrame({"phone": ["+12015550110"] * 50}).to_parquet("whole.parquet")
+    Path("cut.parquet").write_bytes(Path("whole.parquet").read_bytes()[:-30])
+    result = run("send", "attributes", "cut.parquet", "--dry-run", env=creds(sandbox))
+    assert_usage_error(result, "cut.parquet: cannot be read as Parquet")
+    assert "Traceback" not in result.stderr
+
+
+def test_a_csv_over_several_chunks_gives_the_report_of_one_read(
+    sandbox, monkeypatch, capsys, tmp_path
+):
+    from attentive_nb.cli import send
+    from attentive_nb.cli.commands import main
+
+    rows = [f"+1201555{i:04d},{i if i % 3 else ''},{i * 1.5}" for i in range(1, 12)]
+    write(str(tmp_path / "p.csv"), "phone,points,score\n" + "\n".join(rows) + "\n")
+    args = ["send", "attributes", str(tmp_path / "p.csv"), "--dry-run"]
+    for key, value in creds(sandbox).items():
+        monkeypatch.setenv(key, value)
+    outputs = []
+    for size in (100_000, 4):
+        monkeypatch.setattr(send, "CSV_CHUNK_ROWS", size)
+        assert main(args) == 0
+        outputs.append(capsys.readouterr().out)
+    assert outputs[0] == outputs[1]

@@ -12,10 +12,10 @@ import traceback
 
 import pandas as pd
 import pytest
-from hostile_server import FakeApi, answer, dribble, redirect
+from hostile_server import FakeApi, answer, dribble, dribble_headers, redirect
 
 import attentive_nb as att
-from attentive_nb.errors import ApiError, AuthError, RateLimited, ServerError
+from attentive_nb.errors import ApiError, AuthError, RateLimited, ServerError, TransportError
 from attentive_nb.http.client import Cancelled, RetryPolicy
 from attentive_nb.redact import mask_secret
 
@@ -146,18 +146,24 @@ def run_bounded(call, seconds=60.0):
     return out
 
 
-def test_a_dribbling_server_cannot_hold_an_at_most_once_send():
-    with FakeApi({SUBSCRIBE: dribble}) as api:
+# A body dribbled a byte at a time, or the headers before it: the total deadline ends both.
+DRIBBLERS = pytest.mark.parametrize("server", [dribble, dribble_headers], ids=["body", "headers"])
+
+
+@DRIBBLERS
+def test_a_dribbling_server_cannot_hold_an_at_most_once_send(server):
+    with FakeApi({SUBSCRIBE: server}) as api:
         conn = connect(api, deadline_s=1.0)
-        out = run_bounded(lambda: send(conn, SUBSCRIBE))
+        out = run_bounded(lambda: send(conn, SUBSCRIBE), seconds=30)
         assert api.paths("POST") == ["/v1/subscriptions"]  # never sent twice
     row = out["value"].table.iloc[0]
     assert row["status"] == "unknown" and "resend='unknown'" in row["reason"]
 
 
-def test_a_dribbling_server_is_retried_on_a_retry_safe_endpoint():
+@DRIBBLERS
+def test_a_dribbling_server_is_retried_on_a_retry_safe_endpoint(server):
     events = pd.DataFrame({"phone": ["+12015550100"], "external_event_id": ["e-1"]})
-    with FakeApi({"POST /v1/events/custom": dribble}) as api:
+    with FakeApi({"POST /v1/events/custom": server}) as api:
         conn = connect(api, deadline_s=1.0)
         out = run_bounded(lambda: conn.send_events(events, event_type="Shipped", progress=False))
         assert api.paths("POST") == ["/v1/events/custom"] * FAST.attempts
@@ -172,6 +178,19 @@ def test_the_stop_event_ends_a_dribbling_answer_at_once():
         threading.Timer(0.5, stop.set).start()
         out = run_bounded(lambda: client.request("subscribe", json_body={}, stop=stop))
     assert isinstance(out["error"], Cancelled) and out["error"].reached
+
+
+def test_a_stop_lets_a_request_on_the_wire_wait_for_its_headers_until_the_deadline():
+    # after one Ctrl-C a request already sent is let finish, so its answer is recorded
+    # (test_ledger_sandbox: two Ctrl-C); the deadline still ends it
+    stop = threading.Event()
+    with FakeApi({SUBSCRIBE: dribble_headers}) as api:
+        client = att.Client(att.ApiKeyAuth(KEY), api.url, retry=FAST, deadline_s=1.5)
+        threading.Timer(0.3, stop.set).start()
+        out = run_bounded(lambda: client.request("subscribe", json_body={}, stop=stop), 30)
+    error = out["error"]
+    assert isinstance(error, TransportError) and error.answer_lost
+    assert "did not come in time" in str(error)
 
 
 # -- a 200 that cannot be read ----------------------------------------------------------------

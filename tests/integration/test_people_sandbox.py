@@ -104,3 +104,34 @@ def test_an_unsubscribe_in_capitals_leaves_nobody_subscribed_under_another_spell
         report = conn.unsubscribe(pd.DataFrame({"email": ["JANE@EXAMPLE.COM"]}), progress=False)
         assert list(report.table["status"]) == ["sent"]
         assert not sb.subscribed("jane@example.com", "EMAIL")
+
+
+def test_a_respelled_bulk_rerun_subscribes_nobody_twice_and_names_the_earlier_run():
+    n = 6
+    messy = pd.DataFrame(
+        {
+            "phone": [f"+1 (201) 301-{i:04d}" for i in range(n)],
+            "email": [f" Bulk{i}@Example.COM " for i in range(n)],
+            "sign_up_source_id": ["7"] * n,
+            "tier": ["gold"] * n,
+        }
+    )
+    clean = pd.DataFrame(
+        {
+            "phone": [f"+1201301{i:04d}" for i in range(n)],
+            "email": [f"bulk{i}@example.com" for i in range(n)],
+            "sign_up_source_id": ["7"] * n,
+            "tier": ["gold"] * n,
+        }
+    )
+    with Sandbox(port=0, rate_scale=10) as sb:
+        conn = connect(sb)
+        first = conn.send_attributes(messy, bulk=True, progress=False)
+        assert list(first.table["status"]) == ["sent"] * n
+        people = [*clean["phone"], *clean["email"]]
+        assert [sb.subscribe_count(p) for p in people] == [1] * (2 * n)
+        second = conn.send_attributes(clean, bulk=True, progress=False)
+        assert [sb.subscribe_count(p) for p in people] == [1] * (2 * n)
+        assert len(sb.received("/v2/bulk/user/attributes")) == 1
+        assert list(second.table["status"]) == ["skipped"] * n
+        assert all("earlier run" in r and "started" in r for r in second.table["reason"])

@@ -265,3 +265,30 @@ def test_the_command_line_syncs_lists_and_deletes(sandbox, tmp_path):
     assert cli("delete", "Lapsed", "--yes").returncode == 0
     assert "No segments" in cli("list").stdout
     assert "--mode" in cli("sync", "--help").stdout
+
+
+def test_refresh_of_a_mirror_also_refreshes_the_people_taken_out(sandbox, tmp_path):
+    conn = connect(sandbox)
+    folder = tmp_path / "ledger.sqlite"  # the ledger named by its path, as a notebook does
+    conn.sync_segment(people(20), "Lapsed", ledger=folder, **quiet())
+    report = conn.sync_segment(people(15, prefix="q"), "Lapsed", ledger=folder, **quiet(wait=0))
+    assert report.removed is not None
+    assert report.counts["submitted"] == 15 and report.removed.counts["submitted"] == 20
+    report.refresh(wait=10)  # one call: the ledger it uses is still open
+    assert report.counts["sent"] == 15
+    assert report.removed.counts["sent"] == 20
+    assert emails(sandbox, only_segment(conn)) == set(people(15, prefix="q")["email"])
+
+
+def test_a_mirror_that_only_takes_people_out_says_so_and_counts_the_removals(sandbox, capsys):
+    conn = connect(sandbox)
+    df = people(4)
+    conn.sync_segment(df, "Shrinking", **quiet())
+    capsys.readouterr()
+    report = conn.sync_segment(df.iloc[:2], "Shrinking", **quiet())
+    said = capsys.readouterr().out
+    assert report.removed is not None and report.removed.counts["sent"] == 2
+    assert "+0 added, -2 removed, 2 unchanged" in said
+    # Not "Nothing to send": two removals are sent right after.
+    assert "Nothing to send" not in said, said
+    assert "No one to add: 2 rows skipped (see the notes); 2 to take out." in said, said

@@ -66,3 +66,22 @@ def test_checks_and_authorize_never_go_beyond_the_sandbox():
 def test_an_unknown_exercise_is_named(sandbox):
     with pytest.raises(att.ConfigError, match=r"no exercise '9.9'; they are 1.1, 1.2"):
         training.check("9.9", connect(sandbox))
+
+
+def test_the_segment_checks_say_what_is_missing_and_pass_a_right_answer(sandbox):
+    conn = connect(sandbox)
+    winback = pd.DataFrame(data.WINBACK)[["phone"]]
+    assert "no segment named 'VIP winback'" in training.check("6.1", conn).says
+    conn.sync_segment(winback.iloc[:3], "VIP winback", progress=False)  # Tom left out
+    first = training.check("6.1", conn)
+    assert not first.done and "Tom is not in 'VIP winback'" in first.says
+    conn.sync_segment(winback, "VIP winback", progress=False)
+    assert training.check("6.1", conn).done
+    second = training.check("6.2", conn)
+    assert not second.done and "Bo and Tom bought again" in second.says
+    conn.sync_segment(winback.iloc[[0]], "VIP winback", progress=False)  # Cleo taken out too
+    wrong = training.check("6.2", conn)
+    assert not wrong.done and "Cleo did not buy again" in wrong.says
+    lapsed = pd.DataFrame(data.WINBACK).query("bought_again == 'no'")[["phone"]]
+    conn.sync_segment(lapsed, "VIP winback", progress=False)
+    assert training.check("6.2", conn).done and training.check("6.1", conn).done

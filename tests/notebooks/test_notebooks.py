@@ -20,6 +20,8 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from attentive_nb.cli.demo import demo_home
+
 pytestmark = pytest.mark.notebooks
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,15 +43,17 @@ SCRIPT = load_script()
 
 @pytest.fixture
 def folder(sandbox, tmp_path, monkeypatch):
-    """A copy of notebooks/ and the environment `make demo` gives the kernel."""
-    for name, value in {
-        **sandbox.environment(),
-        "JUPYTER_PLATFORM_DIRS": "1",  # silences jupyter_core's path-migration warning
-    }.items():
-        monkeypatch.setenv(name, value)
-    copy = tmp_path / "notebooks"
-    shutil.copytree(NOTEBOOKS, copy, ignore=shutil.ignore_patterns(".*"))
-    return copy
+    """A copy of notebooks/ and the environment `make demo` gives the kernel (its profile too)."""
+    with demo_home() as (_, home_env):
+        for name, value in {
+            **sandbox.environment(),
+            **home_env,
+            "JUPYTER_PLATFORM_DIRS": "1",  # silences jupyter_core's path-migration warning
+        }.items():
+            monkeypatch.setenv(name, value)
+        copy = tmp_path / "notebooks"
+        shutil.copytree(NOTEBOOKS, copy, ignore=shutil.ignore_patterns(".*"))
+        yield copy
 
 
 def execute(nb: nbformat.NotebookNode, folder: Path, allow_errors: bool = False) -> dict:
@@ -188,6 +192,21 @@ def test_ecommerce(folder, sandbox):
     assert_exercises(out, "5.1", "5.2")
 
 
+def test_segments(folder, sandbox):
+    out = run(folder, "06_segments.ipynb")
+    assert "+8 added, -0 removed, 0 unchanged (would be sent)" in out["dry"]
+    assert sandbox.received("/v2/bulk/segments/members")[0]["members"]  # after the dry run
+    assert re.search(r"sent\s+8", out["sync"]) and "Lapsed buyers" in out["segments"]
+    assert out["removed-first"].strip() == "None"
+    assert "+3 added, -3 removed, 5 unchanged" in out["week"]
+    assert out["week-removed"].count("•") >= 3  # masked
+    (external_id,) = re.findall(r"^0\s+(\S+)\s+Lapsed buyers$", out["segments"], re.MULTILINE)
+    phones = {m.get("phone") for m in sandbox.segment_members(external_id)}
+    assert len(phones) == 8 and "+12015550110" not in phones and "+14045550118" in phones
+    assert "skipped 8" in out["rerun"] or "Nothing to send" in out["rerun"], out["rerun"]
+    assert_exercises(out, "6.1", "6.2")
+
+
 def test_the_notebooks_as_committed_run_and_their_checks_say_not_yet(folder):
     for name, cells in SCRIPT.NOTEBOOK_CELLS.items():
         out = run(folder, name, solved=False)
@@ -196,6 +215,41 @@ def test_the_notebooks_as_committed_run_and_their_checks_say_not_yet(folder):
         for cell_id in checks:
             assert ", not yet:" in out[cell_id], (name, out[cell_id])
         assert not [text for text in out.values() if "Traceback" in text], name
+
+
+#: A later cell of each walkthrough, run first on a fresh kernel (or after a restart): the
+#: first name it lacks, and the start of where it says that name is set.
+SETUP = "the setup cell at the top of this notebook sets it."
+RUN_FIRST = [
+    ("01_connect.ipynb", "me", "conn", 'the cell under "Sign in" (`conn = att.connect()`) sets'),
+    ("01_connect.ipynb", "check-1-1", "training", 'the cell under "Exercises"'),
+    ("02_subscribers.ipynb", "check-2-1", "training", SETUP),
+    ("02_subscribers.ipynb", "table", "report", 'the cell under "Send" (`report = conn.send_'),
+    ("03_attributes.ipynb", "send", "conn", SETUP),
+    ("04_events.ipynb", "ids", "training", SETUP),
+    ("05_ecommerce.ipynb", "view-table", "views", "the cell under"),
+    ("06_segments.ipynb", "week-removed", "week", "the cell under"),
+    ("06_segments.ipynb", "check-6-2", "training", SETUP),
+]
+
+
+def test_a_later_cell_run_first_says_which_cell_to_run_first_in_a_line(folder, monkeypatch):
+    """One fresh kernel a notebook runs the cells alone; a bug in a function keeps its traceback."""
+    for name in sorted({name for name, *_ in RUN_FIRST}):
+        monkeypatch.setenv("JPY_SESSION_NAME", str(folder / name))  # as Jupyter tells a kernel
+        cells = {c.id: c for c in nbformat.read(folder / name, as_version=4).cells}
+        nb = nbformat.v4.new_notebook()
+        nb.cells = [cells[cell_id] for n, cell_id, *_ in RUN_FIRST if n == name]
+        nb.cells.append(nbformat.v4.new_code_cell("def f():\n    return nowhere\n\nf()", id="bug"))
+        out = execute(nb, folder, allow_errors=True)
+        for n, cell_id, missing, where in RUN_FIRST:
+            if n != name:
+                continue
+            text = re.sub(r"\x1b\[[0-9;]*m", "", out[cell_id]).strip()  # without colours
+            said = f"NameError: `{missing}` is not set in this kernel yet: {where}"
+            assert text.startswith(said) and "Run All Above Selected Cell" in text, text
+            assert "Traceback" not in text and len(text.splitlines()) == 1, text
+        assert "Traceback" in out["bug"] and "name 'nowhere' is not defined" in out["bug"]
 
 
 def test_a_usage_error_is_one_line_and_tb_shows_where(folder):
@@ -237,5 +291,5 @@ def test_every_walkthrough_teaches_links_checks_and_points_on():
         assert sum(cell_id.startswith("check-") for _, cell_id, _ in cells) == 2, name
         assert sum(kind == "solution" for kind, _, _ in cells) == 2, name
         number = int(name[:2])
-        if number < 5:
+        if number < 6:
             assert f"**Next:** [0{number + 1}_" in text, name

@@ -15,6 +15,9 @@ def creation_status(response) -> str:
     return answer["subscriptionCreationStatus"]
 
 
+SEGMENT_MEMBER = {"phone": "+12015550110"}
+
+
 def test_every_sandbox_start_is_a_company_of_its_own(make_sandbox, make_api):
     one, two = make_sandbox(), make_sandbox()
     ids = {sb.company["companyId"] for sb in (one, two)}
@@ -54,6 +57,22 @@ def test_inspect_shows_the_company_what_arrived_and_who_asked(sandbox, api):
         ("/v1/subscriptions", 202, "Sandbox private app"),
         ("/v1/subscriptions", 400, "Sandbox private app"),
     ]
+    assert seen["segments"] == []
+
+
+def test_inspect_lists_each_segment_with_its_members_once_their_job_is_due(
+    make_sandbox, make_api, clock
+):
+    sb = make_sandbox(clock=clock, bulk_delay_s=1.0)
+    api = make_api(sb)
+    api.post("/v2/segments", json={"name": "VIP", "externalId": "vip"})
+    api.post("/v2/bulk/segments/members", json={"externalId": "vip", "members": [SEGMENT_MEMBER]})
+    assert api.get("/sandbox/inspect").json()["segments"][0]["members"] == []  # not run yet
+
+    clock.advance(1.0)
+    (segment,) = api.get("/sandbox/inspect").json()["segments"]
+
+    assert segment == {"externalId": "vip", "name": "VIP", "members": [SEGMENT_MEMBER]}
 
 
 @pytest.mark.parametrize(

@@ -531,3 +531,35 @@ def test_a_redirect_is_an_error_never_followed(client, mock, status):
     with pytest.raises(ApiError, match="redirect to evil.example") as info:
         client.request("subscribe", json_body={})
     assert info.value.status == status and len(mock.calls) == 1
+
+
+# --- a prepared request per URL, copied -------------------------------------------
+
+
+def test_requests_to_one_url_each_carry_their_own_body_query_and_token(client, mock):
+    """The session's settings are merged once per URL; each request is a copy of that."""
+    mock.post(url("events"), status=200)
+    mock.get(url("subscriptions"), json={})
+    client.request("events", json_body=JsonText('{"n":1}'))
+    client.request("events", json_body={"n": 22})
+    client.auth = ApiKeyAuth(KEY[:-1] + "w")  # a new token is used at once
+    client.request("events", json_body=JsonText('{"n":333}'))
+    client.request("subscriptions", params={"phone": "+15551234567"})
+    client.request("subscriptions", params={"email": "a@example.com"})
+    sent = [c.request for c in mock.calls]
+    assert [s.body for s in sent[:3]] == [b'{"n":1}', b'{"n": 22}', b'{"n":333}']
+    assert [s.headers["Content-Length"] for s in sent[:3]] == ["7", "9", "9"]
+    assert all(s.headers["Content-Type"] == "application/json" for s in sent[:3])
+    assert [s.headers["Authorization"][-1] for s in sent] == ["v", "v", "w", "w", "w"]
+    assert "phone=" in sent[3].url and "phone=" not in sent[4].url and "email=" in sent[4].url
+
+
+def test_a_cookie_the_session_holds_is_sent_as_it_is_now(client, mock):
+    """Cookies may change between answers: a session holding any is prepared whole."""
+    mock.post(url("events"), status=200)
+    client.request("events", json_body={})
+    client.session.cookies.set("seen", "1", domain="api.attentivemobile.com")
+    client.request("events", json_body={})
+    client.session.cookies.set("seen", "2", domain="api.attentivemobile.com")
+    client.request("events", json_body={})
+    assert [c.request.headers.get("Cookie") for c in mock.calls] == [None, "seen=1", "seen=2"]

@@ -370,3 +370,30 @@ def test_write_env_var_is_quiet_outside_git(clean_environment):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         config.write_env_var("ATTENTIVE_API_KEY", SECRET)
+
+
+def test_an_empty_home_is_not_taken_as_the_root_folder(monkeypatch, tmp_path):
+    import pwd
+
+    monkeypatch.delenv("ATTENTIVE_NB_HOME")
+    monkeypatch.setenv("HOME", "")
+    monkeypatch.setattr(pwd, "getpwuid", lambda uid: type("P", (), {"pw_dir": str(tmp_path)}))
+    assert config.state_dir() == tmp_path / ".attentive_nb"
+
+
+def test_a_home_the_system_does_not_know_is_a_clear_config_error(monkeypatch):
+    import pwd
+
+    monkeypatch.delenv("ATTENTIVE_NB_HOME")
+    monkeypatch.delenv("HOME", raising=False)
+
+    def unknown(uid):
+        raise KeyError(uid)
+
+    def no_home():
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.setattr(pwd, "getpwuid", unknown)
+    monkeypatch.setattr(config.Path, "home", staticmethod(no_home))
+    with pytest.raises(config.StateDirError, match=r"~/.attentive_nb, cannot be made \(Could not"):
+        config.state_dir()

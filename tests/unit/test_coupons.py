@@ -214,3 +214,18 @@ def test_the_dry_run_sends_nothing_and_says_how_it_would_go(conn):
     assert list(report.table["status"]) == ["would_send", "would_send"]
     assert "same code as row 0" in report.table["reason"].iloc[1]
     assert "No distribution window: the codes never expire." in report.notes
+
+
+NEW_YORK = {"timezone": "America/New_York"}
+
+
+@pytest.mark.parametrize(
+    ("start", "reason"),
+    [
+        ("2027-03-14 02:30", "does not exist in America/New_York: on 2027-03-14"),
+        ("2027-11-07 01:30", "happens twice in America/New_York: on 2027-11-07"),
+    ],
+)
+def test_a_window_time_a_clock_change_skips_or_repeats_is_refused_with_the_reason(start, reason):
+    with pytest.raises(ConfigError, match=f"distribution_start='{start}' {reason}"):
+        plan(["A1"], distribution_start=start, distribution_stop="2027-12-01", **NEW_YORK)

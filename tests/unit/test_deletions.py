@@ -43,10 +43,19 @@ def posts() -> list[dict]:
     return [json.loads(c.request.body) for c in responses.calls if c.request.method == "POST"]
 
 
-def accept(*ids: str) -> None:
+# Requests leave from several threads, so the order they arrive in is not the rows' order:
+# each person's request id is chosen by the person, r1 for ...0100, r2 for ...0101.
+REQUEST_IDS = {"+12015550100": "r1", "+12015550101": "r2"}
+
+
+def accept() -> None:
     responses.get(f"{API}/v1/me", json=ME)
-    for request_id in ids:
-        responses.post(DELETE, json={"id": request_id})
+
+    def by_person(request):
+        phone = json.loads(request.body)["subjectPhone"]
+        return 200, {}, json.dumps({"id": REQUEST_IDS[phone]})
+
+    responses.add_callback(responses.POST, DELETE, callback=by_person)
 
 
 def nobody_can_answer(monkeypatch):
@@ -142,7 +151,7 @@ def test_a_message_that_is_not_text_is_refused():
 
 @responses.activate
 def test_nothing_is_sent_without_confirmation_where_nobody_can_answer(conn, monkeypatch):
-    accept("r1", "r2")
+    accept()
     nobody_can_answer(monkeypatch)
     with pytest.raises(AttentiveError, match="Nothing was sent: deleting 2 people cannot be"):
         conn.request_deletion(people(), **quiet())
@@ -151,7 +160,7 @@ def test_nothing_is_sent_without_confirmation_where_nobody_can_answer(conn, monk
 
 @responses.activate
 def test_even_one_person_is_asked_for_and_a_wrong_answer_sends_nothing(conn, monkeypatch):
-    accept("r1")
+    accept()
     asked = answers(monkeypatch, "yes")
     with pytest.raises(ConfigError, match="Type DELETE 1 when asked"):
         conn.request_deletion(people().head(1), **quiet())
@@ -163,7 +172,7 @@ def test_even_one_person_is_asked_for_and_a_wrong_answer_sends_nothing(conn, mon
 
 @responses.activate
 def test_typing_delete_and_the_count_sends(conn, monkeypatch):
-    accept("r1", "r2")
+    accept()
     answers(monkeypatch, "DELETE 2")
     report = conn.request_deletion(people(), **quiet())
     assert len(posts()) == 2
@@ -173,10 +182,27 @@ def test_typing_delete_and_the_count_sends(conn, monkeypatch):
 
 @responses.activate
 def test_confirm_true_sends_without_asking(conn, monkeypatch):
-    accept("r1", "r2")
+    accept()
     asked = answers(monkeypatch, "")
     conn.request_deletion(people(), **quiet(confirm=True))
     assert asked == [] and len(posts()) == 2
+
+
+@responses.activate
+def test_the_question_counts_only_the_people_the_ledger_would_not_skip(conn, monkeypatch):
+    accept()
+    conn.request_deletion(people().head(1), **quiet(confirm=True))
+    dry = conn.request_deletion(people(), **quiet(dry_run=True))
+    assert "delete 1 person" in " ".join(dry.notes) and "DELETE 1 first" in " ".join(dry.notes)
+    asked = answers(monkeypatch, "DELETE 1")
+    report = conn.request_deletion(people(), **quiet())
+    assert asked == [
+        "This asks Attentive to delete 1 person and cannot be undone (1 more is skipped: the "
+        "ledger has them from earlier runs). Type DELETE 1 to go ahead: "
+    ]
+    assert list(report.table["status"]) == ["skipped", "submitted"]
+    again = conn.request_deletion(people(), **quiet())  # nobody left to delete: not asked
+    assert len(asked) == 1 and list(again.table["status"]) == ["skipped", "skipped"]
 
 
 def test_the_dry_run_lists_who_would_be_requested_and_says_it_cannot_be_undone(conn):
@@ -192,7 +218,7 @@ def test_the_dry_run_lists_who_would_be_requested_and_says_it_cannot_be_undone(c
 
 @responses.activate
 def test_a_rerun_skips_the_people_already_requested(conn):
-    accept("r1", "r2")
+    accept()
     conn.request_deletion(people(), **quiet(confirm=True))
     respelled = pd.DataFrame(
         {"phone": ["12015550100", "+1 201 555 0101"], "email": ["ANN@example.com", None]}
@@ -200,6 +226,22 @@ def test_a_rerun_skips_the_people_already_requested(conn):
     again = conn.request_deletion(respelled, **quiet(confirm=True, message="second try"))
     assert len(posts()) == 2
     assert list(again.table["status"]) == ["skipped", "skipped"]
+
+
+@responses.activate
+def test_a_person_named_by_fewer_identifiers_is_known_and_a_new_one_is_requested(conn):
+    accept()
+    conn.request_deletion(people().head(1), **quiet(confirm=True))  # ...0100 and ann@
+    fewer = pd.DataFrame({"email": [" Ann@Example.com"]})
+    again = conn.request_deletion(fewer, **quiet(confirm=True))
+    assert len(posts()) == 1
+    assert list(again.table["status"]) == ["skipped"]
+    (reason,) = again.table["reason"]
+    assert "this person's email was already deleted in an earlier run" in reason
+    # A row with an identifier never requested goes: a deletion must reach each one.
+    more = pd.DataFrame({"phone": ["+12015550101"], "email": ["ann@example.com"]})
+    assert list(conn.request_deletion(more, **quiet(confirm=True)).table["status"]) == ["submitted"]
+    assert len(posts()) == 2
 
 
 @responses.activate
@@ -236,7 +278,7 @@ def status(request_id: str, **answer) -> None:
 
 @responses.activate
 def test_refresh_reads_each_requests_status_until_processed(conn):
-    accept("r1", "r2")
+    accept()
     report = conn.request_deletion(people(), **quiet(confirm=True))
     status("r1", processed=False)
     status("r2", processed=False, processingStartDateTime="2026-01-01T00:00:00.000+0000")
@@ -253,7 +295,7 @@ def test_refresh_reads_each_requests_status_until_processed(conn):
 
 @responses.activate
 def test_deletion_requests_lists_them_masked_and_refreshes(conn):
-    accept("r1", "r2")
+    accept()
     conn.request_deletion(people(), **quiet(confirm=True))
     listed = conn.deletion_requests()
     assert list(listed.columns) == [
@@ -277,7 +319,7 @@ def test_deletion_requests_lists_them_masked_and_refreshes(conn):
 
 @responses.activate
 def test_a_request_attentive_does_not_know_stays_never_resent(conn):
-    accept("r1")
+    accept()
     report = conn.request_deletion(people().head(1), **quiet(confirm=True))
     responses.get(f"{DELETE}/r1", status=404, json={"error": "not found"})
     report.refresh()

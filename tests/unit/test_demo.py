@@ -19,6 +19,8 @@ def test_the_demo_keeps_what_it_writes_in_a_home_of_its_own_removed_at_the_end()
             "@jupyterlab/apputils-extension/notification.jupyterlab-settings"
         )
         assert json.loads(settings.read_text()) == {"fetchNews": "false", "checkForUpdates": False}
+        kernel_config = Path(env["IPYTHONDIR"]) / "profile_default" / "ipython_kernel_config.py"
+        assert "attentive_nb.training.names" in kernel_config.read_text()  # NameErrors in words
     assert not home.exists()
 
 

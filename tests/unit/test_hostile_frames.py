@@ -174,3 +174,15 @@ def test_a_set_in_an_event_property_is_refused_it_has_no_order():
     report = CALLS["events"](conn(), df)
     assert list(report.table["status"]) == ["invalid", "would_send", "would_send"]
     assert "set" in report.table["reason"].iloc[0] and "order" in report.table["reason"].iloc[0]
+
+
+@pytest.mark.parametrize("kind", CALLS, ids=str)
+def test_an_empty_iterable_ends_as_an_empty_dataframe_does(kind):
+    """No chunks at all is no rows and no columns: the outcome of ``pd.DataFrame()``."""
+    outcomes = []
+    for data in (pd.DataFrame(), iter([])):
+        try:
+            outcomes.append(len(CALLS[kind](conn(), data).table))
+        except att.AttentiveError as refused:
+            outcomes.append(f"{type(refused).__name__}: {refused}")
+    assert outcomes[0] == outcomes[1]

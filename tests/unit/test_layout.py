@@ -32,6 +32,7 @@ FLOORS = {
     "attentive_nb.signin": 6,
     "attentive_nb.training": 7,
     "attentive_nb.cli": 7,
+    "attentive_nb.fleet": 7,
     "attentive_nb": 8,  # the package's __init__: the public surface, on top of everything
 }
 

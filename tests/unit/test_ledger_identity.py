@@ -5,9 +5,14 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
+import threading
 
+import pandas as pd
 import pytest
+import responses
+from fakes import ME
 
+import attentive_nb as att
 from attentive_nb.errors import LedgerError
 from attentive_nb.send.ledger import Ledger, Verdict
 from attentive_nb.send.ledger_file import APPLICATION_ID, SCHEMA_VERSION, UNMARKED_TABLES
@@ -175,3 +180,45 @@ def test_a_claim_of_a_dead_process_whose_id_now_belongs_to_another_is_not_held(t
             [_key("b")], lambda s: seen.append(s) or Verdict(False), 1
         )
         assert seen[0].state == "claimed"  # the same process, still running: its claim holds
+
+
+def test_six_openers_of_one_new_ledger_at_once_all_get_it(tmp_path):
+    # Seen in the concurrent-runs property test: an opener read the mark of a file another
+    # was building before its commit and the tables after, and called it another program's;
+    # or SQLite answered "locked" at once to the switch into WAL mode.
+    failures: list[str] = []
+
+    def open_at_once(path, barrier):
+        barrier.wait()
+        try:
+            Ledger(path).close()
+        except LedgerError as error:
+            failures.append(str(error))
+
+    for attempt in range(25):
+        path = tmp_path / str(attempt) / "ledger.sqlite"
+        barrier = threading.Barrier(6)
+        openers = [threading.Thread(target=open_at_once, args=(path, barrier)) for _ in range(6)]
+        for opener in openers:
+            opener.start()
+        for opener in openers:
+            opener.join()
+    assert failures == []
+
+
+@responses.activate
+def test_a_dry_run_refuses_another_programs_database_too_and_leaves_it(tmp_path):
+    # The dry run reads the ledger to count what it would skip; a foreign file must be
+    # refused there as the real send refuses it, not read as if it knew nothing.
+    responses.get("https://api.attentivemobile.com/v1/me", json=ME)
+    path = tmp_path / "ledger.sqlite"
+    before = foreign(
+        path, "CREATE TABLE runs (x)", "CREATE TABLE requests (y)", "PRAGMA application_id = 1234"
+    )
+    conn = att.Connection.from_api_key("test-key-0123456789")
+    frame = pd.DataFrame({"phone": ["+12015550100"]})
+    with pytest.raises(LedgerError, match="not an attentive_nb send ledger"):
+        conn.send_subscribers(
+            frame, sign_up_source_id="42", dry_run=True, ledger=path, progress=False
+        )
+    assert path.read_bytes() == before

@@ -267,6 +267,8 @@ def test_unsubscribe_config_errors(kwargs, message):
 
 # -- attributes v1 -----------------------------------------------------------------------------
 
+NOTHING_TO_SEND = "nothing to send: every attribute is blank"
+
 
 def test_attributes_v1_payloads():
     df = pd.DataFrame(
@@ -308,16 +310,45 @@ def test_attributes_v1_payloads():
             },
         ),
     ]
-    assert plan.invalid == {
-        1: ["no attribute values to send (all blank)"],
-        2: ["no attribute values to send (all blank)"],
-    }
+    assert plan.invalid == {}
+    assert plan.skipped == {1: NOTHING_TO_SEND, 2: NOTHING_TO_SEND}
+    assert plan.n_valid == 2
     assert plan.duplicates == {3: 0}
     assert plan.notes == [
         "1 row repeats a person named earlier in the data; all are sent, the last one wins.",
         "2 timestamps without a time zone were taken as UTC.",
     ]
     assert plan.column_map["Points"] == "properties.Points"
+
+
+def test_a_row_with_some_blank_attributes_sends_the_others():
+    df = pd.DataFrame(
+        {
+            "email": ["a@x.com", "b@x.com"],
+            "tier": ["gold", "   "],
+            "points": pd.array([None, 5], dtype="Int64"),
+        }
+    )
+    plan = plan_attributes(df)
+    assert [body["properties"] for _, body in sent(plan)] == [{"tier": "gold"}, {"points": 5}]
+    assert plan.invalid == {} and plan.skipped == {}
+
+
+def test_a_blank_row_is_no_earlier_copy_of_the_person_it_names():
+    df = pd.DataFrame({"email": ["a@x.com", "A@x.com"], "tier": [None, "gold"]})
+    plan = plan_attributes(df)
+    assert plan.skipped == {0: NOTHING_TO_SEND}
+    assert plan.duplicates == {}
+    assert sent(plan) == [((1,), {"user": {"email": "A@x.com"}, "properties": {"tier": "gold"}})]
+
+
+def test_a_blank_row_with_a_wrong_identifier_is_invalid_for_the_identifier_alone():
+    # Nothing of it could be sent even once fixed, but its reason says what is wrong.
+    df = pd.DataFrame({"email": ["bob@", "a@x.com"], "tier": [None, None]})
+    plan = plan_attributes(df)
+    assert plan.invalid == {0: ["email 'bob@' is not a valid address"]}
+    assert plan.skipped == {1: NOTHING_TO_SEND}
+    assert plan.n_valid == 0 and plan.n_requests == 0
 
 
 def test_attributes_reasons_are_all_reported_together():
@@ -465,7 +496,7 @@ def test_plan_repr_has_counts_not_people():
     plan = plan_unsubscribe(pd.DataFrame({"email": ["a@x.com"]}))
     assert isinstance(plan, Plan)
     assert repr(plan) == (
-        "Plan(kind='unsubscribe', rows=1, valid=1, invalid=0, duplicates=0, requests=1)"
+        "Plan(kind='unsubscribe', rows=1, valid=1, invalid=0, skipped=0, duplicates=0, requests=1)"
     )
 
 

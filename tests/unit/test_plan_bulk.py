@@ -155,7 +155,22 @@ def test_person_fields_alone_are_enough_and_custom_is_left_out():
     assert records(plan) == [
         {"identifiers": {"email": "a@x.com"}, "attributes": {"firstName": "Ada"}}
     ]
-    assert plan.invalid == {1: ["no attribute values to send (all blank)"]}
+    assert plan.invalid == {}
+    assert plan.skipped == {1: "nothing to send: every attribute is blank"}
+
+
+def test_a_bulk_row_that_only_subscribes_has_something_to_send():
+    df = pd.DataFrame(
+        {
+            "phone": ["+12015550123", "+12015550124"],
+            "sign_up_source_id": ["456", None],
+            "tier": [None, None],
+        }
+    )
+    plan = plan_attributes(df, bulk=True)
+    assert [r["identifiers"] for r in records(plan)] == [{"phone": "+12015550123"}]
+    assert plan.skipped == {1: "nothing to send: every attribute is blank"}
+    assert plan.n_requests == 1
 
 
 # -- subscriptions[] -----------------------------------------------------------------------------

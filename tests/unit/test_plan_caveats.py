@@ -82,7 +82,7 @@ def test_events_older_than_12_hours_are_counted_with_the_oldest():
                 "2024-05-02T00:00:00Z",  # 12 h before NOW: not older
                 "2024-05-01T20:00:00-05:00",  # 01:00Z on the 2nd: 11 h old
                 "2024-05-01T23:59:59Z",  # just over 12 h
-                "2024-04-30 08:00",  # the oldest (naive: UTC)
+                "2024-04-30T08:00:00Z",  # the oldest
                 "2020-01-01T00:00:00Z",  # invalid row: never sent, not counted
             ],
         }

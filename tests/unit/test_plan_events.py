@@ -26,7 +26,7 @@ def shipments() -> pd.DataFrame:
             "email": ["a@x.com", "b@x.com"],
             "Order Id": [54321, 54322],
             "tracking": ["1Z", None],
-            "occurred_at": ["2024-05-01T12:00:00Z", "2024-05-01 09:30:00"],
+            "occurred_at": ["2024-05-01 12:00:00", "2024-05-01 09:30:00"],  # naive: in UTC
         }
     )
 
@@ -50,7 +50,7 @@ def test_event_payloads_with_generated_ids():
         ((0,), {**first, "externalEventId": ids[0]}),
         ((1,), {**second, "externalEventId": ids[1]}),
     ]
-    assert plan.notes == ["1 timestamp without a time zone was taken as UTC."]
+    assert plan.notes == ["2 timestamps without a time zone were taken as UTC."]
     assert plan.column_map == {
         "email": "email",
         "occurred_at": "occurredAt",
@@ -166,7 +166,7 @@ def test_nested_properties_are_allowed_for_events():
         ({"a": {"b": {"c": {"d": [[np.float64("nan"), np.inf]]}}}}, "is not a finite number"),
         (
             {"at": pd.Timestamp("2024-03-10 02:30")},
-            "at ['at'] does not exist or is ambiguous in America/New_York (clock change)",
+            "at ['at'] does not exist in America/New_York: on 2024-03-10 the clocks went forward",
         ),
         ({"size [cm]": 3}, "has the key 'size [cm]' that contains [ ], which Attentive forbids"),
         ({"a": [{"b|c": 1}]}, "has the key 'b|c' at ['a'][0] that contains |, which Attentive"),

@@ -87,3 +87,23 @@ def test_members_are_sealed_in_the_ledger_and_a_flip_drops_the_earlier_request(t
     for written in tmp_path.glob("ledger.sqlite*"):  # the ledger and its journal
         assert b"secret.person" not in written.read_bytes()
     assert (tmp_path / "members.key").stat().st_mode & 0o777 == 0o600
+
+
+def test_forgetting_a_company_forgets_its_segment_members(tmp_path):
+    record = {"email": "a@example.com"}
+    with Ledger(tmp_path / "ledger.sqlite") as ledger:
+        ledger_members.want(ledger, "c1", "vip", "in", [("who1", record)])
+        ledger_members.want(ledger, "c2", "vip", "in", [("who1", record)])
+        ledger.forget("c1", "events")  # another endpoint: the members stay
+        assert len(ledger_members.recorded(ledger, "c1", "vip")) == 1
+        ledger.forget("c1")
+        assert ledger_members.recorded(ledger, "c1", "vip") == []
+        assert len(ledger_members.recorded(ledger, "c2", "vip")) == 1  # another company's stay
+        ledger_members.want(ledger, "c2", "vip", "in", [("who2", record)])
+        ledger.forget("c2", "segment_add")  # a members endpoint forgets the members too
+        assert ledger_members.recorded(ledger, "c2", "vip") == []
+
+
+def test_forget_works_on_a_ledger_that_never_held_segment_members(tmp_path):
+    with Ledger(tmp_path / "ledger.sqlite") as ledger:
+        assert ledger.forget("c1") == 0

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
 
+from attentive_nb.plan.phones import written_problem
 from attentive_nb.report import STATUSES, RowOutcome, SendReport
 from attentive_nb.report.masking import mask_email, mask_identifiers, mask_other, mask_phone
 from attentive_nb.report.summary import reason_key
@@ -211,6 +214,7 @@ def test_mask_identifiers_keeps_index_and_picks_the_rule_by_column():
 def test_reason_key_strips_quoted_values():
     assert reason_key(BAD_PHONE) == "phone is not a valid number for region US"
     assert reason_key('email "x@" is  not valid') == "email is not valid"
+    assert reason_key("same as row 3 (2026-12-07 03:02)") == "same as row … (…)"
 
 
 def test_counts_ok_and_summary():
@@ -279,6 +283,57 @@ def test_summary_groups_reasons_and_caps_them():
         ]
     )
     assert report.reasons["rows"].sum() == 312 * 2 + 28
+
+
+def _grouped(status: str, reasons: list[str]) -> SendReport:
+    data = pd.DataFrame({"x": range(len(reasons))})
+    outcomes = [RowOutcome(i, status, message=m) for i, m in enumerate(reasons)]
+    return SendReport(data, None, outcomes, kind="subscribers")
+
+
+def test_reasons_differing_only_in_times_and_run_numbers_are_one_group():
+    reasons = [
+        f"this person's phone was already subscribed in an earlier run (process {pid}, "
+        f"started 2026-12-0{day} 0{h}:{m:02d}; recorded 2026-12-0{day} 0{h}:{m:02d}), "
+        "whatever else in the row changed; resend=True sends it again"
+        for pid, day, h, m in [(12, 1, 3, 2), (13, 1, 3, 3), (4021, 2, 9, 59)] * 55
+    ]
+    reasons += [f"already accepted in an earlier run (2026-12-07 03:{m:02d})" for m in range(8)]
+    report = _grouped("skipped", reasons)
+    assert report.reasons.to_dict("list") == {
+        "status": ["skipped", "skipped"],
+        "reason": [
+            "this person's phone was already subscribed in an earlier run (process …, started "
+            "…; recorded …), whatever else in the row changed; resend=True sends it again",
+            "already accepted in an earlier run (…)",
+        ],
+        "rows": [165, 8],
+    }
+    assert "other reasons" not in report.summary["top_reasons"].iloc[0]
+
+
+def test_row_numbers_are_taken_out_of_a_reason_group():
+    reasons = [f"same person as row {i}: one request carries both" for i in range(9)]
+    report = _grouped("sent", reasons)
+    assert report.reasons["reason"].tolist() == ["same person as row …: one request carries both"]
+    assert report.reasons["rows"].tolist() == [9]
+
+
+def test_a_number_every_row_shares_is_shown_and_words_with_digits_are_kept():
+    reasons = ["no answer after 30 s"] * 3 + ["field6 is not E.164; U+200B in 4xx"] * 2
+    report = _grouped("invalid", reasons)
+    assert set(report.reasons["reason"]) == {
+        "no answer after 30 s",
+        "field6 is not E.164",
+        "U+200B in 4xx",
+    }
+
+
+def test_joined_reasons_group_part_by_part_without_their_numbers():
+    reasons = [f"same email as row {i}; points '{i}' is not a number" for i in range(4)]
+    report = _grouped("invalid", reasons)
+    assert sorted(report.reasons["reason"]) == ["points is not a number", "same email as row …"]
+    assert report.reasons["rows"].tolist() == [4, 4]
 
 
 def test_ok_when_everything_is_done():
@@ -444,3 +499,21 @@ def test_failed_is_a_deprecated_name_for_to_retry():
     with pytest.warns(DeprecationWarning, match="to_retry"):
         old = report.failed
     pd.testing.assert_frame_equal(old, report.to_retry)
+
+
+def test_a_reason_keeps_the_character_it_names_once_the_value_is_taken_out():
+    # Seen in a summary: "phone contains, which a phone number cannot have" (the comma
+    # named was taken out with the value).
+    reason = f"phone '555,0100' {written_problem('555,0100')}"
+    assert reason_key(reason).startswith("phone contains ',', which a phone number cannot have")
+
+
+def test_html_a_bulk_job_id_may_break_so_the_table_fits_a_laptop_and_short_words_never():
+    job = "81a29f6ca41c4cae8b2b7f39c70c35ba"
+    outcomes = [RowOutcome(0, "submitted", 202, f"in bulk job {job}, accepted")]
+    outcomes += [RowOutcome(i, "sent", 202, "Member processed") for i in (1, 2, 3)]
+    page = _report(outcomes)._repr_html_()
+    cells = re.findall(r'<td style="([^"]*)">([^<]*)</td>', page)
+    breakable = {text for style, text in cells if "overflow-wrap:anywhere" in style}
+    assert breakable and all(job in text for text in breakable)
+    assert any(text == "Member processed" for _, text in cells)

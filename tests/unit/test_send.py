@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 
 import pandas as pd
 import pytest
@@ -212,3 +213,78 @@ def test_estimate_counts_rows_and_requests_apart():
     plan = plan_subscribers(df, sign_up_source_id="42")
     assert plan.n_valid == 3 and plan.n_requests == 2
     assert estimate_line(plan).startswith("3 rows in 2 requests")
+
+
+@responses.activate
+def test_every_claim_is_committed_before_its_request_leaves(conn, tmp_path):
+    """At each request, another connection opening the ledger file read-only (it sees only
+    what is committed) finds the claims of the whole batch it belongs to."""
+    path = tmp_path / "ledger.sqlite"
+    seen: list[tuple[int, set[str]]] = []
+
+    def on_disk(request):
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+            rows = db.execute("SELECT state FROM requests WHERE endpoint = 'events'").fetchall()
+        seen.append((len(rows), {state for (state,) in rows}))
+        return 200, {}, ""
+
+    responses.get(f"{API}/v1/me", json=ME)
+    responses.add_callback(responses.POST, f"{API}/v1/events/custom", callback=on_disk)
+    frame = people(30).assign(n=range(30))
+    report = conn.send_events(frame, event_type="Viewed", ledger=path, workers=2, **quiet())
+    assert report.counts["sent"] == 30 and len(seen) == 30
+    # The first request leaves after its batch (two workers: four requests) is on disk.
+    assert seen[0][0] >= 4 and "claimed" in seen[0][1]
+    assert all(rows >= n for n, (rows, _) in enumerate(seen, start=1))
+
+
+# -- blank attribute values: nothing to send, not an error -------------------------------------
+
+BLANK = "nothing to send: every attribute is blank"
+
+
+def tiers() -> pd.DataFrame:
+    return pd.DataFrame(
+        {"email": ["a@example.com", "b@example.com", "c@example.com"], "tier": ["gold", "", None]}
+    )
+
+
+@responses.activate
+def test_a_row_of_blank_attributes_is_skipped_sent_nowhere_and_not_to_retry(conn):
+    responses.get(f"{API}/v1/me", json=ME)
+    responses.post(f"{API}/v1/attributes/custom", status=200, json={})
+    report = conn.send_attributes(tiers(), **quiet())
+    posted = [json.loads(c.request.body) for c in responses.calls if c.request.method == "POST"]
+    assert [p["user"]["email"] for p in posted] == ["a@example.com"]
+    assert list(report.table["status"]) == ["sent", "skipped", "skipped"]
+    assert list(report.table["reason"])[1:] == [BLANK, BLANK]
+    assert report.ok and len(report.to_retry) == 0
+    assert report.reasons.to_dict("records") == [{"status": "skipped", "reason": BLANK, "rows": 2}]
+
+
+def test_a_dry_run_shows_blank_rows_skipped_not_would_send(conn):
+    report = conn.send_attributes(tiers(), **quiet(dry_run=True))
+    assert list(report.table["status"]) == ["would_send", "skipped", "skipped"]
+    assert report.table["reason"].iloc[2] == BLANK
+    assert report.ok
+
+
+@responses.activate
+def test_a_run_of_blank_rows_alone_sends_nothing_and_says_so(conn, capsys):
+    responses.get(f"{API}/v1/me", json=ME)
+    report = conn.send_attributes(tiers().iloc[1:], progress=True)
+    assert [c for c in responses.calls if c.request.method == "POST"] == []
+    assert nonzero(report.counts) == {"skipped": 2}
+    assert (
+        capsys.readouterr().out == "Nothing to send: 2 rows skipped (every attribute is blank).\n"
+    )
+
+
+@responses.activate
+def test_a_stopped_run_leaves_blank_rows_skipped(conn):
+    responses.get(f"{API}/v1/me", json=ME)
+    responses.post(f"{API}/v1/attributes/custom", status=401, json={"error": "bad token"})
+    df = pd.DataFrame({"email": [f"p{i}@example.com" for i in range(6)], "tier": ["x", None] * 3})
+    report = conn.send_attributes(df, **quiet(workers=1))
+    assert report.counts["skipped"] == 3
+    assert report.counts["rejected"] + report.counts["not_sent"] == 3

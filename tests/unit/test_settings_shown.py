@@ -100,3 +100,81 @@ def test_an_accepted_setting_is_shown_as_it_is(monkeypatch):
     monkeypatch.setenv("ATTENTIVE_CLIENT_ID", "9f7a2f11a4f849f5")
     shown = repr(config.describe_credentials())
     assert "http://127.0.0.1:8765" in shown and "9f7a2f11a4f849f5" in shown
+
+
+# --- a secret pasted into the wrong variable ------------------------------------------------
+
+SECRET = "cs_Hq2Wm8Np4Tz6Vb1Xc3Lk5Jd7Rf9Gs0"
+PASTED = [
+    ("ATTENTIVE_API_KEY", KEY),  # the key pasted into the client id
+    ("ATTENTIVE_CLIENT_SECRET", SECRET),  # the client secret pasted into the client id
+    ("ATTENTIVE_ACCESS_TOKEN", KEY),
+]
+
+
+@pytest.mark.parametrize(("secret_name", "secret"), PASTED)
+def test_a_secret_pasted_into_the_client_id_is_shown_masked_with_a_warning(
+    monkeypatch, capsys, clean_environment, secret_name, secret
+):
+    monkeypatch.setenv(secret_name, secret)
+    monkeypatch.setenv("ATTENTIVE_CLIENT_ID", f" {secret}")
+    rows = config.describe_credentials()
+    shown = everything_shown(capsys)
+    assert secret not in shown and secret[6:24] not in shown and secret[:4] + "…" in shown
+    warning = (
+        f"ATTENTIVE_CLIENT_ID holds the same value as {secret_name}: a secret pasted into the "
+        "wrong variable? It is not used; set ATTENTIVE_CLIENT_ID to the app's client id."
+    )
+    assert rows.warnings == [warning]
+    assert f"warning: {warning}" in repr(rows) and "warning: ATTENTIVE_CLIENT_ID" in (
+        rows._repr_html_()
+    )
+
+
+def test_whoami_shows_a_pasted_secret_masked_with_a_warning(monkeypatch, capsys, clean_environment):
+    (clean_environment / ".env").write_text(
+        f"ATTENTIVE_CLIENT_SECRET={SECRET}\nATTENTIVE_CLIENT_ID={SECRET}\n"
+    )
+    cli.main(["whoami"])
+    out = capsys.readouterr()
+    assert SECRET not in out.out + out.err and SECRET[6:24] not in out.out + out.err
+    assert "cs_H…" in out.out
+    assert "attentive-nb: warning: ATTENTIVE_CLIENT_ID holds the same value as " in out.err
+
+
+def test_the_client_secret_given_as_the_api_key_too_is_warned_about_once(
+    monkeypatch, clean_environment
+):
+    monkeypatch.setenv("ATTENTIVE_API_KEY", SECRET)
+    monkeypatch.setenv("ATTENTIVE_CLIENT_SECRET", SECRET)
+    assert config.describe_credentials().warnings == [
+        "ATTENTIVE_API_KEY and ATTENTIVE_CLIENT_SECRET hold the same value: one of them is in "
+        "the wrong variable."
+    ]
+
+
+def test_the_panel_and_the_sign_in_never_take_a_secret_as_the_client_id(
+    monkeypatch, clean_environment
+):
+    from attentive_nb.signin import panel
+    from attentive_nb.signin.oauth import OAuthFlow
+
+    monkeypatch.setenv("ATTENTIVE_CLIENT_SECRET", SECRET)
+    monkeypatch.setenv("ATTENTIVE_CLIENT_ID", SECRET)
+    monkeypatch.setenv("ATTENTIVE_REDIRECT_URI", "http://localhost:3000/callback")
+    assert panel._setting("ATTENTIVE_CLIENT_ID") == ""
+    with pytest.raises(ConfigError, match="ATTENTIVE_CLIENT_ID holds the same value as ") as info:
+        OAuthFlow()
+    assert SECRET not in str(info.value)
+    with pytest.raises(ConfigError, match="holds the same value as ATTENTIVE_CLIENT_SECRET"):
+        OAuthFlow(client_id=SECRET)  # given as an argument: the install link would carry it
+    monkeypatch.delenv("ATTENTIVE_CLIENT_SECRET")
+    with pytest.raises(ConfigError, match="holds the same value as ATTENTIVE_CLIENT_SECRET"):
+        OAuthFlow(client_id="pasted-twice-123", client_secret="pasted-twice-123")
+
+
+def test_a_client_id_unlike_every_secret_has_no_warning(monkeypatch, clean_environment):
+    monkeypatch.setenv("ATTENTIVE_CLIENT_SECRET", SECRET)
+    monkeypatch.setenv("ATTENTIVE_CLIENT_ID", "9f7a2f11a4f849f5")
+    rows = config.describe_credentials()
+    assert rows.warnings == [] and "9f7a2f11a4f849f5" in repr(rows) and "warning" not in repr(rows)

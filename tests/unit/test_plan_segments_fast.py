@@ -1,0 +1,140 @@
+"""Segment members built a chunk at a time: the same members, keys and texts as one by one.
+
+The members of a segment plan are built per column (``plan.segments``); the
+general path of :meth:`Plan.requests` (a payload and its JSON per unit) is
+still what every other plan uses. Both must give the same outcome on a messy
+frame, and the ledger keys must stay those written by earlier versions, or a
+re-run of an unchanged frame would send everyone again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import numpy as np
+import pandas as pd
+
+from attentive_nb.plan.model import canonical_json, text_key
+from attentive_nb.plan.segments import plan_members
+from attentive_nb.send import ledger_members
+
+# Keys written by the ledger before members were built per column (version of 3cf0e49).
+EARLIER_KEYS = {
+    ("segment_add", 0): "b55053ec1cf0af0f6d5046fb4d984f7d42a2a9c2f528608b5652c5137751976b",
+    ("segment_add", 1): "50a932ca8500aaf6778b73149bf97344ad5545baea7fa8d410693cb567d53e1b",
+    ("segment_remove", 0): "25b90cdd46103fc567aceab83a7f3d531f84353a4b2e2e7a0c9682a86fd95529",
+    ("segment_remove", 1): "372377592049ab5c1b322844a0f1904f56d654270d6635bad668cb01c90050dd",
+}
+
+
+def units(plan, chunk_size=5000):
+    return [r for chunk in plan.requests(chunk_size) for r in chunk]
+
+
+def one_by_one(plan):
+    """The general path: each unit's payload, then its canonical JSON and key."""
+    return units(dataclasses.replace(plan, _chunked=None))
+
+
+def outcome(requests):
+    return [(r.positions, r.payload, list(r.payload), r.key, r.text, r.people) for r in requests]
+
+
+def messy() -> pd.DataFrame:
+    n = 40
+    phones = [f"+1202555{i:04d}" for i in range(100, 100 + n)]
+    phones[1] = "(202) 555-0187"  # rewritten to E.164
+    phones[2] = None
+    phones[3] = "12345"  # invalid
+    phones[4] = phones[5] = "+12025550999"  # one person, two rows, emails below agree / absent
+    phones[6] = phones[7] = "+12025550998"  # rows that disagree about the person: refused
+    phones[8] = float("nan")
+    emails = [f"p{i}@example.com" if i % 3 else None for i in range(n)]
+    emails[4], emails[5] = "Same@Example.com", None
+    emails[6], emails[7] = "one@example.com", "two@example.com"
+    emails[9], emails[10] = "Twin@Example.com", "twin@example.com"  # same mailbox, case aside
+    emails[11] = "not an email"
+    clients: list[object] = [None] * n
+    clients[2] = 'é\u2028"x\\'  # JSON escapes
+    clients[8] = 7  # a number as an id
+    clients[12] = "  padded  "
+    clients[13] = ""  # blank
+    clients[14] = clients[15] = "shared"  # joins two rows by client id
+    return pd.DataFrame(
+        {"phone": phones, "email": emails, "client_user_id": clients},
+        index=[f"r{i}" for i in range(n)],
+    )
+
+
+def test_members_built_per_column_match_the_general_path_on_a_messy_frame():
+    for remove in (False, True):
+        plan = plan_members(messy(), "vip", remove=remove)
+        fast = units(plan)
+        assert plan.invalid and plan.duplicates  # the frame does exercise refusals and merges
+        assert outcome(fast) == outcome(one_by_one(plan))
+        for size in (1, 3, 7, 10_000):  # chunk edges change nothing
+            assert outcome(units(plan, size)) == outcome(fast)
+
+
+def test_every_member_text_is_its_payload_in_canonical_json_and_keyed_as_before():
+    plan = plan_members(messy(), "vip")
+    for r in units(plan):
+        assert r.text == canonical_json(r.payload)
+        assert json.loads(r.text) == r.payload
+        assert r.key == text_key("segment_add\nvip", r.text)
+        assert r.key == ledger_members.member_key("segment_add", "vip", r.payload)
+
+
+def test_ledger_keys_are_those_earlier_versions_wrote():
+    df = pd.DataFrame(
+        {
+            "phone": ["+12025550143", None],
+            "email": ["A@Example.com", None],
+            "client_user_id": [None, 'é\u2028"x\\'],
+        }
+    )
+    for endpoint, remove in (("segment_add", False), ("segment_remove", True)):
+        keys = [r.key for r in units(plan_members(df, "vip", remove=remove))]
+        assert keys == [EARLIER_KEYS[(endpoint, 0)], EARLIER_KEYS[(endpoint, 1)]]
+
+
+def test_one_column_and_an_empty_frame_per_column():
+    df = pd.DataFrame({"email": [f"p{i}@example.com" for i in range(25)]})
+    plan = plan_members(df, "vip")
+    assert outcome(units(plan, 4)) == outcome(one_by_one(plan))
+    empty = plan_members(pd.DataFrame({"email": pd.Series([], dtype=object)}), "vip")
+    assert units(empty) == [] and empty.n_requests == 0
+    numbers = pd.DataFrame({"client_user_id": np.arange(5)})
+    plan = plan_members(numbers, "vip")
+    assert [r.payload for r in units(plan)] == [{"clientUserId": str(i)} for i in range(5)]
+    assert outcome(units(plan)) == outcome(one_by_one(plan))
+
+
+def test_emails_checked_by_arrow_are_those_python_accepts():
+    from attentive_nb.plan import validate
+
+    odd = [
+        "a@example.com",
+        "A.B+c@Example.co.uk",
+        "a@b.c",
+        "a@example.com\n",  # a newline at the end: refused by both
+        "\na@example.com",
+        "a..b@example.com",
+        "a@-example.com",
+        "é@example.com",
+        "a@exämple.com",
+        "a@example.com ",
+        "x" * 250 + "@e.co",  # 255 characters
+        "x" * 243 + "@example.com",  # 255 characters... and 254 below
+        "x" * 242 + "@example.com",
+        "a@" + "b" * 63 + ".com",
+        "a@" + "b" * 64 + ".com",
+        "\u2028a@example.com",
+        "",
+    ]
+    values = (odd * 100)[:1500]  # enough for the Arrow path
+    assert validate.emails_as_written(values) == validate.emails_one_by_one(values)
+    assert validate.emails_as_written(values + ["\ud800@x.com"]) == validate.emails_one_by_one(
+        values + ["\ud800@x.com"]
+    )
