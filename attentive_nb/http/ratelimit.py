@@ -149,7 +149,8 @@ class RateGovernor:
         # under slots spaced for the wider one would hold more than the limit.
         if zone is None or not zone.end - 1.0 <= at <= zone.end - zone.spacing / 2:
             budget = self.limit * min(1.0, self.rate / self.ceiling)  # cut after 429s too
-            zone = self._zone_cache = self.windows.zone(at, self._edge_spread, budget)
+            after = -math.inf if zone is None or at < zone.end - 1.0 else zone.end
+            zone = self._zone_cache = self.windows.zone(at, self._edge_spread, budget, after=after)
         if zone is None:
             return None
         if not math.isfinite(self._fill_from):

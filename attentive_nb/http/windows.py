@@ -127,9 +127,13 @@ class WindowLearner:
         self.edge = ref + sum(offsets) / len(offsets)
         self.uncertainty = SIGMAS * spread / math.sqrt(12 * distinct)
 
-    def zone(self, at: float, spread: float, budget: float) -> Zone | None:
+    def zone(
+        self, at: float, spread: float, budget: float, *, after: float = -math.inf
+    ) -> Zone | None:
         """The zone that holds a slot at ``at``, else the next one, with ``budget`` slots in
-        it; None when the edge is not known or the margins leave too little to fill."""
+        it, starting at ``after`` or later (the end of the zone just filled: with another
+        spread, the same window's zone may reach past it, room for more than the limit);
+        None when the edge is not known or the margins leave too little to fill."""
         if self.edge is None or budget < 1:
             return None
         half = spread / 2 + self.uncertainty + self.margin
@@ -139,7 +143,7 @@ class WindowLearner:
         spacing = length / math.floor(budget)
         start = self.edge + math.floor(at - self.edge - half) + half
         # Half a spacing of slack: budget slots from the start fit, never one more.
-        if at > start + length - spacing / 2:
+        if at > start + length - spacing / 2 or start < after:
             start += 1.0
         return Zone(start, start + length, spacing)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import heapq
 import math
 import random
+from collections import Counter
 
 import pytest
 
@@ -180,3 +181,23 @@ def test_a_suspend_and_resume_forgets_the_edge_without_a_burst():
     slots = [gov.reserve() for _ in range(300)]
     assert slots[0] - clock.now <= 1.0
     assert max(sum(1 for s in slots if t <= s < t + 1) for t in slots) <= 150
+
+
+def test_a_window_never_gets_more_than_the_limit_while_the_spread_estimate_shrinks():
+    # The spread is re-estimated every few answers; a narrower one widens the zones. The
+    # zone recomputed at the end of a full one must be the next window's, not a wider
+    # zone of the same window with room for more slots (151-152 in a window, seen at
+    # the sandbox, each a 429).
+    clock = Clock()
+    gov, server = governor(150, clock), Server(150, 0.37)
+    run(gov, clock, server, 900)
+    assert gov.windows.known
+    edge = gov.windows.edge
+    slots = []
+    for n in range(1500):
+        slot = gov.reserve()
+        clock.now = max(clock.now, slot)
+        slots.append(slot)
+        gov.observe(150, 100, latency=0.175 + 0.001 * (n % 3))  # ever narrower latencies
+    per_window = Counter(math.floor(s - edge) for s in slots)
+    assert max(per_window.values()) <= 150, per_window
