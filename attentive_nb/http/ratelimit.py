@@ -64,6 +64,8 @@ EDGE_REFRESH = 16
 # A slot whose waiter woke (or was scheduled) past its zone's end is given up and
 # another taken, at most this many times: a late request would land in the next window.
 LATE_TRIES = 3
+# The even slots kept to count, at the hand-over to filling, those in the current window.
+EVEN_SLOTS = 1024
 ALONE = "Paced this run on its own, not with the other runs on this token: {}."
 
 
@@ -119,6 +121,7 @@ class RateGovernor:
         self._edge_spread = PRIOR_SPREAD_S
         self._last_now = clock()
         self._paced_since = self._last_now  # slots back to back since then (even pace)
+        self._even_slots: deque[float] = deque(maxlen=EVEN_SLOTS)  # for the hand-over
 
     def reserve(self) -> float:
         """The next free send slot (a time on this governor's clock), taken for the caller."""
@@ -134,6 +137,7 @@ class RateGovernor:
                 if now > self._next_slot + 1.0 / self.rate:  # a break in the sending
                     self._paced_since = now
                 self._next_slot = slot + 1.0 / self.rate
+                self._even_slots.append(slot)
                 return slot, math.inf
             slot = max(slot, zone.start)
             self._next_slot = slot + zone.spacing
@@ -154,13 +158,33 @@ class RateGovernor:
         if zone is None:
             return None
         if not math.isfinite(self._fill_from):
-            # The window the even pace is in may already hold most of the limit: go on
-            # evenly up to the next edge, send nothing across it, fill from the zone after.
-            edge_half = (1.0 - (zone.end - zone.start)) / 2
-            self._fill_from = zone.start - 2 * edge_half
-            if self._fill_from < at:
-                self._fill_from += 1.0
-        return zone if at >= self._fill_from else None
+            if self.shared is None:
+                zone = self._zone_cache = self._hand_over(zone, at)
+                self._fill_from = at
+            else:
+                # Other processes' even slots are not known here: go on evenly up to the
+                # next edge, send nothing across it, fill from the zone after.
+                self._fill_from = zone.start - (1.0 - (zone.end - zone.start))
+                if self._fill_from < at:
+                    self._fill_from += 1.0
+        return zone if zone is not None and at >= self._fill_from else None
+
+    def _hand_over(self, zone: Zone, at: float) -> Zone | None:
+        """The first zone filled: what the even pace left of its window's limit, spread
+        over the rest of the zone. Even sends since the window's edge count as its own;
+        of those in the fuzz before the edge, which land there with a chance under one
+        half (a quarter on average), half count: enough to err safe."""
+        gap = 1.0 - (zone.end - zone.start)  # both edges' fuzz, between two zones
+        edge = zone.start - gap / 2  # the send time of the window's edge
+        after = sum(1 for slot in self._even_slots if slot >= edge)
+        fuzz = sum(1 for slot in self._even_slots if edge - gap / 2 <= slot < edge)
+        taken = after + math.ceil(fuzz / 2)
+        left = round((zone.end - zone.start) / zone.spacing) - taken
+        start = max(at, zone.start)
+        if left < 1 or start >= zone.end:
+            budget = self.limit * min(1.0, self.rate / self.ceiling)
+            return self.windows.zone(at, self._edge_spread, budget, after=zone.end)
+        return Zone(start, zone.end, (zone.end - start) / left)
 
     _fill_from = math.nan  # filling from this time on (the edge before the first zone)
     _zone_cache: Zone | None = None

@@ -201,3 +201,16 @@ def test_a_window_never_gets_more_than_the_limit_while_the_spread_estimate_shrin
         gov.observe(150, 100, latency=0.175 + 0.001 * (n % 3))  # ever narrower latencies
     per_window = Counter(math.floor(s - edge) for s in slots)
     assert max(per_window.values()) <= 150, per_window
+
+
+@pytest.mark.parametrize("offset", [0.37, 0.81, 0.05, 0.6])
+def test_the_window_of_the_hand_over_gets_what_is_left_of_its_limit(offset):
+    # Sending alone, the window the even pace is in when the edge is learned is filled up
+    # to the limit over the rest of its zone (it lost a fifth of its limit, ~0.2 s a call,
+    # when the even pace simply stopped short of its end).
+    clock = Clock()
+    gov, server = governor(150, clock), Server(150, offset)
+    run(gov, clock, server, 150 * 8)
+    full = [server.used[w] for w in sorted(server.used)[1:-1]]  # the first and last: partial
+    assert server.refused == 0
+    assert min(full) >= 133, full  # was 119-128: the even pace stopped short of its end
