@@ -9,6 +9,12 @@ then; the 429s of one window are one event: the pace is cut once, the
 refused requests are retried, and the pace climbs back over the next second.
 ``Retry-After``, when Attentive sends it, holds every sender that long.
 
+Once ``x-ratelimit-remaining`` has told where the server's windows begin
+(:mod:`attentive_nb.http.windows`), the governor fills each window to the
+limit instead: the limit's slots, evenly spaced in the part of the window
+that latency jitter cannot push a request out of, and none at its edges.
+Without those headers it never leaves the even pace.
+
 With a :class:`~attentive_nb.http.shared_pace.SharedPace` record, the slots,
 the pace and its cuts, and the announced limit are read from and written to it
 under its lock at every step, so the governors of one token in other
@@ -32,6 +38,7 @@ from pathlib import Path
 
 from attentive_nb import config
 from attentive_nb.http.shared_pace import PaceState, SharedPace, SharedPaceError, record_path
+from attentive_nb.http.windows import WindowLearner, Zone
 
 # Aim just under the limit: evenly spaced requests still arrive a little
 # bunched after network jitter, and every 429 costs a retry.
@@ -50,6 +57,15 @@ SPREAD_SIGMAS = 1.5
 # (a quarter second, a typical internet spread): a low limit's first second
 # then stays under it, instead of learning the spread from its 429s.
 PRIOR_SPREAD_S = 0.25
+# Filling windows, the edges must hold the whole spread, not a noisy estimate of it:
+# the range of p1..p99 of this many latencies, refreshed every EDGE_REFRESH answers.
+EDGE_SAMPLES = 256
+EDGE_REFRESH = 16
+# A slot whose waiter woke (or was scheduled) past its zone's end is given up and
+# another taken, at most this many times: a late request would land in the next window.
+LATE_TRIES = 3
+# The even slots kept to count, at the hand-over to filling, those in the current window.
+EVEN_SLOTS = 1024
 ALONE = "Paced this run on its own, not with the other runs on this token: {}."
 
 
@@ -78,7 +94,10 @@ class RateGovernor:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] | None = None,
         shared: SharedPace | None = None,
+        wall: Callable[[], float] | None = None,
     ) -> None:
+        """``wall``: the wall clock to notice a suspend by (None: ``time.time`` with the
+        machine's monotonic clock, else not watched)."""
         self.limit: float = rate_per_second
         self._latencies: deque[float] = deque(maxlen=LATENCY_SAMPLES)
         self.ceiling = rate_per_second * self._headroom()
@@ -95,19 +114,103 @@ class RateGovernor:
         self._cut_to = self.rate  # the pace right after the last cut
         self.shared = shared
         self.shared_note: str | None = None  # why this run paces alone, if it had to
+        if wall is None and clock is time.monotonic:
+            wall = time.time
+        self.windows = WindowLearner(rate_per_second, clock=clock, wall=wall)
+        self._edge_latencies: deque[float] = deque(maxlen=EDGE_SAMPLES)
+        self._edge_spread = PRIOR_SPREAD_S
+        self._last_now = clock()
+        self._paced_since = self._last_now  # slots back to back since then (even pace)
+        self._even_slots: deque[float] = deque(maxlen=EVEN_SLOTS)  # for the hand-over
 
     def reserve(self) -> float:
         """The next free send slot (a time on this governor's clock), taken for the caller."""
+        return self._reserve()[0]
+
+    def _reserve(self) -> tuple[float, float]:
+        """A slot, and the latest time its request may still go (its window's zone's end)."""
         with self._lock, self._synced():
-            slot = max(self._clock(), self._next_slot)
-            self._next_slot = slot + 1.0 / self.rate
-        return slot
+            now = self._now()
+            slot = max(now, self._next_slot)
+            zone = self._zone(slot)
+            if zone is None:
+                if now > self._next_slot + 1.0 / self.rate:  # a break in the sending
+                    self._paced_since = now
+                self._next_slot = slot + 1.0 / self.rate
+                self._even_slots.append(slot)
+                return slot, math.inf
+            slot = max(slot, zone.start)
+            self._next_slot = slot + zone.spacing
+            return slot, zone.end
+
+    def _zone(self, at: float) -> Zone | None:
+        """Filling windows: the zone for a slot at ``at``; None: pace evenly."""
+        if not self.windows.known:
+            self._fill_from, self._zone_cache = math.nan, None
+            return None
+        zone = self._zone_cache
+        # One zone per window, fixed once its first slot is taken: a zone that shrank
+        # under slots spaced for the wider one would hold more than the limit.
+        if zone is None or not zone.end - 1.0 <= at <= zone.end - zone.spacing / 2:
+            budget = self.limit * min(1.0, self.rate / self.ceiling)  # cut after 429s too
+            after = -math.inf if zone is None or at < zone.end - 1.0 else zone.end
+            zone = self._zone_cache = self.windows.zone(at, self._edge_spread, budget, after=after)
+        if zone is None:
+            return None
+        if not math.isfinite(self._fill_from):
+            if self.shared is None:
+                zone = self._zone_cache = self._hand_over(zone, at)
+                self._fill_from = at
+            else:
+                # Other processes' even slots are not known here: go on evenly up to the
+                # next edge, send nothing across it, fill from the zone after.
+                self._fill_from = zone.start - (1.0 - (zone.end - zone.start))
+                if self._fill_from < at:
+                    self._fill_from += 1.0
+        return zone if zone is not None and at >= self._fill_from else None
+
+    def _hand_over(self, zone: Zone, at: float) -> Zone | None:
+        """The first zone filled: what the even pace left of its window's limit, spread
+        over the rest of the zone. Even sends since the window's edge count as its own;
+        of those in the fuzz before the edge, which land there with a chance under one
+        half (a quarter on average), half count: enough to err safe."""
+        gap = 1.0 - (zone.end - zone.start)  # both edges' fuzz, between two zones
+        edge = zone.start - gap / 2  # the send time of the window's edge
+        after = sum(1 for slot in self._even_slots if slot >= edge)
+        fuzz = sum(1 for slot in self._even_slots if edge - gap / 2 <= slot < edge)
+        taken = after + math.ceil(fuzz / 2)
+        left = round((zone.end - zone.start) / zone.spacing) - taken
+        start = max(at, zone.start)
+        if left < 1 or start >= zone.end:
+            budget = self.limit * min(1.0, self.rate / self.ceiling)
+            return self.windows.zone(at, self._edge_spread, budget, after=zone.end)
+        return Zone(start, zone.end, (zone.end - start) / left)
+
+    _fill_from = math.nan  # filling from this time on (the edge before the first zone)
+    _zone_cache: Zone | None = None
+
+    def _now(self) -> float:
+        """The clock, with the slots moved back with it if it went back (no stall)."""
+        now = self._clock()
+        back = now - self._last_now
+        if back < 0:
+            self._next_slot += back
+            self._last_cut += back
+        self.windows.check_clock()  # a jump either way, or a suspend: the edge is lost
+        self._last_now = now
+        return now
 
     def acquire(self, stop: threading.Event | None = None) -> float:
         """Block until this caller may send (or ``stop`` is set); return the seconds waited."""
-        wait = self.reserve() - self._clock()
-        pause(wait, stop, self._sleep)
-        return max(wait, 0.0)
+        waited = 0.0
+        for _ in range(LATE_TRIES):
+            slot, latest = self._reserve()
+            wait = slot - self._clock()
+            pause(wait, stop, self._sleep)
+            waited += max(wait, 0.0)
+            if self._clock() <= latest or (stop is not None and stop.is_set()):
+                break
+        return waited
 
     def observe(
         self, limit: int | None, remaining: int | None, latency: float | None = None
@@ -117,9 +220,22 @@ class RateGovernor:
         with self._lock:
             if latency is not None:
                 self._latencies.append(latency)
+                self._note_edge_latency(latency)
+                self.windows.observe(
+                    self._clock() - latency,
+                    limit,
+                    remaining,
+                    rate=self.rate,
+                    paced_since=self._paced_since,
+                    spread=self._spread(),
+                )
             # At full pace and the limit unchanged, nothing shared changes: skip the record
             # (half of what sharing costs a request).
-            steady = limit in (None, self.limit) and self.rate >= self.limit * self._headroom()
+            steady = (
+                limit in (None, self.limit)
+                and self.rate >= self.limit * self._headroom()
+                and not self._unpublished()
+            )
             with contextlib.nullcontext() if steady else self._synced():
                 self._follow(limit, remaining)
 
@@ -166,6 +282,7 @@ class RateGovernor:
     def _store_and_unlock(self, shared: SharedPace) -> None:
         try:
             shared.store(self._state())
+            self._published = self.windows.known
         except SharedPaceError as error:
             self._go_alone(error)
         finally:
@@ -184,9 +301,29 @@ class RateGovernor:
             self.limit = state.limit
             self.ceiling = self.limit * self._headroom()
         self.rate = min(state.rate, self.ceiling) if state.rate > 0 else self.rate
+        self._published = math.isfinite(state.edge)
+        if self._published:  # one edge for every process, else their zones would differ
+            self.windows.adopt(state.edge, state.margin)
+            self._fill_from = state.fill_from
 
     def _state(self) -> PaceState:
-        return PaceState(self._next_slot, self.rate, self._last_cut, self._cut_to, self.limit)
+        edge = self.windows.edge
+        return PaceState(
+            self._next_slot,
+            self.rate,
+            self._last_cut,
+            self._cut_to,
+            self.limit,
+            math.nan if edge is None else edge,
+            self.windows.shared_margin(),
+            self._fill_from,
+        )
+
+    def _unpublished(self) -> bool:
+        """An edge learned here that the shared record does not hold yet."""
+        return self.shared is not None and self.windows.known and not self._published
+
+    _published = False
 
     def _go_alone(self, error: SharedPaceError) -> None:
         if self.shared is not None:
@@ -203,24 +340,36 @@ class RateGovernor:
         (uniformly spread latencies). Aim SPREAD_SIGMAS of that under the limit;
         before enough answers have come, with the spread assumed (PRIOR_SPREAD_S).
         """
-        if len(self._latencies) < MIN_SAMPLES:
-            spread = PRIOR_SPREAD_S
-        else:
-            ordered = sorted(self._latencies)
-            tenth = len(ordered) // 10
-            spread = (ordered[-1 - tenth] - ordered[tenth]) / 0.8  # p10..p90 -> the whole range
-        margin = SPREAD_SIGMAS * math.sqrt(spread / (6 * self.limit))
+        margin = SPREAD_SIGMAS * math.sqrt(self._spread() / (6 * self.limit))
         return min(HEADROOM, 1 - margin)
+
+    def _note_edge_latency(self, latency: float) -> None:
+        self._edge_latencies.append(latency)
+        if len(self._edge_latencies) % EDGE_REFRESH == 0 or len(self._edge_latencies) == 1:
+            ordered = sorted(self._edge_latencies)
+            cut = len(ordered) // 100
+            whole = (ordered[-1 - cut] - ordered[cut]) / (1 - 2 * cut / len(ordered))
+            prior = PRIOR_SPREAD_S if len(ordered) < LATENCY_SAMPLES else 0.0
+            self._edge_spread = max(whole, prior, self._spread())
+
+    def _spread(self) -> float:
+        """How far apart the answers' latencies lie (seconds, their whole range)."""
+        if len(self._latencies) < MIN_SAMPLES:
+            return PRIOR_SPREAD_S
+        ordered = sorted(self._latencies)
+        tenth = len(ordered) // 10
+        return (ordered[-1 - tenth] - ordered[tenth]) / 0.8  # p10..p90 -> the whole range
 
     def slow_down(self, retry_after: float | None = None) -> float:
         """After a 429: ease the pace (all senders wait for ``Retry-After`` when given)."""
         pause = retry_after or 0.0
         with self._lock, self._synced():
             self.throttled += 1
-            now = self._clock()
+            now = self._now()
             if now - self._last_cut >= WINDOW_S:  # one cut per window: its 429s are one event
                 self.rate = max(self.ceiling * FLOOR, self.rate * SLOWDOWN)
                 self._last_cut, self._cut_to = now, self.rate
+                self.windows.throttled()
             self._next_slot = max(self._next_slot, now + pause)
             self.waiting_reason = f"rate limited by Attentive: pacing at {self.rate:.1f}/s"
         return pause

@@ -45,10 +45,10 @@ except ImportError:  # Windows: no flock
     fcntl = None  # type: ignore[assignment]
 
 MAGIC = b"ATNBPACE"
-VERSION = 1
+VERSION = 2
 # magic, version, padding; written at (monotonic, wall); next slot, rate, last cut, pace
-# after it, announced limit.
-RECORD = struct.Struct("<8sII7d")
+# after it, announced limit, the windows' edge (NaN: not known), its margin, filling since.
+RECORD = struct.Struct("<8sII10d")
 STALE_AFTER_S = 1.0  # the two clocks may disagree this much before a record is stale
 NETWORK_FILE_SYSTEMS = frozenset(
     {"nfs", "nfs4", "cifs", "smb3", "smbfs", "afs", "ceph", "glusterfs", "lustre", "9p"}
@@ -65,6 +65,9 @@ class PaceState:
     last_cut: float
     cut_to: float
     limit: float
+    edge: float = float("nan")  # where the server's windows begin (windows.py), a send time
+    margin: float = 0.0
+    fill_from: float = float("nan")
 
 
 class SharedPaceError(Exception):
@@ -128,6 +131,9 @@ class SharedPace:
             state.last_cut,
             state.cut_to,
             state.limit,
+            state.edge,
+            state.margin,
+            state.fill_from,
         )
         try:
             written = os.pwrite(self._fd, record, 0)
@@ -142,7 +148,9 @@ class SharedPace:
 
 def record_path(folder: Path, api_url: str, token_id: str, endpoint: str) -> Path:
     """The record of one token at one API address for one endpoint: named by a digest."""
-    digest = hashlib.sha256(f"attentive_nb pace\n{api_url}\n{token_id}".encode()).hexdigest()
+    # The version in the name: an older version's record is another file, never "corrupt".
+    named = f"attentive_nb pace v{VERSION}\n{api_url}\n{token_id}"
+    digest = hashlib.sha256(named.encode()).hexdigest()
     return folder / f"{digest[:32]}-{endpoint}"
 
 

@@ -116,8 +116,9 @@ def interrupts_call(callback: Callable[[], None]) -> Iterator[None]:
 
 
 def default_workers(plan: Plan) -> int:
-    """Enough threads to keep the endpoint's rate with ~250 ms answers, at most 32."""
-    return max(2, min(32, math.ceil(plan.endpoint.rate_per_second * 0.25)))
+    """Enough threads to fill a rate window in the part of it that latency jitter leaves
+    (about two thirds of the second: ~1.5 times the rate, ~250 ms answers), at most 64."""
+    return max(2, min(64, math.ceil(plan.endpoint.rate_per_second * 0.4) + 1))
 
 
 class Engine:

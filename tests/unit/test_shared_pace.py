@@ -142,7 +142,7 @@ def corrupt(path):
 
 
 def other_version(path):
-    path.write_bytes(RECORD.pack(MAGIC, 99, 0, *([0.0] * 7)))
+    path.write_bytes(RECORD.pack(MAGIC, 99, 0, *([0.0] * 10)))
 
 
 @pytest.mark.parametrize("spoil, words", [(corrupt, "corrupt"), (other_version, "version")])
