@@ -30,10 +30,11 @@ import signal
 import threading
 from collections import Counter, deque
 from collections.abc import Callable, Hashable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from itertools import islice
 from pathlib import Path
+from queue import Empty, SimpleQueue
 from typing import Any
 
 import numpy as np
@@ -141,6 +142,8 @@ class Engine:
         self._unsubmitted: list[str] = []  # claimed keys not yet handed to a worker
         # A request's units (bulk: people), by the future of its worker.
         self._in_flight: dict[Future[Answer], list[Request]] = {}
+        # Each future, once done, queued here: the loop waits on one queue, not on them all.
+        self._finished: SimpleQueue[Future[Answer]] = SimpleQueue()
         self.submitted: list[SubmittedJob] = []  # bulk jobs Attentive accepted
         self._done = np.zeros(plan.n_rows, dtype=bool)
         self._interrupts = 0
@@ -148,6 +151,9 @@ class Engine:
         self._sending = False  # a request has been handed to a worker: estimate said, bar drawn
         self.workers = options.workers or default_workers(plan)
         self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="attentive-send")
+        # Requests claimed and handed over when this many places are free: one ledger
+        # transaction for several claims, while the workers still have plenty queued.
+        self._refill = max(1, self.workers // 2)
 
     # -- the loop --------------------------------------------------------------------------
 
@@ -210,12 +216,12 @@ class Engine:
         """Claim and submit requests while there is room, collecting answers as they come."""
         while not self.stop.is_set():
             room = self.workers * 2 - len(self._in_flight)
-            if room > 0:
+            if room >= self._refill:
                 batch = self._next_batch(room)
                 if not batch:
                     return
                 yield from self._claim_and_submit(batch, room, progress)
-            yield from self._collect(progress, block=room <= 0)
+            yield from self._collect(progress, block=room < self._refill)
             self._heartbeat()
 
     def _next_batch(self, room: int) -> list[Request]:
@@ -256,7 +262,9 @@ class Engine:
             self._start(progress)
         for start in range(0, len(sends), self.plan.batch):
             group = sends[start : start + self.plan.batch]
-            self._in_flight[self._pool.submit(self._call, group)] = group
+            future = self._pool.submit(self._call, group)
+            self._in_flight[future] = group
+            future.add_done_callback(self._finished.put)
             self._unsubmitted = self._unsubmitted[len(group) :]
 
     def _start(self, progress: Progress) -> None:
@@ -272,17 +280,26 @@ class Engine:
     def _collect(self, progress: Progress, *, block: bool) -> Iterator[RowOutcome]:
         if not self._in_flight:
             return
-        done, _ = wait(
-            list(self._in_flight), timeout=0.5 if block else 0, return_when=FIRST_COMPLETED
-        )
-        for future in done:
-            del self._in_flight[future]
+        for future in self._done_futures(block):
+            if self._in_flight.pop(future, None) is None:
+                continue  # cancelled after an interrupt: its claims are released already
             records, error = future.result()
             if isinstance(error, LedgerError):
                 self._ledger_failed(error)
             elif error is not None:
                 self._note_stop(error)
             yield from self._emit(records, progress)
+
+    def _done_futures(self, block: bool) -> list[Future[Answer]]:
+        """The requests answered since last asked; with ``block``, waits up to 0.5 s for one."""
+        try:
+            done = [self._finished.get(timeout=0.5) if block else self._finished.get_nowait()]
+        except Empty:
+            return []
+        with contextlib.suppress(Empty):
+            while True:
+                done.append(self._finished.get_nowait())
+        return done
 
     def _emit(self, records: list[RowOutcome], progress: Progress) -> Iterator[RowOutcome]:
         for record in records:

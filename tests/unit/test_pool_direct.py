@@ -1,0 +1,88 @@
+"""The direct path below requests (http/pool.py) is taken only where it changes nothing."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+import responses
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    MaxRetryError,
+    NewConnectionError,
+    ProtocolError,
+    ReadTimeoutError,
+)
+
+from attentive_nb.http.auth import ApiKeyAuth
+from attentive_nb.http.client import Client
+from attentive_nb.http.pool import DeadlineAdapter, _as_requests_error, direct_for
+
+KEY = "key_0123456789abcdefghijklmnopqrstuv"
+API = "https://api.attentivemobile.com"
+URL = API + "/v1/events/custom"
+
+
+def client(**kwargs: object) -> Client:
+    return Client(ApiKeyAuth(KEY), API, **kwargs)  # type: ignore[arg-type]
+
+
+def test_the_clients_own_session_is_sent_directly():
+    c = client()
+    assert isinstance(direct_for(c.session, URL, c._settings(URL)["proxies"]), DeadlineAdapter)
+
+
+def test_a_mocked_adapter_is_used_as_it_is():
+    c = client()
+    with responses.RequestsMock():
+        assert direct_for(c.session, URL, {}) is None
+
+
+def test_a_session_of_the_callers_own_goes_through_requests():
+    c = client(session=requests.Session())
+    assert direct_for(c.session, URL, {}) is None
+
+
+def test_response_hooks_go_through_requests():
+    c = client()
+    c.session.hooks["response"].append(lambda r, *a, **k: r)
+    assert direct_for(c.session, URL, {}) is None
+
+
+def test_a_proxy_from_the_environment_goes_through_requests(monkeypatch):
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.invalid:3128")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    c = client()
+    assert direct_for(c.session, URL, c._settings(URL)["proxies"]) is None
+    monkeypatch.setenv("NO_PROXY", "api.attentivemobile.com")
+    assert direct_for(c.session, URL, c._settings(URL)["proxies"]) is not None
+
+
+def test_the_ca_bundle_from_the_environment_is_used(monkeypatch):
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/corporate.pem")
+    assert client()._settings(URL)["verify"] == "/etc/ssl/corporate.pem"
+
+
+def test_a_local_sandbox_reads_no_environment(monkeypatch):
+    monkeypatch.setenv("HTTP_PROXY", "http://proxy.invalid:3128")
+    c = Client(ApiKeyAuth(KEY), "http://127.0.0.1:8765")
+    settings = c._settings("http://127.0.0.1:8765/v1/me")
+    assert settings["proxies"] == {} and settings["verify"] is True
+
+
+@pytest.mark.parametrize(
+    "error, kind",
+    [
+        (
+            MaxRetryError(None, "/", NewConnectionError(None, "refused")),  # type: ignore[arg-type]
+            requests.exceptions.ConnectionError,
+        ),
+        (MaxRetryError(None, "/", ConnectTimeoutError()), requests.exceptions.ConnectTimeout),
+        (ReadTimeoutError(None, "/", "slow"), requests.exceptions.ReadTimeout),  # type: ignore[arg-type]
+        (ProtocolError("reset"), requests.exceptions.ConnectionError),
+        (ConnectionResetError(), requests.exceptions.ConnectionError),
+    ],
+)
+def test_urllib3s_errors_are_raised_as_requests_raises_them(error, kind):
+    mapped = _as_requests_error(error, requests.PreparedRequest())
+    assert type(mapped) is kind
