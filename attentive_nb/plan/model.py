@@ -266,6 +266,10 @@ class Plan:
         head = canonical_json(self.envelope)[1:-1] + "," if self.envelope else ""
         return f'{{{head}"{self.batch_field}":[{",".join(unit.text for unit in units)}]}}'
 
+    def rows_read(self) -> int:
+        """The rows this plan has read: all of them (a streamed plan's, those read so far)."""
+        return self.n_rows
+
     @property
     def key_name(self) -> str:
         """What every ledger key of this plan is a digest of, besides its payload."""
