@@ -116,7 +116,11 @@ def run_streamed(
         df = frames.whole(data)
         return run(target, df, planner(df), options)
     started = time.monotonic()
-    pieces, total = frames.pieces(data, stream.STREAM_ROWS)
+    chunks, total = frames.pieces(data, stream.STREAM_ROWS)
+    if total is not None and total <= stream.STREAM_ROWS:  # one frame, not large: as ever
+        df = frames.whole(data)
+        return run(target, df, planner(df), options)
+    pieces = stream.resliced(chunks)
     first_rows = next(pieces, None)
     if first_rows is None:  # an empty iterator: nothing to send, a report of no rows
         return _empty_report(target, options)
@@ -124,10 +128,10 @@ def run_streamed(
     if positional:
         first_rows = first_rows.set_axis(pd.RangeIndex(len(first_rows)))
     first = planner(first_rows)
-    if total == len(first_rows) or first.endpoint.messages_people or first.endpoint.irreversible:
-        # one chunk, or a send that asks for a confirmation: everything read first
-        df = first_rows if total == len(first_rows) else frames.whole(_chain(first_rows, pieces))
-        return run(target, df, first if df is first_rows else planner(df), options)
+    if first.endpoint.messages_people or first.endpoint.irreversible:
+        # a send that asks for a confirmation: everything read first, the count known
+        df = data if isinstance(data, pd.DataFrame) else frames.whole(_chain(first_rows, pieces))
+        return run(target, df, planner(df), options)
     asked = _asked(first_rows, first, options.ignore)
     if asked:  # the first chunk's columns are every chunk's
         question = lookalike_question(asked)

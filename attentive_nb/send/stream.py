@@ -33,11 +33,25 @@ from attentive_nb.report import Outcomes, RowOutcome
 
 #: Input rows planned at a time (a frame this long or shorter is planned whole, as before).
 STREAM_ROWS = 100_000
+#: The first chunk's rows: planned before the first request, so kept small.
+FIRST_ROWS = 10_000
 #: The kinds that stream (the others read everything first: they ask for a confirmation,
 #: or their checks group rows across the whole input).
 STREAMED_KINDS = frozenset({"events", "attributes"})
 
 Planner = Callable[[pd.DataFrame], Plan]
+
+
+def resliced(chunks: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+    """The chunks again, at most ``STREAM_ROWS`` rows each and the first ``FIRST_ROWS``:
+    the first request waits for the first chunk's plan only."""
+    limit = FIRST_ROWS
+    for chunk in chunks:
+        start = 0
+        while start < len(chunk):
+            yield chunk.iloc[start : start + limit]
+            start += limit
+            limit = STREAM_ROWS
 
 
 class StreamPlan(Plan):

@@ -241,3 +241,9 @@ def test_polars_frames_stream(conn):
     report = conn.send_events(polars.from_pandas(events(90)), **quiet())
     assert report.counts["sent"] == 90
     assert any("in 3 chunks" in n for n in report.notes)
+
+
+def test_the_first_chunk_is_small_and_the_others_at_most_the_chunk_size(monkeypatch):
+    monkeypatch.setattr(stream, "FIRST_ROWS", 7)
+    parts = stream.resliced(iter([events(100), events(0), events(30)]))
+    assert [len(p) for p in parts] == [7, 40, 40, 13, 30]
