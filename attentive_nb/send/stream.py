@@ -34,7 +34,9 @@ from attentive_nb.report import Outcomes, RowOutcome
 #: Input rows planned at a time (a frame this long or shorter is planned whole, as before).
 STREAM_ROWS = 100_000
 #: The first chunk's rows: planned before the first request, so kept small.
-FIRST_ROWS = 10_000
+FIRST_ROWS = 5_000
+#: Rows of the first chunk's request lists: the engine takes a list at a time.
+FIRST_LIST = 500
 #: The kinds that stream (the others read everything first: they ask for a confirmation,
 #: or their checks group rows across the whole input).
 STREAMED_KINDS = frozenset({"events", "attributes"})
@@ -98,7 +100,7 @@ class StreamPlan(Plan):
     ) -> Iterator[list[Request]]:
         """Each chunk planned (the first already is) and its requests, in stream order."""
         try:
-            yield from self._chunk(self._first, self._first_rows, chunk_size)
+            yield from self._chunk(self._first, self._first_rows, min(chunk_size, FIRST_LIST))
             for rows in self._rest:
                 rows = self._placed(rows)
                 yield from self._chunk(self._planner(rows), rows, chunk_size)
