@@ -128,7 +128,8 @@ def run_streamed(
     if positional:
         first_rows = first_rows.set_axis(pd.RangeIndex(len(first_rows)))
     first = planner(first_rows)
-    if first.endpoint.messages_people or first.endpoint.irreversible:
+    subscribes = any(str(f).startswith("subscriptions.") for f in first.column_map.values())
+    if first.endpoint.messages_people or first.endpoint.irreversible or subscribes:
         # a send that asks for a confirmation: everything read first, the count known
         df = data if isinstance(data, pd.DataFrame) else frames.whole(_chain(first_rows, pieces))
         return run(target, df, planner(df), options)

@@ -247,3 +247,21 @@ def test_the_first_chunk_is_small_and_the_others_at_most_the_chunk_size(monkeypa
     monkeypatch.setattr(stream, "FIRST_ROWS", 7)
     parts = stream.resliced(iter([events(100), events(0), events(30)]))
     assert [len(p) for p in parts] == [7, 40, 40, 13, 30]
+
+
+@responses.activate
+def test_a_bulk_load_that_subscribes_is_read_whole_and_confirmed_with_the_count(conn, monkeypatch):
+    responses.get(f"{API}/v1/me", json=ME)
+    monkeypatch.setattr(stream, "STREAM_ROWS", 40)
+    from attentive_nb.send import runner
+
+    monkeypatch.setattr(runner, "CONFIRM_ABOVE", 50)
+    asked = []
+    monkeypatch.setattr("builtins.input", lambda q: asked.append(q) or "no")
+    df = pd.DataFrame(
+        {"email": [f"p{i}@example.com" for i in range(120)], "sign_up_source_id": "7"}
+    )
+    with pytest.raises(att.ConfigError, match="120 rows"):
+        conn.send_attributes(df, bulk=True, wait=0, progress=False)
+    assert "120 people" in asked[0]
+    assert not [c for c in responses.calls if c.request.method == "POST"]
