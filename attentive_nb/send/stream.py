@@ -90,10 +90,15 @@ class StreamPlan(Plan):
         self._lock = threading.Lock()
         self._frozen = False
         self.n_rows = total if total is not None else len(first_rows)
-        rate = first.n_requests / max(first.n_rows, 1)
-        self._count = first.n_requests if total is None else int(np.ceil(rate * total))
+        self._rate = first.n_requests / max(first.n_rows, 1)  # requests a row, as in chunk 1
 
     # -- what the engine asks ------------------------------------------------------------
+
+    @property
+    def n_requests(self) -> int:
+        """An estimate: the first chunk's requests a row, over the rows known (read so far,
+        when the source's length is unknown)."""
+        return int(np.ceil(self._rate * self.n_rows))
 
     def requests(
         self, chunk_size: int = 5000, keys: KeyCounter | None = None, offset: int = 0
