@@ -53,6 +53,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_lookup.py
 	$(BIN)/python benchmarks/bench_cpu.py
 	$(BIN)/python benchmarks/bench_companies.py
+	$(BIN)/python benchmarks/bench_stream.py
 
 # Refresh the README's screenshots from the browser test and the sign-in panel script.
 screenshots: $(STAMP)

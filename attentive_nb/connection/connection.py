@@ -8,6 +8,7 @@ bases, and all of them end in :meth:`Connection._run`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -118,6 +119,14 @@ class Connection(Sends, Reads, Segments, Privacy, Offers):
         if not options.dry_run and not self.signed_in:
             raise NotSignedIn()
         return runner.run(self, df, plan, options)
+
+    def _run_streamed(
+        self, data: object, planner: Callable[[pd.DataFrame], Plan], options: RunOptions
+    ) -> SendReport:
+        # Planned chunk by chunk while sending (a large input, see send/stream.py).
+        if not options.dry_run and not self.signed_in:
+            raise NotSignedIn()
+        return runner.run_streamed(self, data, planner, options)
 
 
 def credentials_from_env() -> tuple[config.Found, type[BearerAuth]] | None:

@@ -8,6 +8,8 @@ here keeps each part type-checked without repeating the declarations.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 
 from attentive_nb.http.client import Client
@@ -20,6 +22,11 @@ class ConnectionPart:
     """The members a part of a Connection uses and the Connection defines."""
 
     def _run(self, df: pd.DataFrame, plan: Plan, options: RunOptions) -> SendReport:
+        raise NotImplementedError  # the Connection's
+
+    def _run_streamed(
+        self, data: object, planner: Callable[[pd.DataFrame], Plan], options: RunOptions
+    ) -> SendReport:
         raise NotImplementedError  # the Connection's
 
     @property

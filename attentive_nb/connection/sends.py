@@ -11,10 +11,13 @@ from collections.abc import Hashable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from attentive_nb.connection.documented import Resend, documented
 from attentive_nb.connection.part import ConnectionPart
 from attentive_nb.errors import checked_arguments
 from attentive_nb.plan import (
+    Plan,
     frames,
     plan_attributes,
     plan_ecommerce,
@@ -177,14 +180,16 @@ class Sends(ConnectionPart):
             timezone: Time zone of timestamps written without one.
         {run_options}
         """
-        df = frames.whole(df)
-        plan = plan_attributes(
-            df, bulk=bulk, columns=columns, default_region=default_region, timezone=timezone
-        )
         options = RunOptions(
             dry_run, resend, confirm, progress, workers, ledger, ignore, bulk_wait_s=wait
         )
-        return self._run(df, plan, options)
+        return self._run_streamed(
+            df,
+            lambda rows: plan_attributes(
+                rows, bulk=bulk, columns=columns, default_region=default_region, timezone=timezone
+            ),
+            options,
+        )
 
     @documented
     @checked_arguments
@@ -222,19 +227,23 @@ class Sends(ConnectionPart):
             timezone: Time zone of timestamps written without one.
         {run_options}
         """
-        df = frames.whole(df)
-        plan = plan_events(
-            df,
-            event_type=event_type,
-            type_column=type_column,
-            occurred_at_column=occurred_at_column,
-            event_id_column=event_id_column,
-            columns=columns,
-            default_region=default_region,
-            timezone=timezone,
-        )
         options = RunOptions(dry_run, resend, confirm, progress, workers, ledger, ignore)
-        return self._run(df, plan, options)
+        now = pd.Timestamp.now(tz="UTC")  # one "now" for every chunk: a whole frame's ids
+
+        def planned(rows: pd.DataFrame) -> Plan:
+            return plan_events(
+                rows,
+                event_type=event_type,
+                type_column=type_column,
+                occurred_at_column=occurred_at_column,
+                event_id_column=event_id_column,
+                columns=columns,
+                default_region=default_region,
+                timezone=timezone,
+                now=now,
+            )
+
+        return self._run_streamed(df, planned, options)
 
     @documented
     @checked_arguments

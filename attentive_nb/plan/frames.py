@@ -213,3 +213,39 @@ def _joined(parts: list[pd.DataFrame]) -> pd.DataFrame:
     if not joined.index.is_unique:
         joined = joined.reset_index(drop=True)
     return joined
+
+
+def pieces(
+    data: FrameLike, rows: int, what: str = "data"
+) -> tuple[Iterator[pd.DataFrame], int | None]:
+    """``data`` as pandas chunks of about ``rows`` rows, and its length when known first.
+
+    One big frame (pandas, Arrow, polars) is sliced before it is converted, so a
+    chunk is converted at a time; chunks (an iterable, a RecordBatchReader) come
+    as they are, their length known only once read (None).
+    """
+    if isinstance(data, pd.DataFrame):
+        _check_columns(data, what)
+        n = len(data)
+        return (data.iloc[i : i + rows] for i in range(0, n, rows)), n
+    table = _arrow_table(data)
+    if table is None:
+        return chunks(data, what), None
+    _check_columns(arrow_to_pandas(table.slice(0, 0)), what)
+    n = table.num_rows
+    return (arrow_to_pandas(table.slice(i, rows)) for i in range(0, n, rows)), n
+
+
+def _arrow_table(data: Any) -> Any:
+    """One frame that is not pandas, as an Arrow table (None: not one frame)."""
+    if isinstance(data, (dict, str, bytes, pd.Series)) or data is None:
+        raise ConfigError(_refused(data, "data"))
+    module = type(data).__module__.split(".")[0]
+    if module == "pyarrow":
+        pa = _library("pyarrow", module)
+        if isinstance(data, pa.RecordBatch):
+            return pa.Table.from_batches([data])
+        return data if isinstance(data, pa.Table) else None
+    if _is_other_frame(data):
+        return _to_arrow(data, module)
+    return None

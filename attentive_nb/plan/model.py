@@ -20,10 +20,12 @@ from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+import numpy as np
 import pandas as pd
 
 from attentive_nb.endpoints import ENDPOINTS, Endpoint
 from attentive_nb.plan.caveats import caveats
+from attentive_nb.plan.hashes import Hashes64
 from attentive_nb.plan.people import Person, people_of
 from attentive_nb.plan.prepare import Rows
 from attentive_nb.plan.readings import ColumnReading
@@ -106,6 +108,42 @@ class Request(NamedTuple):
 
     def __repr__(self) -> str:  # payloads hold phones and emails: keep them out of reprs
         return f"Request(positions={self.positions!r}, key={self.key[:12]}…)"
+
+
+_Draft = tuple[Unit, Payload, str, str]  # positions, payload, its text, the text keyed
+
+
+class KeyCounter:
+    """The ledger keys of one run: identical requests told apart by their occurrence.
+
+    The n-th copy of a key gets ``#n`` in its digest, the first keeps the plain
+    one. 64 bits of every key are kept as numpy runs (:class:`Hashes64`: 8
+    bytes a request); only the few keys seen more than once hold a counter.
+    ``admit`` may leave drafts out before they are keyed (a streamed run's
+    repeats of an earlier chunk's event, see :mod:`attentive_nb.send.stream`).
+    """
+
+    def __init__(self) -> None:
+        self._seen = Hashes64()
+        self._copies: dict[int, int] = {}
+
+    def admit(self, drafts: list[_Draft]) -> list[_Draft]:
+        return drafts
+
+    def assign(self, name: str, texts: Sequence[str]) -> list[str]:
+        """The key of each text, in order, counting the copies seen before."""
+        keys = [text_key(name, text) for text in texts]
+        shorts = np.array([int(k[:16], 16) for k in keys], dtype=np.uint64)
+        before, _ = self._seen.find(shorts)
+        local: set[int] = set()
+        for i, short in enumerate(shorts.tolist()):
+            if before[i] or short in local:
+                copy = self._copies.get(short, 0) + 1
+                self._copies[short] = copy
+                keys[i] = text_key(name, texts[i], copy)
+            local.add(short)
+        self._seen.add(shorts)
+        return keys
 
 
 @dataclass
@@ -228,39 +266,52 @@ class Plan:
         head = canonical_json(self.envelope)[1:-1] + "," if self.envelope else ""
         return f'{{{head}"{self.batch_field}":[{",".join(unit.text for unit in units)}]}}'
 
+    def rows_read(self) -> int:
+        """The rows this plan has read: all of them (a streamed plan's, those read so far)."""
+        return self.n_rows
+
     @property
     def key_name(self) -> str:
         """What every ledger key of this plan is a digest of, besides its payload."""
         return self.endpoint.name + self.key_scope
 
-    def requests(self, chunk_size: int = 5000) -> Iterator[list[Request]]:
-        """Units in input order, in lists covering about ``chunk_size`` input rows each."""
+    def requests(
+        self, chunk_size: int = 5000, keys: KeyCounter | None = None, offset: int = 0
+    ) -> Iterator[list[Request]]:
+        """Units in input order, in lists covering about ``chunk_size`` input rows each.
+
+        ``keys`` counts identical requests across plans (a streamed run's chunks share
+        one, so every key is the one a whole-frame run gives); ``offset`` is added to
+        every row position (the chunk's place in the stream).
+        """
         if self._chunked is not None:
             yield from self._chunked(chunk_size)
             return
-        chunk: list[Request] = []
+        keys = keys if keys is not None else KeyCounter()
+        drafts: list[_Draft] = []
         carried = 0
-        seen: set[int] = set()  # 64 bits of each key: a million requests in ~60 MB
-        copies: dict[int, int] = {}  # the few keys seen more than once: copies so far
-        reach = self.endpoint.reaches
         for positions in self._units():
             payload = self._payload(positions)
             text = canonical_json(payload)
             keyed = text if self._keyed is None else canonical_json(self._keyed(payload))
-            key = text_key(self.key_name, keyed)
-            short = int(key[:16], 16)
-            if short in seen:
-                copies[short] = copies.get(short, 0) + 1
-                key = text_key(self.key_name, keyed, copies[short])
-            seen.add(short)
-            reached = people_of(reach, payload) if reach else ()
-            chunk.append(Request(positions, payload, key, text, reached))
+            if offset:
+                positions = tuple(p + offset for p in positions)
+            drafts.append((positions, payload, text, keyed))
             carried += len(positions)
             if carried >= chunk_size:
-                yield chunk
-                chunk, carried = [], 0
-        if chunk:
-            yield chunk
+                yield self._keyed_requests(drafts, keys)
+                drafts, carried = [], 0
+        if drafts:
+            yield self._keyed_requests(drafts, keys)
+
+    def _keyed_requests(self, drafts: list[_Draft], keys: KeyCounter) -> list[Request]:
+        drafts = keys.admit(drafts)
+        named = keys.assign(self.key_name, [keyed for _, _, _, keyed in drafts])
+        reach = self.endpoint.reaches
+        return [
+            Request(positions, payload, key, text, people_of(reach, payload) if reach else ())
+            for (positions, payload, text, _), key in zip(drafts, named)
+        ]
 
     def __repr__(self) -> str:
         return (

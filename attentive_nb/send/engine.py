@@ -145,6 +145,7 @@ class Engine:
         # Each future, once done, queued here: the loop waits on one queue, not on them all.
         self._finished: SimpleQueue[Future[Answer]] = SimpleQueue()
         self.submitted: list[SubmittedJob] = []  # bulk jobs Attentive accepted
+        # Rows given an outcome. It grows: a streamed plan's rows are counted as read.
         self._done = np.zeros(plan.n_rows, dtype=bool)
         self._interrupts = 0
         self._all_skipped = False
@@ -303,7 +304,7 @@ class Engine:
 
     def _emit(self, records: list[RowOutcome], progress: Progress) -> Iterator[RowOutcome]:
         for record in records:
-            self._done[record.position] = True
+            self._mark(record.position)
             yield record
         progress.advance(len(records))
 
@@ -432,13 +433,22 @@ class Engine:
         reason = "interrupted while its request was on its way; Attentive may or may not have it"
         for units in list(self._in_flight.values()):
             for p in (p for unit in units for p in unit.positions):
-                self._done[p] = True
+                self._mark(p)
                 yield RowOutcome(p, "unknown", message=reason)
         self._in_flight.clear()
 
+    def _mark(self, position: int) -> None:
+        if position >= len(self._done):
+            grown = np.zeros(max(position + 1, 2 * len(self._done)), dtype=bool)
+            grown[: len(self._done)] = self._done
+            self._done = grown
+        self._done[position] = True
+
     def _not_reached(self) -> Iterator[RowOutcome]:
         reason = f"not sent: {self.stop_reason}" if self.stop_reason else "not sent"
-        todo = ~self._done
+        n = self.plan.rows_read()  # a streamed plan's: those read by now (it reads no more)
+        todo = np.ones(n, dtype=bool)
+        todo[: len(self._done)] &= ~self._done[:n]
         todo[list(self.plan.invalid)] = False
         todo[list(self.plan.skipped)] = False  # nothing to send: skipped by the plan
         for p in np.flatnonzero(todo):

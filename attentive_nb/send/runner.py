@@ -24,10 +24,11 @@ import pandas as pd
 
 from attentive_nb.errors import ConfigError, UnmappedColumns
 from attentive_nb.http.client import Client
-from attentive_nb.plan import Plan
+from attentive_nb.plan import Plan, frames
 from attentive_nb.plan.readings import LOOKS_LIKE
 from attentive_nb.report import Outcomes, RowOutcome, SendReport
 from attentive_nb.report.lookups import result_columns
+from attentive_nb.send import stream
 from attentive_nb.send.engine import Engine, RunOptions
 from attentive_nb.send.jobs import BulkFollowUp, open_ledger
 from attentive_nb.send.ledger import Ledger
@@ -102,6 +103,94 @@ def run(target: Target, df: pd.DataFrame, plan: Plan, options: RunOptions) -> Se
         report.refresh(wait=options.bulk_wait_s)
     report.elapsed_s = time.monotonic() - started
     return report
+
+
+def run_streamed(
+    target: Target, data: object, planner: Callable[[pd.DataFrame], Plan], options: RunOptions
+) -> SendReport:
+    """Plan and send ``data`` chunk by chunk (:mod:`~attentive_nb.send.stream`), or as one
+    frame when it is small, a dry run, or its first chunk's send asks for a confirmation."""
+    check_options(options)
+    small = isinstance(data, pd.DataFrame) and len(data) <= stream.STREAM_ROWS
+    if options.dry_run or small:  # a dry run reads everything first; a small frame as ever
+        df = frames.whole(data)
+        return run(target, df, planner(df), options)
+    started = time.monotonic()
+    chunks, total = frames.pieces(data, stream.STREAM_ROWS)
+    if total is not None and total <= stream.STREAM_ROWS:  # one frame, not large: as ever
+        df = frames.whole(data)
+        return run(target, df, planner(df), options)
+    pieces = stream.resliced(chunks)
+    first_rows = next(pieces, None)
+    if first_rows is None:  # an empty iterator: nothing to send, a report of no rows
+        return _empty_report(target, options)
+    positional = not isinstance(data, pd.DataFrame)
+    if positional:
+        first_rows = first_rows.set_axis(pd.RangeIndex(len(first_rows)))
+    first = planner(first_rows)
+    subscribes = any(str(f).startswith("subscriptions.") for f in first.column_map.values())
+    if first.endpoint.messages_people or first.endpoint.irreversible or subscribes:
+        # a send that asks for a confirmation: everything read first, the count known
+        df = data if isinstance(data, pd.DataFrame) else frames.whole(_chain(first_rows, pieces))
+        return run(target, df, planner(df), options)
+    asked = _asked(first_rows, first, options.ignore)
+    if asked:  # the first chunk's columns are every chunk's
+        question = lookalike_question(asked)
+        raise UnmappedColumns(f"Nothing was sent: {question}.", columns=asked)
+    streamed = stream.StreamPlan(first, first_rows, pieces, planner, total, positional=positional)
+    sending = _Sending(target.client, target.company_id(), streamed, options)
+    company = target.company_name()
+    for record in sending.outcomes():
+        streamed.outcomes.add(record)
+    read = streamed.rows_read()
+    n = read if total is None else total
+    if n > read:
+        why = f"not sent: {streamed.error or 'the run stopped before these rows were read'}"
+        streamed.outcomes.add_many(read, n - read, "not_sent", why)
+    outcomes = streamed.outcomes.joined(n, streamed.carried)
+    notes = streamed.notes + sending.notes + streamed.stream_notes()
+    index = data.index if isinstance(data, pd.DataFrame) else pd.RangeIndex(n)
+    _remark_repeats(pd.DataFrame(index=index), streamed, outcomes)
+    identifiers = None
+    if not positional and streamed.identifier_parts:
+        identifiers = pd.concat(streamed.identifier_parts).reindex(index)
+    report = SendReport(
+        data if isinstance(data, pd.DataFrame) else pd.DataFrame(index=index),
+        identifiers,
+        outcomes,
+        kind=first.kind,
+        notes=notes,
+        company=company,
+        sandbox=target.is_sandbox,
+        follow_up=sending.follow_up(),
+        readings=first.readings,
+    )
+    if sending.may_wait() and options.bulk_wait_s > 0:
+        options.say(
+            f"Waiting up to {options.bulk_wait_s:g} s for Attentive to run the bulk jobs "
+            "(report.refresh() asks again later)."
+        )
+        report.refresh(wait=options.bulk_wait_s)
+    report.elapsed_s = time.monotonic() - started
+    return report
+
+
+def _chain(first: pd.DataFrame, rest: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+    yield first
+    yield from rest
+
+
+def _empty_report(target: Target, options: RunOptions) -> SendReport:
+    empty = pd.DataFrame()
+    return SendReport(
+        empty,
+        None,
+        Outcomes(0),
+        kind="",
+        dry_run=options.dry_run,
+        notes=["The input had no rows: nothing to send."],
+        sandbox=target.is_sandbox,
+    )
 
 
 def _dry_run(

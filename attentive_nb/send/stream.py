@@ -1,0 +1,286 @@
+"""A streamed run: the input read, planned and sent chunk by chunk, in one engine run.
+
+Each input chunk is planned by the kind's own builder as a :class:`Plan` of
+its own, its rows placed at their position in the stream; :class:`StreamPlan`
+is the one plan the :class:`~attentive_nb.send.engine.Engine` sends: its
+``requests()`` plans chunk i+1 on the prefetch thread while chunk i is sent.
+What needs the whole input is kept per key as 64-bit hashes
+(:mod:`attentive_nb.plan.hashes`), not rows: the ledger keys' copies (one
+:class:`KeyCounter` for every chunk, so each key is a whole-frame run's),
+an event seen in an earlier chunk (carried: the later row gets the first's
+outcome, as one request carrying both would), an event id given to another
+event (refused), a person named in an earlier chunk (remarked).
+
+A chunk that cannot be planned (other columns than the first chunk's, a
+call-level error) or a source that raises ends the stream there: the rows
+before it keep their outcomes, the rest of a source of known length are
+``not_sent``, and the error is in the notes.
+"""
+
+from __future__ import annotations
+
+import bisect
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+
+from attentive_nb.plan.hashes import Hashes64, hash64
+from attentive_nb.plan.model import KeyCounter, Plan, Request, _Draft
+from attentive_nb.report import Outcomes, RowOutcome
+
+#: Input rows planned at a time (a frame this long or shorter is planned whole, as before).
+STREAM_ROWS = 100_000
+#: The first chunk's rows: planned before the first request, so kept small.
+FIRST_ROWS = 5_000
+#: Rows of the first chunk's request lists: the engine takes a list at a time.
+FIRST_LIST = 500
+#: The kinds that stream (the others read everything first: they ask for a confirmation,
+#: or their checks group rows across the whole input).
+STREAMED_KINDS = frozenset({"events", "attributes"})
+
+Planner = Callable[[pd.DataFrame], Plan]
+
+
+def resliced(chunks: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+    """The chunks again, at most ``STREAM_ROWS`` rows each and the first ``FIRST_ROWS``:
+    the first request waits for the first chunk's plan only."""
+    limit = FIRST_ROWS
+    for chunk in chunks:
+        start = 0
+        while start < len(chunk):
+            yield chunk.iloc[start : start + limit]
+            start += limit
+            limit = STREAM_ROWS
+
+
+class StreamPlan(Plan):
+    """The plan of a whole stream as the engine sees it, read a chunk at a time.
+
+    Built from the first chunk's plan (its endpoint, batching, warnings and
+    readings are the stream's). ``n_rows`` is the source's length when known,
+    else the rows read so far; ``invalid``, ``skipped`` and ``duplicates``
+    grow as chunks are planned.
+    """
+
+    def __init__(
+        self,
+        first: Plan,
+        first_rows: pd.DataFrame,
+        rest: Iterator[pd.DataFrame],
+        planner: Planner,
+        total: int | None,
+        *,
+        positional: bool,
+    ) -> None:
+        self.__dict__.update(first.__dict__)
+        self.invalid, self.skipped, self.duplicates = {}, {}, {}
+        self.notes = list(first.notes)
+        self.total, self.read, self.chunks_read, self.exhausted = total, 0, 0, False
+        self.error: Exception | None = None
+        self.outcomes = ChunkOutcomes()
+        self.carried: dict[int, int] = {}  # a later row of an event sent before -> its first row
+        self.identifier_parts: list[pd.DataFrame] = []
+        self._first, self._first_rows, self._rest = first, first_rows, rest
+        self._planner, self._positional = planner, positional
+        self._keys = _StreamKeys(self)
+        self._people: dict[str, Hashes64] = {}
+        self._lock = threading.Lock()
+        self._frozen = False
+        self.n_rows = total if total is not None else len(first_rows)
+        self._rate = first.n_requests / max(first.n_rows, 1)  # requests a row, as in chunk 1
+
+    # -- what the engine asks ------------------------------------------------------------
+
+    @property
+    def n_requests(self) -> int:
+        """An estimate: the first chunk's requests a row, over the rows known (read so far,
+        when the source's length is unknown)."""
+        return int(np.ceil(self._rate * self.n_rows))
+
+    def requests(
+        self, chunk_size: int = 5000, keys: KeyCounter | None = None, offset: int = 0
+    ) -> Iterator[list[Request]]:
+        """Each chunk planned (the first already is) and its requests, in stream order."""
+        try:
+            yield from self._chunk(self._first, self._first_rows, min(chunk_size, FIRST_LIST))
+            for rows in self._rest:
+                rows = self._placed(rows)
+                yield from self._chunk(self._planner(rows), rows, chunk_size)
+            self.exhausted = True
+        except _Frozen:
+            return
+        except Exception as error:  # the rows before it stand; the engine sends what it has
+            self.error = error
+
+    def _placed(self, rows: pd.DataFrame) -> pd.DataFrame:
+        if self._positional:  # no index of the stream's own: a row is named by its position
+            rows = rows.set_axis(pd.RangeIndex(self.read, self.read + len(rows)))
+        return rows
+
+    def _chunk(self, plan: Plan, rows: pd.DataFrame, size: int) -> Iterator[list[Request]]:
+        if plan.endpoint != self.endpoint:
+            raise ValueError(
+                f"chunk {self.chunks_read + 1} is sent to {plan.endpoint.words}, the first "
+                f"chunk to {self.endpoint.words}: send such data as one frame"
+            )
+        offset = self.read
+        self._register(plan, rows, offset)
+        yield from plan.requests(size, self._keys, offset)
+
+    def rows_read(self) -> int:
+        """The rows read and planned; reading stops here (the engine is settling the rest)."""
+        with self._lock:
+            self._frozen = True
+            return self.read
+
+    def _register(self, plan: Plan, rows: pd.DataFrame, offset: int) -> None:
+        """A chunk's rows into the stream: its settled rows, repeats, identifiers, notes."""
+        with self._lock:
+            if self._frozen:
+                raise _Frozen
+            self.outcomes.register(offset, plan.n_rows)
+            for p, reasons in plan.invalid.items():
+                self.invalid[p + offset] = reasons
+                self.outcomes.add(RowOutcome(p + offset, "invalid", message="; ".join(reasons)))
+            for p, reason in plan.skipped.items():
+                self.skipped[p + offset] = reason
+                self.outcomes.add(RowOutcome(p + offset, "skipped", message=reason))
+            self.duplicates.update({p + offset: q + offset for p, q in plan.duplicates.items()})
+            if plan.kind == "attributes":
+                self._same_people(plan, offset)
+            if not self._positional:
+                self.identifier_parts.append(plan.identifiers)
+            self.notes += [n for n in plan.notes if n not in self.notes]
+            self.read += plan.n_rows
+            self.chunks_read += 1
+            if self.total is None:
+                self.n_rows = self.read
+
+    def _same_people(self, plan: Plan, offset: int) -> None:
+        """Rows naming a person an earlier chunk named: remarked like a whole frame's."""
+        valid = np.ones(plan.n_rows, dtype=bool)
+        valid[list(plan.invalid) + list(plan.skipped)] = False
+        positions = np.flatnonzero(valid)
+        earliest = positions + offset
+        for name, column in plan.identifiers.items():
+            values = column.to_numpy(dtype=object)[positions]
+            present = ~pd.isna(values)
+            if name == "email":
+                values = np.array([v.lower() if isinstance(v, str) else v for v in values])
+            hashes = hash64(values[present])
+            seen = self._people.setdefault(str(name), Hashes64(width=1))
+            found, first = seen.find(hashes)
+            at = np.flatnonzero(present)[found]
+            earliest[at] = np.minimum(earliest[at], first[found, 0])
+            seen.add(hashes, (positions[present] + offset).reshape(-1, 1))
+        for p, q in zip(positions + offset, earliest):
+            if q < p:
+                self.duplicates[int(p)] = min(int(q), self.duplicates.get(int(p), int(q)))
+
+    # -- after the run -------------------------------------------------------------------
+
+    def stream_notes(self) -> list[str]:
+        """What the notes say of the stream itself: where it stopped, how far it was read."""
+        notes = [f"Streamed: {self.read:,} rows read in {self.chunks_read:,} chunks."]
+        if self.error is not None:
+            notes.append(
+                f"Stopped at chunk {self.chunks_read + 1} of the data: {self.error}. The rows "
+                "before it are recorded; the rest are not_sent."
+            )
+        if not self.exhausted and self.total is None:
+            notes.append(
+                f"The input was read up to row {self.read:,} (its length is unknown): rows "
+                "after it were not read and are not in this report."
+            )
+        return notes
+
+
+class _Frozen(Exception):
+    """The engine stopped reading the stream (it is settling the rows read)."""
+
+
+class _StreamKeys(KeyCounter):
+    """The stream's one key counter; an event seen in an earlier chunk is not sent again."""
+
+    def __init__(self, stream: StreamPlan) -> None:
+        super().__init__()
+        self._stream = stream
+        self._events = Hashes64(width=2)  # event id -> first row, its text's hash
+
+    def admit(self, drafts: list[_Draft]) -> list[_Draft]:
+        if self._stream.kind != "events" or not drafts:
+            return drafts
+        ids = hash64(np.array([payload["externalEventId"] for _, payload, _, _ in drafts]))
+        texts = hash64(np.array([text for _, _, text, _ in drafts])).view(np.int64)
+        found, earlier = self._events.find(ids)
+        firsts = np.array([positions[0] for positions, _, _, _ in drafts], dtype=np.int64)
+        self._events.add(ids, np.column_stack([firsts, texts]))
+        kept = []
+        for i, draft in enumerate(drafts):
+            if not found[i]:
+                kept.append(draft)
+            elif earlier[i, 1] == texts[i]:
+                self._carry(draft[0], int(earlier[i, 0]))
+            else:
+                self._refuse(draft, int(earlier[i, 0]))
+        return kept
+
+    def _carry(self, positions: tuple[int, ...], first: int) -> None:
+        stream = self._stream
+        with stream._lock:
+            for p in positions:
+                stream.carried[p] = first
+                stream.duplicates[p] = first
+                stream.skipped[p] = "carried"  # its outcome is its first row's (see joined)
+                stream.outcomes.add(RowOutcome(p, "skipped"))
+
+    def _refuse(self, draft: _Draft, first: int) -> None:
+        positions, payload, _, _ = draft
+        reason = (
+            f"event id {payload['externalEventId']!r} is also used by row {first} (an earlier "
+            "chunk) for a different event; give each event its own id"
+        )
+        stream = self._stream
+        with stream._lock:
+            for p in positions:
+                stream.invalid[p] = [reason]
+                stream.outcomes.add(RowOutcome(p, "invalid", message=reason))
+
+
+class ChunkOutcomes:
+    """Every row's outcome, an :class:`Outcomes` per chunk (a stream's length comes late)."""
+
+    def __init__(self) -> None:
+        self._starts: list[int] = []
+        self._parts: list[Outcomes] = []
+
+    def register(self, start: int, n: int) -> None:
+        self._starts.append(start)
+        self._parts.append(Outcomes(n))
+
+    def add(self, record: RowOutcome) -> None:
+        i = bisect.bisect_right(self._starts, record.position) - 1
+        self._parts[i].add(replace(record, position=record.position - self._starts[i]))
+
+    def add_many(self, start: int, n: int, status: str, reason: str) -> None:
+        """A part of ``n`` rows from ``start``, all one status (the rows never read)."""
+        self.register(start, n)
+        self._parts[-1].add_many(np.arange(n), status, [reason] * n)
+
+    def joined(self, n: int, carried: dict[int, int]) -> Outcomes:
+        """One :class:`Outcomes` of ``n`` rows; a carried row takes its first row's outcome."""
+        out = Outcomes(n)
+        for start, part in zip(self._starts, self._parts):
+            end = min(start + len(part), n)
+            for whole, piece in zip(out.columns(), part.columns()):
+                whole[start:end] = piece[: end - start]
+            out.answers.update({p + start: a for p, a in part.answers.items()})
+        if carried:
+            later = np.fromiter(carried, dtype=np.intp)
+            first = np.fromiter(carried.values(), dtype=np.intp)
+            for column in out.columns():
+                column[later] = column[first]
+        return out

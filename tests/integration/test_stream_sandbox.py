@@ -1,0 +1,66 @@
+"""A streamed send end to end against the sandbox: chunks planned while sending, Ctrl-C in a
+middle chunk, the re-run skipping what was sent (issue 22)."""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections import Counter
+
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+import attentive_nb as att
+from attentive_nb.sandbox import Sandbox
+from attentive_nb.send import stream
+
+pytestmark = pytest.mark.sandbox
+
+
+@pytest.fixture(autouse=True)
+def small_chunks(monkeypatch):
+    monkeypatch.setattr(stream, "STREAM_ROWS", 20)
+    monkeypatch.setattr(stream, "FIRST_ROWS", 20)
+
+
+def events(n: int) -> pd.DataFrame:
+    return pd.DataFrame({"phone": [f"+1201{5550100 + i:07d}" for i in range(n)], "step": range(n)})
+
+
+def test_ctrl_c_in_a_middle_chunk_leaves_the_rest_not_sent_and_the_rerun_sends_it_once():
+    with Sandbox(port=0, latency_ms=20) as sb:
+        conn = att.Connection.from_api_key(sb.api_key, api_url=sb.url)
+        conn.me()
+        df = events(200)  # 10 chunks of 20
+        sb.when_requests(50, lambda: os.kill(os.getpid(), signal.SIGINT))  # in chunk 3
+        first = conn.send_events(df, event_type="Step Done", progress=False, workers=2)
+        assert first.counts["not_sent"] > 100, "the interrupt came late"
+        assert first.counts["sent"] + first.counts["not_sent"] == 200
+        assert any("Streamed" in n for n in first.notes)
+        assert any("Interrupted" in n for n in first.notes)
+
+        second = conn.send_events(df, event_type="Step Done", progress=False)
+        assert second.counts["skipped"] == first.counts["sent"]
+        assert second.counts["sent"] == first.counts["not_sent"]
+        ids = Counter(e["externalEventId"] for e in sb.received("/v1/events/custom"))
+        assert len(ids) == 200 and set(ids.values()) == {1}
+
+
+def test_arrow_batches_interrupted_say_how_far_they_were_read(sandbox):
+    conn = att.Connection.from_api_key(sandbox.api_key, api_url=sandbox.url)
+    conn.me()
+    reader = pa.Table.from_pandas(events(400)).to_reader(max_chunksize=20)
+    sandbox.when_requests(10, lambda: os.kill(os.getpid(), signal.SIGINT))
+    report = conn.send_events(reader, event_type="Step Done", progress=False, workers=1)
+    assert len(report) < 400
+    assert any("The input was read up to row" in n for n in report.notes)
+    assert report.counts["sent"] + report.counts["not_sent"] == len(report)
+
+
+def test_bulk_attributes_stream_and_settle_after_the_jobs_run(sandbox):
+    conn = att.Connection.from_api_key(sandbox.api_key, api_url=sandbox.url)
+    df = pd.DataFrame({"email": [f"p{i}@example.com" for i in range(300)], "tier": "gold"})
+    report = conn.send_attributes(df, bulk=True, progress=False)
+    assert any("Streamed" in n for n in report.notes)
+    assert report.counts["sent"] == 300

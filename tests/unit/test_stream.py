@@ -1,0 +1,267 @@
+"""A streamed run (send/stream.py): chunks planned while sending, one engine run, one report.
+
+HTTP is faked at the edge (responses); the chunk size is made small so a few hundred rows
+make several chunks. No sockets, no sleeps.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+import responses
+from fakes import ME
+
+import attentive_nb as att
+from attentive_nb.plan.hashes import Hashes64, hash64
+from attentive_nb.plan.model import KeyCounter
+from attentive_nb.send import engine, stream
+
+API = "https://api.attentivemobile.com"
+EVENTS = f"{API}/v1/events/custom"
+
+
+@pytest.fixture(autouse=True)
+def small_chunks(monkeypatch):
+    monkeypatch.setattr(stream, "STREAM_ROWS", 40)
+
+
+@pytest.fixture
+def conn():
+    return att.Connection.from_api_key("test-key-0123456789", sleep=lambda _s: None)
+
+
+def events(n: int, start: int = 0) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "phone": [f"+1201{5550000 + i % 97:07d}" for i in range(start, start + n)],
+            "sku": [f"A{i % 61}" for i in range(start, start + n)],
+        }
+    )
+
+
+def keys(path) -> list[str]:
+    with sqlite3.connect(path) as db:
+        return sorted(k for (k,) in db.execute("SELECT key FROM requests"))
+
+
+def quiet(**options):
+    return {"progress": False, "event_type": "Viewed", **options}
+
+
+def posted() -> list[dict]:
+    return [json.loads(c.request.body) for c in responses.calls if c.request.method == "POST"]
+
+
+def accept():
+    responses.get(f"{API}/v1/me", json=ME)
+    responses.post(EVENTS, status=200)
+
+
+# -- the parts ---------------------------------------------------------------------------
+
+
+def test_hashes64_finds_what_was_added_first_value_wins():
+    seen = Hashes64(width=1)
+    for start in range(0, 1000, 100):  # many runs, merged as they grow
+        keys_ = np.arange(start, start + 150, dtype=np.uint64)
+        seen.add(keys_, (keys_.astype(np.int64) * 10).reshape(-1, 1))
+    found, values = seen.find(np.array([0, 149, 999, 1049, 1050, 5000], dtype=np.uint64))
+    assert found.tolist() == [True, True, True, True, False, False]
+    assert values[:, 0].tolist() == [0, 1490, 9990, 10490, -1, -1]
+    assert len(seen) == 1050
+
+
+def test_hash64_tells_values_apart_and_repeats_alike():
+    hashed = hash64(np.array(["a", "b", "a", None], dtype=object))
+    assert hashed[0] == hashed[2] and hashed[0] != hashed[1]
+
+
+def test_one_key_counter_over_two_halves_gives_one_runs_copies():
+    texts = ["x", "y", "x", "x", "z", "y"]
+    whole = KeyCounter().assign("events", texts)
+    shared = KeyCounter()
+    assert shared.assign("events", texts[:3]) + shared.assign("events", texts[3:]) == whole
+    assert len(set(whole)) == 6
+
+
+# -- a streamed send -----------------------------------------------------------------------
+
+
+@responses.activate
+def test_a_large_frame_is_streamed_with_the_ledger_keys_of_a_whole_frame_run(conn, tmp_path):
+    accept()
+    df = events(300)  # 97 phones, 61 skus: repeats across chunks
+    stream.STREAM_ROWS = 10**9
+    whole = conn.send_events(df, ledger=tmp_path / "a.sqlite", **quiet())  # one frame
+    stream.STREAM_ROWS = 40
+    assert not any("Streamed" in n for n in whole.notes)
+    whole_keys = keys(tmp_path / "a.sqlite")
+    streamed = conn.send_events(df, ledger=tmp_path / "b.sqlite", **quiet())
+    assert keys(tmp_path / "b.sqlite") == whole_keys
+    assert streamed.counts == whole.counts
+    assert any("Streamed: 300 rows read in 8 chunks" in n for n in streamed.notes)
+    assert list(streamed.table.index) == list(df.index)
+
+
+@responses.activate
+def test_the_same_event_in_two_chunks_is_sent_once_and_both_rows_say_sent(conn):
+    accept()
+    df = pd.concat([events(50), events(5)], ignore_index=True)  # rows 50-54 repeat 0-4
+    report = conn.send_events(df, **quiet())
+    assert len(posted()) == 50
+    table = report.table
+    assert (table["status"] == "sent").all()
+    assert "same event as row 0" in table["reason"].iloc[50]
+
+
+@responses.activate
+def test_one_event_id_for_two_events_in_two_chunks_refuses_the_later(conn):
+    accept()
+    df = events(60)
+    df["event_id"] = [f"e{i}" for i in range(60)]
+    df.loc[45, "event_id"] = "e3"
+    report = conn.send_events(df, event_id_column="event_id", **quiet())
+    assert report.table["status"].iloc[45] == "invalid"
+    assert "also used by row 3" in report.table["reason"].iloc[45]
+    assert report.counts["sent"] == 59
+
+
+@responses.activate
+def test_a_person_named_in_an_earlier_chunk_is_remarked_on(conn):
+    responses.get(f"{API}/v1/me", json=ME)
+    responses.post(f"{API}/v1/attributes/custom", status=200)
+    df = pd.DataFrame({"email": [f"p{i}@example.com" for i in range(50)], "tier": "gold"})
+    df.loc[45, "email"] = "P2@EXAMPLE.COM"
+    report = conn.send_attributes(df, progress=False)
+    assert "same person as row 2" in report.table["reason"].iloc[45]
+    assert report.counts["sent"] == 50
+
+
+@responses.activate
+def test_arrow_batches_and_polars_stream_and_name_rows_by_position(conn):
+    accept()
+    table = pa.Table.from_pandas(events(100))
+    report = conn.send_events(table.to_reader(max_chunksize=30), **quiet())
+    assert report.counts["sent"] == 100
+    assert list(report.table.index) == list(range(100))
+    assert any("in 4 chunks" in n for n in report.notes)
+
+
+@responses.activate
+def test_an_empty_iterator_is_a_report_of_no_rows(conn):
+    responses.get(f"{API}/v1/me", json=ME)
+    report = conn.send_events(iter([]), **quiet())
+    assert len(report) == 0 and report.ok
+
+
+@responses.activate
+def test_a_chunk_with_other_columns_stops_there_naming_the_difference(conn):
+    accept()
+    bad = events(30, 60).rename(columns={"sku": "item"})
+    report = conn.send_events(iter([events(30), events(30, 30), bad]), **quiet())
+    assert report.counts["sent"] == 60 and len(report) == 60
+    assert any("without ['sku'], with ['item']" in n for n in report.notes)
+    assert any("read up to row 60" in n for n in report.notes)
+
+
+@responses.activate
+def test_a_source_raising_midway_keeps_the_rows_before_and_shows_the_error(conn):
+    accept()
+
+    def pages():
+        yield events(30)
+        yield events(30, 30)
+        raise RuntimeError("the warehouse went away")
+
+    report = conn.send_events(pages(), **quiet())
+    assert report.counts["sent"] == 60
+    assert any("the warehouse went away" in n for n in report.notes)
+
+
+@responses.activate
+def test_a_large_frame_interrupted_leaves_the_rest_not_sent_and_the_rerun_skips_the_sent(
+    conn, tmp_path, monkeypatch
+):
+    accept()
+    df = events(200)
+    calls = []
+    original_emit = engine.Engine._emit
+
+    def emit(self, records, progress):  # stands for Ctrl-C once 40 rows were recorded
+        yield from original_emit(self, records, progress)
+        calls.append(len(records))
+        if sum(calls) >= 40:
+            self._on_interrupt()
+
+    monkeypatch.setattr(engine.Engine, "_emit", emit)
+    ledger = tmp_path / "l.sqlite"
+    first = conn.send_events(df, ledger=ledger, workers=1, **quiet())
+    assert first.counts["sent"] >= 40 and first.counts["not_sent"] > 0
+    assert first.counts["sent"] + first.counts["not_sent"] == 200
+    monkeypatch.setattr(engine.Engine, "_emit", original_emit)
+    before = len(posted())
+    again = conn.send_events(df, ledger=ledger, **quiet())
+    assert len(posted()) - before == 200 - first.counts["sent"]
+    assert again.counts["sent"] == 200 - first.counts["sent"]
+    assert again.counts["skipped"] == first.counts["sent"]
+
+
+@responses.activate
+def test_a_dry_run_reads_everything_first(conn):
+    report = conn.send_events(iter([events(30), events(30, 30)]), **quiet(dry_run=True))
+    assert report.counts["would_send"] == 60
+    assert not any("Streamed" in n for n in report.notes)
+
+
+@responses.activate
+def test_bulk_attributes_stream_with_the_keys_of_a_whole_frame_run(conn, tmp_path):
+    responses.get(f"{API}/v1/me", json=ME)
+    responses.post(f"{API}/v2/bulk/user/attributes", status=202, json={"batchJobId": "job-1"})
+    df = pd.DataFrame({"email": [f"p{i % 70}@example.com" for i in range(100)], "tier": "gold"})
+    stream.STREAM_ROWS = 10**9
+    conn.send_attributes(df, bulk=True, wait=0, ledger=tmp_path / "a.sqlite", progress=False)
+    stream.STREAM_ROWS = 40
+    report = conn.send_attributes(
+        df, bulk=True, wait=0, ledger=tmp_path / "b.sqlite", progress=False
+    )
+    assert any("Streamed" in n for n in report.notes)
+    assert keys(tmp_path / "b.sqlite") == keys(tmp_path / "a.sqlite")
+    assert report.counts["submitted"] == 100
+
+
+@responses.activate
+def test_polars_frames_stream(conn):
+    polars = pytest.importorskip("polars")
+    accept()
+    report = conn.send_events(polars.from_pandas(events(90)), **quiet())
+    assert report.counts["sent"] == 90
+    assert any("in 3 chunks" in n for n in report.notes)
+
+
+def test_the_first_chunk_is_small_and_the_others_at_most_the_chunk_size(monkeypatch):
+    monkeypatch.setattr(stream, "FIRST_ROWS", 7)
+    parts = stream.resliced(iter([events(100), events(0), events(30)]))
+    assert [len(p) for p in parts] == [7, 40, 40, 13, 30]
+
+
+@responses.activate
+def test_a_bulk_load_that_subscribes_is_read_whole_and_confirmed_with_the_count(conn, monkeypatch):
+    responses.get(f"{API}/v1/me", json=ME)
+    monkeypatch.setattr(stream, "STREAM_ROWS", 40)
+    from attentive_nb.send import runner
+
+    monkeypatch.setattr(runner, "CONFIRM_ABOVE", 50)
+    asked = []
+    monkeypatch.setattr("builtins.input", lambda q: asked.append(q) or "no")
+    df = pd.DataFrame(
+        {"email": [f"p{i}@example.com" for i in range(120)], "sign_up_source_id": "7"}
+    )
+    with pytest.raises(att.ConfigError, match="120 rows"):
+        conn.send_attributes(df, bulk=True, wait=0, progress=False)
+    assert "120 people" in asked[0]
+    assert not [c for c in responses.calls if c.request.method == "POST"]
