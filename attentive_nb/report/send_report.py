@@ -155,8 +155,10 @@ class SendReport:
         """The table's first ``n`` rows (masked), without building the rest."""
         return self._rows(slice(0, n))
 
-    def slices(self, *, unmasked: bool = False, rows: int = WRITE_ROWS) -> Iterator[pd.DataFrame]:
-        """The table ``rows`` rows at a time, in order: what the writers write."""
+    def slices(self, *, unmasked: bool = False, rows: int | None = None) -> Iterator[pd.DataFrame]:
+        """The table ``rows`` (default ``WRITE_ROWS``) rows at a time, in order: what the
+        writers write."""
+        rows = rows or WRITE_ROWS
         for start in range(0, max(len(self), 1), rows):
             yield self._rows(slice(start, start + rows), unmasked=unmasked)
 
