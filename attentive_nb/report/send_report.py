@@ -1,8 +1,9 @@
 """SendReport: what happened to every input row, in input order.
 
-The engine yields one small :class:`RowOutcome` per row; :class:`SendReport`
-turns them into column arrays once (no per-row DataFrame work), so a report on a
-million rows builds in about a second. Identifiers are masked unless asked.
+The engine yields one small :class:`RowOutcome` per row; :class:`Outcomes` keeps
+them as codes and shared strings (13 bytes a row), and :class:`SendReport` builds
+its table from them only when asked, a slice at a time for the files it writes,
+so a report of ten million rows stays small. Identifiers are masked unless asked.
 
 Rows of a v2 bulk job are ``submitted`` until Attentive has run the job;
 ``report.refresh()`` asks again through the :class:`FollowUp` the send stage
