@@ -55,6 +55,7 @@ CODES = {status: i + 1 for i, status in enumerate(STATUSES)}
 _NAMES = np.array([None, *STATUSES], dtype=object)
 _NO_HTTP = 0  # http status 0: none (an answer never has it)
 _NO_LATENCY = -1  # latency in tenths of a millisecond; -1: none
+_MOST_ATTEMPTS = 32767  # int16
 
 
 class Strings:
@@ -139,7 +140,7 @@ class Outcomes:
             raise ValueError(f"outcome for row position {p} is out of range or repeated")
         self.codes[p] = _code(record.status)
         self.reason_codes[p] = self.strings.code(record.message or "")
-        self.attempts[p] = min(record.attempts, np.iinfo(np.int16).max)
+        self.attempts[p] = min(record.attempts, _MOST_ATTEMPTS)
         if record.http_status is not None:
             self.http[p] = record.http_status
         if record.latency_ms is not None:
