@@ -5,7 +5,8 @@
 - ``summary``: rows per status and the reasons grouped;
 - ``html``: the text and notebook views (static, escaped);
 - ``masking``: identifiers masked for reports that end up in saved notebooks;
-- ``csv_out``: the one CSV writer, formula cells neutralised;
+- ``csv_out``: the one CSV writer, formula cells neutralised, a slice at a time;
+- ``parquet_out``: ``to_parquet``, a slice at a time (pyarrow, the ``parquet`` extra);
 - ``lookups``: a look-up's answers as the report's result columns;
 - ``companies``: :class:`CompanyReport`, the reports of a send split by company as one.
 

@@ -18,6 +18,7 @@ DataFrames themselves are never changed.
 from __future__ import annotations
 
 import numbers
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -80,6 +81,22 @@ def write_csv(
     # CRLF line ends (RFC 4180) make the csv module quote a cell holding a lone CR,
     # which otherwise would start a new row, neutralised or not, in spreadsheets.
     (frame if raw else neutralised(frame)).to_csv(path, index=index, lineterminator="\r\n")
+    return path
+
+
+def write_csv_slices(
+    frames: Iterable[pd.DataFrame], path: str | Path, *, index: bool = True, raw: bool = False
+) -> Path:
+    """Write the frames one after another as one CSV file (the header once); the path.
+
+    A table too long to hold twice is written a slice at a time: only one slice
+    (and its neutralised copy) is in memory at once.
+    """
+    path = Path(checked_path(str(path)))
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        for i, frame in enumerate(frames):
+            out = frame if raw else neutralised(frame)
+            out.to_csv(handle, index=index, header=i == 0, lineterminator="\r\n")
     return path
 
 

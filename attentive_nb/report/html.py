@@ -56,8 +56,7 @@ class ReportView(Protocol):
     def reasons(self) -> pd.DataFrame: ...
     @property
     def columns(self) -> pd.DataFrame: ...
-    @property
-    def table(self) -> pd.DataFrame: ...
+    def head(self, n: int) -> pd.DataFrame: ...
     @property
     def to_retry(self) -> pd.DataFrame: ...
     def __len__(self) -> int: ...
@@ -168,14 +167,13 @@ def _notes(notes: list[str]) -> str:
     return "<p>Notes:</p><ul>" + "".join(items) + "</ul>"
 
 
-def _head_table(table: pd.DataFrame) -> str:
-    head = table.iloc[:HEAD_ROWS]
+def _head_table(head: pd.DataFrame, total: int) -> str:
     header = ["", *(_esc(c) for c in head.columns)]
     rows = (
         [_esc(label), *(_esc(v) for v in values)]
         for label, values in zip(head.index, head.itertuples(index=False, name=None))
     )
-    shown = f"Showing the first {len(head):,} of {len(table):,} rows, identifiers masked; "
+    shown = f"Showing the first {len(head):,} of {total:,} rows, identifiers masked; "
     return _table(header, rows) + f"<p>{shown}<code>report.table</code> has them all.</p>"
 
 
@@ -197,6 +195,6 @@ def render(report: ReportView) -> str:
         _summary_table(report.summary, report.reasons),
         _notes(report.notes),
         _columns_table(report.columns) if report.dry_run else "",
-        _head_table(report.table),
+        _head_table(report.head(HEAD_ROWS), len(report)),
     ]
     return '<div class="attentive-nb-report">' + "".join(parts) + "</div>"

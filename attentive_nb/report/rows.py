@@ -2,8 +2,9 @@
 
 The engine yields one :class:`RowOutcome` per row as answers come; rows
 settled without a request (invalid ones, a dry run's) are set many at a time.
-:class:`Outcomes` keeps them as columns, so a million-row report costs a few
-array operations, and refuses a row set twice or a status outside the list.
+:class:`Outcomes` keeps them as small code columns and shared strings (13 bytes
+a row), so a ten-million-row report costs a few array operations and no Python
+object per row, and refuses a row set twice or a status outside the list.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 STATUSES = (
     "sent",
@@ -48,19 +50,80 @@ class RowOutcome:
     answer: Any = field(default=None, repr=False, compare=False)  # may hold personal data
 
 
-class Outcomes:
-    """Every row's outcome as columns, filled a row or many rows at a time, each row once."""
+#: A status's code in :class:`Outcomes` (0: no outcome yet).
+CODES = {status: i + 1 for i, status in enumerate(STATUSES)}
+_NAMES = np.array([None, *STATUSES], dtype=object)
+_NO_HTTP = 0  # http status 0: none (an answer never has it)
+_NO_LATENCY = -1  # latency in tenths of a millisecond; -1: none
+_MOST_ATTEMPTS = 32767  # int16
 
-    def __init__(self, n: int) -> None:
-        self.status = np.full(n, None, dtype=object)
-        self.http_status = np.full(n, np.nan)
-        self.reason = np.full(n, "", dtype=object)
-        self.attempts = np.zeros(n, dtype=np.int64)
-        self.latency_ms = np.full(n, np.nan)
+
+class Strings:
+    """Shared strings: each distinct text once, rows hold its code (0 is ``""``)."""
+
+    def __init__(self) -> None:
+        self.texts: list[str] = [""]
+        self._codes: dict[str, int] = {"": 0}
+
+    def code(self, text: str) -> int:
+        found = self._codes.get(text)
+        if found is None:
+            found = self._codes[text] = len(self.texts)
+            self.texts.append(text)
+        return found
+
+    def codes(self, texts: Sequence[str]) -> np.ndarray:
+        return np.fromiter((self.code(t or "") for t in texts), dtype=np.int32, count=len(texts))
+
+    def decoded(self, codes: np.ndarray) -> np.ndarray:
+        """The texts of ``codes`` as an object array (shared str objects, not copies)."""
+        table = np.array(self.texts, dtype=object)
+        out: np.ndarray = table[codes]
+        return out
+
+
+class _StatusView:
+    """``outcomes.status``: the statuses read as text, a row or a few at a time."""
+
+    def __init__(self, codes: np.ndarray) -> None:
+        self._codes = codes
+
+    def __len__(self) -> int:
+        return len(self._codes)
+
+    def __getitem__(self, where: Any) -> Any:
+        return _NAMES[self._codes[where]]
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        names: np.ndarray = _NAMES[self._codes]
+        return names.astype(dtype) if dtype else names
+
+
+class Outcomes:
+    """Every row's outcome as small columns, filled a row or many rows at a time, each row once.
+
+    A row costs 13 bytes: its status as a one-byte code, its http status (int16,
+    0 for none), its reason as a code into :class:`Strings` shared by every row
+    (most rows share a few reasons), its attempts (int16) and its latency in
+    tenths of a millisecond (int32, -1 for none). No Python object per row.
+    """
+
+    def __init__(self, n: int, strings: Strings | None = None) -> None:
+        self.codes = np.zeros(n, dtype=np.uint8)
+        self.http = np.zeros(n, dtype=np.int16)
+        self.reason_codes = np.zeros(n, dtype=np.int32)
+        self.attempts = np.zeros(n, dtype=np.int16)
+        self.latency = np.full(n, _NO_LATENCY, dtype=np.int32)
+        self.strings = strings or Strings()
         self.answers: dict[int, Any] = {}  # a look-up's answers, by row position
 
     def __len__(self) -> int:
-        return len(self.status)
+        return len(self.codes)
+
+    @property
+    def status(self) -> _StatusView:
+        """The statuses as text: ``outcomes.status[p]`` is row ``p``'s (None: not yet set)."""
+        return _StatusView(self.codes)
 
     @classmethod
     def of(cls, records: Iterable[RowOutcome], n: int) -> Outcomes:
@@ -73,15 +136,15 @@ class Outcomes:
     def add(self, record: RowOutcome) -> None:
         """One row's outcome; a position out of range or set before raises ValueError."""
         p = record.position
-        if not 0 <= p < len(self) or self.status[p] is not None:
+        if not 0 <= p < len(self) or self.codes[p]:
             raise ValueError(f"outcome for row position {p} is out of range or repeated")
-        self.status[p] = record.status
-        self.reason[p] = record.message or ""
-        self.attempts[p] = record.attempts
+        self.codes[p] = _code(record.status)
+        self.reason_codes[p] = self.strings.code(record.message or "")
+        self.attempts[p] = min(record.attempts, _MOST_ATTEMPTS)
         if record.http_status is not None:
-            self.http_status[p] = record.http_status
+            self.http[p] = record.http_status
         if record.latency_ms is not None:
-            self.latency_ms[p] = record.latency_ms
+            self.latency[p] = round(record.latency_ms * 10)
         if record.answer is not None:
             self.answers[p] = record.answer
 
@@ -90,26 +153,77 @@ class Outcomes:
     ) -> None:
         """The same status for many rows (with a reason each, when given)."""
         where = np.asarray(positions, dtype=np.intp)
-        if len(where) and (self.status[where] != None).any():  # noqa: E711 (elementwise)
+        if len(where) and self.codes[where].any():
             raise ValueError("outcome for a row position given twice")
-        self.status[where] = status
+        self.codes[where] = _code(status)
         if len(reasons):
-            self.reason[where] = np.asarray(reasons, dtype=object)
+            self.reason_codes[where] = self.strings.codes(reasons)
+
+    def reason(self, position: int) -> str:
+        return self.strings.texts[int(self.reason_codes[position])]
 
     def remark(self, position: int, remark: str) -> None:
         """Add a remark after a row's reason."""
-        reason = self.reason[position]
-        self.reason[position] = f"{reason}; {remark}" if reason else remark
+        reason = self.reason(position)
+        self.reason_codes[position] = self.strings.code(f"{reason}; {remark}" if reason else remark)
 
-    def columns(self) -> tuple[np.ndarray, ...]:
-        """The arrays of ``TABLE_COLUMNS``: status, http status, reason, attempts, latency."""
-        return self.status, self.http_status, self.reason, self.attempts, self.latency_ms
+    def grow(self, n: int) -> None:
+        """``n`` more rows, without outcomes yet (a stream's length comes late)."""
+        for name in ("codes", "http", "reason_codes", "attempts", "latency"):
+            column = getattr(self, name)
+            fill = _NO_LATENCY if name == "latency" else 0
+            setattr(self, name, np.concatenate([column, np.full(n, fill, dtype=column.dtype)]))
+
+    def place(self, start: int, part: Outcomes) -> None:
+        """The rows of ``part`` as this one's rows from ``start`` (its reasons re-coded).
+
+        Rows of ``part`` past this one's end are left out.
+        """
+        n = max(0, min(len(part), len(self) - start))
+        end = start + n
+        self.codes[start:end] = part.codes[:n]
+        self.http[start:end] = part.http[:n]
+        self.attempts[start:end] = part.attempts[:n]
+        self.latency[start:end] = part.latency[:n]
+        recode = self.strings.codes(part.strings.texts)
+        self.reason_codes[start:end] = recode[part.reason_codes[:n]]
+        self.answers.update({p + start: a for p, a in part.answers.items() if p < n})
+
+    def copy_rows(self, to: np.ndarray, source: np.ndarray) -> None:
+        """Rows ``to`` take the outcomes of rows ``source`` (a row carried by an earlier one)."""
+        for column in (self.codes, self.http, self.reason_codes, self.attempts, self.latency):
+            column[to] = column[source]
+
+    def take(self, positions: np.ndarray | slice) -> dict[str, Any]:
+        """The report's columns for some rows: status, http_status, reason, attempts, latency."""
+        http = self.http[positions]
+        latency = self.latency[positions]
+        return {
+            "status": pd.array(_NAMES[self.codes[positions]], dtype="str"),
+            "http_status": pd.arrays.IntegerArray(http.astype(np.int64), http == _NO_HTTP),
+            "reason": pd.array(self.strings.decoded(self.reason_codes[positions]), dtype="str"),
+            "attempts": self.attempts[positions].astype(np.int64),
+            "latency_ms": np.where(latency == _NO_LATENCY, np.nan, latency / 10),
+        }
+
+    def set_from(self, newer: Outcomes, positions: np.ndarray) -> None:
+        """Rows ``positions`` take ``newer``'s outcomes (a refresh), whatever they were."""
+        self.codes[positions] = newer.codes[positions]
+        self.http[positions] = newer.http[positions]
+        self.attempts[positions] = newer.attempts[positions]
+        self.latency[positions] = newer.latency[positions]
+        recode = self.strings.codes(newer.strings.texts)
+        self.reason_codes[positions] = recode[newer.reason_codes[positions]]
 
     def check(self) -> None:
-        """Every row has an outcome, and every status is in the vocabulary."""
-        missing = np.flatnonzero(self.status == None)  # noqa: E711 (elementwise)
+        """Every row has an outcome (statuses are checked as they are set)."""
+        missing = np.flatnonzero(self.codes == 0)
         if len(missing):
             raise ValueError(f"no outcome for row positions {missing[:5].tolist()} (first shown)")
-        unknown = set(np.unique(self.status.astype(str))) - set(STATUSES)
-        if unknown:
-            raise ValueError(f"unknown statuses {sorted(unknown)}; expected one of {STATUSES}")
+
+
+def _code(status: str) -> int:
+    code = CODES.get(status)
+    if code is None:
+        raise ValueError(f"unknown statuses [{status!r}]; expected one of {STATUSES}")
+    return code

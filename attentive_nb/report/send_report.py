@@ -1,8 +1,9 @@
 """SendReport: what happened to every input row, in input order.
 
-The engine yields one small :class:`RowOutcome` per row; :class:`SendReport`
-turns them into column arrays once (no per-row DataFrame work), so a report on a
-million rows builds in about a second. Identifiers are masked unless asked.
+The engine yields one small :class:`RowOutcome` per row; :class:`Outcomes` keeps
+them as codes and shared strings (13 bytes a row), and :class:`SendReport` builds
+its table from them only when asked, a slice at a time for the files it writes,
+so a report of ten million rows stays small. Identifiers are masked unless asked.
 
 Rows of a v2 bulk job are ``submitted`` until Attentive has run the job;
 ``report.refresh()`` asks again through the :class:`FollowUp` the send stage
@@ -12,7 +13,7 @@ gave the report (this module never sends anything itself).
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from functools import cached_property
 from pathlib import Path
 from typing import Protocol
@@ -21,13 +22,15 @@ import numpy as np
 import pandas as pd
 
 from attentive_nb.plan.readings import ColumnReading
-from attentive_nb.report.csv_out import SavedCsv, write_csv
+from attentive_nb.report.csv_out import SavedCsv, write_csv_slices
 from attentive_nb.report.html import render, text_summary
 from attentive_nb.report.masking import column_table, mask_identifiers, mask_reasons
-from attentive_nb.report.rows import DONE, PENDING, STATUSES, Outcomes, RowOutcome
+from attentive_nb.report.parquet_out import write_parquet_slices
+from attentive_nb.report.rows import CODES, DONE, PENDING, STATUSES, Outcomes, RowOutcome
 from attentive_nb.report.summary import StatusCounts, group_reasons, summarise
 
 TABLE_COLUMNS = ("status", "http_status", "reason", "attempts", "latency_ms")
+_STATUS_NAMES = np.array(["", *STATUSES], dtype=object)
 
 
 class FollowUp(Protocol):
@@ -37,18 +40,6 @@ class FollowUp(Protocol):
     """
 
     def __call__(self, wait_s: float) -> tuple[list[RowOutcome], list[str]]: ...
-
-
-def _columns(outcomes: Outcomes) -> dict[str, object]:
-    """The outcome columns with fixed dtypes (see the table docstring)."""
-    outcomes.check()
-    return {
-        "status": pd.array(outcomes.status, dtype="str"),
-        "http_status": pd.array(outcomes.http_status).astype("Int64"),
-        "reason": pd.array(outcomes.reason, dtype="str"),
-        "attempts": outcomes.attempts,
-        "latency_ms": outcomes.latency_ms,
-    }
 
 
 def _free_name(name: str, taken: Iterable[str]) -> str:
@@ -61,6 +52,15 @@ def _free_name(name: str, taken: Iterable[str]) -> str:
     return candidate
 
 
+def _kept(kept: tuple[Sequence[int] | np.ndarray, pd.DataFrame]) -> tuple[np.ndarray, pd.DataFrame]:
+    """The kept rows in position order (``to_retry`` keeps the input's order)."""
+    positions, frame = np.asarray(kept[0], dtype=np.intp), kept[1]
+    if len(positions) != len(frame):
+        raise ValueError(f"kept: {len(positions)} positions for {len(frame)} rows")
+    order = np.argsort(positions, kind="stable")
+    return positions[order], frame.iloc[order]
+
+
 def _with_columns(base: pd.DataFrame, *appended: pd.DataFrame) -> pd.DataFrame:
     """Append identifier (then result) columns by position; a name clash is renamed."""
     out: pd.DataFrame = base.copy()  # (pandas' stubs type the result loosely)
@@ -68,6 +68,13 @@ def _with_columns(base: pd.DataFrame, *appended: pd.DataFrame) -> pd.DataFrame:
         for name, col in frame.items():
             out[_free_name(str(name), out.columns)] = col.array
     return out
+
+
+#: A table of at most this many rows is kept once built; a longer one is built each time
+#: it is asked for, so that the report itself stays at its codes (13 bytes a row).
+TABLE_CACHE_ROWS = 1_000_000
+#: Rows written at a time by ``to_csv`` and ``to_parquet``.
+WRITE_ROWS = 100_000
 
 
 class SendReport:
@@ -78,11 +85,19 @@ class SendReport:
     ``latency_ms`` (float64), then the identifier columns, masked, then (for a
     look-up) what Attentive answered: ``results``, in clear (it is the answer
     asked for), by :mod:`attentive_nb.report.lookups`.
+
+    What it holds: the outcomes as codes and shared strings (:class:`Outcomes`),
+    the identifiers frame (masked only when a view is built, a slice at a time),
+    and the input frame for ``to_retry``. Without the input frame (``data=None``:
+    a streamed run), ``index`` names the rows (default: their position in the
+    stream) and ``kept`` is ``(positions, rows)``: the input rows it holds for
+    ``to_retry`` (every row not sent, skipped or would-send, pending ones too,
+    since a refresh may reject them).
     """
 
     def __init__(
         self,
-        data: pd.DataFrame,
+        data: pd.DataFrame | None,
         identifiers: pd.DataFrame | None,
         outcomes: Outcomes | Iterable[RowOutcome],
         *,
@@ -95,41 +110,75 @@ class SendReport:
         results: pd.DataFrame | None = None,
         follow_up: FollowUp | None = None,
         readings: Sequence[ColumnReading] = (),
+        index: pd.Index | None = None,
+        kept: tuple[Sequence[int] | np.ndarray, pd.DataFrame] | None = None,
     ) -> None:
-        if identifiers is None:
-            identifiers = pd.DataFrame(index=data.index)
-        if results is None:
-            results = pd.DataFrame(index=range(len(data)))
+        if not isinstance(outcomes, Outcomes):
+            n = len(data) if data is not None else len(index) if index is not None else None
+            if n is None:
+                outcomes = list(outcomes)
+                n = len(outcomes)
+            outcomes = Outcomes.of(outcomes, n)
+        n = len(outcomes)
+        if index is None:
+            index = data.index if data is not None else pd.RangeIndex(n)
+        if data is not None and len(data) != n:
+            raise ValueError(f"outcomes for {n} rows, the data has {len(data)}")
         for name, frame in (("identifiers", identifiers), ("results", results)):
-            if len(frame) != len(data):
-                raise ValueError(f"{name} have {len(frame)} rows, the data {len(data)}")
+            if frame is not None and len(frame) != n:
+                raise ValueError(f"{name} have {len(frame)} rows, the data {n}")
+        outcomes.check()
         self.kind, self.dry_run, self.notes = kind, dry_run, list(notes)
         self.company, self.sandbox, self.elapsed_s = company, sandbox, elapsed_s
-        self._data, self._identifiers, self._readings = data, identifiers, list(readings)
-        if not isinstance(outcomes, Outcomes):
-            outcomes = Outcomes.of(outcomes, len(data))
-        if len(outcomes) != len(data):
-            raise ValueError(f"outcomes for {len(outcomes)} rows, the data has {len(data)}")
-        self._results = results.set_axis(data.index)
-        self._base = pd.DataFrame(_columns(outcomes), index=data.index)
+        self._outcomes, self._index, self._data = outcomes, index, data
+        self._identifiers = identifiers if identifiers is not None else pd.DataFrame(index=index)
+        self._results = results.set_axis(index) if results is not None else None
+        self._kept = _kept(kept) if kept is not None else None
+        self._readings = list(readings)
         self._follow_up = follow_up
         self.removed: SendReport | None = None  # a segment mirror: the people taken out
 
     def __len__(self) -> int:
-        return len(self._base)
+        return len(self._outcomes)
 
-    @cached_property
+    def _rows(self, where: slice, *, unmasked: bool = False) -> pd.DataFrame:
+        """The table's rows ``where`` (a slice of positions), built from the codes."""
+        base = pd.DataFrame(self._outcomes.take(where), index=self._index[where])
+        ids = self._identifiers.iloc[where]
+        results = [] if self._results is None else [self._results.iloc[where]]
+        if unmasked:
+            return _with_columns(base, ids, *results)
+        masked = mask_identifiers(ids)
+        base["reason"] = mask_reasons(base["reason"], ids, masked).array
+        return _with_columns(base, masked, *results)
+
+    def head(self, n: int) -> pd.DataFrame:
+        """The table's first ``n`` rows (masked), without building the rest."""
+        return self._rows(slice(0, n))
+
+    def slices(self, *, unmasked: bool = False, rows: int | None = None) -> Iterator[pd.DataFrame]:
+        """The table ``rows`` (default ``WRITE_ROWS``) rows at a time, in order: what the
+        writers write."""
+        rows = rows or WRITE_ROWS
+        for start in range(0, max(len(self), 1), rows):
+            yield self._rows(slice(start, start + rows), unmasked=unmasked)
+
+    @property
     def _table(self) -> pd.DataFrame:
-        masked = mask_identifiers(self._identifiers)
-        base = self._base.copy()
-        base["reason"] = mask_reasons(self._base["reason"], self._identifiers, masked).array
-        return _with_columns(base, masked, self._results)
+        cached: pd.DataFrame | None = self.__dict__.get("_cached_table")
+        if cached is not None:
+            return cached
+        table = self._rows(slice(None))
+        if len(self) <= TABLE_CACHE_ROWS:
+            self.__dict__["_cached_table"] = table
+        return table
 
     @property
     def table(self) -> pd.DataFrame:
         """One row per input row, same index, identifiers masked (``+1201•••0123``).
 
         Where a reason quotes one of the row's identifiers, it is masked there too.
+        Built when asked (kept for reports of up to ``TABLE_CACHE_ROWS`` rows).
         """
         # copy-on-write keeps the cached frame intact
         table: pd.DataFrame = self._table.copy(deep=False)
@@ -140,12 +189,15 @@ class SendReport:
 
         Keep it out of saved notebooks.
         """
-        return _with_columns(self._base, self._identifiers, self._results)
+        return self._rows(slice(None), unmasked=True)
 
     @property
     def results(self) -> pd.DataFrame:
         """A look-up's answers, one row per input row with the input's index (no columns
         for a send): ``df.join(report.results)`` puts them beside the data."""
+        if self._results is None:
+            none: pd.DataFrame = pd.DataFrame(index=self._index)
+            return none
         results: pd.DataFrame = self._results.copy(deep=False)
         return results
 
@@ -164,8 +216,8 @@ class SendReport:
 
         A dict; shown as the statuses that happened (``sent 16, invalid 2 (18 rows)``).
         """
-        found = self._base["status"].value_counts()
-        return StatusCounts({s: int(found.get(s, 0)) for s in STATUSES})
+        found = np.bincount(self._outcomes.codes, minlength=len(STATUSES) + 1)
+        return StatusCounts({s: int(found[CODES[s]]) for s in STATUSES})
 
     @property
     def ok(self) -> bool:
@@ -174,7 +226,9 @@ class SendReport:
 
     @cached_property
     def _retry_mask(self) -> np.ndarray:
-        mask: np.ndarray = ~self._base["status"].isin(DONE | PENDING).to_numpy()
+        settled = np.zeros(len(STATUSES) + 1, dtype=bool)
+        settled[[CODES[s] for s in DONE | PENDING]] = True
+        mask: np.ndarray = ~settled[self._outcomes.codes]
         return mask
 
     @property
@@ -186,8 +240,15 @@ class SendReport:
         not sent again unless ``resend="unknown"``: check those people first.
         ``submitted`` rows are not here: Attentive has them (see :meth:`refresh`).
         """
-        rows: pd.DataFrame = self._data.iloc[self._retry_mask]
-        return rows
+        if self._data is not None:
+            rows: pd.DataFrame = self._data.iloc[self._retry_mask]
+            return rows
+        if self._kept is None:
+            nothing: pd.DataFrame = pd.DataFrame(index=self._index[:0])
+            return nothing
+        positions, frame = self._kept
+        kept: pd.DataFrame = frame.iloc[self._retry_mask[positions]]
+        return kept
 
     @property
     def failed(self) -> pd.DataFrame:
@@ -207,9 +268,12 @@ class SendReport:
         columns would be sent as data (attributes), and a second round adds ``status_2``.
         """
         out: pd.DataFrame = self.to_retry.copy()
-        rows = self._base.iloc[self._retry_mask]
+        positions = np.flatnonzero(self._retry_mask)
+        if self._data is None and self._kept is not None:
+            positions = np.intersect1d(positions, self._kept[0])
+        rows = self._outcomes.take(positions)
         for name in ("status", "reason"):
-            out[_free_name(name, out.columns)] = rows[name].to_numpy()
+            out[_free_name(name, out.columns)] = np.asarray(rows[name])
         return out
 
     @cached_property
@@ -218,7 +282,12 @@ class SendReport:
 
         An invalid row with several reasons counts once under each of them.
         """
-        return group_reasons(self._base["status"], self._base["reason"], STATUSES)
+        outcomes = self._outcomes
+        pairs = outcomes.codes.astype(np.int64) << 32 | outcomes.reason_codes
+        distinct, rows = np.unique(pairs, return_counts=True)
+        status = pd.Series(_STATUS_NAMES[distinct >> 32], dtype="str")
+        reason = pd.Series(outcomes.strings.decoded(distinct & 0xFFFFFFFF), dtype="str")
+        return group_reasons(status, reason, STATUSES, rows)
 
     @cached_property
     def summary(self) -> pd.DataFrame:
@@ -255,11 +324,8 @@ class SendReport:
         for outcome in outcomes:
             newer.add(outcome)
         positions = np.asarray([o.position for o in outcomes], dtype=np.intp)
-        for name, column in zip(TABLE_COLUMNS, newer.columns()):
-            updated = self._base[name].copy()
-            updated.iloc[positions] = column[positions]
-            self._base[name] = updated
-        for cached in ("_table", "counts", "_retry_mask", "reasons", "summary"):
+        self._outcomes.set_from(newer, positions)
+        for cached in ("_cached_table", "counts", "_retry_mask", "reasons", "summary"):
             self.__dict__.pop(cached, None)
 
     def to_csv(self, path: str | Path, *, unmasked: bool = False, raw: bool = False) -> SavedCsv:
@@ -271,8 +337,17 @@ class SendReport:
         writes every value as it is. The table itself is never changed. The
         path returned says what was saved when shown (``Saved 18 rows to …``).
         """
-        table = self.table_unmasked() if unmasked else self._table
-        return SavedCsv.of(write_csv(table, path, raw=raw), len(table), masked=not unmasked)
+        written = write_csv_slices(self.slices(unmasked=unmasked), path, raw=raw)
+        return SavedCsv.of(written, len(self), masked=not unmasked)
+
+    def to_parquet(self, path: str | Path, *, unmasked: bool = False) -> SavedCsv:
+        """Write the table (masked unless ``unmasked=True``) to a Parquet file, slice by slice.
+
+        Needs pyarrow (``pip install 'attentive_nb[parquet]'``). Values are written as
+        they are (Parquet is read by programs, not run by spreadsheets), with the index.
+        """
+        written = write_parquet_slices(self.slices(unmasked=unmasked), path)
+        return SavedCsv.of(written, len(self), masked=not unmasked)
 
     def __repr__(self) -> str:
         return text_summary(self)

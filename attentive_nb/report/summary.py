@@ -63,15 +63,17 @@ def _without_numbers(reasons: pd.Series) -> pd.Series:
     return out.str.replace(_NUMBERS, GAP, regex=True)
 
 
-def _pairs(status: pd.Series, reason: pd.Series) -> pd.DataFrame:
+def _pairs(status: pd.Series, reason: pd.Series, rows: np.ndarray | None) -> pd.DataFrame:
     """``status``, ``reason`` (quoted values stripped), ``rows`` per distinct pair.
 
+    ``rows``: how many rows each (status, reason) given stands for (default 1 each).
     Joined reasons are split apart, one line per part, each with the pair's rows.
     """
-    frame = pd.DataFrame({"status": status.array, "reason": reason.array})
+    weights = np.ones(len(status), dtype=np.int64) if rows is None else rows
+    frame = pd.DataFrame({"status": status.array, "reason": reason.array, "rows": weights})
     frame = frame[frame["reason"] != ""]
     frame["reason"] = _strip_quoted(frame["reason"])
-    pairs = frame.value_counts(sort=False).rename("rows").reset_index()
+    pairs = frame.groupby(["status", "reason"], sort=False, as_index=False)["rows"].sum()
     joined = pairs["status"].isin(_JOINED)
     parts = pairs["reason"].where(~joined, pairs["reason"].str.split(";"))
     pairs = pairs.assign(reason=parts).explode("reason", ignore_index=True)
@@ -80,15 +82,17 @@ def _pairs(status: pd.Series, reason: pd.Series) -> pd.DataFrame:
     return out
 
 
-def group_reasons(status: pd.Series, reason: pd.Series, order: Sequence[str]) -> pd.DataFrame:
-    """``status``, ``reason``, ``rows``; most frequent first.
+def group_reasons(
+    status: pd.Series, reason: pd.Series, order: Sequence[str], rows: np.ndarray | None = None
+) -> pd.DataFrame:
+    """``status``, ``reason``, ``rows``; most frequent first (``rows``: see :func:`_pairs`).
 
     Reasons group by their words: quoted values and the numbers standing alone
     (row numbers, process ids, dates and times) taken out, so "same person as
     row 12" and "… row 40" are one group. A group whose reasons are all alike is
     shown as written; one whose numbers differ shows ``…`` in their place.
     """
-    raw = _pairs(status, reason)
+    raw = _pairs(status, reason, rows)
     raw["key"] = _without_numbers(raw["reason"])
     grouped = raw.groupby(["status", "key"], as_index=False, sort=False).agg(
         rows=("rows", "sum"), variants=("reason", "nunique"), text=("reason", "first")

@@ -274,13 +274,9 @@ class ChunkOutcomes:
         """One :class:`Outcomes` of ``n`` rows; a carried row takes its first row's outcome."""
         out = Outcomes(n)
         for start, part in zip(self._starts, self._parts):
-            end = min(start + len(part), n)
-            for whole, piece in zip(out.columns(), part.columns()):
-                whole[start:end] = piece[: end - start]
-            out.answers.update({p + start: a for p, a in part.answers.items()})
+            out.place(start, part)
         if carried:
             later = np.fromiter(carried, dtype=np.intp)
             first = np.fromiter(carried.values(), dtype=np.intp)
-            for column in out.columns():
-                column[later] = column[first]
+            out.copy_rows(later, first)
         return out
