@@ -271,7 +271,8 @@ def lowered(values: np.ndarray) -> np.ndarray:
     present = [v for v in values.tolist() if v is not None]
     joined = "\n".join(present)
     if joined == joined.lower():  # most columns are lower-case already: a copy will do
-        return values.copy()
+        same: np.ndarray = values.copy()
+        return same
     out = np.empty(len(values), dtype=object)
     out[:] = [None if v is None else v.lower() for v in values]
     return out

@@ -208,3 +208,14 @@ def test_text_columns_matched_whole_by_arrow_give_what_value_by_value_gives(monk
             with monkeypatch.context() as m:
                 m.setattr(validate, "_matched_whole", lambda *a: None)
                 assert whole == _column_outcome(series, check), (name, series.dtype)
+
+
+def test_emails_lowered_for_merging_whether_or_not_any_has_capitals():
+    from attentive_nb.plan.prepare import lowered
+
+    plain = np.array(["a@example.com", None, "b@example.com"], dtype=object)
+    mixed = np.array(["a@example.com", None, "B@Example.com"], dtype=object)
+    assert list(lowered(plain)) == ["a@example.com", None, "b@example.com"]
+    assert lowered(plain) is not plain
+    assert list(lowered(mixed)) == ["a@example.com", None, "b@example.com"]
+    assert list(lowered(np.array([], dtype=object))) == []
