@@ -219,3 +219,19 @@ def test_emails_lowered_for_merging_whether_or_not_any_has_capitals():
     assert lowered(plain) is not plain
     assert list(lowered(mixed)) == ["a@example.com", None, "b@example.com"]
     assert list(lowered(np.array([], dtype=object))) == []
+
+
+def test_a_members_digest_is_the_one_bulk_results_are_matched_by():
+    from attentive_nb.send import bulk
+    from attentive_nb.send.segments import member_who
+
+    members = [r.payload for r in units(plan_members(messy(), "vip"))]
+    members += [
+        {"email": "A@Example.com", "phone": "+12025550143", "clientUserId": "u1"},
+        {"clientUserId": " padded "},  # not from a plan: the general way
+        {"email": ""},
+        {"phone": 12025550143},
+        {"shopifyId": "7"},
+        {},
+    ]
+    assert [member_who(m) for m in members] == [bulk.who(m) for m in members]
