@@ -235,3 +235,23 @@ def test_a_members_digest_is_the_one_bulk_results_are_matched_by():
         {},
     ]
     assert [member_who(m) for m in members] == [bulk.who(m) for m in members]
+
+
+def test_members_sealed_by_earlier_versions_still_open():
+    import base64
+    import hashlib
+    import hmac
+
+    key = bytes(range(32))
+    record = {"email": "a@example.com", "phone": "+12025550143", "clientUserId": "u1"}
+    enc = hmac.new(key, b"encrypt", hashlib.sha256).digest()
+    mac = hmac.new(key, b"authenticate", hashlib.sha256).digest()
+    plain, nonce = canonical_json(record).encode(), bytes(16)
+    stream = b"".join(
+        hmac.new(enc, nonce + i.to_bytes(4, "big"), hashlib.sha256).digest() for i in range(4)
+    )[: len(plain)]
+    body = bytes(a ^ b for a, b in zip(plain, stream))
+    tag = hmac.new(mac, nonce + body, hashlib.sha256).digest()[:16]
+    sealer = ledger_members.Sealer(key)
+    assert sealer.open(base64.b64encode(nonce + tag + body).decode()) == record
+    assert sealer.open(sealer.seal(record)) == record
