@@ -82,6 +82,9 @@ def _sharing(values: np.ndarray, valid: np.ndarray) -> Iterator[list[int]]:
     positions = np.flatnonzero(present)
     if len(positions) < 2:
         return
+    taken = values[positions].tolist()
+    if len(set(taken)) == len(taken):  # most columns share nothing: no grouping to do
+        return
     series = pd.Series(values[positions], index=positions, dtype=values.dtype)
     shared = series[series.duplicated(keep=False)]
     for _, members in shared.groupby(shared, sort=False):

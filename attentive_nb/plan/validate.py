@@ -30,6 +30,11 @@ _EMAIL = re.compile(
 )
 # The same pattern for RE2 (Arrow): "\\z" is its end of text; the rest means the same there.
 _EMAIL_RE2 = _EMAIL.pattern.replace(r"\Z", r"\z")
+# Identifiers with nothing to strip: printable ASCII, not a space, at both ends (Python's
+# strip() removes only whitespace, and no character from '!' to '~' is whitespace).
+_ID_RE2 = (r"(?s)\A[!-~](?:.*[!-~])?\z", None)
+# An email as written: the pattern, and at most 254 characters (RE2 cannot count both).
+_EMAIL_WHOLE = (_EMAIL_RE2, 254)
 _ARROW_FROM = 1000  # fewer values than this: Python's regex is as quick
 _NESTED = (list, tuple, set, frozenset, dict, np.ndarray, pd.Series)
 # What ``json_scalar`` gives for a cell: (the JSON value, None to omit; the problem, None if
@@ -68,7 +73,7 @@ def identifier_column(series: pd.Series, label: str, problems: Problems) -> np.n
         # Text with nothing to strip is sent as it is: a million ids need no call each.
         return [type(v) is str and v != "" and v.strip() == v for v in values]
 
-    return checked_text(series, label, problems, lambda text: (text, None), as_written)[0]
+    return checked_text(series, label, problems, lambda text: (text, None), as_written, _ID_RE2)[0]
 
 
 def checked_text(
@@ -77,12 +82,16 @@ def checked_text(
     problems: Problems,
     convert: Callable[[str], tuple[str | None, str | None]],
     sent_as_written: Callable[[list[Any]], list[bool]] | None = None,
+    written_re2: tuple[str, int | None] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Cells as identifier text, then ``convert(text) -> (value, problem)``.
 
     ``sent_as_written(values)``, when given, picks out at once the many values
     that need no converting (a phone already in E.164, a well-formed email):
-    ``convert`` sees only the others.
+    ``convert`` sees only the others. ``written_re2``, when given, is an RE2
+    pattern (and a length limit) that match only text ``sent_as_written`` accepts: with pyarrow,
+    a text column is matched against it whole first (no distinct values to
+    find), and only the rows it leaves go the way above.
 
     Returns the values to send (None where blank or refused) and the text the
     report shows (the sent value, or the raw text where refused).
@@ -101,13 +110,60 @@ def checked_text(
         assert sent_as_written is not None
         return [v if ok else None for v, ok in zip(values, sent_as_written(values))]
 
-    sent, row_problems = per_distinct(series, check, fast if sent_as_written else None)
+    settled = _matched_whole(series, *written_re2) if written_re2 else None
+    if settled is None:
+        sent, row_problems = per_distinct(series, check, fast if sent_as_written else None)
+    else:  # the rows the pattern matched are sent as written; the rest are checked as above
+        sent, matched = settled
+        row_problems = np.full(len(series), None, dtype=object)
+        rest = np.flatnonzero(~matched)
+        if len(rest):
+            sent[rest], row_problems[rest] = per_distinct(
+                series.iloc[rest], check, fast if sent_as_written else None
+            )
     report(problems, row_problems)
     # The report shows what was sent, and the text as written where it was refused.
     shown = sent.copy()
     refused = np.flatnonzero(row_problems != None)  # noqa: E711  (elementwise comparison)
     shown[refused] = [_text(v)[0] for v in series.iloc[refused].tolist()]
     return sent, shown
+
+
+def _matched_whole(
+    series: pd.Series, pattern: str, longest: int | None
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """The column's text where it matches ``pattern`` (and is at most ``longest``
+    characters; None elsewhere) and where it does.
+
+    One pass of Arrow's RE2 over a column of text, so a million distinct values
+    cost no factorize. None (the caller checks value by value) without pyarrow,
+    for a column that is not all text, or for text Arrow cannot hold.
+    """
+    if not _is_text_column(series):
+        return None
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+    except ImportError:  # pyarrow is optional
+        return None
+    try:  # Arrow-backed text is taken as it is; other text is copied into Arrow
+        cells = series.array if isinstance(series.dtype, pd.StringDtype) else series.to_numpy()
+        column = pa.array(cells, type=pa.string(), from_pandas=True)
+    except (pa.ArrowException, TypeError, ValueError, UnicodeEncodeError):  # a lone surrogate
+        return None
+    matched = pc.match_substring_regex(column, pattern)
+    if longest is not None:
+        matched = pc.and_(matched, pc.less_equal(pc.utf8_length(column), longest))
+    matched = pc.fill_null(matched, False)
+    sent = pc.if_else(matched, column, pa.scalar(None, pa.string()))
+    return sent.to_numpy(zero_copy_only=False), matched.to_numpy(zero_copy_only=False)
+
+
+def _is_text_column(series: pd.Series) -> bool:
+    """Text (or missing) in every cell: a string dtype, or objects that are all ``str``."""
+    if isinstance(series.dtype, pd.StringDtype):
+        return True
+    return series.dtype == object and pd.api.types.infer_dtype(series, skipna=True) == "string"
 
 
 def phone_column(
@@ -157,7 +213,7 @@ def email_column(series: pd.Series, problems: Problems) -> tuple[np.ndarray, np.
     def convert(text: str) -> tuple[str | None, str | None]:
         return (text, None) if is_email(text) else (None, emails.problem(text))
 
-    return checked_text(series, "email", problems, convert, emails_as_written)
+    return checked_text(series, "email", problems, convert, emails_as_written, _EMAIL_WHOLE)
 
 
 def emails_as_written(values: list[Any]) -> list[bool]:

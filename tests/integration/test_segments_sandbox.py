@@ -292,3 +292,17 @@ def test_a_mirror_that_only_takes_people_out_says_so_and_counts_the_removals(san
     # Not "Nothing to send": two removals are sent right after.
     assert "Nothing to send" not in said, said
     assert "No one to add: 2 rows skipped (see the notes); 2 to take out." in said, said
+
+
+def test_a_dry_run_would_send_every_row_and_a_job_that_fails_leaves_its_rows_failed(sandbox):
+    conn = connect(sandbox)
+    dry = conn.sync_segment(people(3), "Statuses", **quiet(dry_run=True))
+    assert list(dry.table["status"]) == ["would_send"] * 3
+    assert sandbox.received(MEMBERS) == []
+    sandbox.faults.fail_bulk_jobs = True
+    report = conn.sync_segment(people(3), "Statuses", **quiet())
+    sandbox.faults.fail_bulk_jobs = False
+    assert list(report.table["status"]) == ["failed"] * 3, report.table
+    assert emails(sandbox, only_segment(conn)) == set()
+    again = conn.sync_segment(people(3), "Statuses", **quiet())  # failed rows are sent again
+    assert again.counts["sent"] == 3 and len(emails(sandbox, only_segment(conn))) == 3

@@ -138,3 +138,120 @@ def test_emails_checked_by_arrow_are_those_python_accepts():
     assert validate.emails_as_written(values + ["\ud800@x.com"]) == validate.emails_one_by_one(
         values + ["\ud800@x.com"]
     )
+
+
+def _odd_ids() -> list[object]:
+    """Identifiers an analyst might write, with every way the ends can need stripping."""
+    return [
+        "u1",
+        "  padded  ",
+        "\u00a0nbsp",  # Python strips it; the whole-column pattern must leave it to Python
+        "ideographic\u3000",
+        "sep\x1c",  # str.isspace() is true for \x1c..\x1f
+        "tab\t",
+        "a b",  # a space inside stays
+        "é",
+        "xé",
+        "é x",
+        "x\ny",
+        "!",
+        "~",
+        " ",
+        "",
+        None,
+        float("nan"),
+        'é\u2028"x\\',
+        "\ud800",  # a lone surrogate: Arrow cannot hold it, Python checks it
+    ]
+
+
+def _column_outcome(series, check):
+    from attentive_nb.plan import cells
+
+    problems = cells.Problems()
+    result = check(series, problems)
+    return [list(r) if isinstance(r, np.ndarray) else r for r in result], problems.by_row
+
+
+def test_text_columns_matched_whole_by_arrow_give_what_value_by_value_gives(monkeypatch):
+    from attentive_nb.plan import validate
+
+    emails = [
+        "a@example.com",
+        "A@Example.com",
+        " a@example.com",
+        "a@example.com\n",
+        "x" * 243 + "@example.com",  # 255 characters: too long
+        "x" * 242 + "@example.com",
+        "é@example.com",
+        "not an email",
+        None,
+        "",
+    ]
+    ids = _odd_ids()
+    checks = {
+        "ids": (ids, lambda s, p: (validate.identifier_column(s, "client_user_id", p),)),
+        "emails": (emails, validate.email_column),
+    }
+    for name, (values, check) in checks.items():
+        text = [v for v in values if isinstance(v, str) and v != "\ud800"]
+        frames = [
+            pd.Series(values * 3, dtype=object),  # objects: the surrogate keeps it off Arrow
+            pd.Series(text * 3, dtype=object),  # all str objects: copied into Arrow
+            pd.Series(text * 3 + [None], dtype="str"),  # pandas' own text dtype
+            pd.Series(text * 3, dtype=pd.StringDtype("python")),
+        ]
+        for series in frames[1:]:  # the text columns do take the whole-column path
+            assert validate._matched_whole(series, *validate._ID_RE2) is not None
+        for series in frames:
+            whole = _column_outcome(series, check)
+            with monkeypatch.context() as m:
+                m.setattr(validate, "_matched_whole", lambda *a: None)
+                assert whole == _column_outcome(series, check), (name, series.dtype)
+
+
+def test_emails_lowered_for_merging_whether_or_not_any_has_capitals():
+    from attentive_nb.plan.prepare import lowered
+
+    plain = np.array(["a@example.com", None, "b@example.com"], dtype=object)
+    mixed = np.array(["a@example.com", None, "B@Example.com"], dtype=object)
+    assert list(lowered(plain)) == ["a@example.com", None, "b@example.com"]
+    assert lowered(plain) is not plain
+    assert list(lowered(mixed)) == ["a@example.com", None, "b@example.com"]
+    assert list(lowered(np.array([], dtype=object))) == []
+
+
+def test_a_members_digest_is_the_one_bulk_results_are_matched_by():
+    from attentive_nb.send import bulk
+    from attentive_nb.send.segments import member_who
+
+    members = [r.payload for r in units(plan_members(messy(), "vip"))]
+    members += [
+        {"email": "A@Example.com", "phone": "+12025550143", "clientUserId": "u1"},
+        {"clientUserId": " padded "},  # not from a plan: the general way
+        {"email": ""},
+        {"phone": 12025550143},
+        {"shopifyId": "7"},
+        {},
+    ]
+    assert [member_who(m) for m in members] == [bulk.who(m) for m in members]
+
+
+def test_members_sealed_by_earlier_versions_still_open():
+    import base64
+    import hashlib
+    import hmac
+
+    key = bytes(range(32))
+    record = {"email": "a@example.com", "phone": "+12025550143", "clientUserId": "u1"}
+    enc = hmac.new(key, b"encrypt", hashlib.sha256).digest()
+    mac = hmac.new(key, b"authenticate", hashlib.sha256).digest()
+    plain, nonce = canonical_json(record).encode(), bytes(16)
+    stream = b"".join(
+        hmac.new(enc, nonce + i.to_bytes(4, "big"), hashlib.sha256).digest() for i in range(4)
+    )[: len(plain)]
+    body = bytes(a ^ b for a, b in zip(plain, stream))
+    tag = hmac.new(mac, nonce + body, hashlib.sha256).digest()[:16]
+    sealer = ledger_members.Sealer(key)
+    assert sealer.open(base64.b64encode(nonce + tag + body).decode()) == record
+    assert sealer.open(sealer.seal(record)) == record
