@@ -10,8 +10,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from attentive_nb.signin.tokens import TokenStore
-
 pytestmark = pytest.mark.sandbox
 
 CLI = [sys.executable, "-m", "attentive_nb.cli"]
@@ -28,16 +26,6 @@ def run(*args: str, env: dict | None = None):
         timeout=90,
         check=False,
     )
-
-
-@pytest.fixture
-def three(sandbox):
-    """Three companies of the sandbox, their keys stored as the OAuth sign-in stores tokens."""
-    store = TokenStore()
-    made = [sandbox.add_company(name) for name in ("Alpha", "Beta", "Gamma")]
-    for company in made:
-        store.save(company.company_id, company.access_token, company_name=company.company_name)
-    return made
 
 
 def events_file(companies, per_company: int, extra: str = "") -> Path:

@@ -20,16 +20,6 @@ EVENTS = "/v1/events/custom"
 CUSTOM_EVENTS_PER_SECOND = 150  # per token, as Attentive documents it
 
 
-@pytest.fixture
-def three(sandbox):
-    """Three companies of the sandbox, their tokens stored as the OAuth sign-in stores them."""
-    store = TokenStore()
-    made = [sandbox.add_company(name) for name in ("Alpha", "Beta", "Gamma")]
-    for company in made:
-        store.save(company.company_id, company.access_token, company_name=company.company_name)
-    return made
-
-
 def frame(companies, per_company: int) -> pd.DataFrame:
     rows = [
         {"company_id": c.company_id, "phone": f"+1201{5550000 + 1000 * k + i:07d}", "n": i}
