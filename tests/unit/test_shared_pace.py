@@ -145,7 +145,7 @@ def corrupt(path):
 
 
 def other_version(path):
-    path.write_bytes(RECORD.pack(MAGIC, 99, 0, *([0.0] * 10)))
+    path.write_bytes(RECORD.pack(MAGIC, 99, 0, *([0.0] * 17)))
 
 
 @pytest.mark.parametrize("spoil, words", [(corrupt, "corrupt"), (other_version, "version")])
@@ -314,3 +314,23 @@ def test_processes_that_see_different_spreads_fill_each_window_to_the_limit_and_
     assert min(full) >= 148, full
     assert server.refused == refused
     assert all(server.used[w] <= 150 for w in set(server.used) - before)
+
+
+def test_429s_in_any_process_count_to_forgetting_the_edge_and_all_learn_it_again(tmp_path, clocks):
+    # Each process counted its own strikes and re-adopted the shared edge at its next
+    # slot: the edge of a run with 429s was never forgotten, so never learned again.
+    from test_windows import Server
+
+    path = tmp_path / "record"
+    a, b = process(path, clocks, rate=150), process(path, clocks, rate=150)
+    server, turns = Server(150, 0.37), (0, 1)
+    run_together([a, b], (0.25, 0.25), clocks, server, 150 * 6, turns)
+    assert a.windows.known and b.windows.known
+    for gov in (a, b, a):  # three windows with 429s, a cut each, in one process or another
+        clocks.mono += 1.5
+        gov.slow_down(None)
+    b.reserve()
+    assert not a.windows.known and not b.windows.known  # even pacing, to learn it again
+    run_together([a, b], (0.25, 0.25), clocks, server, 150 * 6, turns)
+    assert a.windows.known and b.windows.known
+    assert a.windows.edge == b.windows.edge
