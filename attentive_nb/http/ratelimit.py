@@ -16,7 +16,8 @@ that latency jitter cannot push a request out of, and none at its edges.
 Without those headers it never leaves the even pace.
 
 With a :class:`~attentive_nb.http.shared_pace.SharedPace` record, the slots,
-the pace and its cuts, and the announced limit are read from and written to it
+the pace and its cuts, the announced limit, the windows' edge and the zone being
+filled (its half the widest any process needs) are read from and written to it
 under its lock at every step, so the governors of one token in other
 processes pace as one; if the record fails, the governor goes on alone and
 says so in :attr:`RateGovernor.shared_note`.

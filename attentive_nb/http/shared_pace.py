@@ -4,9 +4,10 @@ Attentive counts requests per access token, whichever process sends them: two
 notebooks (or a notebook and a cron job) that each pace themselves just under
 the limit together send twice too many. So the governor of a token and
 endpoint keeps its state (the next free send slot, the pace and its last cut
-after a 429 window, the limit the headers announce) in one record file, read
-and written under an exclusive ``fcntl.flock`` for every slot taken, and every
-process on this machine takes its slots from the same record.
+after a 429 window, the limit the headers announce, the windows' edge and the
+zone being filled) in one record file, read and written under an exclusive
+``fcntl.flock`` for every slot taken, and every process on this machine takes
+its slots from the same record.
 
 Where: ``<ATTENTIVE_NB_HOME or ~/.attentive_nb>/pace/<name>``, one file per
 token, API address and endpoint; ``<name>`` is a SHA-256 digest of them, so
