@@ -16,7 +16,8 @@ that latency jitter cannot push a request out of, and none at its edges.
 Without those headers it never leaves the even pace.
 
 With a :class:`~attentive_nb.http.shared_pace.SharedPace` record, the slots,
-the pace and its cuts, and the announced limit are read from and written to it
+the pace and its cuts, the announced limit, the windows' edge and the zone being
+filled (its half the widest any process needs) are read from and written to it
 under its lock at every step, so the governors of one token in other
 processes pace as one; if the record fails, the governor goes on alone and
 says so in :attr:`RateGovernor.shared_note`.
@@ -66,6 +67,9 @@ EDGE_REFRESH = 16
 LATE_TRIES = 3
 # The even slots kept to count, at the hand-over to filling, those in the current window.
 EVEN_SLOTS = 1024
+# Sharing, the zones' half is the widest any process published within this long (one
+# that stopped, or whose spread shrank, no longer widens the others' zones after it).
+HALF_FRESH_S = 2.0
 ALONE = "Paced this run on its own, not with the other runs on this token: {}."
 
 
@@ -154,7 +158,9 @@ class RateGovernor:
         if zone is None or not zone.end - 1.0 <= at <= zone.end - zone.spacing / 2:
             budget = self.limit * min(1.0, self.rate / self.ceiling)  # cut after 429s too
             after = -math.inf if zone is None or at < zone.end - 1.0 else zone.end
-            zone = self._zone_cache = self.windows.zone(at, self._edge_spread, budget, after=after)
+            zone = self._zone_cache = self.windows.zone(
+                at, self._edge_spread, budget, after=after, wider=self._wider()
+            )
         if zone is None:
             return None
         if not math.isfinite(self._fill_from):
@@ -188,6 +194,14 @@ class RateGovernor:
 
     _fill_from = math.nan  # filling from this time on (the edge before the first zone)
     _zone_cache: Zone | None = None
+    # Sharing: the widest half another process published, when; the record's forgettings.
+    _shared_half, _shared_half_at, _forgotten = 0.0, -math.inf, 0.0
+
+    def _wider(self) -> float:
+        """The zones' half another process needs (0: alone, or none published lately)."""
+        if self.shared is None or self._clock() - self._shared_half_at > HALF_FRESH_S:
+            return 0.0
+        return self._shared_half
 
     def _now(self) -> float:
         """The clock, with the slots moved back with it if it went back (no stall)."""
@@ -301,13 +315,33 @@ class RateGovernor:
             self.limit = state.limit
             self.ceiling = self.limit * self._headroom()
         self.rate = min(state.rate, self.ceiling) if state.rate > 0 else self.rate
+        if state.forgotten > self._forgotten:  # another process forgot the edge (its 429s)
+            self.windows.forget()
+        self._forgotten = state.forgotten
+        self._seen_forgotten = self.windows.forgotten
+        self._shared_half, self._shared_half_at = state.half, state.half_at
         self._published = math.isfinite(state.edge)
         if self._published:  # one edge for every process, else their zones would differ
             self.windows.adopt(state.edge, state.margin)
+            self.windows.strikes = int(state.strikes)
             self._fill_from = state.fill_from
+            # ... and one zone: slots spaced for another half would over- or underfill it
+            self._zone_cache = (
+                Zone(state.zone_start, state.zone_end, state.zone_spacing)
+                if math.isfinite(state.zone_start)
+                else None
+            )
 
     def _state(self) -> PaceState:
         edge = self.windows.edge
+        if self.windows.forgotten > self._seen_forgotten:  # forgotten here: tell the others
+            self._forgotten += 1
+            self._seen_forgotten = self.windows.forgotten
+        zone = self._zone_cache if edge is not None else None
+        half, half_at = self._shared_half, self._shared_half_at
+        own = self.windows.half(self._edge_spread) if edge is not None else 0.0
+        if own >= self._wider():  # the widest lately: this one's, for every zone to come
+            half, half_at = own, self._clock()
         return PaceState(
             self._next_slot,
             self.rate,
@@ -317,6 +351,13 @@ class RateGovernor:
             math.nan if edge is None else edge,
             self.windows.shared_margin(),
             self._fill_from,
+            half,
+            half_at,
+            math.nan if zone is None else zone.start,
+            math.nan if zone is None else zone.end,
+            math.nan if zone is None else zone.spacing,
+            self._forgotten,
+            self.windows.strikes,
         )
 
     def _unpublished(self) -> bool:
@@ -324,6 +365,7 @@ class RateGovernor:
         return self.shared is not None and self.windows.known and not self._published
 
     _published = False
+    _seen_forgotten = 0
 
     def _go_alone(self, error: SharedPaceError) -> None:
         if self.shared is not None:

@@ -4,9 +4,10 @@ Attentive counts requests per access token, whichever process sends them: two
 notebooks (or a notebook and a cron job) that each pace themselves just under
 the limit together send twice too many. So the governor of a token and
 endpoint keeps its state (the next free send slot, the pace and its last cut
-after a 429 window, the limit the headers announce) in one record file, read
-and written under an exclusive ``fcntl.flock`` for every slot taken, and every
-process on this machine takes its slots from the same record.
+after a 429 window, the limit the headers announce, the windows' edge and the
+zone being filled) in one record file, read and written under an exclusive
+``fcntl.flock`` for every slot taken, and every process on this machine takes
+its slots from the same record.
 
 Where: ``<ATTENTIVE_NB_HOME or ~/.attentive_nb>/pace/<name>``, one file per
 token, API address and endpoint; ``<name>`` is a SHA-256 digest of them, so
@@ -45,10 +46,12 @@ except ImportError:  # Windows: no flock
     fcntl = None  # type: ignore[assignment]
 
 MAGIC = b"ATNBPACE"
-VERSION = 2
+VERSION = 3
 # magic, version, padding; written at (monotonic, wall); next slot, rate, last cut, pace
-# after it, announced limit, the windows' edge (NaN: not known), its margin, filling since.
-RECORD = struct.Struct("<8sII10d")
+# after it, announced limit, the windows' edge (NaN: not known), its margin, filling since,
+# the zones' half (the widest published) and when it was, the zone being filled (start,
+# end, spacing; NaN: none), how often the edge was forgotten, the 429 strikes while filling.
+RECORD = struct.Struct("<8sII17d")
 STALE_AFTER_S = 1.0  # the two clocks may disagree this much before a record is stale
 NETWORK_FILE_SYSTEMS = frozenset(
     {"nfs", "nfs4", "cifs", "smb3", "smbfs", "afs", "ceph", "glusterfs", "lustre", "9p"}
@@ -68,6 +71,15 @@ class PaceState:
     edge: float = float("nan")  # where the server's windows begin (windows.py), a send time
     margin: float = 0.0
     fill_from: float = float("nan")
+    # Every process places slots in one zone, with one half-width (the widest any process
+    # needs), else slots spaced for a narrow zone land in a wide one and vice versa.
+    half: float = 0.0
+    half_at: float = float("-inf")
+    zone_start: float = float("nan")
+    zone_end: float = float("nan")
+    zone_spacing: float = float("nan")
+    forgotten: float = 0.0  # the edge forgotten by any process (429s): all learn it again
+    strikes: float = 0.0
 
 
 class SharedPaceError(Exception):
@@ -134,6 +146,13 @@ class SharedPace:
             state.edge,
             state.margin,
             state.fill_from,
+            state.half,
+            state.half_at,
+            state.zone_start,
+            state.zone_end,
+            state.zone_spacing,
+            state.forgotten,
+            state.strikes,
         )
         try:
             written = os.pwrite(self._fd, record, 0)

@@ -77,7 +77,8 @@ class WindowLearner:
         self.edge: float | None = None  # a send time on the clock; None: not known
         self.uncertainty = 0.0  # the edge estimate's SIGMAS standard errors
         self.margin = BASE_MARGIN_S
-        self._strikes = 0
+        self.strikes = 0
+        self.forgotten = 0  # how often the edge was forgotten (shared: all forget with it)
         self._last = clock()
         self._drift_ref = self._offset()
 
@@ -127,16 +128,27 @@ class WindowLearner:
         self.edge = ref + sum(offsets) / len(offsets)
         self.uncertainty = SIGMAS * spread / math.sqrt(12 * distinct)
 
+    def half(self, spread: float) -> float:
+        """How far from the edge a zone keeps its slots, latencies spreading ``spread``."""
+        return spread / 2 + self.uncertainty + self.margin
+
     def zone(
-        self, at: float, spread: float, budget: float, *, after: float = -math.inf
+        self,
+        at: float,
+        spread: float,
+        budget: float,
+        *,
+        after: float = -math.inf,
+        wider: float = 0.0,
     ) -> Zone | None:
         """The zone that holds a slot at ``at``, else the next one, with ``budget`` slots in
         it, starting at ``after`` or later (the end of the zone just filled: with another
-        spread, the same window's zone may reach past it, room for more than the limit);
-        None when the edge is not known or the margins leave too little to fill."""
+        spread, the same window's zone may reach past it, room for more than the limit),
+        its half at least ``wider`` (another process's); None when the edge is not known
+        or the margins leave too little to fill."""
         if self.edge is None or budget < 1:
             return None
-        half = spread / 2 + self.uncertainty + self.margin
+        half = max(self.half(spread), wider)
         length = 1.0 - 2 * half
         if length < MIN_ZONE_S:
             return None
@@ -152,14 +164,17 @@ class WindowLearner:
         if not self.known:
             return
         self.margin += STRIKE_MARGIN_S
-        self._strikes += 1
-        if self._strikes >= STRIKES:
+        self.strikes += 1
+        if self.strikes >= STRIKES:
             self.forget()
-            self._strikes = 0
 
     def forget(self) -> None:
+        if self.edge is None:
+            return
         self.edge, self.uncertainty = None, 0.0
         self._samples.clear()
+        self.strikes = 0
+        self.forgotten += 1
 
     def adopt(self, edge: float, margin: float) -> None:
         """The edge another process learned (from the shared record)."""

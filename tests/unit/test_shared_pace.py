@@ -7,8 +7,11 @@ machine's) and a wall clock that a test can set apart from it.
 
 from __future__ import annotations
 
+import math
 import os
+import random
 import struct
+from collections import Counter
 from pathlib import Path
 
 import pandas as pd
@@ -142,7 +145,7 @@ def corrupt(path):
 
 
 def other_version(path):
-    path.write_bytes(RECORD.pack(MAGIC, 99, 0, *([0.0] * 10)))
+    path.write_bytes(RECORD.pack(MAGIC, 99, 0, *([0.0] * 17)))
 
 
 @pytest.mark.parametrize("spoil, words", [(corrupt, "corrupt"), (other_version, "version")])
@@ -234,3 +237,100 @@ def test_a_run_that_cannot_share_says_so_in_its_report_and_sends_everything():
     assert report.counts["sent"] == 3
     assert any("on its own" in n and "corrupt" in n for n in report.notes), report.notes
     assert key not in " ".join(report.notes)
+
+
+def run_together(govs, spreads, clocks, server, requests, turns):
+    """Governors sharing one record send ``requests`` together, taking slots in the
+    order ``turns`` (indices into ``govs``, over and over), each as fast as the pace
+    lets it, each with latencies uniform over its own ``spread`` around one mean (one
+    server, one network: the processes differ only in what their own answers told
+    them). The send times of each, retries included."""
+    import heapq
+
+    pending = []  # (answer time, sequence, sender, send time)
+    sent = [[] for _ in govs]
+    left, turn, seq = requests, 0, 0
+
+    def answer():
+        nonlocal left
+        at, _, who, sent_at = heapq.heappop(pending)
+        clocks.mono = max(clocks.mono, at)
+        ok, remaining = server.count(at)
+        govs[who].observe(server.limit, remaining, latency=at - sent_at)
+        if not ok:
+            govs[who].slow_down(None)
+            left += 1
+
+    while left or pending:
+        if not left:
+            answer()
+            continue
+        who = turns[turn % len(turns)]
+        turn += 1
+        slot = govs[who].reserve()
+        while pending and pending[0][0] <= slot:
+            answer()
+        clocks.mono = max(clocks.mono, slot)
+        left -= 1
+        sent[who].append(clocks.mono)
+        jitter = server.rng.uniform(-0.5, 0.5) * spreads[who]
+        heapq.heappush(pending, (clocks.mono + 0.175 + jitter, seq, who, clocks.mono))
+        seq += 1
+    return sent
+
+
+@pytest.mark.parametrize(
+    "spreads, weights",
+    [
+        ((0.05, 0.25), (1, 1)),
+        ((0.05, 0.25), (9, 1)),
+        ((0.25, 0.05), (9, 1)),
+        ((0.05, 0.25, 0.1, 0.25), (1, 1, 1, 1)),
+        ((0.05, 0.25, 0.1, 0.25), (1, 9, 1, 9)),
+    ],
+)
+def test_processes_that_see_different_spreads_fill_each_window_to_the_limit_and_no_more(
+    tmp_path, clocks, spreads, weights
+):
+    # Each process fitted its zones to the latency spread its own answers showed, with
+    # one next slot for all: a wide-zone process pushed the slot to its zone's start and,
+    # at its end, to the next window's (the narrow ones' edges left empty: 120-135 of 150
+    # in a window), and slots spaced for a narrow zone inside a wide one put more than
+    # the limit in a window (151). One zone in the record, the widest: 150 each.
+    from test_windows import Server
+
+    turns = random.Random(3).choices(range(len(spreads)), weights=weights, k=997)
+    path = tmp_path / "record"
+    govs = [process(path, clocks, rate=150) for _ in spreads]
+    server = Server(150, 0.37)
+    run_together(govs, spreads, clocks, server, 150 * 6, turns)  # the edge is learned
+    assert all(gov.windows.known for gov in govs)
+    before, refused = set(server.used), server.refused
+    sent = run_together(govs, spreads, clocks, server, 150 * 8, turns)
+    edge = govs[0].windows.edge
+    per_window = Counter(math.floor(s - edge) for each in sent for s in each)
+    full = [per_window[w] for w in sorted(per_window)[1:-1]]  # the first and last: partial
+    assert max(full) <= 150, full
+    assert min(full) >= 148, full
+    assert server.refused == refused
+    assert all(server.used[w] <= 150 for w in set(server.used) - before)
+
+
+def test_429s_in_any_process_count_to_forgetting_the_edge_and_all_learn_it_again(tmp_path, clocks):
+    # Each process counted its own strikes and re-adopted the shared edge at its next
+    # slot: the edge of a run with 429s was never forgotten, so never learned again.
+    from test_windows import Server
+
+    path = tmp_path / "record"
+    a, b = process(path, clocks, rate=150), process(path, clocks, rate=150)
+    server, turns = Server(150, 0.37), (0, 1)
+    run_together([a, b], (0.25, 0.25), clocks, server, 150 * 6, turns)
+    assert a.windows.known and b.windows.known
+    for gov in (a, b, a):  # three windows with 429s, a cut each, in one process or another
+        clocks.mono += 1.5
+        gov.slow_down(None)
+    b.reserve()
+    assert not a.windows.known and not b.windows.known  # even pacing, to learn it again
+    run_together([a, b], (0.25, 0.25), clocks, server, 150 * 6, turns)
+    assert a.windows.known and b.windows.known
+    assert a.windows.edge == b.windows.edge
