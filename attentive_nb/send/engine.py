@@ -132,6 +132,7 @@ class Engine:
         self.notes: list[str] = []
         self.stop = threading.Event()
         self.stop_reason: str | None = None
+        self._stopped_by_error: str | None = None  # a refused key's reason, not a Ctrl-C
         self.abandoned = False  # workers left running after a second interrupt
         self._reach = plan.endpoint.reaches  # its people are recorded too, and decided by
         self._decide = policy(options.resend, plan.endpoint.resend_safe, self._reach)
@@ -327,7 +328,7 @@ class Engine:
             )
         except Exception as failure:  # every failure becomes a row outcome, never a crash
             error = failure
-            records = outcomes.from_error(positions, failure, endpoint)
+            records = outcomes.from_error(positions, failure, endpoint, self._stopped_by_error)
         else:
             job_id = _job_id(response) if self.plan.batch > 1 else None
             if job_id:
@@ -456,14 +457,14 @@ class Engine:
 
     def _note_stop(self, error: BaseException) -> None:
         if outcomes.stops_the_run(error) and not self.stop_reason:
-            self.stop_reason = str(error)
+            self.stop_reason = self._stopped_by_error = str(error)
             self.notes.append(f"Stopped early: {error}")
             self.stop.set()
 
     def _ledger_failed(self, error: LedgerError) -> None:
         if self.stop_reason and self.stop_reason.startswith("the send ledger"):
             return
-        self.stop_reason = "the send ledger could not be written"
+        self.stop_reason = self._stopped_by_error = "the send ledger could not be written"
         self.notes.append(f"Stopped early: {error}")
         self.stop.set()
 

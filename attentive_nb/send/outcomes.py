@@ -78,10 +78,16 @@ def describe_accepted(body: Any) -> str:
 
 
 def from_error(
-    positions: Iterable[int], error: BaseException, endpoint: Endpoint
+    positions: Iterable[int], error: BaseException, endpoint: Endpoint, stopped: str | None = None
 ) -> list[RowOutcome]:
-    """The outcome of a request that ended in an exception."""
+    """The outcome of a request that ended in an exception.
+
+    ``stopped``: why the run stopped, when an error of its own (a refused key)
+    stopped it: a request cancelled before its turn then says that, not "interrupted".
+    """
     status, http, message = classify(error, endpoint)
+    if stopped and isinstance(error, Cancelled) and status == "not_sent":
+        message = f"not sent: {stopped}"
     attempts = getattr(error, "attempts", 1)
     latency = milliseconds(getattr(error, "elapsed_s", None))
     return [RowOutcome(p, status, http, message, attempts, latency) for p in positions]

@@ -140,6 +140,20 @@ def test_a_rejected_key_stops_the_run_and_leaves_the_rest_not_sent(conn):
 
 
 @responses.activate
+def test_rows_stopped_by_a_rejected_key_say_so_not_that_the_run_was_interrupted(conn):
+    # Requests already waiting for their turn when the 401 came are cancelled: their rows
+    # must name the refusal, not read like a Ctrl-C.
+    responses.get(f"{API}/v1/me", json=ME)
+    responses.post(f"{API}/v1/events/custom", status=401, json={"error": "bad token"})
+    df = pd.DataFrame({"email": [f"p{i}@example.com" for i in range(50)]})
+    report = conn.send_events(df, event_type="Upgraded", **quiet(workers=8))
+    stopped = report.table[report.table["status"] == "not_sent"]["reason"]
+    assert len(stopped) > 0
+    assert not stopped.str.contains("interrupted").any(), set(stopped)
+    assert stopped.str.contains("401|key|token", case=False).all(), set(stopped)
+
+
+@responses.activate
 def test_many_subscribers_need_a_confirmation(conn):
     with pytest.raises(att.ConfigError, match="confirm=True"):
         conn.send_subscribers(people(1001), sign_up_source_id="42", **quiet())
