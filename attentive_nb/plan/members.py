@@ -91,7 +91,7 @@ def _chunk(
     """The Requests of the units starting at ``firsts``, in order."""
     n = len(firsts)
     values = {name: column[firsts] for name, column in columns}  # copies: merged rows change them
-    units: list[Unit] = [(p,) for p in firsts.tolist()]
+    units: list[Unit] = list(zip(firsts.tolist()))  # one-row units, made in C
     for i in np.flatnonzero(np.isin(firsts, list(together))) if together else ():
         unit = together[int(firsts[i])]
         units[i] = unit
@@ -106,7 +106,8 @@ def _chunk(
     for code in np.unique(shape).tolist():
         given = [name for bit, name in enumerate(values) if code >> bit & 1]
         at = np.flatnonzero(shape == code)
-        picked = [values[name][at].tolist() for name in given]
+        whole = len(at) == n  # the usual chunk: every member gives the same fields
+        picked = [(values[name] if whole else values[name][at]).tolist() for name in given]
         payloads[at], texts[at] = _payloads(given, picked), _texts(given, picked)
     sha = hashlib.sha256
     keys = [sha(prefix + text.encode("utf-8")).hexdigest() for text in texts.tolist()]
