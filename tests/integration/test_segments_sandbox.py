@@ -391,3 +391,19 @@ def test_resend_sends_members_the_ledger_has_as_sent_again(sandbox):
     assert sorted(m["email"] for m in body["members"]) == sorted(df["email"])
     assert "+3 added, -0 removed, 0 unchanged" in again.notes[0], again.notes[0]
     assert emails(sandbox, only_segment(conn)) == set(df["email"])  # adding twice: once
+
+
+def test_a_removal_whose_answer_was_lost_is_sent_again_by_the_next_mirror():
+    with Sandbox(port=0, bulk_delay_s=0.1, seed=5) as sb:
+        conn = connect(sb)
+        df = people(3)
+        conn.sync_segment(df, "Lost out", **quiet())
+        sb.faults.endpoints, sb.faults.reset_rate = frozenset({"segment_remove"}), 1.0
+        lost = conn.sync_segment(df.iloc[1:], "Lost out", **quiet())
+        assert lost.removed is not None
+        assert list(lost.removed.table["status"]) == ["unknown"], lost.removed.table
+        sb.faults.reset_rate = 0.0
+        again = conn.sync_segment(df.iloc[1:], "Lost out", **quiet())
+        assert again.removed is not None
+        assert list(again.removed.table["status"]) == ["sent"], again.removed.table
+        assert emails(sb, only_segment(conn)) == set(df["email"][1:])
