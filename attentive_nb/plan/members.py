@@ -91,7 +91,7 @@ def _chunk(
     """The Requests of the units starting at ``firsts``, in order."""
     n = len(firsts)
     values = {name: column[firsts] for name, column in columns}  # copies: merged rows change them
-    units: list[Unit] = [(p,) for p in firsts.tolist()]
+    units: list[Unit] = list(zip(firsts.tolist()))  # one-row units, made in C
     for i in np.flatnonzero(np.isin(firsts, list(together))) if together else ():
         unit = together[int(firsts[i])]
         units[i] = unit
@@ -106,7 +106,8 @@ def _chunk(
     for code in np.unique(shape).tolist():
         given = [name for bit, name in enumerate(values) if code >> bit & 1]
         at = np.flatnonzero(shape == code)
-        picked = [values[name][at].tolist() for name in given]
+        whole = len(at) == n  # the usual chunk: every member gives the same fields
+        picked = [(values[name] if whole else values[name][at]).tolist() for name in given]
         payloads[at], texts[at] = _payloads(given, picked), _texts(given, picked)
     sha = hashlib.sha256
     keys = [sha(prefix + text.encode("utf-8")).hexdigest() for text in texts.tolist()]
@@ -129,21 +130,37 @@ def _payloads(given: list[str], picked: list[list[str]]) -> list[Payload]:
 
 
 def _texts(given: list[str], picked: list[list[str]]) -> list[str]:
-    """The same members as canonical JSON: keys sorted, no spaces, strings escaped alike."""
+    """The same members as canonical JSON: keys sorted, no spaces, strings escaped alike.
+
+    The text between two values is one literal (``","email":"``: the closing
+    quote, the next key, the opening quote), so a member is a handful of
+    concatenations; a column needing escapes is quoted value by value instead.
+    """
     order = sorted(range(len(given)), key=lambda k: given[k])
-    quoted = [_quoted(picked[k]) for k in order]
-    heads = ["," * (j > 0) + encode_basestring(given[k]) + ":" for j, k in enumerate(order)]
+    values, literals, closing = [], ["{"], ""
+    for j, k in enumerate(order):
+        raw = not _ESCAPED.search("".join(picked[k]))  # one search over the column
+        values.append(picked[k] if raw else [encode_basestring(v) for v in picked[k]])
+        head = "," * (j > 0) + encode_basestring(given[k]) + ":" + '"' * raw
+        literals[-1] += closing + head
+        literals.append("")
+        closing = '"' * raw
+    literals[-1] += closing + "}"
     if len(order) == 1:
-        (q,), (h,) = quoted, heads
-        return ["{" + h + a + "}" for a in q]
+        (va,), (h, t) = values, literals
+        return [h + a + t for a in va]
     if len(order) == 2:
-        (qa, qb), (ha, hb) = quoted, heads
-        return ["{" + ha + a + hb + b + "}" for a, b in zip(qa, qb)]
-    return ["{" + "".join(h + v for h, v in zip(heads, vs)) + "}" for vs in zip(*quoted)]
+        (va, vb), (h, m, t) = values, literals
+        return [h + a + m + b + t for a, b in zip(va, vb)]
+    if len(order) == 3:
+        (va, vb, vc), (h, m, n, t) = values, literals
+        return [h + a + m + b + n + c + t for a, b, c in zip(va, vb, vc)]
+    return ["".join(_interleave(literals, vs)) for vs in zip(*values)]
 
 
-def _quoted(values: list[str]) -> list[str]:
-    """Each text as a JSON string; one search over the column says whether any needs escapes."""
-    if _ESCAPED.search("".join(values)):
-        return [encode_basestring(v) for v in values]
-    return ['"' + v + '"' for v in values]
+def _interleave(literals: list[str], values: tuple[str, ...]) -> list[str]:
+    """``literals[0] + values[0] + literals[1] + ...``: a member of any number of fields."""
+    out = [literals[0]]
+    for value, literal in zip(values, literals[1:]):
+        out += (value, literal)
+    return out

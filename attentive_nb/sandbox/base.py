@@ -245,12 +245,15 @@ class ApiHandler(SandboxHandler):
         """Record a body whose effect happened (it shows in ``Sandbox.received``).
 
         A GET's query is kept under ``"GET <path>"``: a look-up on the path a
-        POST sends to (``/v1/subscriptions``) is not a body sent there.
+        POST sends to (``/v1/subscriptions``) is not a body sent there. PATCH
+        and DELETE bodies likewise sit under ``"PATCH <path>"`` / ``"DELETE <path>"``
+        (taking segment members out is not adding them).
         ``owned``: the body is never changed after this (no copy is kept, which
         matters for 256-person bulk bodies; ``received`` hands out copies anyway).
         """
         path = self.endpoint.path
-        key = f"GET {path}" if self.request.method == "GET" else path
+        method = self.request.method
+        key = path if method == "POST" else f"{method} {path}"
         self.ctx.state.record(key, body, owned=owned, company=self.company_id())
 
 

@@ -11,6 +11,9 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
+#: The results file's message for a member ``Faults.reject_members`` names.
+REJECTED_MEMBER = "Member not processed: injected sandbox fault (reject_members)"
+
 
 @dataclass
 class Faults:
@@ -30,6 +33,9 @@ class Faults:
     - ``fail_bulk_jobs``: every v2 bulk job ends ``FAILED`` (nothing applied).
     - ``bulk_results_status``: when set, the bulk results download answers this
       status (e.g. 500) instead of the file.
+    - ``reject_members``: identifiers (emails, phones, client user ids); a segment
+      member naming one of them, in a members job submitted while it is set, ends
+      ``FAILED`` in the results file (:data:`REJECTED_MEMBER`) and is not applied.
     - ``shuffle_bulk_results``: jobs that run while it is set list their result
       lines in a shuffled order (Attentive documents no order).
     """
@@ -46,6 +52,7 @@ class Faults:
     fail_bulk_jobs: bool = False
     bulk_results_status: int | None = None
     shuffle_bulk_results: bool = False
+    reject_members: frozenset[str] = frozenset()
     seed: int | None = None
     rng: random.Random = field(init=False, repr=False)
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from attentive_nb.sandbox.base import Answer, ApiHandler, Reject
 from attentive_nb.sandbox.bulk_jobs import run_due
+from attentive_nb.sandbox.faults import REJECTED_MEMBER
 from attentive_nb.sandbox.segment_store import MEMBER_IDS, Segment
 
 _LIMITS = {"name": (1, 240), "description": (2, 500), "externalId": (1, 255)}
@@ -167,12 +168,15 @@ class MembersHandler(_SegmentApi):
         with self.ctx.state.lock:
             self.segment(external_id)
         ctx = self.ctx
+        refused = frozenset(ctx.faults.reject_members)  # as set when the job was submitted
 
         def run(member: dict[str, Any]) -> dict[str, Any]:
             run_member = {k: member[k] for k in MEMBER_IDS if k in member}
             segment = ctx.state.segments.by_id.get(external_id)
             if segment is None:
                 answer = {"status": "FAILED", "message": f"segment {external_id!r} not found"}
+            elif refused.intersection(map(str, run_member.values())):
+                answer = {"status": "FAILED", "message": REJECTED_MEMBER}
             else:
                 segment.add(run_member) if adding else segment.remove(run_member)
                 ctx.state.segments.touch(segment)

@@ -64,7 +64,9 @@ class Sandbox:
       ``"/v2/bulk/user/attributes"``). A GET's query dicts are under
       ``"GET <path>"`` (``"GET /v1/subscriptions"`` for look-ups,
       ``"GET /v2/bulk/job/{id}"`` or a concrete job path for job polls), so a
-      look-up never counts as a subscribe.
+      look-up never counts as a subscribe. PATCH and DELETE bodies are under
+      ``"PATCH <path>"`` / ``"DELETE <path>"`` (``"DELETE /v2/bulk/segments/members"``:
+      members taken out, apart from those added).
       A request answered 4xx, 429, an injected 500/503 or reset *before*
       processing is not there; one processed and then reset or answered slowly
       is (its effect happened, only the answer was lost or late).

@@ -18,6 +18,7 @@ from urllib.parse import quote
 
 import pandas as pd
 
+from attentive_nb.endpoints import ENDPOINTS
 from attentive_nb.errors import ApiError, ConfigError
 from attentive_nb.http.client import Client
 from attentive_nb.plan.segments import MODES, plan_members, segment_text
@@ -273,7 +274,10 @@ class _Sync:
         states = self.ledger.states(
             self.company, self.plan.endpoint.name, [key for key, _, _ in members]
         )
-        unchanged = sum(states.get(key) in ("sent", "submitted") for key, _, _ in members)
+        # resend=True sends the members the ledger has as in again: none is unchanged then.
+        unchanged = 0
+        if self.options.resend is not True:
+            unchanged = sum(states.get(key) in ("sent", "submitted") for key, _, _ in members)
         leaving = self._leaving({who for _, who, _ in members})
         name = repr(known.get("name"))
         self.label = (
@@ -311,11 +315,24 @@ class _Sync:
         return replace(self.options, all_skipped=all_skipped)
 
     def _leaving(self, in_frame: set[str]) -> list[ledger_members.Member]:
-        """A mirror's members to take out: put in through this ledger, no longer in the frame."""
+        """A mirror's members to take out: put in through this ledger, no longer in the frame.
+
+        Also those whose removal did not apply (Attentive refused it, the job
+        failed, the answer was lost): re-runs resend what did not apply.
+        """
         if self.mode != "mirror":
             return []
         recorded = ledger_members.recorded(self.ledger, self.company, self.segment)
-        return [m for m in recorded if m.wanted == "in" and m.who not in in_frame]
+        gone = [m for m in recorded if m.who not in in_frame]
+        taken_out = self._taken_out([m for m in gone if m.wanted == "out"])
+        return [m for m in gone if m.wanted == "in" or m.who not in taken_out]
+
+    def _taken_out(self, out: list[ledger_members.Member]) -> set[str]:
+        """Who of ``out`` has a removal sent (or submitted and not yet settled)."""
+        endpoint = ENDPOINTS["segment_remove"].name
+        keys = [ledger_members.member_key(endpoint, self.segment, m.record) for m in out]
+        states = self.ledger.states(self.company, endpoint, keys)
+        return {m.who for m, key in zip(out, keys) if states.get(key) in ("sent", "submitted")}
 
     def _change_line(self, added: int, removed: int, unchanged: int) -> str:
         verb = "would be" if self.options.dry_run else "to be"

@@ -17,6 +17,7 @@ from attentive_nb.errors import ConfigError, ScopeError
 from attentive_nb.http.client import RetryPolicy
 from attentive_nb.plan.segments import plan_members
 from attentive_nb.sandbox import Sandbox
+from attentive_nb.sandbox.faults import REJECTED_MEMBER
 from attentive_nb.send.ledger import Ledger
 from attentive_nb.send.processes import Process
 from attentive_nb.send.resend import policy
@@ -24,6 +25,12 @@ from attentive_nb.send.resend import policy
 pytestmark = pytest.mark.sandbox
 
 MEMBERS = "/v2/bulk/segments/members"
+TAKEN_OUT = "DELETE " + MEMBERS  # the sandbox keeps removals apart from additions
+SEGMENT = "/v2/segments/external/{externalId}"
+MIRROR_NOTE = (
+    "Mirror works from this folder's ledger: Attentive cannot list a segment's members, so "
+    "only people this ledger put in are taken out; people added some other way are not touched."
+)
 FAST_RETRIES = RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.05)
 
 
@@ -53,6 +60,10 @@ def check_every_segments_request(sb: Sandbox) -> None:
         validate_payload("POST", "/v2/segments", body)
     for body in sb.received(MEMBERS):
         validate_payload("POST", MEMBERS, body)
+    for body in sb.received(TAKEN_OUT):
+        validate_payload("DELETE", MEMBERS, body)
+    for body in sb.received("PATCH " + SEGMENT):
+        validate_payload("PATCH", SEGMENT, body)
 
 
 def only_segment(conn: att.Connection) -> str:
@@ -83,7 +94,7 @@ def test_mirror_sends_exactly_who_left_and_who_joined_and_an_unchanged_rerun_sen
     joined = people(500, prefix="new")
     week_two = pd.concat([first.iloc[1000:], joined], ignore_index=True)
     report = conn.sync_segment(week_two, "VIP", **quiet())
-    sent = sandbox.received(MEMBERS)[before:]
+    sent = sandbox.received(MEMBERS)[before:] + sandbox.received(TAKEN_OUT)
     sent_emails = [m["email"] for body in sent for m in body["members"]]
     leavers, joiners = set(first["email"][:1000]), set(joined["email"])
     assert sorted(sent_emails) == sorted(leavers | joiners)  # nobody else, nobody twice
@@ -92,10 +103,12 @@ def test_mirror_sends_exactly_who_left_and_who_joined_and_an_unchanged_rerun_sen
     assert report.removed is not None and report.removed.counts["sent"] == 1000
     assert "•" in report.removed.table["email"].iloc[0]  # masked
     assert "+500 added, -1,000 removed, 4,000 unchanged" in report.notes[0]
+    assert MIRROR_NOTE in report.notes  # says it works from the ledger, leaves others be
+    assert len(sandbox.received(TAKEN_OUT)) == 1  # 1,000 leavers: one removal request
 
-    again = len(sandbox.received(MEMBERS))
+    again = len(sandbox.received(MEMBERS)), len(sandbox.received(TAKEN_OUT))
     rerun = conn.sync_segment(week_two, "VIP", **quiet())
-    assert len(sandbox.received(MEMBERS)) == again
+    assert (len(sandbox.received(MEMBERS)), len(sandbox.received(TAKEN_OUT))) == again
     assert rerun.counts["skipped"] == len(week_two) and rerun.removed is None
     check_every_segments_request(sandbox)
 
@@ -119,6 +132,8 @@ def test_add_and_remove_modes_leave_everyone_else_alone(sandbox):
     assert len(emails(sandbox, external_id)) == 6
     removed = conn.sync_segment(people(1), "Mixed", mode="remove", **quiet())
     assert removed.counts["sent"] == 1 and len(emails(sandbox, external_id)) == 5
+    assert MIRROR_NOTE not in removed.notes  # only a mirror works from the ledger's record
+    check_every_segments_request(sandbox)
 
 
 def test_lost_answers_are_recovered_on_a_rerun():
@@ -209,6 +224,8 @@ def test_removing_more_than_1000_needs_a_yes(sandbox, monkeypatch):
     assert "+1 added, -1,001 removed, 0 unchanged (would be sent)" in dry.notes[0]
     done = conn.sync_segment(people(1, prefix="z"), "Big", **quiet(confirm=True))
     assert done.removed is not None and done.removed.counts["sent"] == 1001
+    assert sum(len(body["members"]) for body in sandbox.received(TAKEN_OUT)) == 1001
+    check_every_segments_request(sandbox)  # the DELETE bodies among them
 
 
 def test_names_rename_and_a_name_two_segments_share(sandbox):
@@ -221,8 +238,14 @@ def test_names_rename_and_a_name_two_segments_share(sandbox):
     with pytest.raises(ConfigError, match="Two segments are named 'Twins'.*'a' and 'b'"):
         conn.rename_segment("Twins", name="Solo")
     assert conn.rename_segment("b", name="Solo")["name"] == "Solo"
-    validate_payload("PATCH", "/v2/segments/external/{externalId}", {"name": "Solo"})
-    check_every_segments_request(sandbox)
+    assert conn.rename_segment("a", description="  second of two ")["description"] == (
+        "second of two"
+    )
+    assert sandbox.received("PATCH " + SEGMENT) == [
+        {"name": "Solo"},
+        {"description": "second of two"},
+    ]
+    check_every_segments_request(sandbox)  # the PATCH bodies among them
 
 
 def test_a_token_without_the_segment_scopes_is_told_which_one_is_missing(sandbox):
@@ -306,3 +329,81 @@ def test_a_dry_run_would_send_every_row_and_a_job_that_fails_leaves_its_rows_fai
     assert emails(sandbox, only_segment(conn)) == set()
     again = conn.sync_segment(people(3), "Statuses", **quiet())  # failed rows are sent again
     assert again.counts["sent"] == 3 and len(emails(sandbox, only_segment(conn))) == 3
+
+
+def test_members_attentive_refuses_are_rejected_with_its_message_and_sent_again_later(sandbox):
+    conn = connect(sandbox)
+    df = people(4)
+    sandbox.faults.reject_members = frozenset({"p1@example.com"})
+    first = conn.sync_segment(df, "Picky", **quiet())
+    external_id = only_segment(conn)
+    assert list(first.table["status"]) == ["sent", "rejected", "sent", "sent"], first.table
+    assert REJECTED_MEMBER in first.table["reason"].iloc[1]
+    assert emails(sandbox, external_id) == set(df["email"]) - {"p1@example.com"}
+
+    sandbox.faults.reject_members = frozenset({"p0@example.com"})  # p0 leaves: refused
+    second = conn.sync_segment(df.iloc[1:], "Picky", **quiet())
+    assert list(second.table["status"]) == ["sent", "skipped", "skipped"]  # p1 sent again
+    assert second.removed is not None
+    assert list(second.removed.table["status"]) == ["rejected"], second.removed.table
+    assert REJECTED_MEMBER in second.removed.table["reason"].iloc[0]
+    assert "•" in second.removed.table["email"].iloc[0]  # masked, rejected or not
+    assert emails(sandbox, external_id) == set(df["email"])  # p0 is still in
+
+    sandbox.faults.reject_members = frozenset()
+    third = conn.sync_segment(df.iloc[1:], "Picky", **quiet())
+    assert third.removed is not None and list(third.removed.table["status"]) == ["sent"]
+    assert emails(sandbox, external_id) == set(df["email"][1:])
+    check_every_segments_request(sandbox)
+
+
+def test_columns_maps_a_column_not_known_by_name(sandbox):
+    conn = connect(sandbox)
+    df = pd.DataFrame({"Work address": ["a@example.com", "b@example.com"]})
+    with pytest.raises(ConfigError, match="No column identifies the people"):
+        conn.sync_segment(df, "Mapped", **quiet())
+    report = conn.sync_segment(df, "Mapped", columns={"Work address": "email"}, **quiet())
+    assert report.counts["sent"] == 2
+    assert emails(sandbox, only_segment(conn)) == set(df["Work address"])
+
+
+def test_ignore_lets_a_look_alike_column_stay_out_of_the_members(sandbox):
+    conn = connect(sandbox)
+    df = people(2).assign(backup=["x0@example.com", "x1@example.com"])
+    with pytest.raises(att.errors.UnmappedColumns, match="ignore=\\['backup'\\]"):
+        conn.sync_segment(df, "Looks", **quiet())
+    assert sandbox.received(MEMBERS) == []
+    report = conn.sync_segment(df, "Looks", ignore=["backup"], **quiet())
+    assert report.counts["sent"] == 2
+    assert emails(sandbox, only_segment(conn)) == set(df["email"])  # not the backups
+
+
+def test_resend_sends_members_the_ledger_has_as_sent_again(sandbox):
+    conn = connect(sandbox)
+    df = people(3)
+    conn.sync_segment(df, "Again", **quiet())
+    sent_before = len(sandbox.received(MEMBERS))
+    skipped = conn.sync_segment(df, "Again", **quiet())
+    assert skipped.counts["skipped"] == 3 and len(sandbox.received(MEMBERS)) == sent_before
+    again = conn.sync_segment(df, "Again", **quiet(resend=True))
+    assert again.counts["sent"] == 3
+    (body,) = sandbox.received(MEMBERS)[sent_before:]
+    assert sorted(m["email"] for m in body["members"]) == sorted(df["email"])
+    assert "+3 added, -0 removed, 0 unchanged" in again.notes[0], again.notes[0]
+    assert emails(sandbox, only_segment(conn)) == set(df["email"])  # adding twice: once
+
+
+def test_a_removal_whose_answer_was_lost_is_sent_again_by_the_next_mirror():
+    with Sandbox(port=0, bulk_delay_s=0.1, seed=5) as sb:
+        conn = connect(sb)
+        df = people(3)
+        conn.sync_segment(df, "Lost out", **quiet())
+        sb.faults.endpoints, sb.faults.reset_rate = frozenset({"segment_remove"}), 1.0
+        lost = conn.sync_segment(df.iloc[1:], "Lost out", **quiet())
+        assert lost.removed is not None
+        assert list(lost.removed.table["status"]) == ["unknown"], lost.removed.table
+        sb.faults.reset_rate = 0.0
+        again = conn.sync_segment(df.iloc[1:], "Lost out", **quiet())
+        assert again.removed is not None
+        assert list(again.removed.table["status"]) == ["sent"], again.removed.table
+        assert emails(sb, only_segment(conn)) == set(df["email"][1:])

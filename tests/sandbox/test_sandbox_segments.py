@@ -97,3 +97,23 @@ def test_members_apply_when_the_job_runs_and_results_sit_behind_the_signed_link(
     clock.advance(10)
     api.get(f"/v2/bulk/job/{gone.json()['batchJobId']}")
     assert sb.segment_members("vip") == members[1:]
+
+
+def test_members_named_in_reject_members_fail_their_line_and_removals_are_kept_apart(timed, clock):
+    from attentive_nb.sandbox.faults import REJECTED_MEMBER
+
+    sb, api = timed
+    api.post("/v2/segments", json={"name": "VIP", "externalId": "vip"})
+    members = [{"email": "a@example.com"}, {"phone": "+13115552368", "clientUserId": "u1"}]
+    sb.faults.reject_members = frozenset({"u1"})
+    job_id = api.post(MEMBERS, json={"externalId": "vip", "members": members}).json()
+    sb.faults.reject_members = frozenset()  # read when the job was submitted
+    clock.advance(10)
+    done = api.get(f"/v2/bulk/job/{job_id['batchJobId']}").json()
+    lines = [json.loads(line) for line in requests.get(done["url"], timeout=5).text.splitlines()]
+    assert [line["response"]["status"] for line in lines] == ["SUCCESS", "FAILED"]
+    assert lines[1]["response"]["message"] == REJECTED_MEMBER
+    assert sb.segment_members("vip") == members[:1]
+    api.call("DELETE", MEMBERS, json={"externalId": "vip", "members": members[:1]})
+    assert sb.received(MEMBERS) == [{"externalId": "vip", "members": members}]
+    assert sb.received("DELETE " + MEMBERS) == [{"externalId": "vip", "members": members[:1]}]

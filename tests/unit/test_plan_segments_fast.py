@@ -14,6 +14,7 @@ import json
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from attentive_nb.plan.model import canonical_json, text_key
 from attentive_nb.plan.segments import plan_members
@@ -255,3 +256,14 @@ def test_members_sealed_by_earlier_versions_still_open():
     sealer = ledger_members.Sealer(key)
     assert sealer.open(base64.b64encode(nonce + tag + body).decode()) == record
     assert sealer.open(sealer.seal(record)) == record
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 4])
+def test_member_texts_of_any_width_are_canonical_json_escaped_or_not(count):
+    from attentive_nb.plan.members import _texts
+
+    given = ["phone", "email", "clientUserId", "zeta"][:count]  # payload order, not sorted
+    picked = [[f"{name}{i}" for i in range(3)] for name in given]
+    picked[-1][1] = 'é\u2028"x\\\n'  # one column needing escapes, the others plain
+    expected = [canonical_json(dict(zip(given, row))) for row in zip(*picked)]
+    assert _texts(given, picked) == expected
