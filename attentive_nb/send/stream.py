@@ -11,6 +11,10 @@ an event seen in an earlier chunk (carried: the later row gets the first's
 outcome, as one request carrying both would), an event id given to another
 event (refused), a person named in an earlier chunk (remarked).
 
+An input without an index of its own (Arrow, polars, chunks) is named by stream
+position; :class:`ChunkOutcomes` holds each chunk's input rows until they are settled,
+then only those that need another go, for the report's ``to_retry``.
+
 A chunk that cannot be planned (other columns than the first chunk's, a
 call-level error) or a source that raises ends the stream there: the rows
 before it keep their outcomes, the rest of a source of known length are
