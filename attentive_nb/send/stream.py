@@ -92,7 +92,7 @@ class StreamPlan(Plan):
         self.error: Exception | None = None
         self.carried: dict[int, int] = {}  # a later row of an event sent before -> its first row
         # an input without an index: its rows held for to_retry (a pandas frame is the caller's)
-        self.outcomes = ChunkOutcomes(keep=positional, carried=self.carried)
+        self.outcomes = ChunkOutcomes(keep=positional)
         self.identifier_parts: list[pd.DataFrame] = []
         self._first, self._first_rows, self._rest = first, first_rows, rest
         self._planner, self._positional = planner, positional
@@ -246,7 +246,7 @@ class _StreamKeys(KeyCounter):
                 stream.carried[p] = first
                 stream.duplicates[p] = first
                 stream.skipped[p] = "carried"  # its outcome is its first row's (see joined)
-                stream.outcomes.add(RowOutcome(p, "skipped"))
+                stream.outcomes.add(RowOutcome(p, "skipped"), carried=True)
 
     def _refuse(self, draft: _Draft, first: int) -> None:
         positions, payload, _, _ = draft
@@ -272,11 +272,12 @@ class ChunkOutcomes:
     (``submitted``) are let go: keeping them would keep the whole of a bulk load.
     """
 
-    def __init__(self, *, keep: bool = False, carried: dict[int, int] | None = None) -> None:
+    def __init__(self, *, keep: bool = False) -> None:
         self._starts: list[int] = []
         self._parts: list[Outcomes] = []
         self._set: list[int] = []  # rows of each part with an outcome
-        self._keep, self._carried = keep, carried if carried is not None else {}
+        self._keep = keep
+        self._carried: dict[int, list[int]] = {}  # part -> its carried rows (in the part)
         self._held: dict[int, tuple[pd.DataFrame, pd.DataFrame]] = {}  # part -> rows, ids
         self._kept: list[tuple[np.ndarray, pd.DataFrame, pd.DataFrame]] = []
         self._none: tuple[np.ndarray, pd.DataFrame, pd.DataFrame] | None = None  # no row kept
@@ -300,11 +301,14 @@ class ChunkOutcomes:
                 if self._none is None:  # to_retry with the input's columns when empty
                     self._none = (np.zeros(0, dtype=np.intp), rows.iloc[:0], ids.iloc[:0])
 
-    def add(self, record: RowOutcome) -> None:
+    def add(self, record: RowOutcome, *, carried: bool = False) -> None:
+        """One row's outcome; ``carried``: its final outcome is an earlier row's."""
         with self._lock:
             i = bisect.bisect_right(self._starts, record.position) - 1
             part = self._parts[i]
             part.add(replace(record, position=record.position - self._starts[i]))
+            if carried:
+                self._carried.setdefault(i, []).append(record.position - self._starts[i])
             self._set[i] += 1
             if self._set[i] == len(part) and i in self._held:
                 self._settle(i, part.codes)
@@ -314,8 +318,7 @@ class ChunkOutcomes:
         rows, ids = self._held.pop(i)
         start = self._starts[i]
         keep = RETRY_CODES[codes]
-        carried = [p - start for p in self._carried if start <= p < start + len(codes)]
-        keep[carried] = True
+        keep[self._carried.pop(i, [])] = True
         where = np.flatnonzero(keep)
         if len(where):
             self._kept.append((where + start, rows.iloc[where], ids.iloc[where]))

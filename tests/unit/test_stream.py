@@ -372,3 +372,13 @@ def test_rows_in_bulk_jobs_are_not_kept_and_a_note_says_how_to_retry_them(conn):
     assert report.counts["submitted"] == 99
     assert list(report.to_retry.index) == [7] and report.to_retry["email"].iloc[0] == "nobody"
     assert any("not kept for to_retry" in n for n in report.notes)
+
+
+@responses.activate
+def test_a_carried_row_is_kept_when_its_first_row_needs_another_go(conn):
+    df, bad, _ = some_fail(80)
+    df = pd.concat([df, df.iloc[[3, 4]]], ignore_index=True)  # rows 80, 81 repeat 3, 4
+    refusing(bad)
+    report = conn.send_events(pa.Table.from_pandas(df).to_reader(max_chunksize=25), **quiet())
+    assert list(report.to_retry.index) == [3, 45, 70, 80]  # 81 was sent with row 4
+    assert report.to_retry["sku"].tolist() == ["A3", "A45", "A70", "A3"]
