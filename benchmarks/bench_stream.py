@@ -1,6 +1,7 @@
 """A streamed send: time from the call to the first request, and the process's peak memory.
 
-Run: ``.venv/bin/python benchmarks/bench_stream.py [--quick] [--ten-million]``
+Run: ``.venv/bin/python benchmarks/bench_stream.py [--quick] [--ten-million]
+[--bulk 1000000] [--bulk-only]``
 
 Each case runs in a fresh child process against a sandbox in a process of its
 own (no latency, real sockets): custom events with valid US phones, given as a
@@ -11,6 +12,14 @@ time by a generator (the input itself never whole in memory). The child calls
 to the first request, the resident memory before the call (the input frame,
 libraries) and the peak (``ru_maxrss``). The landed code's figures (issue 22,
 everything planned before the first request) are printed beside them.
+
+``--bulk N`` (default 1,000,000) then sends N people as bulk attributes to the end,
+the sandbox keeping Attentive's bulk limits (100 requests of 256 people a second:
+25,600 people/s at most): as Arrow record batches made by a generator, as a Parquet
+file read by ``ParquetFile.iter_batches`` (the CLI's way), and, as the landed
+code's baseline, one pandas frame planned whole before the first request. Printed:
+people a second planned and sent (call to return), time to the first request, peak
+memory.
 """
 
 from __future__ import annotations
@@ -90,6 +99,104 @@ print(f"{first[0] - t0:.2f} {before:.0f} {peak:.0f} {sent} {len(report)}")
 """
 
 
+BULK_CHILD = r"""
+import resource, sys, time
+import numpy as np, pandas as pd, pyarrow as pa, pyarrow.parquet as pq
+import attentive_nb as att
+from attentive_nb.http import client
+from attentive_nb.send import stream
+
+kind, n, url, key, ledger, path = sys.argv[1], int(sys.argv[2]), *sys.argv[3:7]
+BATCH = 100_000
+
+def frame(start, rows):
+    i = np.arange(start, start + rows)
+    return pd.DataFrame({"email": [f"member{v}@example.com" for v in i],
+                         "points": i % 5000, "tier": np.array(["gold", "silver", "bronze"])[i % 3]})
+
+if kind == "arrow":
+    def batches():
+        for start in range(0, n, BATCH):
+            yield pa.RecordBatch.from_pandas(frame(start, min(BATCH, n - start)),
+                                             preserve_index=False)
+    data = batches()
+elif kind == "parquet":
+    data = pq.ParquetFile(path).iter_batches(batch_size=BATCH)
+else:  # the landed code: one frame, everything planned before the first request
+    stream.STREAM_ROWS = 10**12
+    data = frame(0, n)
+
+first = []
+real = client.Client.request
+def request(self, *a, **k):
+    if not first:
+        first.append(time.perf_counter())
+    return real(self, *a, **k)
+
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+conn = att.Connection.from_api_key(key, api_url=url)
+conn.company_id()
+client.Client.request = request
+t0 = time.perf_counter()
+report = conn.send_attributes(data, bulk=True, wait=0, progress=False, ledger=ledger)
+t1 = time.perf_counter()
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(f"{first[0] - t0:.2f} {t1 - t0:.1f} {before:.0f} {peak:.0f} {report.counts['submitted']}")
+"""
+
+
+def write_parquet(path: str, n: int) -> None:
+    """N people in a Parquet file, written a row group at a time."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    writer = None
+    for start in range(0, n, 100_000):
+        i = np.arange(start, min(start + 100_000, n))
+        table = pa.table(
+            {
+                "email": [f"member{v}@example.com" for v in i],
+                "points": i % 5000,
+                "tier": np.array(["gold", "silver", "bronze"])[i % 3],
+            }
+        )
+        writer = writer or pq.ParquetWriter(path, table.schema)
+        writer.write_table(table)
+    if writer is not None:
+        writer.close()
+
+
+def bulk_case(kind: str, n: int, server: Server, tmp: str, path: str) -> str:
+    ledger = os.path.join(tmp, f"bulk-{kind}-{n}.sqlite")
+    args = [kind, str(n), server.url, server.key, ledger, path]
+    out = subprocess.run(
+        [sys.executable, "-c", BULK_CHILD, *args], capture_output=True, text=True, check=True
+    )
+    first, took, before, peak, submitted = out.stdout.split()[-5:]
+    rate = int(submitted) / float(took)
+    return (
+        f"{kind:<8} {n:>11,} {rate:>9,.0f}/s {float(took):>7.1f} s {float(first):>7.2f} s "
+        f"{float(before):>7,.0f} MB {float(peak):>7,.0f} MB   ({int(submitted):,} submitted)"
+    )
+
+
+def bulk_cases(n: int, tmp: str) -> None:
+    server = Server([sys.executable, "-c", SANDBOX])  # a fresh sandbox: its store grows
+    path = os.path.join(tmp, "people.parquet")
+    write_parquet(path, n)
+    try:
+        print(
+            f"\nbulk attributes, {n:,} people to the end (goal: 25,600/s planned while "
+            "sending, peak <= 600 MB at 10 M; landed: everything planned first)"
+        )
+        print("input          rows     people/s   total  first req  before call     peak")
+        for kind in ("arrow", "parquet", "whole"):
+            print(bulk_case(kind, n, server, tmp, path), flush=True)
+    finally:
+        server.stop()
+
+
 def case(kind: str, n: int, server: Server, tmp: str) -> str:
     ledger = os.path.join(tmp, f"{kind}-{n}.sqlite")
     out = subprocess.run(
@@ -112,21 +219,29 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="100,000 rows only")
     parser.add_argument("--ten-million", action="store_true", help="also 10,000,000 rows")
+    parser.add_argument("--bulk", type=int, default=1_000_000, help="people sent in bulk")
+    parser.add_argument("--bulk-only", action="store_true", help="only the bulk run")
     args = parser.parse_args()
     sizes = [100_000] if args.quick else [100_000, 1_000_000]
     sizes += [10_000_000] if args.ten_million else []
     print(f"load: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} (uptime)")
-    server = Server([sys.executable, "-c", SANDBOX])
     import tempfile
 
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            print("input          rows  first req  before call     peak    landed: first req, peak")
-            for n in sizes:
-                for kind in ("pandas", "polars", "arrow"):
-                    print(case(kind, n, server, tmp), flush=True)
-    finally:
-        server.stop()
+    with tempfile.TemporaryDirectory() as tmp:
+        if not args.bulk_only:
+            server = Server([sys.executable, "-c", SANDBOX])
+            try:
+                print(
+                    "input          rows  first req  before call     peak    "
+                    "landed: first req, peak"
+                )
+                for n in sizes:
+                    for kind in ("pandas", "polars", "arrow"):
+                        print(case(kind, n, server, tmp), flush=True)
+            finally:
+                server.stop()
+        if args.bulk:
+            bulk_cases(args.bulk, tmp)
     print(f"load: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} (uptime)")
 
 

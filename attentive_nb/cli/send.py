@@ -157,6 +157,59 @@ def read_table(name: str, *, as_text: bool = False) -> pd.DataFrame:
             raise BadInput(f"{name}: cannot be read as {what} ({_first_line(exc)})") from None
 
 
+class FileChunks:
+    """A large file read chunk by chunk for a streamed send (its first chunks read already,
+    so its columns are known). A chunk that cannot be read ends the stream there with a
+    message in the file's words; ``finished`` says whether the file was read to its end."""
+
+    def __init__(self, name: str, first: list[pd.DataFrame], rest: Iterator[Any], what: str):
+        self.name, self.columns, self.what = name, first[0].columns, what
+        self._first, self._rest = first, rest
+        self.finished = False
+
+    def __iter__(self) -> Iterator[Any]:
+        import pandas as pd
+
+        first, self._first = self._first, []  # let the stream own (and drop) its chunks
+        yield from first
+        try:
+            yield from self._rest
+        except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+            raise BadInput(
+                f"{self.name}: cannot be read as {self.what} ({_first_line(exc)})"
+            ) from None
+        self.finished = True
+
+
+def read_chunks(name: str) -> pd.DataFrame | FileChunks:
+    """The file as its chunks (:class:`FileChunks`) when it has more rows than a streamed
+    run plans at a time; a smaller file is read whole (:func:`read_table`'s frame)."""
+    import pandas as pd
+
+    from attentive_nb.plan.frames import chunks, whole
+    from attentive_nb.send.stream import STREAM_ROWS
+
+    source: Any = sys.stdin if name == "-" else checked_file(name)
+    parquet = name != "-" and source.suffix.lower() in PARQUET_SUFFIXES
+    what = "Parquet" if parquet else "CSV"
+    with _noting_ctrl_c() as interrupted:
+        try:
+            read = _parquet_batches(name, source) if parquet else _csv_chunks(source, False)
+            parts = chunks(read, name)
+            first: list[pd.DataFrame] = []
+            rows = 0
+            for part in parts:  # read until there is more than one stream chunk, or the end
+                first.append(part)
+                rows += len(part)
+                if rows > STREAM_ROWS:
+                    return FileChunks(name, first, parts, what)
+            return whole(iter(first)) if parquet else _joined_csv(iter(first))  # as read_table
+        except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+            if interrupted:  # pandas' C parser turns a Ctrl-C inside read() into its own error
+                raise KeyboardInterrupt from None
+            raise BadInput(f"{name}: cannot be read as {what} ({_first_line(exc)})") from None
+
+
 def _joined_csv(parts: Iterator[pd.DataFrame]) -> pd.DataFrame:
     """CSV chunks joined as ``read_csv`` joins its own internal chunks (``pd.concat``: a
     column of ints in one chunk and floats in another is float), so a file read in chunks
@@ -251,19 +304,31 @@ def send_options(args: argparse.Namespace) -> dict[str, Any]:
 # --- running it -------------------------------------------------------------
 
 
-def prepared(args: argparse.Namespace) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """The file's rows and the call's keyword arguments (options checked before reading)."""
+def prepared(
+    args: argparse.Namespace, *, streamed: bool = False
+) -> tuple[pd.DataFrame | FileChunks, dict[str, Any]]:
+    """The file's rows and the call's keyword arguments (options checked before reading).
+
+    ``streamed``: a large file of a kind that streams, sent for real, comes as its chunks
+    (:class:`FileChunks`), never whole in memory; any other is read whole, as before.
+    """
     options = send_options(args)  # option errors before reading a large file
     pairs = parse_columns(args.columns)
-    frame = read_table(args.file)
+    from attentive_nb.send.stream import STREAMED_KINDS
+
+    if streamed and args.kind in STREAMED_KINDS and not args.dry_run:
+        frame: pd.DataFrame | FileChunks = read_chunks(args.file)
+    else:  # a dry run reads everything first anyway: the values of one read
+        frame = read_table(args.file)
     if pairs:
         options["columns"] = columns_option(pairs, list(frame.columns))
     return frame, options
 
 
 def run_send(args: argparse.Namespace, extra: list[str]) -> int:
-    """Read, send, print; 0 when no row needs another go, 1 otherwise."""
-    frame, options = prepared(args)
+    """Read, send, print; 0 when no row needs another go (and the file was read to its
+    end), 1 otherwise."""
+    frame, options = prepared(args, streamed=True)
     conn = Connection.from_env(api_url=args.api_url)
     try:
         report = getattr(conn, METHODS[args.kind])(frame, **options)
@@ -274,7 +339,8 @@ def run_send(args: argparse.Namespace, extra: list[str]) -> int:
     print_report(report)
     print_results(report)
     write_outputs(report, args)
-    return 1 if len(report.to_retry) else 0
+    unread = isinstance(frame, FileChunks) and not frame.finished
+    return 1 if len(report.to_retry) or unread else 0
 
 
 def unmapped_in_cli_words(columns: dict[Hashable, str]) -> str:

@@ -236,6 +236,17 @@ def pieces(
     return (arrow_to_pandas(table.slice(i, rows)) for i in range(0, n, rows)), n
 
 
+def tail(data: FrameLike, start: int) -> pd.DataFrame:
+    """The rows of one frame (Arrow, polars, pandas) from position ``start`` on, as pandas,
+    named by their position (the rows a stopped stream never read, kept for a retry)."""
+    if isinstance(data, pd.DataFrame):
+        rest: pd.DataFrame = data.iloc[start:]
+    else:
+        rest = arrow_to_pandas(_arrow_table(data).slice(start))
+    named: pd.DataFrame = rest.set_axis(pd.RangeIndex(start, start + len(rest)))
+    return named
+
+
 def _arrow_table(data: Any) -> Any:
     """One frame that is not pandas, as an Arrow table (None: not one frame)."""
     if isinstance(data, (dict, str, bytes, pd.Series)) or data is None:

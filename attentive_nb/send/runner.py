@@ -146,16 +146,23 @@ def run_streamed(
     n = read if total is None else total
     if n > read:
         why = f"not sent: {streamed.error or 'the run stopped before these rows were read'}"
-        streamed.outcomes.add_many(read, n - read, "not_sent", why)
+        unread = frames.tail(data, read) if positional else None  # kept for to_retry
+        streamed.outcomes.add_many(read, n - read, "not_sent", why, unread)
     outcomes = streamed.outcomes.joined(n, streamed.carried)
     notes = streamed.notes + sending.notes + streamed.stream_notes()
     index = data.index if isinstance(data, pd.DataFrame) else pd.RangeIndex(n)
     _remark_repeats(pd.DataFrame(index=index), streamed, outcomes)
-    identifiers = None
-    if not positional and streamed.identifier_parts:
-        identifiers = pd.concat(streamed.identifier_parts).reindex(index)
+    kept = None
+    if positional:  # no frame of the caller's: the rows that need another go, as read
+        positions, rows, kept_ids = streamed.outcomes.kept(outcomes)
+        identifiers = stream.sparse_identifiers(n, positions, kept_ids)
+        kept = (positions, rows)
+    else:
+        identifiers = None
+        if streamed.identifier_parts:
+            identifiers = pd.concat(streamed.identifier_parts).reindex(index)
     report = SendReport(
-        data if isinstance(data, pd.DataFrame) else pd.DataFrame(index=index),
+        data if isinstance(data, pd.DataFrame) else None,
         identifiers,
         outcomes,
         kind=first.kind,
@@ -164,6 +171,8 @@ def run_streamed(
         sandbox=target.is_sandbox,
         follow_up=sending.follow_up(),
         readings=first.readings,
+        index=index,
+        kept=kept,
     )
     if sending.may_wait() and options.bulk_wait_s > 0:
         options.say(
@@ -171,8 +180,19 @@ def run_streamed(
             "(report.refresh() asks again later)."
         )
         report.refresh(wait=options.bulk_wait_s)
+    unkept = int(stream.RETRY_CODES[outcomes.codes].sum()) - len(report.to_retry)
+    if positional and (report.counts["submitted"] or unkept):
+        report.notes.append(_SUBMITTED_NOT_KEPT)
     report.elapsed_s = time.monotonic() - started
     return report
+
+
+_SUBMITTED_NOT_KEPT = (
+    "The rows in bulk jobs are not kept for to_retry (a streamed run keeps only the rows "
+    "that need another go): if refresh() finds some rejected or failed, the table names "
+    "them by position; sending the same input again sends only those (the ledger skips "
+    "what Attentive applied)."
+)
 
 
 def _chain(first: pd.DataFrame, rest: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:

@@ -11,6 +11,10 @@ an event seen in an earlier chunk (carried: the later row gets the first's
 outcome, as one request carrying both would), an event id given to another
 event (refused), a person named in an earlier chunk (remarked).
 
+An input without an index of its own (Arrow, polars, chunks) is named by stream
+position; :class:`ChunkOutcomes` holds each chunk's input rows until they are settled,
+then only those that need another go, for the report's ``to_retry``.
+
 A chunk that cannot be planned (other columns than the first chunk's, a
 call-level error) or a source that raises ends the stream there: the rows
 before it keep their outcomes, the rest of a source of known length are
@@ -30,6 +34,7 @@ import pandas as pd
 from attentive_nb.plan.hashes import Hashes64, hash64
 from attentive_nb.plan.model import KeyCounter, Plan, Request, _Draft
 from attentive_nb.report import Outcomes, RowOutcome
+from attentive_nb.report.rows import CODES, DONE, PENDING, STATUSES
 
 #: Input rows planned at a time (a frame this long or shorter is planned whole, as before).
 STREAM_ROWS = 100_000
@@ -42,6 +47,11 @@ FIRST_LIST = 500
 STREAMED_KINDS = frozenset({"events", "attributes"})
 
 Planner = Callable[[pd.DataFrame], Plan]
+
+#: By status code: the row needs another go (``report.to_retry`` has it). Pending rows
+#: (``submitted``) are not: Attentive has them.
+RETRY_CODES = np.zeros(len(STATUSES) + 1, dtype=bool)
+RETRY_CODES[[CODES[s] for s in STATUSES if s not in DONE | PENDING]] = True
 
 
 def resliced(chunks: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
@@ -80,8 +90,9 @@ class StreamPlan(Plan):
         self.notes = list(first.notes)
         self.total, self.read, self.chunks_read, self.exhausted = total, 0, 0, False
         self.error: Exception | None = None
-        self.outcomes = ChunkOutcomes()
         self.carried: dict[int, int] = {}  # a later row of an event sent before -> its first row
+        # an input without an index: its rows held for to_retry (a pandas frame is the caller's)
+        self.outcomes = ChunkOutcomes(keep=positional)
         self.identifier_parts: list[pd.DataFrame] = []
         self._first, self._first_rows, self._rest = first, first_rows, rest
         self._planner, self._positional = planner, positional
@@ -141,7 +152,7 @@ class StreamPlan(Plan):
         with self._lock:
             if self._frozen:
                 raise _Frozen
-            self.outcomes.register(offset, plan.n_rows)
+            self.outcomes.register(offset, plan.n_rows, rows, plan.identifiers)
             for p, reasons in plan.invalid.items():
                 self.invalid[p + offset] = reasons
                 self.outcomes.add(RowOutcome(p + offset, "invalid", message="; ".join(reasons)))
@@ -235,7 +246,7 @@ class _StreamKeys(KeyCounter):
                 stream.carried[p] = first
                 stream.duplicates[p] = first
                 stream.skipped[p] = "carried"  # its outcome is its first row's (see joined)
-                stream.outcomes.add(RowOutcome(p, "skipped"))
+                stream.outcomes.add(RowOutcome(p, "skipped"), carried=True)
 
     def _refuse(self, draft: _Draft, first: int) -> None:
         positions, payload, _, _ = draft
@@ -251,24 +262,82 @@ class _StreamKeys(KeyCounter):
 
 
 class ChunkOutcomes:
-    """Every row's outcome, an :class:`Outcomes` per chunk (a stream's length comes late)."""
+    """Every row's outcome, an :class:`Outcomes` per chunk (a stream's length comes late).
 
-    def __init__(self) -> None:
+    With ``keep``, it also holds what a report of an input without an index of its own
+    needs for ``to_retry``: each chunk's input rows (and identifiers) until every row of
+    the chunk has its outcome, then only the rows that need another go (and the rows
+    carried by an earlier one, whose outcome comes at the end). Memory is the rows
+    needing another go plus the chunks in flight, not the input. Rows in bulk jobs
+    (``submitted``) are let go: keeping them would keep the whole of a bulk load.
+    """
+
+    def __init__(self, *, keep: bool = False) -> None:
         self._starts: list[int] = []
         self._parts: list[Outcomes] = []
+        self._set: list[int] = []  # rows of each part with an outcome
+        self._keep = keep
+        self._carried: dict[int, list[int]] = {}  # part -> its carried rows (in the part)
+        self._held: dict[int, tuple[pd.DataFrame, pd.DataFrame]] = {}  # part -> rows, ids
+        self._kept: list[tuple[np.ndarray, pd.DataFrame, pd.DataFrame]] = []
+        self._none: tuple[np.ndarray, pd.DataFrame, pd.DataFrame] | None = None  # no row kept
+        self._lock = threading.Lock()
 
-    def register(self, start: int, n: int) -> None:
-        self._starts.append(start)
-        self._parts.append(Outcomes(n))
+    def register(
+        self,
+        start: int,
+        n: int,
+        rows: pd.DataFrame | None = None,
+        identifiers: pd.DataFrame | None = None,
+    ) -> None:
+        """A part of ``n`` rows from ``start``; with ``rows``, held for ``to_retry``."""
+        with self._lock:
+            self._starts.append(start)
+            self._parts.append(Outcomes(n))
+            self._set.append(0)
+            if self._keep and rows is not None:
+                ids = identifiers if identifiers is not None else pd.DataFrame(index=rows.index)
+                self._held[len(self._parts) - 1] = (rows, ids)
+                if self._none is None:  # to_retry with the input's columns when empty
+                    self._none = (np.zeros(0, dtype=np.intp), rows.iloc[:0], ids.iloc[:0])
 
-    def add(self, record: RowOutcome) -> None:
-        i = bisect.bisect_right(self._starts, record.position) - 1
-        self._parts[i].add(replace(record, position=record.position - self._starts[i]))
+    def add(self, record: RowOutcome, *, carried: bool = False) -> None:
+        """One row's outcome; ``carried``: its final outcome is an earlier row's."""
+        with self._lock:
+            i = bisect.bisect_right(self._starts, record.position) - 1
+            part = self._parts[i]
+            part.add(replace(record, position=record.position - self._starts[i]))
+            if carried:
+                self._carried.setdefault(i, []).append(record.position - self._starts[i])
+            self._set[i] += 1
+            if self._set[i] == len(part) and i in self._held:
+                self._settle(i, part.codes)
 
-    def add_many(self, start: int, n: int, status: str, reason: str) -> None:
-        """A part of ``n`` rows from ``start``, all one status (the rows never read)."""
-        self.register(start, n)
-        self._parts[-1].add_many(np.arange(n), status, [reason] * n)
+    def _settle(self, i: int, codes: np.ndarray) -> None:
+        """Part ``i``'s rows let go but those needing another go (or carried)."""
+        rows, ids = self._held.pop(i)
+        start = self._starts[i]
+        keep = RETRY_CODES[codes]
+        keep[self._carried.pop(i, [])] = True
+        where = np.flatnonzero(keep)
+        if len(where):
+            self._kept.append((where + start, rows.iloc[where], ids.iloc[where]))
+
+    def held(self) -> int:
+        """Chunks whose input rows are held until their rows are settled."""
+        return len(self._held)
+
+    def add_many(
+        self, start: int, n: int, status: str, reason: str, rows: pd.DataFrame | None = None
+    ) -> None:
+        """A part of ``n`` rows from ``start``, all one status (the rows never read);
+        ``rows``: their input rows, held for ``to_retry``."""
+        self.register(start, n, rows)
+        with self._lock:
+            self._parts[-1].add_many(np.arange(n), status, [reason] * n)
+            self._set[-1] = n
+            if len(self._parts) - 1 in self._held:
+                self._settle(len(self._parts) - 1, self._parts[-1].codes)
 
     def joined(self, n: int, carried: dict[int, int]) -> Outcomes:
         """One :class:`Outcomes` of ``n`` rows; a carried row takes its first row's outcome."""
@@ -280,3 +349,39 @@ class ChunkOutcomes:
             first = np.fromiter(carried.values(), dtype=np.intp)
             out.copy_rows(later, first)
         return out
+
+    def kept(self, outcomes: Outcomes) -> tuple[np.ndarray, pd.DataFrame, pd.DataFrame]:
+        """The rows that need another go by the run's final ``outcomes``: their positions,
+        input rows and identifiers (a chunk still held is settled now)."""
+        with self._lock:
+            for i in list(self._held):
+                start = self._starts[i]
+                self._settle(i, outcomes.codes[start : start + len(self._parts[i])])
+            parts, self._kept = self._kept, []
+        if not parts and self._none is not None:
+            parts = [self._none]
+        positions = np.concatenate([p for p, _, _ in parts]) if parts else np.zeros(0, np.intp)
+        needed = RETRY_CODES[outcomes.codes[positions]]  # carried rows know theirs now
+        rows = [r for _, r, _ in parts]
+        ids = [d for _, _, d in parts]
+        return positions[needed], _joined(rows).iloc[needed], _joined(ids).iloc[needed]
+
+
+def _joined(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    joined: pd.DataFrame = (
+        pd.DataFrame() if not frames else frames[0] if len(frames) == 1 else pd.concat(frames)
+    )
+    return joined
+
+
+def sparse_identifiers(n: int, positions: np.ndarray, ids: pd.DataFrame) -> pd.DataFrame:
+    """An identifiers frame of ``n`` rows holding only the rows at ``positions`` (others
+    missing): categorical columns, a small code a row, each kept value once."""
+    columns = {}
+    for name, column in ids.items():
+        codes_of_kept, values = pd.factorize(column, use_na_sentinel=True)
+        codes = np.full(n, -1, dtype=np.int32)
+        codes[positions] = codes_of_kept
+        columns[name] = pd.Categorical.from_codes(codes, categories=pd.Index(values))
+    frame: pd.DataFrame = pd.DataFrame(columns, index=pd.RangeIndex(n), columns=ids.columns)
+    return frame

@@ -892,3 +892,57 @@ def test_a_csv_over_several_chunks_gives_the_report_of_one_read(
         assert main(args) == 0
         outputs.append(capsys.readouterr().out)
     assert outputs[0] == outputs[1]
+
+
+def _streamed_cli(sandbox, monkeypatch):
+    from attentive_nb.cli import send
+    from attentive_nb.send import stream
+
+    monkeypatch.setattr(send, "CSV_CHUNK_ROWS", 4)
+    monkeypatch.setattr(stream, "STREAM_ROWS", 10)
+    for key, value in creds(sandbox).items():
+        monkeypatch.setenv(key, value)
+
+
+def test_a_large_csv_is_sent_chunk_by_chunk_never_whole(sandbox, monkeypatch, capsys, tmp_path):
+    from attentive_nb.cli import send
+    from attentive_nb.cli.commands import main
+
+    _streamed_cli(sandbox, monkeypatch)
+    monkeypatch.setattr(send, "_joined_csv", None)  # the file is never joined into one frame
+    rows = [f"+1201555{i:04d},A{i}" for i in range(30)]
+    rows[13] = "not a phone,A13"
+    write(str(tmp_path / "e.csv"), "phone,sku\n" + "\n".join(rows) + "\n")
+    again = tmp_path / "again.csv"
+    args = ["send", "events", str(tmp_path / "e.csv"), "--event-type", "Viewed"]
+    assert main([*args, "--retry-out", str(again)]) == 1  # a row to fix
+    out = capsys.readouterr().out
+    assert "Streamed: 30 rows read in 8 chunks" in out  # the file's own chunks of 4
+    assert len(sandbox.received("/v1/events/custom")) == 29
+    retry = pd.read_csv(again)
+    assert list(retry.columns) == ["phone", "sku"] and retry["sku"].tolist() == ["A13"]
+
+
+def test_a_small_csv_is_read_whole_as_before(sandbox, monkeypatch, capsys, tmp_path):
+    from attentive_nb.cli.commands import main
+
+    _streamed_cli(sandbox, monkeypatch)
+    rows = [f"+1201555{i:04d},A{i}" for i in range(10)]
+    write(str(tmp_path / "e.csv"), "phone,sku\n" + "\n".join(rows) + "\n")
+    assert main(["send", "events", str(tmp_path / "e.csv"), "--event-type", "Viewed"]) == 0
+    assert "Streamed" not in capsys.readouterr().out
+
+
+def test_a_csv_broken_midway_sends_what_was_read_and_exits_1(
+    sandbox, monkeypatch, capsys, tmp_path
+):
+    from attentive_nb.cli.commands import main
+
+    _streamed_cli(sandbox, monkeypatch)
+    rows = [f"+1201555{i:04d},A{i}" for i in range(30)]
+    rows[21] = "+12015550021,A21,extra,cells"
+    write(str(tmp_path / "e.csv"), "phone,sku\n" + "\n".join(rows) + "\n")
+    assert main(["send", "events", str(tmp_path / "e.csv"), "--event-type", "Viewed"]) == 1
+    out = capsys.readouterr().out
+    assert "cannot be read as CSV" in out and "Traceback" not in out
+    assert len(sandbox.received("/v1/events/custom")) == 20

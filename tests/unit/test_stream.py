@@ -19,6 +19,7 @@ from fakes import ME
 import attentive_nb as att
 from attentive_nb.plan.hashes import Hashes64, hash64
 from attentive_nb.plan.model import KeyCounter
+from attentive_nb.report import RowOutcome
 from attentive_nb.send import engine, stream
 
 API = "https://api.attentivemobile.com"
@@ -265,3 +266,119 @@ def test_a_bulk_load_that_subscribes_is_read_whole_and_confirmed_with_the_count(
         conn.send_attributes(df, bulk=True, wait=0, progress=False)
     assert "120 people" in asked[0]
     assert not [c for c in responses.calls if c.request.method == "POST"]
+
+
+# -- what a streamed report keeps of an input that has no index of its own ----------------
+
+
+def refusing(bad: set[str]):
+    """Events accepted, but 400 for the phones in ``bad`` (rows that need another go)."""
+    responses.get(f"{API}/v1/me", json=ME)
+
+    def answer(request):
+        phone = json.loads(request.body)["user"]["phone"]
+        if phone in bad:
+            return (400, {}, json.dumps({"message": "not this one"}))
+        return (200, {}, "")
+
+    responses.add_callback(responses.POST, EVENTS, callback=answer)
+
+
+def some_fail(n: int) -> tuple[pd.DataFrame, set[str], list[int]]:
+    """``n`` events with their own phones; rows 3 and 70 refused at Attentive, 45 invalid."""
+    df = pd.DataFrame(
+        {
+            "phone": [f"+1201{5550000 + i:07d}" for i in range(n)],
+            "sku": [f"A{i}" for i in range(n)],
+        }
+    )
+    df.loc[45, "phone"] = "not a phone"
+    return df, {df.loc[3, "phone"], df.loc[70, "phone"]}, [3, 45, 70]
+
+
+@pytest.mark.parametrize("kind", ["arrow", "polars"])
+@responses.activate
+def test_rows_needing_another_go_keep_the_inputs_columns_and_identifiers(conn, kind):
+    df, bad, retry = some_fail(130)
+    refusing(bad)
+    if kind == "arrow":
+        data = pa.Table.from_pandas(df).to_reader(max_chunksize=25)
+    else:
+        data = pytest.importorskip("polars").from_pandas(df)
+    report = conn.send_events(data, **quiet())
+    assert any("Streamed" in n for n in report.notes)
+    again = report.to_retry
+    assert list(again.index) == retry
+    assert list(again.columns) == ["phone", "sku"]
+    assert again["sku"].tolist() == ["A3", "A45", "A70"]
+    assert again["phone"].tolist() == df.loc[retry, "phone"].tolist()
+    table = report.table
+    assert table["status"].iloc[retry].tolist() == ["rejected", "invalid", "rejected"]
+    assert table["phone"].iloc[3] == "+1201•••0003"  # named, masked
+    assert table["phone"].iloc[[0, 50]].isna().all()  # rows sent: not kept
+    assert report.to_retry_with_reasons()["status"].tolist() == ["rejected", "invalid", "rejected"]
+
+
+@responses.activate
+def test_an_arrow_table_interrupted_keeps_the_rows_never_read_for_a_retry(conn, monkeypatch):
+    accept()
+    df = events(200)
+    calls = []
+    original_emit = engine.Engine._emit
+
+    def emit(self, records, progress):  # Ctrl-C once 40 rows were recorded
+        yield from original_emit(self, records, progress)
+        calls.append(len(records))
+        if sum(calls) >= 40:
+            self._on_interrupt()
+
+    monkeypatch.setattr(engine.Engine, "_emit", emit)
+    report = conn.send_events(pa.Table.from_pandas(df), workers=1, **quiet())
+    again = report.to_retry
+    assert len(again) == report.counts["not_sent"] > 0
+    assert list(again.columns) == ["phone", "sku"]
+    assert again["sku"].tolist() == df["sku"].iloc[again.index].tolist()
+
+
+def test_kept_rows_are_dropped_once_their_chunk_is_settled():
+    kept = stream.ChunkOutcomes(keep=True)
+    rows = events(10).set_axis(pd.RangeIndex(100, 110))
+    kept.register(100, 10, rows, pd.DataFrame({"phone": rows["phone"]}))
+    for p in range(100, 110):
+        kept.add(RowOutcome(p, "failed" if p == 104 else "sent"))
+    assert kept.held() == 0  # the chunk's frame is let go
+    outcomes = kept.joined(110, {})
+    positions, frame, _ids = kept.kept(outcomes)
+    assert positions.tolist() == [104] and frame["sku"].tolist() == [rows["sku"].iloc[4]]
+
+
+@responses.activate
+def test_nothing_to_retry_is_an_empty_frame_with_the_inputs_columns(conn):
+    accept()
+    report = conn.send_events(pa.Table.from_pandas(events(100)), **quiet())
+    assert report.ok and len(report.to_retry) == 0
+    assert list(report.to_retry.columns) == ["phone", "sku"]
+
+
+@responses.activate
+def test_rows_in_bulk_jobs_are_not_kept_and_a_note_says_how_to_retry_them(conn):
+    responses.get(f"{API}/v1/me", json=ME)
+    responses.post(f"{API}/v2/bulk/user/attributes", status=202, json={"batchJobId": "job-1"})
+    df = pd.DataFrame({"email": [f"p{i}@example.com" for i in range(100)], "tier": "gold"})
+    df.loc[7, "email"] = "nobody"
+    report = conn.send_attributes(
+        pa.Table.from_pandas(df).to_reader(max_chunksize=30), bulk=True, wait=0, progress=False
+    )
+    assert report.counts["submitted"] == 99
+    assert list(report.to_retry.index) == [7] and report.to_retry["email"].iloc[0] == "nobody"
+    assert any("not kept for to_retry" in n for n in report.notes)
+
+
+@responses.activate
+def test_a_carried_row_is_kept_when_its_first_row_needs_another_go(conn):
+    df, bad, _ = some_fail(80)
+    df = pd.concat([df, df.iloc[[3, 4]]], ignore_index=True)  # rows 80, 81 repeat 3, 4
+    refusing(bad)
+    report = conn.send_events(pa.Table.from_pandas(df).to_reader(max_chunksize=25), **quiet())
+    assert list(report.to_retry.index) == [3, 45, 70, 80]  # 81 was sent with row 4
+    assert report.to_retry["sku"].tolist() == ["A3", "A45", "A70", "A3"]
