@@ -95,12 +95,8 @@ def run(target: Target, df: pd.DataFrame, plan: Plan, options: RunOptions) -> Se
         follow_up=sending.follow_up() if sending else None,
         readings=plan.readings,
     )
-    if sending and sending.may_wait() and options.bulk_wait_s > 0:
-        options.say(
-            f"Waiting up to {options.bulk_wait_s:g} s for Attentive to run the bulk jobs "
-            "(report.refresh() asks again later)."
-        )
-        report.refresh(wait=options.bulk_wait_s)
+    if sending:
+        _wait_for_jobs(report, sending, options)
     report.elapsed_s = time.monotonic() - started
     return report
 
@@ -174,17 +170,22 @@ def run_streamed(
         index=index,
         kept=kept,
     )
+    _wait_for_jobs(report, sending, options)
+    unkept = int(stream.RETRY_CODES[outcomes.codes].sum()) - len(report.to_retry)
+    if positional and (report.counts["submitted"] or unkept):
+        report.notes.append(_SUBMITTED_NOT_KEPT)
+    report.elapsed_s = time.monotonic() - started
+    return report
+
+
+def _wait_for_jobs(report: SendReport, sending: _Sending, options: RunOptions) -> None:
+    """Wait a while (``wait=``) for the bulk jobs a send submitted, so the report can say."""
     if sending.may_wait() and options.bulk_wait_s > 0:
         options.say(
             f"Waiting up to {options.bulk_wait_s:g} s for Attentive to run the bulk jobs "
             "(report.refresh() asks again later)."
         )
         report.refresh(wait=options.bulk_wait_s)
-    unkept = int(stream.RETRY_CODES[outcomes.codes].sum()) - len(report.to_retry)
-    if positional and (report.counts["submitted"] or unkept):
-        report.notes.append(_SUBMITTED_NOT_KEPT)
-    report.elapsed_s = time.monotonic() - started
-    return report
 
 
 _SUBMITTED_NOT_KEPT = (
