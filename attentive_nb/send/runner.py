@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Hashable, Iterator, Sequence
+from itertools import chain
 from typing import Protocol
 
 import numpy as np
@@ -107,15 +108,18 @@ def run_streamed(
     """Plan and send ``data`` chunk by chunk (:mod:`~attentive_nb.send.stream`), or as one
     frame when it is small, a dry run, or its first chunk's send asks for a confirmation."""
     check_options(options)
+
+    def whole(source: object) -> SendReport:
+        df = frames.whole(source)
+        return run(target, df, planner(df), options)
+
     small = isinstance(data, pd.DataFrame) and len(data) <= stream.STREAM_ROWS
     if options.dry_run or small:  # a dry run reads everything first; a small frame as ever
-        df = frames.whole(data)
-        return run(target, df, planner(df), options)
+        return whole(data)
     started = time.monotonic()
     chunks, total = frames.pieces(data, stream.STREAM_ROWS)
     if total is not None and total <= stream.STREAM_ROWS:  # one frame, not large: as ever
-        df = frames.whole(data)
-        return run(target, df, planner(df), options)
+        return whole(data)
     pieces = stream.resliced(chunks)
     first_rows = next(pieces, None)
     if first_rows is None:  # an empty iterator: nothing to send, a report of no rows
@@ -126,9 +130,9 @@ def run_streamed(
     first = planner(first_rows)
     subscribes = any(str(f).startswith("subscriptions.") for f in first.column_map.values())
     if first.endpoint.messages_people or first.endpoint.irreversible or subscribes:
-        # a send that asks for a confirmation: everything read first, the count known
-        df = data if isinstance(data, pd.DataFrame) else frames.whole(_chain(first_rows, pieces))
-        return run(target, df, planner(df), options)
+        # a send that asks for a confirmation: everything read first, the count known.
+        # A bulk load that maps a sign-up source counts too: a later chunk may subscribe.
+        return whole(data if isinstance(data, pd.DataFrame) else chain([first_rows], pieces))
     asked = _asked(first_rows, first, options.ignore)
     if asked:  # the first chunk's columns are every chunk's
         question = lookalike_question(asked)
@@ -194,11 +198,6 @@ _SUBMITTED_NOT_KEPT = (
     "them by position; sending the same input again sends only those (the ledger skips "
     "what Attentive applied)."
 )
-
-
-def _chain(first: pd.DataFrame, rest: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
-    yield first
-    yield from rest
 
 
 def _empty_report(target: Target, options: RunOptions) -> SendReport:

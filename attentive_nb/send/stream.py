@@ -33,6 +33,7 @@ import pandas as pd
 
 from attentive_nb.plan.hashes import Hashes64, hash64
 from attentive_nb.plan.model import KeyCounter, Plan, Request, _Draft
+from attentive_nb.plan.prepare import lowered
 from attentive_nb.report import Outcomes, RowOutcome
 from attentive_nb.report.rows import CODES, DONE, PENDING, STATUSES
 
@@ -179,9 +180,8 @@ class StreamPlan(Plan):
         for name, column in plan.identifiers.items():
             values = column.to_numpy(dtype=object)[positions]
             present = ~pd.isna(values)
-            if name == "email":
-                values = np.array([v.lower() if isinstance(v, str) else v for v in values])
-            hashes = hash64(values[present])
+            named = values[present]
+            hashes = hash64(lowered(named) if name == "email" else named)
             seen = self._people.setdefault(str(name), Hashes64(width=1))
             found, first = seen.find(hashes)
             at = np.flatnonzero(present)[found]
