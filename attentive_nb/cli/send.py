@@ -139,21 +139,28 @@ def read_table(name: str, *, as_text: bool = False) -> pd.DataFrame:
     ``as_text``: CSV cells kept as written (coupon codes: ``000123`` is not 123, ``NA``
     is a code); only empty cells are missing.
     """
-    import pandas as pd
-
     from attentive_nb.plan.frames import chunks, whole
 
+    with _reading(name) as (source, what):
+        if what == "Parquet":
+            return whole(_parquet_batches(name, source))
+        return _joined_csv(chunks(_csv_chunks(source, as_text), name))
+
+
+@contextlib.contextmanager
+def _reading(name: str) -> Iterator[tuple[Any, str]]:
+    """The file to read (``-``: stdin) and its format ("Parquet" by extension, else "CSV");
+    an error while reading it in the block is one line in the file's words."""
+    import pandas as pd
+
     source: Any = sys.stdin if name == "-" else checked_file(name)
-    parquet = name != "-" and source.suffix.lower() in PARQUET_SUFFIXES
+    what = "Parquet" if name != "-" and source.suffix.lower() in PARQUET_SUFFIXES else "CSV"
     with _noting_ctrl_c() as interrupted:
         try:
-            if parquet:
-                return whole(_parquet_batches(name, source))
-            return _joined_csv(chunks(_csv_chunks(source, as_text), name))
+            yield source, what
         except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
             if interrupted:  # pandas' C parser turns a Ctrl-C inside read() into its own error
                 raise KeyboardInterrupt from None
-            what = "Parquet" if parquet else "CSV"
             raise BadInput(f"{name}: cannot be read as {what} ({_first_line(exc)})") from None
 
 
@@ -184,30 +191,21 @@ class FileChunks:
 def read_chunks(name: str) -> pd.DataFrame | FileChunks:
     """The file as its chunks (:class:`FileChunks`) when it has more rows than a streamed
     run plans at a time; a smaller file is read whole (:func:`read_table`'s frame)."""
-    import pandas as pd
-
     from attentive_nb.plan.frames import chunks, whole
     from attentive_nb.send.stream import STREAM_ROWS
 
-    source: Any = sys.stdin if name == "-" else checked_file(name)
-    parquet = name != "-" and source.suffix.lower() in PARQUET_SUFFIXES
-    what = "Parquet" if parquet else "CSV"
-    with _noting_ctrl_c() as interrupted:
-        try:
-            read = _parquet_batches(name, source) if parquet else _csv_chunks(source, False)
-            parts = chunks(read, name)
-            first: list[pd.DataFrame] = []
-            rows = 0
-            for part in parts:  # read until there is more than one stream chunk, or the end
-                first.append(part)
-                rows += len(part)
-                if rows > STREAM_ROWS:
-                    return FileChunks(name, first, parts, what)
-            return whole(iter(first)) if parquet else _joined_csv(iter(first))  # as read_table
-        except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
-            if interrupted:  # pandas' C parser turns a Ctrl-C inside read() into its own error
-                raise KeyboardInterrupt from None
-            raise BadInput(f"{name}: cannot be read as {what} ({_first_line(exc)})") from None
+    with _reading(name) as (source, what):
+        parquet = what == "Parquet"
+        read = _parquet_batches(name, source) if parquet else _csv_chunks(source, False)
+        parts = chunks(read, name)
+        first: list[pd.DataFrame] = []
+        rows = 0
+        for part in parts:  # read until there is more than one stream chunk, or the end
+            first.append(part)
+            rows += len(part)
+            if rows > STREAM_ROWS:
+                return FileChunks(name, first, parts, what)
+        return whole(iter(first)) if parquet else _joined_csv(iter(first))  # as read_table
 
 
 def _joined_csv(parts: Iterator[pd.DataFrame]) -> pd.DataFrame:
