@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from attentive_nb.cli.send import prepared, run_send, write_outputs
 from attentive_nb.report.companies import NO_COMPANY
-from attentive_nb.report.summary import rows_text, top_reasons
+from attentive_nb.report.summary import happened, rows_text, top_reasons
 
 if TYPE_CHECKING:
     from attentive_nb.report.companies import CompanyReport
@@ -88,13 +88,12 @@ def run_send_or_by_company(args: argparse.Namespace, extra: list[str]) -> int:
 
 def print_company_report(report: CompanyReport) -> None:
     """One line for all, then each company: its counts, its top reasons, its notes."""
-    counts = ", ".join(f"{s} {n:,}" for s, n in report.counts.items() if n)
+    counts = happened(report.counts)
     print(f"{report.kind}, {rows_text(len(report))} for {len(report.reports)} companies: {counts}")
     names = _stored_names()
     for company, part in report.reports.items():
         name = f"{names[company]} ({company})" if names.get(company) else company or NO_COMPANY
-        mine = ", ".join(f"{s} {n:,}" for s, n in part.counts.items() if n)
-        print(f"  {name}: {rows_text(len(part))}: {mine}")
+        print(f"  {name}: {rows_text(len(part))}: {happened(part.counts)}")
         for status, n in part.counts.items():
             if n and status != "sent":
                 for reason in top_reasons(part.reasons, status):

@@ -20,6 +20,7 @@ import pandas as pd
 from attentive_nb.report.csv_out import SavedCsv, write_csv
 from attentive_nb.report.rows import DONE, PENDING, STATUSES, RowOutcome
 from attentive_nb.report.send_report import SendReport
+from attentive_nb.report.summary import happened
 
 NO_COMPANY = "no company"
 
@@ -120,10 +121,9 @@ class CompanyReport:
         return SavedCsv.of(write_csv(table, path, raw=raw), len(table), masked=not unmasked)
 
     def __repr__(self) -> str:
-        counts = ", ".join(f"{s} {n:,}" for s, n in self.counts.items() if n)
         return (
             f"<CompanyReport {self.kind}: {len(self):,} rows, "
-            f"{len(self.reports)} companies — {counts}>"
+            f"{len(self.reports)} companies — {happened(self.counts)}>"
         )
 
     def _repr_html_(self) -> str:

@@ -15,7 +15,7 @@ from typing import Protocol
 import pandas as pd
 
 from attentive_nb.plan.model import kind_words
-from attentive_nb.report.summary import StatusCounts, rows_text, top_reasons
+from attentive_nb.report.summary import StatusCounts, happened, rows_text, top_reasons
 
 HEAD_ROWS = 20
 MAX_NOTES = 20
@@ -73,22 +73,18 @@ def _esc(value: object) -> str:
     return html.escape(text, quote=True)
 
 
-def _counts_text(counts: dict[str, int]) -> str:
-    return ", ".join(f"{status} {n:,}" for status, n in counts.items() if n)
-
-
 def text_summary(report: ReportView) -> str:
     """``<SendReport subscribe: 1,000 rows — sent 990, invalid 8, unknown 2>``."""
     flags = " (dry run)" if report.dry_run else ""
     flags += " [sandbox]" if report.sandbox else ""
-    counts = _counts_text(report.counts)
+    counts = happened(report.counts)
     tail = f" — {counts}" if counts else ""
     return f"<SendReport {report.kind}{flags}: {len(report):,} rows{tail}>"
 
 
 def verdict(report: ReportView) -> str:
     """``Subscribers, 18 rows: sent 16, invalid 2 (a sandbox, not Attentive)``: one line."""
-    counts = _counts_text(report.counts)
+    counts = happened(report.counts)
     where = " (a sandbox, not Attentive)" if report.sandbox and not report.dry_run else ""
     return f"{_what(report)}, {rows_text(len(report))}{': ' + counts if counts else ''}{where}"
 

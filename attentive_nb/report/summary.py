@@ -150,6 +150,11 @@ def summarise(
     return out
 
 
+def happened(counts: dict[str, int]) -> str:
+    """``sent 3, invalid 1``: the statuses some row ended in, with their rows."""
+    return ", ".join(f"{status} {n:,}" for status, n in counts.items() if n)
+
+
 class StatusCounts(dict[str, int]):
     """Rows per status, every status a key (zeros too), shown as the statuses that happened."""
 
@@ -157,5 +162,4 @@ class StatusCounts(dict[str, int]):
         total = sum(self.values())
         if not total:
             return "no rows"
-        happened = ", ".join(f"{status} {n:,}" for status, n in self.items() if n)
-        return f"{happened} ({rows_text(total)})"
+        return f"{happened(self)} ({rows_text(total)})"
