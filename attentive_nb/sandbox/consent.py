@@ -5,6 +5,9 @@
   page, never a redirect.
 - ``POST /integrations/oauth-install`` (the page's form): Authorize redirects
   to ``redirect_uri?code=…&state=…``, Deny to ``redirect_uri?error=access_denied&state=…``.
+  With companies added (``Sandbox.add_company``) the page asks which one
+  installs the app (at Attentive, the account signed in decides); the code,
+  and the token traded for it, act for that company.
 - ``GET /oauth/callback``: a friendly page asking to paste its address into
   the notebook. It does not exchange the code.
 - ``POST /v1/authorization-codes/tokens``: form-encoded only; the registered
@@ -39,7 +42,13 @@ class InstallHandler(SandboxHandler):
             return
         scopes = frozenset(fields["scope"].split())
         if self.get_body_argument("decision", "") == "authorize":
-            outcome = {"code": self.ctx.issue_code(scopes)}
+            try:  # who signs in on Attentive's page decides the company; here, the form
+                company = self.ctx.added_company(self.get_body_argument("company", ""))
+            except KeyError:
+                self.set_status(400)
+                self.finish(pages.error("The company chosen is not one this sandbox has."))
+                return
+            outcome = {"code": self.ctx.issue_code(scopes, company)}
         else:
             outcome = {"error": "access_denied"}
         if fields["state"]:
@@ -72,8 +81,8 @@ class InstallHandler(SandboxHandler):
 
     def _answer(self, fields: dict[str, str] | None) -> None:
         if fields is not None:
-            company = self.ctx.company["companyName"]
-            self.finish(pages.consent(PUBLIC_APP, company, fields["scope"].split(), fields))
+            companies = self.ctx.installers()
+            self.finish(pages.consent(PUBLIC_APP, companies, fields["scope"].split(), fields))
 
 
 class CallbackHandler(SandboxHandler):
@@ -122,7 +131,7 @@ class TokenHandler(SandboxHandler):
                 400, "Invalid parameter: code expired (codes last 2 minutes); sign in again"
             )
         return {
-            "access_token": self.ctx.issue_token(code.scopes),
+            "access_token": self.ctx.issue_token(code.scopes, code.company),
             "id_token": secrets.token_urlsafe(32),
             "token_type": "Bearer",
         }

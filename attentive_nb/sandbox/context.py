@@ -61,6 +61,7 @@ class Code:
     redirect_uri: str
     scopes: frozenset[str]
     issued_at: float
+    company: dict[str, Any] | None = None  # the company that installed (None: the sandbox's)
 
 
 @dataclass(repr=False)  # no secret may end up in a repr
@@ -81,6 +82,7 @@ class Context:
     link_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))  # signs links
     tokens: dict[str, Grant] = field(default_factory=dict)
     codes: dict[str, Code] = field(default_factory=dict)
+    added: dict[str, dict[str, Any]] = field(default_factory=dict)  # add_company's, by id
     error_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(910_000_001))
 
     def __post_init__(self) -> None:
@@ -105,7 +107,19 @@ class Context:
         company = {**new_company(), "companyName": name}
         key = secrets.token_urlsafe(32)
         self.tokens[key] = Grant(ALL_SCOPES, PRIVATE_APP, dict(company))
+        self.added[company["companyId"]] = dict(company)
         return company, key
+
+    def installers(self) -> list[tuple[str, str]]:
+        """(id, name) of every company that may install the OAuth app: the sandbox's first."""
+        own = (self.company["companyId"], self.company["companyName"])
+        return [own, *((cid, c["companyName"]) for cid, c in self.added.items())]
+
+    def added_company(self, company_id: str) -> dict[str, Any] | None:
+        """An added company by id; None for the sandbox's own. KeyError: neither."""
+        if company_id in ("", self.company["companyId"]):
+            return None
+        return dict(self.added[company_id])
 
     def revoke(self, who: str) -> int:
         """Forget a key or token, or every one acting for the company id ``who``; how many."""
@@ -117,12 +131,13 @@ class Context:
             del self.tokens[token]
         return len(theirs)
 
-    def issue_code(self, scopes: frozenset[str]) -> str:
+    def issue_code(self, scopes: frozenset[str], company: dict[str, Any] | None = None) -> str:
         code = secrets.token_urlsafe(24)
-        self.codes[code] = Code(self.redirect_uri, scopes, self.clock())
+        self.codes[code] = Code(self.redirect_uri, scopes, self.clock(), company)
         return code
 
-    def issue_token(self, scopes: frozenset[str]) -> str:
+    def issue_token(self, scopes: frozenset[str], company: dict[str, Any] | None = None) -> str:
+        """A public app's token for ``company``; None: the sandbox's own (it follows start_over)."""
         token = secrets.token_urlsafe(32)
-        self.tokens[token] = Grant(scopes, PUBLIC_APP)
+        self.tokens[token] = Grant(scopes, PUBLIC_APP, company)
         return token

@@ -42,8 +42,11 @@ def page(title: str, body: str) -> str:
     )
 
 
-def consent(app: str, company: str, scopes: list[str], fields: dict[str, str]) -> str:
-    """The consent page: the app, the company, the scopes, Authorize and Deny."""
+def consent(
+    app: str, companies: list[tuple[str, str]], scopes: list[str], fields: dict[str, str]
+) -> str:
+    """The consent page: the app, the company (a choice when several), the scopes, the buttons."""
+    company = companies[0][1] if len(companies) == 1 else "the company chosen below"
     items = "".join(
         f"<li><code>{escape(s)}</code>: {escape(SCOPE_WORDS.get(s, s))}</li>" for s in scopes
     )
@@ -55,11 +58,22 @@ def consent(app: str, company: str, scopes: list[str], fields: dict[str, str]) -
         f"<p><strong>{escape(app)}</strong> asks for access to "
         f"<strong>{escape(company)}</strong> with these permissions:</p><ul>{items}</ul>"
         f'<form method="post" action="/integrations/oauth-install">{hidden}'
+        f"{_company_choice(companies)}"
         '<button class="primary" type="submit" name="decision" value="authorize">Authorize</button>'
         '<button class="secondary" type="submit" name="decision" value="deny">Deny</button>'
         "</form>"
     )
     return page(f"Authorize {app}", body)
+
+
+def _company_choice(companies: list[tuple[str, str]]) -> str:
+    """A select of the companies that may install the app; nothing when there is one."""
+    if len(companies) == 1:
+        return ""
+    options = "".join(
+        f'<option value="{escape(cid)}">{escape(name)}</option>' for cid, name in companies
+    )
+    return f'<p><label>Install for <select name="company">{options}</select></label></p>'
 
 
 def callback(error: str | None) -> str:

@@ -106,12 +106,16 @@ class Sandbox:
       the order they came, repeats included (so a test can say "each exactly
       once"). Every numeric pool id is an offer; its first upload decides its
       distribution type (a window, or none).
-    - ``token_for(scopes)``: an OAuth-style token with only those scopes.
+    - ``token_for(scopes, company=None)``: an OAuth-style token with only those
+      scopes, for the sandbox's company or an added one.
     - ``add_company(name)``: another company (``SandboxCompany``: ``company_id``,
       ``company_name``, ``access_token``) whose key ``/v1/me`` answers with that
-      company; its limits are its own. ``received(path, company=id)`` keeps the
-      bodies that company's credential sent, and each ``history`` entry has
-      ``company`` (the id; None when refused 401). People are shared.
+      company; its limits are its own. It can also install the OAuth app: the
+      consent page then asks which company installs (``training.authorize(link,
+      company=name)`` picks one), and the token traded acts for it.
+      ``received(path, company=id)`` keeps the bodies that company's credential
+      sent, and each ``history`` entry has ``company`` (the id; None when
+      refused 401). People are shared.
     - ``revoke(who)``: take back a ``SandboxCompany``'s key, every key and token
       of a company id, or one key or token: its requests are answered 401 from
       then on (mid-send too, from a ``when_requests`` callback).
@@ -316,9 +320,15 @@ class Sandbox:
         if not self._ctx.revoke(wanted):
             raise ValueError("revoke(): no key, token or company of this sandbox matches")
 
-    def token_for(self, scopes: Iterable[str]) -> str:
-        """A bearer token granted exactly ``scopes``, as if through OAuth."""
-        return self._ctx.issue_token(frozenset(scopes))
+    def token_for(self, scopes: Iterable[str], company: SandboxCompany | None = None) -> str:
+        """A bearer token granted exactly ``scopes``, as if through OAuth.
+
+        ``company``: one ``add_company`` made, whose install the token is
+        (``/v1/me`` names it; ``revoke(company)`` takes it back). Default: the
+        sandbox's own company.
+        """
+        added = self._ctx.added_company(company.company_id) if company else None
+        return self._ctx.issue_token(frozenset(scopes), added)
 
     # -- inspection ------------------------------------------------------------
 

@@ -132,6 +132,8 @@ class _Form(HTMLParser):
         super().__init__()
         self.action: str | None = None
         self.fields: dict[str, str] = {}
+        self.companies: dict[str, str] = {}  # the company choice: name -> id
+        self._option: str | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         found = dict(attrs)
@@ -139,13 +141,32 @@ class _Form(HTMLParser):
             self.action = found.get("action")
         elif tag == "input" and found.get("name"):
             self.fields[str(found["name"])] = found.get("value") or ""
+        elif tag == "option":
+            self._option = found.get("value") or ""
+
+    def handle_data(self, data: str) -> None:
+        if self._option is not None:
+            self.companies[data.strip()] = self._option
+            self._option = None
+
+    def choose(self, company: str) -> None:
+        """Install for ``company`` (its exact name or id), or say which the page offers."""
+        chosen = self.companies.get(company) or (
+            company if company in self.companies.values() else None
+        )
+        if chosen is None:
+            offered = ", ".join(self.companies) or "no choice: this sandbox has one company"
+            raise ConfigError(f"The consent page offers no company {company!r} ({offered}).")
+        self.fields["company"] = chosen
 
 
-def authorize(link: str) -> str:
+def authorize(link: str, company: str | None = None) -> str:
     """Open an OAuth link on the sandbox and click Authorize; the address you would be sent to.
 
     What a person does in the browser, for code that must run on its own (a
     solution, a test). Only a sandbox's consent page on this machine is opened.
+    ``company``: the name (or id) of the company that installs the app, when the
+    sandbox has several (``Sandbox.add_company``); default the page's first.
     """
     if not is_loopback(urlsplit(link).hostname or ""):
         raise ConfigError(
@@ -157,6 +178,8 @@ def authorize(link: str) -> str:
         page.raise_for_status()
         form = _Form()
         form.feed(page.text)
+        if company is not None:
+            form.choose(company)
         answer = browser.post(
             urljoin(link, form.action or ""),
             data={**form.fields, "decision": "authorize"},

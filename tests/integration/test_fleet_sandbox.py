@@ -185,3 +185,50 @@ def test_rows_with_a_blank_company_are_invalid_and_the_others_are_sent(sandbox, 
     assert list(report.table["reason"].iloc[1:3]) == ["no company", "no company"]
     assert report.summary.loc["no company", "invalid"] == 2
     assert len(sandbox.received(EVENTS)) == 2
+
+
+def test_companies_that_installed_the_app_through_oauth_are_listed_and_each_sends_as_itself(
+    sandbox,
+):
+    from attentive_nb import training
+
+    alpha, beta = sandbox.add_company("Alpha"), sandbox.add_company("Beta")
+    for company in (alpha, beta):
+        flow = att.OAuthFlow(
+            sandbox.client_id,
+            sandbox.client_secret,
+            sandbox.redirect_uri,
+            scopes=["events:write"],
+            api_url=sandbox.url,
+            auth_url=sandbox.auth_url,
+        )
+        pasted = training.authorize(flow.authorization_url, company=company.company_name)
+        signed_in = flow.finish(pasted)
+        assert signed_in.company["companyId"] == company.company_id
+    listed = att.companies(sandbox.url).set_index("company_id")
+    assert listed.loc[[alpha.company_id, beta.company_id], "company_name"].tolist() == [
+        "Alpha",
+        "Beta",
+    ]
+    df = frame([alpha, beta], 3)
+    report = att.send_by_company(
+        df, by="company_id", kind="events", event_type="Visit", api_url=sandbox.url, progress=False
+    )
+    check_each_company_got_its_rows(sandbox, df, report)
+    kept = TokenStore()
+    assert all(kept.token(c.company_id) not in (None, c.access_token) for c in (alpha, beta))
+
+
+def test_authorize_refuses_a_company_the_consent_page_does_not_offer(sandbox):
+    from attentive_nb import training
+
+    sandbox.add_company("Alpha")
+    flow = att.OAuthFlow(
+        sandbox.client_id,
+        sandbox.client_secret,
+        sandbox.redirect_uri,
+        api_url=sandbox.url,
+        auth_url=sandbox.auth_url,
+    )
+    with pytest.raises(att.ConfigError, match=r"'Nobody'.*Alpha"):
+        training.authorize(flow.authorization_url, company="Nobody")

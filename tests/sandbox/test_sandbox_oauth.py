@@ -19,6 +19,7 @@ class FormReader(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
         self.action, self.fields, self.buttons, self._in_button = None, {}, {}, None
+        self.options, self._select, self._option = {}, None, None
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
@@ -28,11 +29,20 @@ class FormReader(HTMLParser):
             self.fields[attrs["name"]] = attrs["value"]
         elif tag == "button":
             self._in_button = (attrs["name"], attrs["value"])
+        elif tag == "select":
+            self._select = attrs["name"]
+        elif tag == "option":
+            self._option = attrs["value"]
+            if "selected" in attrs or self._select not in self.fields:
+                self.fields[self._select] = attrs["value"]
 
     def handle_data(self, data):
         if self._in_button:
             self.buttons[data.strip()] = self._in_button
             self._in_button = None
+        elif self._option is not None:
+            self.options[data.strip()] = self._option
+            self._option = None
 
 
 def consent(sb, scope=SCOPES, state="st-1", **changes):
@@ -46,14 +56,13 @@ def consent(sb, scope=SCOPES, state="st-1", **changes):
     return requests.get(f"{sb.auth_url}?{urlencode(params)}", timeout=5)
 
 
-def click(sb, page, button: str) -> dict:
-    """Submit the consent form with ``button``; the redirect's query."""
+def click(sb, page, button: str, **chosen) -> dict:
+    """Submit the consent form with ``button`` (and ``chosen`` fields); the redirect's query."""
     form = FormReader()
     form.feed(page.text)
     name, value = form.buttons[button]
-    answer = requests.post(
-        sb.url + form.action, data={**form.fields, name: value}, allow_redirects=False, timeout=5
-    )
+    data = {**form.fields, **chosen, name: value}
+    answer = requests.post(sb.url + form.action, data=data, allow_redirects=False, timeout=5)
     assert answer.status_code in (302, 303)
     target = urlsplit(answer.headers["Location"])
     assert f"{target.scheme}://{target.netloc}{target.path}" == sb.redirect_uri
@@ -86,6 +95,7 @@ def test_consent_page_names_the_app_and_scopes(oauth_sb):
     form = FormReader()
     form.feed(page.text)
     assert set(form.buttons) == {"Authorize", "Deny"}
+    assert form.options == {}  # one company: nothing to choose
 
 
 @pytest.mark.parametrize(
@@ -174,3 +184,56 @@ def test_exchange_rules(oauth_sb):
 def test_no_scope_parameter_grants_the_apps_configured_scopes(oauth_sb):
     page = consent(oauth_sb, scope="")
     assert page.status_code == 200 and "ecommerce:write" in page.text
+
+
+def me(sb, token):
+    auth = {"Authorization": f"Bearer {token}"}
+    return requests.get(f"{sb.url}/v1/me", headers=auth, timeout=5).json()
+
+
+def test_with_added_companies_the_consent_page_asks_which_one_installs_the_app(oauth_sb):
+    alpha = oauth_sb.add_company("Alpha")
+    page = consent(oauth_sb)
+    form = FormReader()
+    form.feed(page.text)
+    own = oauth_sb.company
+    assert form.options == {own["companyName"]: own["companyId"], "Alpha": alpha.company_id}
+    assert form.fields["company"] == own["companyId"]  # the sandbox's own comes first
+    code = click(oauth_sb, page, "Authorize", company=alpha.company_id)["code"]
+    token = exchange(oauth_sb, code).json()["access_token"]
+    assert token != alpha.access_token
+    named = me(oauth_sb, token)
+    assert (named["companyId"], named["companyName"]) == (alpha.company_id, "Alpha")
+    assert named["applicationName"] == "Sandbox Notebook App"  # the public app, not the key's
+    auth = {"Authorization": f"Bearer {token}"}
+    event = {"type": "T", "user": {"phone": "+13115552368"}}
+    denied = requests.post(f"{oauth_sb.url}/v1/events/custom", json=event, headers=auth, timeout=5)
+    assert denied.status_code == 403  # the consented scopes, not the company key's
+    default = click(oauth_sb, consent(oauth_sb), "Authorize")["code"]
+    assert (
+        me(oauth_sb, exchange(oauth_sb, default).json()["access_token"])["companyId"]
+        == (own["companyId"])
+    )
+
+
+def test_a_company_the_sandbox_does_not_have_is_a_400_page_not_a_code(oauth_sb):
+    oauth_sb.add_company("Alpha")
+    form = FormReader()
+    form.feed(consent(oauth_sb).text)
+    answer = requests.post(
+        oauth_sb.url + form.action,
+        data={**form.fields, "company": "no-such-company", "decision": "authorize"},
+        allow_redirects=False,
+        timeout=5,
+    )
+    assert answer.status_code == 400 and "Location" not in answer.headers
+    assert "company" in answer.text
+
+
+def test_a_token_for_an_added_company_acts_for_it_and_is_revoked_with_it(oauth_sb):
+    alpha = oauth_sb.add_company("Alpha")
+    token = oauth_sb.token_for(["events:write"], company=alpha)
+    assert me(oauth_sb, token)["companyId"] == alpha.company_id
+    oauth_sb.revoke(alpha)
+    auth = {"Authorization": f"Bearer {token}"}
+    assert requests.get(f"{oauth_sb.url}/v1/me", headers=auth, timeout=5).status_code == 401
