@@ -25,6 +25,7 @@ from attentive_nb.fleet.split import by_company
 from attentive_nb.plan import frames
 from attentive_nb.report import SendReport
 from attentive_nb.report.companies import NO_COMPANY, CompanyReport, stopped_part
+from attentive_nb.send import voice
 from attentive_nb.send.runner import CONFIRM_ABOVE
 from attentive_nb.signin import companies
 
@@ -65,12 +66,18 @@ class Part:
     env_me: dict[str, Any] | None = None
 
     def run(self, rows: pd.DataFrame) -> SendReport:
-        """Send ``rows`` for this company; a refusal or a stop is the part's report, not a raise."""
-        try:
-            conn = companies.connection_for(self.company_id, self.api_url, env_me=self.env_me)
-            report: SendReport = getattr(conn, KINDS[self.kind])(rows, **self.options)
-        except AttentiveError as error:  # a 401, a wrong company, a refused confirmation
-            return stopped_part(rows, self.kind, "not_sent", f"{self.company_id}: {error}")
+        """Send ``rows`` for this company; a refusal or a stop is the part's report, not a raise.
+
+        What the send says (its estimate, notes) goes into the report's notes,
+        not the output: parts run at once, and their lines would interleave.
+        """
+        with voice.kept() as said:
+            try:
+                conn = companies.connection_for(self.company_id, self.api_url, env_me=self.env_me)
+                report: SendReport = getattr(conn, KINDS[self.kind])(rows, **self.options)
+            except AttentiveError as error:  # a 401, a wrong company, a refused confirmation
+                report = stopped_part(rows, self.kind, "not_sent", f"{self.company_id}: {error}")
+        report.notes[:0] = [line.removeprefix("Note: ") for line in said]
         if self.portable:
             for one in (report, report.removed):
                 if one is not None:
@@ -119,11 +126,22 @@ def send_by_company(
     env_me = None if portable or not asked else asked[0]
     parts = {cid: Part(cid, kind, dict(options), api_url, portable, env_me) for cid in ids}
     rows = {cid: df.iloc[pos].drop(columns=[by]) for cid, pos in ids.items()}  # by is not data
+    if rows:
+        voice.say(_starting_line(kind, rows, bool(options.get("dry_run"))))
     sent = _run_all(parts, rows, executor)
     results = {cid: (sent[cid], ids[cid]) for cid in ids}
     if blanks:
         results[""] = (stopped_part(df.iloc[blanks], kind, "invalid", NO_COMPANY), blanks)
     return CompanyReport(df, results, kind=kind)
+
+
+def _starting_line(kind: str, rows: dict[str, pd.DataFrame], dry_run: bool) -> str:
+    """The one line a fan-out says before its parts start (each part's own are in its notes)."""
+    n = sum(len(part) for part in rows.values())
+    many = f"{len(rows)} compan{'y' if len(rows) == 1 else 'ies'}"
+    if dry_run:
+        return f"Dry run of {kind} for {many}, each under its own token: {n:,} rows; none sent."
+    return f"Sending {kind} for {many} at once, each under its own token: {n:,} rows."
 
 
 def _resolve_all(

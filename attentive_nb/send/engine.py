@@ -43,7 +43,7 @@ from attentive_nb.errors import LedgerError
 from attentive_nb.http.client import ApiResponse, Client, JsonText
 from attentive_nb.plan.model import Plan, Request, kind_words
 from attentive_nb.report import RowOutcome
-from attentive_nb.send import bulk, deletions, ledger_jobs, outcomes
+from attentive_nb.send import bulk, deletions, ledger_jobs, outcomes, voice
 from attentive_nb.send.jobs import SubmittedJob, submitted_reason
 from attentive_nb.send.ledger import Ledger, LedgerRun
 from attentive_nb.send.prefetch import Prefetched
@@ -69,7 +69,7 @@ class RunOptions:
     ledger: str | Path | Ledger | None = None
     ignore: Sequence[Hashable] = ()
     bulk_wait_s: float = BULK_WAIT_S
-    say: Callable[[str], None] = field(default=print, repr=False)
+    say: Callable[[str], None] = field(default=voice.say, repr=False)
     # How to say that every row was skipped, given "N rows": a segment sync whose removals
     # follow says that rather than "Nothing to send".
     all_skipped: Callable[[str], str] | None = field(default=None, repr=False)

@@ -67,6 +67,10 @@ def test_send_by_company_sends_each_companys_rows_under_its_own_key(sandbox, thr
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
     assert "events, 12 rows for 3 companies: sent 12" in result.stdout
+    # one line before the parts start; each part's estimate is among its notes, not 3 lines
+    assert result.stdout.count("requests to POST /v1/events/custom") == 3
+    assert result.stdout.count("note: 4 rows in 4 requests to POST /v1/events/custom") == 3
+    assert result.stdout.startswith("Sending events for 3 companies at once")
     for company in three:
         assert f"  {company.company_name} ({company.company_id}): 4 rows: sent 4" in result.stdout
         bodies = sandbox.received(EVENTS, company=company.company_id)

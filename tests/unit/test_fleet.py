@@ -95,6 +95,20 @@ def test_each_company_gets_its_rows_under_its_own_token_and_one_report_comes_bac
 
 
 @responses.activate
+def test_the_fan_out_says_one_line_and_each_part_keeps_what_it_would_have_said(capsys):
+    fake_api()
+    report = att.send_by_company(events(), event_type="Visit")
+    out = capsys.readouterr().out.strip().splitlines()
+    assert out == ["Sending events for 2 companies at once, each under its own token: 4 rows."]
+    for cid in ("cA", "cB"):
+        estimate = [n for n in report.reports[cid].notes if "requests to" in n]
+        assert estimate == ["2 rows in 2 requests to POST /v1/events/custom at 150/s ≈ 1 s"]
+    att.send_by_company(events(), event_type="Visit", dry_run=True)
+    dry = capsys.readouterr().out.strip().splitlines()
+    assert dry == ["Dry run of events for 2 companies, each under its own token: 4 rows; none sent."]
+
+
+@responses.activate
 def test_a_company_with_no_credentials_here_stops_everyone_before_anything_is_sent():
     fake_api()
     df = events()
