@@ -105,7 +105,9 @@ def test_the_fan_out_says_one_line_and_each_part_keeps_what_it_would_have_said(c
         assert estimate == ["2 rows in 2 requests to POST /v1/events/custom at 150/s ≈ 1 s"]
     att.send_by_company(events(), event_type="Visit", dry_run=True)
     dry = capsys.readouterr().out.strip().splitlines()
-    assert dry == ["Dry run of events for 2 companies, each under its own token: 4 rows; none sent."]
+    assert dry == [
+        "Dry run of events for 2 companies, each under its own token: 4 rows; none sent."
+    ]
 
 
 @responses.activate
