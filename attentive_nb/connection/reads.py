@@ -14,7 +14,7 @@ import pandas as pd
 from attentive_nb.connection.documented import documented
 from attentive_nb.connection.part import ConnectionPart
 from attentive_nb.errors import checked_arguments
-from attentive_nb.plan import frames, plan_attribute_lookup, plan_subscription_lookup
+from attentive_nb.plan import plan_attribute_lookup, plan_subscription_lookup
 from attentive_nb.plan.frames import FrameLike
 from attentive_nb.plan.model import Columns
 from attentive_nb.report import SendReport
@@ -52,10 +52,12 @@ class Reads(ConnectionPart):
             default_region: Country of phone numbers written without ``+``.
         {lookup_options}
         """
-        df = frames.whole(df)
-        plan = plan_subscription_lookup(df, columns=columns, default_region=default_region)
-        return self._run(
-            df, plan, RunOptions(dry_run, progress=progress, workers=workers, ignore=ignore)
+        return self._run_streamed(
+            df,
+            lambda rows: plan_subscription_lookup(
+                rows, columns=columns, default_region=default_region
+            ),
+            RunOptions(dry_run, progress=progress, workers=workers, ignore=ignore),
         )
 
     @documented
@@ -84,10 +86,12 @@ class Reads(ConnectionPart):
             default_region: Country of phone numbers written without ``+``.
         {lookup_options}
         """
-        df = frames.whole(df)
-        plan = plan_attribute_lookup(df, columns=columns, default_region=default_region)
-        return self._run(
-            df, plan, RunOptions(dry_run, progress=progress, workers=workers, ignore=ignore)
+        return self._run_streamed(
+            df,
+            lambda rows: plan_attribute_lookup(
+                rows, columns=columns, default_region=default_region
+            ),
+            RunOptions(dry_run, progress=progress, workers=workers, ignore=ignore),
         )
 
     def bulk_jobs(

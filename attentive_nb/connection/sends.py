@@ -336,7 +336,9 @@ class Sends(ConnectionPart):
             default_region: Country of phone numbers written without ``+``.
         {run_options}
         """
-        df = frames.whole(df)
-        plan = plan_links(df, columns=columns, default_region=default_region)
         options = RunOptions(dry_run, resend, confirm, progress, workers, ledger, ignore)
-        return self._run(df, plan, options)
+        return self._run_streamed(
+            df,
+            lambda rows: plan_links(rows, columns=columns, default_region=default_region),
+            options,
+        )

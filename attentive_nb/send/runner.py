@@ -171,6 +171,7 @@ def run_streamed(
         sandbox=target.is_sandbox,
         follow_up=sending.follow_up(),
         readings=first.readings,
+        results=result_columns(first.kind, outcomes.answers, n),
         index=index,
         kept=kept,
     )
