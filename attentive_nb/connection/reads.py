@@ -44,7 +44,8 @@ class Reads(ConnectionPart):
         One column per subscription Attentive names (``text_marketing``,
         ``email_transactional``…): True when the person is eligible for it,
         False when not, ``<NA>`` for a row not asked. Changes nothing at
-        Attentive; never in the send ledger.
+        Attentive; never in the send ledger. A large input (over 100,000 rows, or
+        chunks) is asked a chunk at a time; a person asked about before is not asked again.
 
         Args:
             df: One row per person, with a phone and/or an email column.
@@ -78,7 +79,9 @@ class Reads(ConnectionPart):
         One column per attribute name, the value as Attentive keeps it (text);
         ``<NA>`` where the person has none. Attentive takes a phone or an
         email, not both: a row with both is looked up by its phone. Changes
-        nothing at Attentive; never in the send ledger.
+        nothing at Attentive; never in the send ledger. A large input (over 100,000
+        rows, or chunks) is asked a chunk at a time; a person asked about before is not
+        asked again.
 
         Args:
             df: One row per person, with a phone and/or an email column.

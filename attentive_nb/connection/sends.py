@@ -60,7 +60,9 @@ class Sends(ConnectionPart):
         """Subscribe each row's phone and/or email: ``POST /v1/subscriptions``.
 
         Rows naming one person (a shared phone or email) are sent once, together,
-        when they agree; rows that disagree are refused, naming each other.
+        when they agree; rows that disagree are refused, naming each other. The whole
+        input is read before anything is sent (not a chunk at a time): the confirmation
+        above 1,000 people is asked with the count known.
 
         Args:
             df: One row per person: a phone and/or an email column (recognised by
@@ -112,7 +114,8 @@ class Sends(ConnectionPart):
         """Unsubscribe each row's phone and/or email: ``POST /v1/subscriptions/unsubscribe``.
 
         Every phone and email in the data is reached: rows that share one but
-        differ in the other are each sent as written.
+        differ in the other are each sent as written. The whole input is read before
+        anything is sent: the confirmation above 1,000 people is asked with the count known.
 
         Args:
             df: One row per person, with a phone and/or an email column.
@@ -270,7 +273,8 @@ class Sends(ConnectionPart):
         """Send purchase, add-to-cart or product-view events, one row per item.
 
         ``POST /v1/events/ecommerce/{event}``. At most once: a request whose
-        answer was lost is never sent again unless ``resend`` says so.
+        answer was lost is never sent again unless ``resend`` says so. The whole input
+        is read before anything is sent: an order's lines may be anywhere in it.
 
         Args:
             df: One row per item: ``product_id``, ``product_variant_id``, ``price``
@@ -326,7 +330,10 @@ class Sends(ConnectionPart):
         custom id reach them once the id is linked here; before, Attentive
         accepts them and nobody gets them. Retry-safe: linking an id twice is
         linking it once. An id that two people in the data share is refused
-        (Attentive would make them one person).
+        (Attentive would make them one person). A large input (over 100,000 rows,
+        or chunks) is planned and sent a chunk at a time: a row repeating a link of
+        an earlier chunk is not sent again, and one giving an earlier chunk's id to
+        another phone or email is refused alone (the earlier row was sent already).
 
         Args:
             df: One row per person: a phone and/or an email column (the person),
