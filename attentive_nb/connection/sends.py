@@ -273,8 +273,11 @@ class Sends(ConnectionPart):
         """Send purchase, add-to-cart or product-view events, one row per item.
 
         ``POST /v1/events/ecommerce/{event}``. At most once: a request whose
-        answer was lost is never sent again unless ``resend`` says so. The whole input
-        is read before anything is sent: an order's lines may be anywhere in it.
+        answer was lost is never sent again unless ``resend`` says so. Orders (an
+        ``order_id`` column, or ``group_by``) are planned from the whole input before
+        anything is sent, since an order's lines may be anywhere in it; events that
+        group nothing (product views without an order id) stream: a large input
+        (over 100,000 rows, or chunks) is planned and sent a chunk at a time.
 
         Args:
             df: One row per item: ``product_id``, ``product_variant_id``, ``price``
@@ -293,20 +296,24 @@ class Sends(ConnectionPart):
             timezone: Time zone of timestamps written without one.
         {run_options}
         """
-        df = frames.whole(df)
-        plan = plan_ecommerce(
-            df,
-            event=event,
-            group_by=group_by,
-            currency=currency,
-            sales_channel=sales_channel,
-            occurred_at_column=occurred_at_column,
-            columns=columns,
-            default_region=default_region,
-            timezone=timezone,
-        )
         options = RunOptions(dry_run, resend, confirm, progress, workers, ledger, ignore)
-        return self._run(df, plan, options)
+        now = pd.Timestamp.now(tz="UTC")  # one "now" for every chunk, as a whole frame's
+
+        def planned(rows: pd.DataFrame) -> Plan:
+            return plan_ecommerce(
+                rows,
+                event=event,
+                group_by=group_by,
+                currency=currency,
+                sales_channel=sales_channel,
+                occurred_at_column=occurred_at_column,
+                columns=columns,
+                default_region=default_region,
+                timezone=timezone,
+                now=now,
+            )
+
+        return self._run_streamed(df, planned, options)
 
     @documented
     @checked_arguments

@@ -46,14 +46,21 @@ STREAM_ROWS = 100_000
 FIRST_ROWS = 5_000
 #: Rows of the first chunk's request lists: the engine takes a list at a time.
 FIRST_LIST = 500
-#: The kinds that stream; the others read everything first (see the README's streaming
+#: The kinds that stream. The others read everything first (see the README's streaming
 #: section): subscribe and unsubscribe ask for a confirmation with the count known, and so
-#: does a deletion (irreversible) and a bulk load with a sign-up source; ecommerce events
-#: group the lines of an order from anywhere in the input; a coupon request is 200,000
-#: codes keyed by its body (chunks would cut other requests, other keys); a segment sync
-#: is planned as a whole (a mirror must know everyone in the frame).
+#: does a deletion (irreversible) and a bulk load with a sign-up source; a coupon request
+#: is 200,000 codes keyed by its body (chunks would cut other requests, other keys); a
+#: segment sync is planned as a whole (a mirror must know everyone in the frame).
+#: Ecommerce streams when it groups nothing (``Plan.whole_input`` says when it must not).
 STREAMED_KINDS = frozenset(
-    {"events", "attributes", "link_identifiers", "lookup_subscriptions", "lookup_attributes"}
+    {
+        "events",
+        "attributes",
+        "ecommerce",
+        "link_identifiers",
+        "lookup_subscriptions",
+        "lookup_attributes",
+    }
 )
 
 Planner = Callable[[pd.DataFrame], Plan]

@@ -981,3 +981,19 @@ def test_a_large_csv_looked_up_is_read_chunk_by_chunk(sandbox, monkeypatch, caps
     ]
     assert len(asked) == 12
     assert len(pd.read_csv(out_csv)) == 30
+
+
+def test_a_large_csv_of_product_views_is_read_chunk_by_chunk(
+    sandbox, monkeypatch, capsys, tmp_path
+):
+    from attentive_nb.cli import send
+    from attentive_nb.cli.commands import main
+
+    _streamed_cli(sandbox, monkeypatch)
+    monkeypatch.setattr(send, "_joined_csv", None)
+    rows = [f"+1201555{i:04d},p{i % 4},v1,9.99" for i in range(30)]
+    head = "phone,product_id,product_variant_id,price\n"
+    write(str(tmp_path / "v.csv"), head + "\n".join(rows) + "\n")
+    assert main(["send", "ecommerce", str(tmp_path / "v.csv"), "--event", "product-view"]) == 0
+    assert "Streamed: 30 rows read in 8 chunks" in capsys.readouterr().out
+    assert len(sandbox.received("/v1/events/ecommerce/product-view")) == 30

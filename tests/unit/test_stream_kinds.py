@@ -274,3 +274,77 @@ def test_a_lookup_interrupted_leaves_the_rest_not_sent(conn, monkeypatch):
     assert report.counts["not_sent"] > 0
     assert report.counts["sent"] + report.counts["not_sent"] == 200
     assert report.results["text_marketing"].isna().sum() >= report.counts["not_sent"]
+
+
+# -- ecommerce events that group nothing (no order id, no group_by) --------------------------
+
+
+def views(n: int, start: int = 0) -> pd.DataFrame:
+    i = range(start, start + n)
+    return pd.DataFrame(
+        {
+            "phone": [f"+1201{5550000 + v % 31:07d}" for v in i],
+            "product_id": [f"p{v % 7}" for v in i],
+            "product_variant_id": "v1",
+            "price": [float(v % 5) for v in i],
+        }
+    )
+
+
+def accept_views():
+    responses.get(f"{API}/v1/me", json=ME)
+    responses.post(f"{API}/v1/events/ecommerce/product-view", status=200)
+
+
+@responses.activate
+def test_product_views_stream_with_the_ledger_keys_of_a_whole_frame_run(conn, tmp_path):
+    accept_views()
+    df = views(150)  # identical views repeat: each its own event, told apart by occurrence
+    whole, streamed = whole_and_streamed(
+        lambda ledger: conn.send_ecommerce(df, event="product-view", ledger=ledger, progress=False),
+        tmp_path,
+    )
+    assert keys(tmp_path / "b.sqlite") == keys(tmp_path / "a.sqlite")
+    assert len(keys(tmp_path / "b.sqlite")) == 150
+    assert streamed.counts == whole.counts == {**whole.counts, "sent": 150}
+
+
+@responses.activate
+def test_ecommerce_grouped_by_order_is_read_whole(conn):
+    responses.get(f"{API}/v1/me", json=ME)
+    responses.post(f"{API}/v1/events/ecommerce/purchase", status=200)
+    df = views(100)
+    df["order_id"] = [f"o{i // 3}" for i in range(100)]
+    df["phone"] = [f"+1201{5550000 + i // 3:07d}" for i in range(100)]  # one buyer an order
+    report = conn.send_ecommerce(df, progress=False)
+    assert not any("Streamed" in n for n in report.notes)
+    assert report.counts["sent"] == 100 and len(posted()) == 34
+    report = conn.send_ecommerce(df.drop(columns="order_id"), group_by="phone", progress=False)
+    assert not any("Streamed" in n for n in report.notes)
+
+
+@responses.activate
+def test_product_views_interrupted_then_sent_again_send_each_view_once(conn, tmp_path, monkeypatch):
+    accept_views()
+    df = views(200)
+    undo = interrupted_after(monkeypatch, 50)
+    ledger = tmp_path / "l.sqlite"
+    first = conn.send_ecommerce(df, event="product-view", ledger=ledger, workers=1, progress=False)
+    assert first.counts["not_sent"] > 0
+    assert first.counts["sent"] + first.counts["not_sent"] == 200
+    undo()
+    before = len(posted())
+    again = conn.send_ecommerce(df, event="product-view", ledger=ledger, progress=False)
+    assert len(posted()) - before == 200 - first.counts["sent"]
+    assert again.counts["skipped"] == first.counts["sent"]
+
+
+@responses.activate
+def test_a_views_chunk_with_other_columns_stops_there(conn):
+    accept_views()
+    bad = views(30, 60).rename(columns={"price": "cost"})
+    report = conn.send_ecommerce(
+        iter([views(30), views(30, 30), bad]), event="product-view", progress=False
+    )
+    assert report.counts["sent"] == 60 and len(report) == 60
+    assert any("without ['price'], with ['cost']" in n for n in report.notes)
