@@ -21,9 +21,9 @@ code's baseline, one pandas frame planned whole before the first request. Printe
 people a second planned and sent (call to return), time to the first request, peak
 memory.
 
-``--kinds N`` sends N id links and N subscription look-ups the same way as the events
-(interrupted ``SEND_S`` after the first request): a pandas frame and Arrow batches
-streamed, and one pandas frame planned whole (the landed code).
+``--kinds N`` sends N id links, N subscription look-ups and N product views the same
+way as the events (interrupted ``SEND_S`` after the first request): a pandas frame and
+Arrow batches streamed, and one pandas frame planned whole (the landed code).
 """
 
 from __future__ import annotations
@@ -164,6 +164,9 @@ def frame(start, rows):
     phones = ["+1201" + str(5550000 + v % 4_000_000).zfill(7) for v in i]
     if what == "links":
         return pd.DataFrame({"phone": phones, "client_user_id": ["crm-" + str(v) for v in i]})
+    if what == "views":  # product views: no order id, so nothing grouped
+        return pd.DataFrame({"phone": phones, "product_id": (i % 5000).astype(str),
+                             "product_variant_id": "v1", "price": (i % 997) / 10})
     return pd.DataFrame({"phone": phones})
 
 if how == "arrow":
@@ -192,6 +195,8 @@ client.Client.request = request
 t0 = time.perf_counter()
 if what == "links":
     report = conn.link_identifiers(data, progress=False, ledger=ledger)
+elif what == "views":
+    report = conn.send_ecommerce(data, event="product-view", progress=False, ledger=ledger)
 else:
     report = conn.lookup_subscriptions(data, progress=False)
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -204,9 +209,12 @@ def kinds_cases(n: int, tmp: str) -> None:
     streamed (a pandas frame, Arrow batches from a generator) and whole (the landed code)."""
     server = Server([sys.executable, "-c", SANDBOX])
     try:
-        print(f"\nid links and look-ups, {n:,} rows, interrupted {SEND_S:g} s after the first")
+        print(
+            f"\nid links, look-ups and product views, {n:,} rows, interrupted {SEND_S:g} s "
+            "after the first request"
+        )
         print("kind     input          rows  first req  before call     peak")
-        for what in ("links", "lookups"):
+        for what in ("links", "lookups", "views"):
             for how in ("pandas", "arrow", "whole"):
                 ledger = os.path.join(tmp, f"{what}-{how}-{n}.sqlite")
                 args = [what, how, str(n), server.url, server.key, str(SEND_S), ledger]
