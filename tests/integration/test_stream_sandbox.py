@@ -110,3 +110,25 @@ def test_a_streamed_lookup_answers_every_row_asking_each_person_once(sandbox):
 
 
 LINKS = "/v1/identity-resolution/user-identifiers"
+
+
+def test_product_views_interrupted_mid_stream_are_each_recorded_once_after_the_rerun():
+    with Sandbox(port=0, latency_ms=20) as sb:
+        conn = att.Connection.from_api_key(sb.api_key, api_url=sb.url)
+        conn.me()
+        views = pd.DataFrame(
+            {
+                "phone": [f"+1201{5550100 + i:07d}" for i in range(100)],
+                "product_id": [f"p{i % 3}" for i in range(100)],
+                "product_variant_id": "v1",
+                "price": 9.5,
+            }
+        )
+        sb.when_requests(30, lambda: os.kill(os.getpid(), signal.SIGINT))  # in chunk 2
+        first = conn.send_ecommerce(views, event="product-view", progress=False, workers=2)
+        assert any("Streamed" in n for n in first.notes)
+        assert first.counts["not_sent"] > 30, "the interrupt came late"
+        second = conn.send_ecommerce(views, event="product-view", progress=False)
+        assert second.counts["sent"] == first.counts["not_sent"]
+        seen = sb.processed("/v1/events/ecommerce/product-view")
+        assert sum(seen.values()) == 100 and set(seen.values()) == {1}
