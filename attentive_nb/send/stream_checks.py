@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from typing import Any, NamedTuple, Protocol
 
 import numpy as np
+import pandas as pd
 
 from attentive_nb.plan.hashes import Hashes64, hash64
 from attentive_nb.plan.model import _Draft
@@ -109,7 +110,11 @@ _PERSON = ("phone", "email")
 
 class _Links:
     """An id (field and value) -> the first row that linked it, and its person's phone and
-    email (each kept where it was first known, so a later row filling one in counts)."""
+    email (each kept where it was first known, so a later row filling one in counts).
+
+    A list of drafts is checked in one go against the lists before it: the drafts of one
+    list come from one chunk, whose plan has already refused its own clashes.
+    """
 
     def __init__(self) -> None:
         self._links = Hashes64(width=1)  # the link's text -> first row
@@ -118,36 +123,84 @@ class _Links:
     def verdicts(self, drafts: Sequence[_Draft]) -> list[Verdict]:
         texts = _texts(drafts)
         same, earlier = self._links.find(texts)
+        firsts = _firsts(drafts)
+        ids, owner = _ids(drafts)
+        refused = np.full(len(drafts), -1, dtype=np.int64)  # the row it clashes with
+        clash = np.empty(len(drafts), dtype=object)
+        people = []
+        for field in _PERSON:
+            own, has = _person_hashes(drafts, field)
+            known, source, row = self._known(field, ids, owner, own, has, len(drafts))
+            new = (refused < 0) & (row >= 0)
+            refused[new], clash[new] = row[new], field
+            lent = ~has & (source >= 0)  # no value of its own: its ids' person's
+            people.append(
+                (field, np.where(has, own, known), np.where(has, firsts, source), has | lent)
+            )
+        keep = ~same & (refused < 0)
+        for field, value, source, given in people:  # every id of a kept row: its person's
+            at = keep[owner] & given[owner]
+            rows = np.column_stack([source[owner[at]], value[owner[at]]])
+            self._person[field].add(ids[at], rows)
+        self._links.add(texts[keep], firsts[keep].reshape(-1, 1))
         out: list[Verdict] = []
-        for i, (positions, payload, _, _) in enumerate(drafts):
+        for i in range(len(drafts)):
             if same[i]:
                 out.append(Carried(int(earlier[i, 0])))
-                continue
-            verdict = self._one(positions[0], payload)
-            out.append(verdict)
-            if verdict is None:
-                self._links.add(texts[i : i + 1], np.array([[positions[0]]]))
+            elif refused[i] >= 0:
+                out.append(_shared(int(refused[i]), str(clash[i])))
+            else:
+                out.append(None)
         return out
 
-    def _one(self, row: int, payload: dict[str, Any]) -> Verdict:
-        ids = hash64(np.array(_attached(payload), dtype=object))
-        person: dict[str, np.ndarray] = {}
-        for field in _PERSON:
-            found, earlier = self._person[field].find(ids)
-            own = _person_hash(payload, field)
-            known = earlier[found]
-            if own is not None:
-                differs = known[known[:, 1] != own]
-                if len(differs):
-                    return _shared(int(differs[0, 0]), field)
-                person[field] = np.array([[row, own]])
-            elif len(known):
-                if len(np.unique(known[:, 1])) > 1:  # its ids are two people's already
-                    return _shared(int(known[known[:, 1] != known[0, 1]][0, 0]), field)
-                person[field] = known[:1]
-        for field, value in person.items():  # every id of the row: this person's
-            self._person[field].add(ids, np.repeat(value, len(ids), axis=0))
-        return None
+    def _known(
+        self,
+        field: str,
+        ids: np.ndarray,
+        owner: np.ndarray,
+        own: np.ndarray,
+        has: np.ndarray,
+        n: int,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per draft: the ``field`` its ids were linked with before, the row that gave
+        it (-1: none; lent to a draft without one), and the row it clashes with (-1)."""
+        found, earlier = self._person[field].find(ids)
+        who, values, rows = owner[found], earlier[found, 1], earlier[found, 0]
+        clash = np.full(n, -1, dtype=np.int64)
+        differs = has[who] & (values != own[who])  # its own value is not the id's person's
+        lowest = np.full(n, np.iinfo(np.int64).max)
+        highest = np.full(n, np.iinfo(np.int64).min)
+        np.minimum.at(lowest, who, values)
+        np.maximum.at(highest, who, values)
+        differs |= ~has[who] & (lowest[who] != highest[who])  # its ids are two people's
+        for i, row in zip(who[differs][::-1], rows[differs][::-1]):  # the first clash named
+            clash[i] = row
+        source = np.full(n, np.iinfo(np.int64).max)
+        np.minimum.at(source, who, rows)
+        source[source == np.iinfo(np.int64).max] = -1
+        known = np.where(source >= 0, lowest, 0)
+        return known, source, clash
+
+
+def _ids(drafts: Sequence[_Draft]) -> tuple[np.ndarray, np.ndarray]:
+    """The hashes of every draft's ids, flat, and the draft each belongs to."""
+    written, owner = [], []
+    for i, (_, payload, _, _) in enumerate(drafts):
+        attached = _attached(payload)
+        written += attached
+        owner += [i] * len(attached)
+    return hash64(np.array(written, dtype=object)), np.array(owner, dtype=np.intp)
+
+
+def _person_hashes(drafts: Sequence[_Draft], field: str) -> tuple[np.ndarray, np.ndarray]:
+    """Each draft's phone (or lowered email) as a hash, and whether it has one."""
+    values = np.array([payload.get(field) for _, payload, _, _ in drafts], dtype=object)
+    has = ~pd.isna(values)
+    hashes = np.zeros(len(drafts), dtype=np.int64)
+    if has.any():
+        given = lowered(values[has]) if field == "email" else values[has]
+        hashes[has] = hash64(np.asarray(given, dtype=object)).view(np.int64)
+    return hashes, has
 
 
 def _attached(payload: dict[str, Any]) -> list[str]:
@@ -155,14 +208,6 @@ def _attached(payload: dict[str, Any]) -> list[str]:
     out = [f"{k}={v}" for k, v in payload.items() if k not in _PERSON and k != "customIdentifiers"]
     out += [f"custom:{c['name']}={c['value']}" for c in payload.get("customIdentifiers", ())]
     return out
-
-
-def _person_hash(payload: dict[str, Any], field: str) -> int | None:
-    value = payload.get(field)
-    if value is None:
-        return None
-    text = lowered(np.array([value], dtype=object)) if field == "email" else [value]
-    return int(hash64(np.asarray(text, dtype=object)).view(np.int64)[0])
 
 
 def _shared(first: int, field: str) -> Refused:

@@ -348,3 +348,43 @@ def test_a_views_chunk_with_other_columns_stops_there(conn):
     )
     assert report.counts["sent"] == 60 and len(report) == 60
     assert any("without ['price'], with ['cost']" in n for n in report.notes)
+
+
+# -- the links check itself --------------------------------------------------------------
+
+
+def link(row: int, **payload) -> tuple:
+    from attentive_nb.plan.model import canonical_json
+
+    text = canonical_json(payload)
+    return ((row,), payload, text, text)
+
+
+def test_the_links_check_carries_refuses_and_follows_ids_forward():
+    from attentive_nb.send.stream_checks import Carried, Refused, check_for
+
+    check = check_for("link_identifiers")
+    assert check.verdicts([link(0, phone="+1", clientUserId="u0")]) == [None]
+    custom = [{"name": "crm", "value": "c9"}]
+    first = check.verdicts(
+        [
+            link(10, phone="+1", clientUserId="u0"),  # the same link: carried by row 0
+            link(11, email="A@X.COM", clientUserId="u0", customIdentifiers=custom),  # lent +1
+            link(12, phone="+2", clientUserId="u2"),
+        ]
+    )
+    assert first == [Carried(0), None, None]
+    later = check.verdicts(
+        [
+            link(20, phone="+3", customIdentifiers=custom),  # c9 is +1's, through row 11
+            link(21, email="a@x.com", phone="+1", customIdentifiers=custom),  # same person
+            link(22, email="b@x.com", customIdentifiers=custom),  # c9's email is a@x.com
+            link(23, clientUserId="u0", shopifyId="s", email="a@x.com"),  # agrees
+            link(24, clientUserId="u2", klaviyoId="k", customIdentifiers=custom),  # two people
+        ]
+    )
+    assert later[0] == Refused(later[0].reason) and "row 0" in later[0].reason
+    assert "different phone" in later[0].reason
+    assert later[1] is None and later[3] is None
+    assert "row 11" in later[2].reason and "different email" in later[2].reason
+    assert isinstance(later[4], Refused)
