@@ -1,7 +1,7 @@
 """A streamed send: time from the call to the first request, and the process's peak memory.
 
 Run: ``.venv/bin/python benchmarks/bench_stream.py [--quick] [--ten-million]
-[--bulk 1000000] [--bulk-only]``
+[--bulk 1000000] [--bulk-only] [--kinds 1000000]``
 
 Each case runs in a fresh child process against a sandbox in a process of its
 own (no latency, real sockets): custom events with valid US phones, given as a
@@ -20,6 +20,10 @@ file read by ``ParquetFile.iter_batches`` (the CLI's way), and, as the landed
 code's baseline, one pandas frame planned whole before the first request. Printed:
 people a second planned and sent (call to return), time to the first request, peak
 memory.
+
+``--kinds N`` sends N id links, N subscription look-ups and N product views the same
+way as the events (interrupted ``SEND_S`` after the first request): a pandas frame and
+Arrow batches streamed, and one pandas frame planned whole (the landed code).
 """
 
 from __future__ import annotations
@@ -145,6 +149,92 @@ print(f"{first[0] - t0:.2f} {t1 - t0:.1f} {before:.0f} {peak:.0f} {report.counts
 """
 
 
+KINDS_CHILD = r"""
+import os, resource, signal, sys, threading, time
+import numpy as np, pandas as pd, pyarrow as pa
+import attentive_nb as att
+from attentive_nb.http import client
+from attentive_nb.send import stream
+
+what, how, n, url, key, send_s, ledger = sys.argv[1], sys.argv[2], int(sys.argv[3]), *sys.argv[4:]
+BATCH = 100_000
+
+def frame(start, rows):
+    i = np.arange(start, start + rows)
+    phones = ["+1201" + str(5550000 + v % 4_000_000).zfill(7) for v in i]
+    if what == "links":
+        return pd.DataFrame({"phone": phones, "client_user_id": ["crm-" + str(v) for v in i]})
+    if what == "views":  # product views: no order id, so nothing grouped
+        return pd.DataFrame({"phone": phones, "product_id": (i % 5000).astype(str),
+                             "product_variant_id": "v1", "price": (i % 997) / 10})
+    return pd.DataFrame({"phone": phones})
+
+if how == "arrow":
+    def batches():
+        for start in range(0, n, BATCH):
+            yield pa.RecordBatch.from_pandas(frame(start, min(BATCH, n - start)),
+                                             preserve_index=False)
+    data = batches()
+else:
+    data = frame(0, n)
+    if how == "whole":  # the landed code: one frame, everything planned first
+        stream.STREAM_ROWS = 10**12
+
+first = []
+real = client.Client.request
+def request(self, *a, **k):
+    if not first:
+        first.append(time.perf_counter())
+        threading.Timer(float(send_s), lambda: os.kill(os.getpid(), signal.SIGINT)).start()
+    return real(self, *a, **k)
+
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+conn = att.Connection.from_api_key(key, api_url=url)
+conn.company_id()
+client.Client.request = request
+t0 = time.perf_counter()
+if what == "links":
+    report = conn.link_identifiers(data, progress=False, ledger=ledger)
+elif what == "views":
+    report = conn.send_ecommerce(data, event="product-view", progress=False, ledger=ledger)
+else:
+    report = conn.lookup_subscriptions(data, progress=False)
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(f"{first[0] - t0:.2f} {before:.0f} {peak:.0f} {report.counts['sent']} {len(report)}")
+"""
+
+
+def kinds_cases(n: int, tmp: str) -> None:
+    """Id links and subscription look-ups of ``n`` rows: the first request and peak memory,
+    streamed (a pandas frame, Arrow batches from a generator) and whole (the landed code)."""
+    server = Server([sys.executable, "-c", SANDBOX])
+    try:
+        print(
+            f"\nid links, look-ups and product views, {n:,} rows, interrupted {SEND_S:g} s "
+            "after the first request"
+        )
+        print("kind     input          rows  first req  before call     peak")
+        for what in ("links", "lookups", "views"):
+            for how in ("pandas", "arrow", "whole"):
+                ledger = os.path.join(tmp, f"{what}-{how}-{n}.sqlite")
+                args = [what, how, str(n), server.url, server.key, str(SEND_S), ledger]
+                out = subprocess.run(
+                    [sys.executable, "-c", KINDS_CHILD, *args],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                )
+                first, before, peak, sent, rows = out.stdout.split()[-5:]
+                print(
+                    f"{what:<8} {how:<8} {n:>11,} {float(first):>7.2f} s "
+                    f"{float(before):>7,.0f} MB {float(peak):>7,.0f} MB   "
+                    f"({int(sent):,} sent, {int(rows):,} rows in the report)",
+                    flush=True,
+                )
+    finally:
+        server.stop()
+
+
 def write_parquet(path: str, n: int) -> None:
     """N people in a Parquet file, written a row group at a time."""
     import numpy as np
@@ -221,6 +311,7 @@ def main() -> None:
     parser.add_argument("--ten-million", action="store_true", help="also 10,000,000 rows")
     parser.add_argument("--bulk", type=int, default=1_000_000, help="people sent in bulk")
     parser.add_argument("--bulk-only", action="store_true", help="only the bulk run")
+    parser.add_argument("--kinds", type=int, default=0, help="rows of id links and look-ups")
     args = parser.parse_args()
     sizes = [100_000] if args.quick else [100_000, 1_000_000]
     sizes += [10_000_000] if args.ten_million else []
@@ -240,6 +331,8 @@ def main() -> None:
                         print(case(kind, n, server, tmp), flush=True)
             finally:
                 server.stop()
+        if args.kinds:
+            kinds_cases(args.kinds, tmp)
         if args.bulk:
             bulk_cases(args.bulk, tmp)
     print(f"load: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} (uptime)")

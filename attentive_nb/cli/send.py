@@ -314,13 +314,18 @@ def prepared(
     pairs = parse_columns(args.columns)
     from attentive_nb.send.stream import STREAMED_KINDS
 
-    if streamed and args.kind in STREAMED_KINDS and not args.dry_run:
+    kind = _PLAN_KINDS.get(args.kind, args.kind)
+    if streamed and kind in STREAMED_KINDS and not args.dry_run:
         frame: pd.DataFrame | FileChunks = read_chunks(args.file)
     else:  # a dry run reads everything first anyway: the values of one read
         frame = read_table(args.file)
     if pairs:
         options["columns"] = columns_option(pairs, list(frame.columns))
     return frame, options
+
+
+#: The plan's kind of a command whose word is not it (``link FILE``).
+_PLAN_KINDS = {"link": "link_identifiers"}
 
 
 def run_send(args: argparse.Namespace, extra: list[str]) -> int:

@@ -45,7 +45,9 @@ class Offers(ConnectionPart):
         most once: a re-run skips the requests Attentive accepted, and a
         request whose answer was lost is ``unknown``, not sent again unless
         ``resend="unknown"`` (Attentive documents no way to ask whether a code
-        exists). The report has one row per code, masked.
+        exists). The report has one row per code, masked. The codes are read whole
+        before the first request (not a chunk at a time): a request's 200,000 codes
+        are one ledger record keyed by its body, and chunks would cut other requests.
 
         Args:
             codes: A Series, a list, or a frame (pandas, polars, Arrow, or chunks

@@ -47,17 +47,18 @@ class Privacy(ConnectionPart):
     ) -> SendReport:
         """Ask Attentive to delete each row's person: ``POST /v1/privacy/delete-request``.
 
-        **This cannot be undone.** Attentive deletes each person within thirty
-        days. A real run always asks first: type ``DELETE 12`` for 12 people
-        (or pass ``confirm=True``); where nobody can answer it sends nothing
-        and raises. Run ``dry_run=True`` first: its report lists exactly who
-        would be requested (masked). One request per person; rows naming one
-        person are merged only when nothing is lost. At most once: a person
-        requested before is skipped, and a request whose answer was lost is
-        ``unknown``, never sent again unless ``resend="unknown"``. Accepted rows
-        are ``submitted`` with their request id until Attentive has processed
-        them; ``report.refresh()`` or ``conn.deletion_requests(refresh=True)``
-        asks how far each got.
+        **This cannot be undone.** Attentive deletes each person within thirty days. The
+        whole input is read before anything is sent (not a chunk at a time): the count is
+        asked with every row known, and an unreadable chunk stops the run before any
+        deletion. A real run always asks first: type ``DELETE 12`` for 12 people (or pass
+        ``confirm=True``); where nobody can answer it sends nothing and raises. Run
+        ``dry_run=True`` first: its report lists exactly who would be requested (masked).
+        One request per person; rows naming one person are merged only when nothing is lost.
+        At most once: a person requested before is skipped, and a request whose answer was
+        lost is ``unknown``, never sent again unless ``resend="unknown"``. Accepted rows are
+        ``submitted`` with their request id until Attentive has processed them;
+        ``report.refresh()`` or ``conn.deletion_requests(refresh=True)`` asks how far each
+        got.
 
         Args:
             df: One row per person: ``phone``, ``email`` and/or ``client_user_id``

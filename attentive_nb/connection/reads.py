@@ -14,7 +14,7 @@ import pandas as pd
 from attentive_nb.connection.documented import documented
 from attentive_nb.connection.part import ConnectionPart
 from attentive_nb.errors import checked_arguments
-from attentive_nb.plan import frames, plan_attribute_lookup, plan_subscription_lookup
+from attentive_nb.plan import plan_attribute_lookup, plan_subscription_lookup
 from attentive_nb.plan.frames import FrameLike
 from attentive_nb.plan.model import Columns
 from attentive_nb.report import SendReport
@@ -44,7 +44,8 @@ class Reads(ConnectionPart):
         One column per subscription Attentive names (``text_marketing``,
         ``email_transactional``…): True when the person is eligible for it,
         False when not, ``<NA>`` for a row not asked. Changes nothing at
-        Attentive; never in the send ledger.
+        Attentive; never in the send ledger. A large input (over 100,000 rows, or
+        chunks) is asked a chunk at a time; a person asked about before is not asked again.
 
         Args:
             df: One row per person, with a phone and/or an email column.
@@ -52,10 +53,12 @@ class Reads(ConnectionPart):
             default_region: Country of phone numbers written without ``+``.
         {lookup_options}
         """
-        df = frames.whole(df)
-        plan = plan_subscription_lookup(df, columns=columns, default_region=default_region)
-        return self._run(
-            df, plan, RunOptions(dry_run, progress=progress, workers=workers, ignore=ignore)
+        return self._run_streamed(
+            df,
+            lambda rows: plan_subscription_lookup(
+                rows, columns=columns, default_region=default_region
+            ),
+            RunOptions(dry_run, progress=progress, workers=workers, ignore=ignore),
         )
 
     @documented
@@ -76,7 +79,9 @@ class Reads(ConnectionPart):
         One column per attribute name, the value as Attentive keeps it (text);
         ``<NA>`` where the person has none. Attentive takes a phone or an
         email, not both: a row with both is looked up by its phone. Changes
-        nothing at Attentive; never in the send ledger.
+        nothing at Attentive; never in the send ledger. A large input (over 100,000
+        rows, or chunks) is asked a chunk at a time; a person asked about before is not
+        asked again.
 
         Args:
             df: One row per person, with a phone and/or an email column.
@@ -84,10 +89,12 @@ class Reads(ConnectionPart):
             default_region: Country of phone numbers written without ``+``.
         {lookup_options}
         """
-        df = frames.whole(df)
-        plan = plan_attribute_lookup(df, columns=columns, default_region=default_region)
-        return self._run(
-            df, plan, RunOptions(dry_run, progress=progress, workers=workers, ignore=ignore)
+        return self._run_streamed(
+            df,
+            lambda rows: plan_attribute_lookup(
+                rows, columns=columns, default_region=default_region
+            ),
+            RunOptions(dry_run, progress=progress, workers=workers, ignore=ignore),
         )
 
     def bulk_jobs(

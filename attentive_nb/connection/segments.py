@@ -109,7 +109,9 @@ class Segments(ConnectionPart):
         members, so people put in the segment some other way are not touched.
         ``"add"`` only adds, ``"remove"`` takes the frame's people out.
         Membership is idempotent: lost answers are retried, re-runs send what
-        did not apply, and an unchanged re-run sends nothing.
+        did not apply, and an unchanged re-run sends nothing. The frame is read
+        whole first (not a chunk at a time): the summary line counts every member
+        before anything is sent, and a mirror needs everyone in the frame.
 
         Args:
             df: One row per person: a phone, email and/or ``client_user_id`` column.

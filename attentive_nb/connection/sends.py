@@ -60,7 +60,9 @@ class Sends(ConnectionPart):
         """Subscribe each row's phone and/or email: ``POST /v1/subscriptions``.
 
         Rows naming one person (a shared phone or email) are sent once, together,
-        when they agree; rows that disagree are refused, naming each other.
+        when they agree; rows that disagree are refused, naming each other. The whole
+        input is read before anything is sent (not a chunk at a time): the confirmation
+        above 1,000 people is asked with the count known.
 
         Args:
             df: One row per person: a phone and/or an email column (recognised by
@@ -112,7 +114,8 @@ class Sends(ConnectionPart):
         """Unsubscribe each row's phone and/or email: ``POST /v1/subscriptions/unsubscribe``.
 
         Every phone and email in the data is reached: rows that share one but
-        differ in the other are each sent as written.
+        differ in the other are each sent as written. The whole input is read before
+        anything is sent: the confirmation above 1,000 people is asked with the count known.
 
         Args:
             df: One row per person, with a phone and/or an email column.
@@ -270,7 +273,11 @@ class Sends(ConnectionPart):
         """Send purchase, add-to-cart or product-view events, one row per item.
 
         ``POST /v1/events/ecommerce/{event}``. At most once: a request whose
-        answer was lost is never sent again unless ``resend`` says so.
+        answer was lost is never sent again unless ``resend`` says so. Orders (an
+        ``order_id`` column, or ``group_by``) are planned from the whole input before
+        anything is sent, since an order's lines may be anywhere in it; events that
+        group nothing (product views without an order id) stream: a large input
+        (over 100,000 rows, or chunks) is planned and sent a chunk at a time.
 
         Args:
             df: One row per item: ``product_id``, ``product_variant_id``, ``price``
@@ -289,20 +296,24 @@ class Sends(ConnectionPart):
             timezone: Time zone of timestamps written without one.
         {run_options}
         """
-        df = frames.whole(df)
-        plan = plan_ecommerce(
-            df,
-            event=event,
-            group_by=group_by,
-            currency=currency,
-            sales_channel=sales_channel,
-            occurred_at_column=occurred_at_column,
-            columns=columns,
-            default_region=default_region,
-            timezone=timezone,
-        )
         options = RunOptions(dry_run, resend, confirm, progress, workers, ledger, ignore)
-        return self._run(df, plan, options)
+        now = pd.Timestamp.now(tz="UTC")  # one "now" for every chunk, as a whole frame's
+
+        def planned(rows: pd.DataFrame) -> Plan:
+            return plan_ecommerce(
+                rows,
+                event=event,
+                group_by=group_by,
+                currency=currency,
+                sales_channel=sales_channel,
+                occurred_at_column=occurred_at_column,
+                columns=columns,
+                default_region=default_region,
+                timezone=timezone,
+                now=now,
+            )
+
+        return self._run_streamed(df, planned, options)
 
     @documented
     @checked_arguments
@@ -326,7 +337,10 @@ class Sends(ConnectionPart):
         custom id reach them once the id is linked here; before, Attentive
         accepts them and nobody gets them. Retry-safe: linking an id twice is
         linking it once. An id that two people in the data share is refused
-        (Attentive would make them one person).
+        (Attentive would make them one person). A large input (over 100,000 rows,
+        or chunks) is planned and sent a chunk at a time: a row repeating a link of
+        an earlier chunk is not sent again, and one giving an earlier chunk's id to
+        another phone or email is refused alone (the earlier row was sent already).
 
         Args:
             df: One row per person: a phone and/or an email column (the person),
@@ -336,7 +350,9 @@ class Sends(ConnectionPart):
             default_region: Country of phone numbers written without ``+``.
         {run_options}
         """
-        df = frames.whole(df)
-        plan = plan_links(df, columns=columns, default_region=default_region)
         options = RunOptions(dry_run, resend, confirm, progress, workers, ledger, ignore)
-        return self._run(df, plan, options)
+        return self._run_streamed(
+            df,
+            lambda rows: plan_links(rows, columns=columns, default_region=default_region),
+            options,
+        )

@@ -195,19 +195,20 @@ def plan_coupons(
             "pd.read_csv(path, dtype=str); nothing was sent."
         )
     problems = cells.Problems()
-    texts, reasons = cells.per_distinct(series, code_problem)
+    texts, reasons = cells.per_distinct(series, code_problem, _plain)
     cells.report(problems, reasons)
     blank = np.flatnonzero(pd.isna(texts) & pd.isna(reasons))  # left out as missing: say so
     problems.add_many(blank, "blank code")
     invalid = dict(sorted(problems.by_row.items()))
-    duplicates = _repeats(texts, invalid)
-    units = _units(texts, invalid, duplicates, per_request)
+    duplicates, units = _grouped(texts, invalid, per_request)
     notes = _notes(len(units), per_request, pool_text, fixed, df.index, duplicates)
 
     def payload(unit: Unit) -> Payload:
         return {"codes": [texts[p] for p in unit if p not in duplicates], **fixed}
 
-    shown = np.asarray([t if t is not None else _raw(v) for t, v in zip(texts, series)], object)
+    shown = texts.copy()
+    unsent = np.flatnonzero(pd.isna(texts))
+    shown[unsent] = [_raw(v) for v in series.to_numpy()[unsent]]
     return Plan(
         kind="coupons",
         endpoint=ENDPOINTS["coupons"],
@@ -230,33 +231,34 @@ def _raw(value: object) -> str | None:
     return None if cells.is_blank(value) else str(value)
 
 
-def _repeats(texts: np.ndarray, invalid: dict[int, list[str]]) -> dict[int, int]:
-    """Rows whose code an earlier valid row already gives -> that row."""
-    first: dict[str, int] = {}
-    out = {}
-    for p, text in enumerate(texts):
-        if text is None or p in invalid:
-            continue
-        if text in first:
-            out[p] = first[text]
-        else:
-            first[text] = p
-    return out
+def _plain(values: list[object]) -> list[str | None]:
+    """The values that are plainly codes (text, no space, nothing unprintable), else None:
+    ``code_problem`` then looks at those one by one. The same verdict, a call fewer each."""
+    return [
+        v if type(v) is str and v and v.isprintable() and " " not in v else None for v in values
+    ]
 
 
-def _units(
-    texts: np.ndarray, invalid: dict[int, list[str]], duplicates: dict[int, int], size: int
-) -> list[Unit]:
-    """Each request's rows: ``size`` distinct codes, with the later rows repeating them."""
-    firsts = [p for p in range(len(texts)) if p not in invalid and p not in duplicates]
-    request_of = {p: i // size for i, p in enumerate(firsts)}
-    rows: list[list[int]] = [[] for _ in range(-(-len(firsts) // size))]
-    for p in range(len(texts)):
-        if p in request_of:
-            rows[request_of[p]].append(p)
-        elif p in duplicates:
-            rows[request_of[duplicates[p]]].append(p)
-    return [tuple(unit) for unit in rows]
+def _grouped(
+    texts: np.ndarray, invalid: dict[int, list[str]], size: int
+) -> tuple[dict[int, int], list[Unit]]:
+    """Rows repeating an earlier valid row's code -> that row; and each request's rows:
+    ``size`` distinct codes in input order, with the later rows repeating them."""
+    valid = ~pd.isna(texts)
+    valid[list(invalid)] = False
+    positions = np.flatnonzero(valid)
+    if not len(positions):
+        return {}, []
+    codes, _ = pd.factorize(texts[positions])  # numbered in order of first appearance
+    _, first_of_code = np.unique(codes, return_index=True)
+    first = positions[first_of_code][codes]
+    repeat = first != positions
+    duplicates = dict(zip(positions[repeat].tolist(), first[repeat].tolist()))
+    request = codes // size
+    order = np.argsort(request, kind="stable")
+    bounds = np.flatnonzero(np.diff(request[order])) + 1
+    units = [tuple(unit.tolist()) for unit in np.split(positions[order], bounds)]
+    return duplicates, units
 
 
 def _notes(

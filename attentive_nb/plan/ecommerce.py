@@ -99,6 +99,9 @@ def plan_ecommerce(
         units=lambda: groups.units(valid),
         count=int(valid.sum()),
         payload=lambda unit: _body(rows, unit, items, sent_fields, default_channel),
+        whole_input=f"its {groups.noun}s' lines may be anywhere in the input"
+        if groups.columns
+        else "",
     )
 
 

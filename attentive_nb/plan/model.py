@@ -191,6 +191,9 @@ class Plan:
     _chunked: Callable[[int], Iterator[list[Request]]] | None = field(
         default=None, repr=False, compare=False
     )
+    # Why a large input must be planned whole before sending (its units group rows from
+    # anywhere in it); "" when it may be planned a chunk at a time (send/stream.py).
+    whole_input: str = ""
 
     @classmethod
     def of(
@@ -210,6 +213,7 @@ class Plan:
         key_scope: str = "",
         keyed: Callable[[Payload], Payload] | None = None,
         chunked: Callable[[int], Iterator[list[Request]]] | None = None,
+        whole_input: str = "",
     ) -> Plan:
         """The plan of ``kind`` for rows prepared for one endpoint (``rows.endpoint``)."""
         warnings = caveats(rows)
@@ -234,6 +238,7 @@ class Plan:
             key_scope=key_scope,
             _keyed=keyed,
             _chunked=chunked,
+            whole_input=whole_input,
         )
 
     @property

@@ -193,6 +193,9 @@ class Outcomes:
         """Rows ``to`` take the outcomes of rows ``source`` (a row carried by an earlier one)."""
         for column in (self.codes, self.http, self.reason_codes, self.attempts, self.latency):
             column[to] = column[source]
+        for later, first in zip(to.tolist(), source.tolist()):  # a look-up's one answer
+            if first in self.answers:
+                self.answers[later] = self.answers[first]
 
     def take(self, positions: np.ndarray | slice) -> dict[str, Any]:
         """The report's columns for some rows: status, http_status, reason, attempts, latency."""

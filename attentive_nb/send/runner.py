@@ -129,9 +129,11 @@ def run_streamed(
         first_rows = first_rows.set_axis(pd.RangeIndex(len(first_rows)))
     first = planner(first_rows)
     subscribes = any(str(f).startswith("subscriptions.") for f in first.column_map.values())
-    if first.endpoint.messages_people or first.endpoint.irreversible or subscribes:
+    asks = first.endpoint.messages_people or first.endpoint.irreversible
+    if asks or subscribes or first.whole_input:
         # a send that asks for a confirmation: everything read first, the count known.
         # A bulk load that maps a sign-up source counts too: a later chunk may subscribe.
+        # And a plan whose units group rows from anywhere in the input (orders' lines).
         return whole(data if isinstance(data, pd.DataFrame) else chain([first_rows], pieces))
     asked = _asked(first_rows, first, options.ignore)
     if asked:  # the first chunk's columns are every chunk's
@@ -171,6 +173,7 @@ def run_streamed(
         sandbox=target.is_sandbox,
         follow_up=sending.follow_up(),
         readings=first.readings,
+        results=result_columns(first.kind, outcomes.answers, n),
         index=index,
         kept=kept,
     )

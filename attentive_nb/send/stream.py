@@ -7,9 +7,11 @@ is the one plan the :class:`~attentive_nb.send.engine.Engine` sends: its
 What needs the whole input is kept per key as 64-bit hashes
 (:mod:`attentive_nb.plan.hashes`), not rows: the ledger keys' copies (one
 :class:`KeyCounter` for every chunk, so each key is a whole-frame run's),
-an event seen in an earlier chunk (carried: the later row gets the first's
-outcome, as one request carrying both would), an event id given to another
-event (refused), a person named in an earlier chunk (remarked).
+each kind's requests checked against earlier chunks'
+(:mod:`~attentive_nb.send.stream_checks`: the same event, link or question
+carried, the later row getting the first's outcome as one request carrying
+both would; an event id given to another event, or an id to another person,
+refused), a person named in an earlier chunk (remarked).
 
 An input without an index of its own (Arrow, polars, chunks) is named by stream
 position; :class:`ChunkOutcomes` holds each chunk's input rows until they are settled,
@@ -36,6 +38,7 @@ from attentive_nb.plan.model import KeyCounter, Plan, Request, _Draft
 from attentive_nb.plan.prepare import lowered
 from attentive_nb.report import Outcomes, RowOutcome
 from attentive_nb.report.rows import CODES, DONE, PENDING, STATUSES
+from attentive_nb.send import stream_checks
 
 #: Input rows planned at a time (a frame this long or shorter is planned whole, as before).
 STREAM_ROWS = 100_000
@@ -43,9 +46,22 @@ STREAM_ROWS = 100_000
 FIRST_ROWS = 5_000
 #: Rows of the first chunk's request lists: the engine takes a list at a time.
 FIRST_LIST = 500
-#: The kinds that stream (the others read everything first: they ask for a confirmation,
-#: or their checks group rows across the whole input).
-STREAMED_KINDS = frozenset({"events", "attributes"})
+#: The kinds that stream. The others read everything first (see the README's streaming
+#: section): subscribe and unsubscribe ask for a confirmation with the count known, and so
+#: does a deletion (irreversible) and a bulk load with a sign-up source; a coupon request
+#: is 200,000 codes keyed by its body (chunks would cut other requests, other keys); a
+#: segment sync is planned as a whole (a mirror must know everyone in the frame).
+#: Ecommerce streams when it groups nothing (``Plan.whole_input`` says when it must not).
+STREAMED_KINDS = frozenset(
+    {
+        "events",
+        "attributes",
+        "ecommerce",
+        "link_identifiers",
+        "lookup_subscriptions",
+        "lookup_attributes",
+    }
+)
 
 Planner = Callable[[pd.DataFrame], Plan]
 
@@ -214,29 +230,25 @@ class _Frozen(Exception):
 
 
 class _StreamKeys(KeyCounter):
-    """The stream's one key counter; an event seen in an earlier chunk is not sent again."""
+    """The stream's one key counter; each draft checked against the chunks before it
+    (:mod:`~attentive_nb.send.stream_checks`): sent, carried by an earlier row, or refused."""
 
     def __init__(self, stream: StreamPlan) -> None:
         super().__init__()
         self._stream = stream
-        self._events = Hashes64(width=2)  # event id -> first row, its text's hash
+        self._check = stream_checks.check_for(stream.kind)
 
     def admit(self, drafts: list[_Draft]) -> list[_Draft]:
-        if self._stream.kind != "events" or not drafts:
+        if self._check is None or not drafts:
             return drafts
-        ids = hash64(np.array([payload["externalEventId"] for _, payload, _, _ in drafts]))
-        texts = hash64(np.array([text for _, _, text, _ in drafts])).view(np.int64)
-        found, earlier = self._events.find(ids)
-        firsts = np.array([positions[0] for positions, _, _, _ in drafts], dtype=np.int64)
-        self._events.add(ids, np.column_stack([firsts, texts]))
         kept = []
-        for i, draft in enumerate(drafts):
-            if not found[i]:
+        for draft, verdict in zip(drafts, self._check.verdicts(drafts)):
+            if verdict is None:
                 kept.append(draft)
-            elif earlier[i, 1] == texts[i]:
-                self._carry(draft[0], int(earlier[i, 0]))
+            elif isinstance(verdict, stream_checks.Carried):
+                self._carry(draft[0], verdict.first)
             else:
-                self._refuse(draft, int(earlier[i, 0]))
+                self._refuse(draft[0], verdict.reason)
         return kept
 
     def _carry(self, positions: tuple[int, ...], first: int) -> None:
@@ -248,12 +260,7 @@ class _StreamKeys(KeyCounter):
                 stream.skipped[p] = "carried"  # its outcome is its first row's (see joined)
                 stream.outcomes.add(RowOutcome(p, "skipped"), carried=True)
 
-    def _refuse(self, draft: _Draft, first: int) -> None:
-        positions, payload, _, _ = draft
-        reason = (
-            f"event id {payload['externalEventId']!r} is also used by row {first} (an earlier "
-            "chunk) for a different event; give each event its own id"
-        )
+    def _refuse(self, positions: tuple[int, ...], reason: str) -> None:
         stream = self._stream
         with stream._lock:
             for p in positions:

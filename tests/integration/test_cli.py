@@ -946,3 +946,54 @@ def test_a_csv_broken_midway_sends_what_was_read_and_exits_1(
     out = capsys.readouterr().out
     assert "cannot be read as CSV" in out and "Traceback" not in out
     assert len(sandbox.received("/v1/events/custom")) == 20
+
+
+def test_a_large_csv_of_links_is_read_chunk_by_chunk(sandbox, monkeypatch, capsys, tmp_path):
+    from attentive_nb.cli import send
+    from attentive_nb.cli.commands import main
+
+    _streamed_cli(sandbox, monkeypatch)
+    monkeypatch.setattr(send, "_joined_csv", None)  # the file is never joined into one frame
+    rows = [f"+1201555{i:04d},u{i}" for i in range(30)]
+    rows[25] = "+12015559999,u3"  # row 3's id, another phone, a later chunk: refused
+    write(str(tmp_path / "l.csv"), "phone,client_user_id\n" + "\n".join(rows) + "\n")
+    assert main(["link", str(tmp_path / "l.csv")]) == 1
+    out = capsys.readouterr().out
+    assert "Streamed: 30 rows read in 8 chunks" in out
+    assert "shares an id with row 3 (an earlier chunk)" in out
+    assert len(sandbox.received("/v1/identity-resolution/user-identifiers")) == 29
+
+
+def test_a_large_csv_looked_up_is_read_chunk_by_chunk(sandbox, monkeypatch, capsys, tmp_path):
+    from attentive_nb.cli import send
+    from attentive_nb.cli.commands import main
+
+    _streamed_cli(sandbox, monkeypatch)
+    monkeypatch.setattr(send, "_joined_csv", None)
+    rows = [f"+1201555{i % 12:04d}" for i in range(30)]  # 12 people, asked once each
+    write(str(tmp_path / "p.csv"), "phone\n" + "\n".join(rows) + "\n")
+    out_csv = tmp_path / "out.csv"
+    assert main(["lookup", "subscriptions", str(tmp_path / "p.csv"), "--out", str(out_csv)]) == 0
+    out = capsys.readouterr().out
+    assert "Streamed: 30 rows read in 8 chunks" in out
+    asked = [
+        e for e in sandbox.history if e["method"] == "GET" and e["path"] == "/v1/subscriptions"
+    ]
+    assert len(asked) == 12
+    assert len(pd.read_csv(out_csv)) == 30
+
+
+def test_a_large_csv_of_product_views_is_read_chunk_by_chunk(
+    sandbox, monkeypatch, capsys, tmp_path
+):
+    from attentive_nb.cli import send
+    from attentive_nb.cli.commands import main
+
+    _streamed_cli(sandbox, monkeypatch)
+    monkeypatch.setattr(send, "_joined_csv", None)
+    rows = [f"+1201555{i:04d},p{i % 4},v1,9.99" for i in range(30)]
+    head = "phone,product_id,product_variant_id,price\n"
+    write(str(tmp_path / "v.csv"), head + "\n".join(rows) + "\n")
+    assert main(["send", "ecommerce", str(tmp_path / "v.csv"), "--event", "product-view"]) == 0
+    assert "Streamed: 30 rows read in 8 chunks" in capsys.readouterr().out
+    assert len(sandbox.received("/v1/events/ecommerce/product-view")) == 30
