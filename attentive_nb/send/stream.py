@@ -9,7 +9,9 @@ What needs the whole input is kept per key as 64-bit hashes
 :class:`KeyCounter` for every chunk, so each key is a whole-frame run's),
 an event seen in an earlier chunk (carried: the later row gets the first's
 outcome, as one request carrying both would), an event id given to another
-event (refused), a person named in an earlier chunk (remarked).
+event (refused), a person named in an earlier chunk (remarked). Phone numbers of a later
+chunk that ``phonenumbers`` must parse go to a worker process when there are many
+(:mod:`~attentive_nb.plan.phone_pool`), so that parsing overlaps the sending.
 
 An input without an index of its own (Arrow, polars, chunks) is named by stream
 position; :class:`ChunkOutcomes` holds each chunk's input rows until they are settled,
@@ -31,6 +33,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
+from attentive_nb.plan import phone_pool
 from attentive_nb.plan.hashes import Hashes64, hash64
 from attentive_nb.plan.model import KeyCounter, Plan, Request, _Draft
 from attentive_nb.plan.prepare import lowered
@@ -101,6 +104,7 @@ class StreamPlan(Plan):
         self._people: dict[str, Hashes64] = {}
         self._lock = threading.Lock()
         self._frozen = False
+        self.phones = phone_pool.PhonePool()  # started when a later chunk has many numbers
         self.n_rows = total if total is not None else len(first_rows)
         self._rate = first.n_requests / max(first.n_rows, 1)  # requests a row, as in chunk 1
 
@@ -120,12 +124,16 @@ class StreamPlan(Plan):
             yield from self._chunk(self._first, self._first_rows, min(chunk_size, FIRST_LIST))
             for rows in self._rest:
                 rows = self._placed(rows)
-                yield from self._chunk(self._planner(rows), rows, chunk_size)
+                with phone_pool.used(self.phones):  # its numbers parsed in a worker process
+                    plan = self._planner(rows)
+                yield from self._chunk(plan, rows, chunk_size)
             self.exhausted = True
         except _Frozen:
             return
         except Exception as error:  # the rows before it stand; the engine sends what it has
             self.error = error
+        finally:
+            self.phones.close()
 
     def _placed(self, rows: pd.DataFrame) -> pd.DataFrame:
         if self._positional:  # no index of the stream's own: a row is named by its position
