@@ -38,6 +38,7 @@ from attentive_nb.plan.hashes import Hashes64, hash64
 from attentive_nb.plan.model import KeyCounter, Plan, Request, _Draft
 from attentive_nb.plan.prepare import lowered
 from attentive_nb.report import Outcomes, RowOutcome
+from attentive_nb.report.chunks import ChunkIndex
 from attentive_nb.report.rows import CODES, DONE, PENDING, STATUSES
 
 #: Input rows planned at a time (a frame this long or shorter is planned whole, as before).
@@ -58,11 +59,16 @@ RETRY_CODES = np.zeros(len(STATUSES) + 1, dtype=bool)
 RETRY_CODES[[CODES[s] for s in STATUSES if s not in DONE | PENDING]] = True
 
 
-def resliced(chunks: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+def resliced(
+    chunks: Iterator[pd.DataFrame], seen: ChunkIndex | None = None
+) -> Iterator[pd.DataFrame]:
     """The chunks again, at most ``STREAM_ROWS`` rows each and the first ``FIRST_ROWS``:
-    the first request waits for the first chunk's plan only."""
+    the first request waits for the first chunk's plan only. ``seen`` notes each input
+    chunk's index as it is read (the report names rows by chunk)."""
     limit = FIRST_ROWS
     for chunk in chunks:
+        if seen is not None:
+            seen.add(chunk.index)
         start = 0
         while start < len(chunk):
             yield chunk.iloc[start : start + limit]
