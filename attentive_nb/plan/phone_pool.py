@@ -23,6 +23,8 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import signal
+import sys
+import types
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextvars import ContextVar
@@ -47,10 +49,25 @@ def _quiet() -> None:
 
 
 def _spawned() -> Executor:
-    # spawn, not fork: the process forking has threads (the engine's), and a fork copies
-    # their locks held. spawn starts a fresh interpreter that imports this module.
+    """The worker, started: spawned, not forked (this process has threads, the engine's,
+    and a fork would copy their locks held), and without the caller's main module.
+
+    A spawned child imports the parent's ``__main__`` script again (as ``__mp_main__``)
+    unless it has no file, as in a notebook: a script that sends without an
+    ``if __name__ == "__main__":`` guard would send again from the worker. So the
+    process is started while ``__main__`` is a blank module (what an interactive
+    session has); it imports only what the functions it runs need.
+    """
     context = multiprocessing.get_context("spawn")
-    return ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=_quiet)
+    executor = ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=_quiet)
+    main = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        started = executor.submit(int)  # the first task starts the process, here and now
+    finally:
+        sys.modules["__main__"] = main
+    started.result()  # raises when the process could not start
+    return executor
 
 
 class PhonePool:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sys
+import types
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
@@ -170,3 +172,23 @@ def test_a_stream_parses_later_chunks_numbers_in_its_worker(monkeypatch, few, tm
     (pool,) = pools
     assert pool.parsed_there == 110  # every row but the first chunk's (40 rows)
     assert pool._executor is None  # closed at the stream's end
+
+
+def test_the_worker_never_runs_the_callers_main_script(few, monkeypatch, tmp_path):
+    """A script without an ``if __name__ == "__main__":`` guard is not run again in the
+    worker (spawn would import it as __mp_main__): it could send again from there."""
+    marker = tmp_path / "ran"
+    script = tmp_path / "nightly.py"
+    script.write_text(f"open({str(marker)!r}, 'w').close()\n")
+    main = types.ModuleType("__main__")
+    main.__file__ = str(script)
+    monkeypatch.setitem(sys.modules, "__main__", main)
+    pool = phone_pool.PhonePool()
+    try:
+        with phone_pool.used(pool):
+            assert column(WRITTEN) == column(WRITTEN)
+        assert pool.parsed_there > 0 and not pool.broken
+    finally:
+        pool.close()
+    assert not marker.exists()
+    assert sys.modules["__main__"] is main
