@@ -5,7 +5,7 @@ Run: ``.venv/bin/python benchmarks/bench_phones.py [--rows 100000] [--bulk 20000
 UK numbers as analysts write them (``+44 7911 123456``: spaces, so not the E.164
 fast path of :mod:`attentive_nb.plan.phones`) cost ``phonenumbers.parse`` once per
 distinct value, ~30-75 µs each here. Each case runs in a fresh child process against a
-sandbox in a process of its own (``rate_scale`` raised so that Attentive's limits are
+fresh sandbox in a process of its own (``rate_scale`` raised so that Attentive's limits are
 not what is measured): custom events sent to the end, given as Arrow record batches
 made by a generator (streamed), or as one pandas frame planned whole (the landed
 path), and bulk attributes keyed by the same phones. "in-process": the stream parses
@@ -113,15 +113,15 @@ def main() -> None:
     print(f"load: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} (uptime)")
     print("issue 22 baseline: 100,000 events with UK numbers, 3.2 s to the first request")
     print("kind    mode             rows first req    call      rows/s")
-    server = Server([sys.executable, "-c", SANDBOX, str(RATE_SCALE)])
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            for kind, n in (("events", args.rows), ("bulk", args.bulk)):
-                for mode in args.modes.split(","):
-                    if n:
-                        print(case(kind, mode, n, server, tmp), flush=True)
-    finally:
-        server.stop()
+    with tempfile.TemporaryDirectory() as tmp:
+        for kind, n in (("events", args.rows), ("bulk", args.bulk)):
+            for mode in args.modes.split(",") if n else ():
+                # a sandbox of its own: the last case's bulk jobs do not run during this one
+                server = Server([sys.executable, "-c", SANDBOX, str(RATE_SCALE)])
+                try:
+                    print(case(kind, mode, n, server, tmp), flush=True)
+                finally:
+                    server.stop()
     print(f"load: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} (uptime)")
 
 
