@@ -66,7 +66,11 @@ def _spawned() -> Executor:
         started = executor.submit(int)  # the first task starts the process, here and now
     finally:
         sys.modules["__main__"] = main
-    started.result()  # raises when the process could not start
+    try:
+        started.result()  # raises when the process could not start
+    except BaseException:
+        executor.shutdown(wait=False, cancel_futures=True)
+        raise
     return executor
 
 
