@@ -209,24 +209,30 @@ def read_chunks(name: str) -> pd.DataFrame | FileChunks:
 
 
 def _joined_csv(parts: Iterator[pd.DataFrame]) -> pd.DataFrame:
-    """CSV chunks joined as ``read_csv`` joins its own internal chunks (``pd.concat``: a
-    column of ints in one chunk and floats in another is float), so a file read in chunks
-    gives the values a whole read gives; frames.whole would keep the two kinds apart."""
-    import pandas as pd
+    """CSV chunks joined with every value kept as its chunk read it (``frames.whole``), so
+    a file read whole sends what the same file streamed chunk by chunk sends."""
+    from attentive_nb.plan.frames import whole
 
-    joined = list(parts)
-    return joined[0] if len(joined) == 1 else pd.concat(joined)
+    return whole(parts)
 
 
 def _csv_chunks(source: Any, as_text: bool) -> Any:
-    """``read_csv`` with the same value handling as one whole read, in chunks of rows."""
+    """``read_csv`` in chunks of ``CSV_CHUNK_ROWS`` rows, the same for a whole read and a
+    streamed one.
+
+    Nullable dtypes: a column of whole numbers with blanks stays whole numbers (``5``, not
+    the ``5.0`` a float column holds, and a 19-digit id keeps every digit) whichever chunk
+    the blanks are in, so a chunk's types do not depend on the rows of another. A column
+    with whole numbers and fractions holds floats in the chunks that have fractions; the
+    chunks are joined keeping each one's values (:func:`_joined_csv`).
+    """
     import pandas as pd
 
     if as_text:
         return pd.read_csv(
             source, dtype=str, keep_default_na=False, na_values=[""], chunksize=CSV_CHUNK_ROWS
         )
-    return pd.read_csv(source, chunksize=CSV_CHUNK_ROWS)
+    return pd.read_csv(source, chunksize=CSV_CHUNK_ROWS, dtype_backend="numpy_nullable")
 
 
 def _parquet_batches(name: str, path: Path) -> Any:

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import phonenumbers
 
-from attentive_nb.plan import emails, numbers, timestamps
+from attentive_nb.plan import emails, numbers, phone_pool, timestamps
 from attentive_nb.plan.cells import Problems, is_blank, pair_column, per_distinct, quote, report
 from attentive_nb.plan.phones import E164, is_valid_e164, valid_e164_many, written_problem
 
@@ -169,17 +169,46 @@ def _is_text_column(series: pd.Series) -> bool:
 def phone_column(
     series: pd.Series, region: str, problems: Problems
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Phones in E.164 (None where blank or invalid) and the raw text, for the report."""
+    """Phones in E.164 (None where blank or invalid) and the raw text, for the report.
 
-    def convert(text: str) -> tuple[str | None, str | None]:
-        problem = written_problem(text)
-        if problem:
-            return None, problem
-        e164 = to_e164(text, region)
-        where = "" if text.startswith("+") else f" for region {region}"
-        return e164, (None if e164 else f"is not a valid number{where}")
+    While a stream plans a chunk (:func:`phone_pool.current`), the distinct numbers
+    the fast check leaves are parsed in one go by its worker process, when there are
+    enough of them; whatever it does not give is parsed here, the same way.
+    """
+    parsed: dict[str, PhoneResult] = {}
 
-    return checked_text(series, "phone", problems, convert, valid_e164_many)
+    def as_written(values: list[Any]) -> list[bool]:
+        written = valid_e164_many(values)
+        pool = phone_pool.current()
+        if pool is not None:  # the values left are the ones ``convert`` will see
+            left = (_text(v) for v, ok in zip(values, written) if not ok)
+            texts = list(dict.fromkeys(t for t, problem in left if t and not problem))
+            parsed.update(pool.parsed(phone_results, texts, region))
+        return written
+
+    def convert(text: str) -> PhoneResult:
+        found = parsed.get(text)
+        return found if found is not None else phone_result(text, region)
+
+    return checked_text(series, "phone", problems, convert, as_written)
+
+
+PhoneResult = phone_pool.Result
+
+
+def phone_result(text: str, region: str) -> PhoneResult:
+    """A phone cell's text (stripped, not blank) as sent, or why it cannot be."""
+    problem = written_problem(text)
+    if problem:
+        return None, problem
+    e164 = to_e164(text, region)
+    where = "" if text.startswith("+") else f" for region {region}"
+    return e164, (None if e164 else f"is not a valid number{where}")
+
+
+def phone_results(texts: list[str], region: str) -> list[PhoneResult]:
+    """:func:`phone_result` of each text: what a stream's worker process runs."""
+    return [phone_result(text, region) for text in texts]
 
 
 def to_e164(text: str, region: str) -> str | None:

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from attentive_nb.plan.readings import ColumnReading
+from attentive_nb.report.chunks import ChunkIndex
 from attentive_nb.report.csv_out import SavedCsv, write_csv_slices
 from attentive_nb.report.html import render, text_summary
 from attentive_nb.report.masking import column_table, mask_identifiers, mask_reasons
@@ -92,7 +93,8 @@ class SendReport:
     a streamed run), ``index`` names the rows (default: their position in the
     stream) and ``kept`` is ``(positions, rows)``: the input rows it holds for
     ``to_retry`` (every row not sent, skipped or would-send, pending ones too,
-    since a refresh may reject them).
+    since a refresh may reject them). ``chunks``, for an input of chunks, puts
+    ``chunk`` and ``chunk_index`` first in the table (:mod:`~attentive_nb.report.chunks`).
     """
 
     def __init__(
@@ -112,6 +114,7 @@ class SendReport:
         readings: Sequence[ColumnReading] = (),
         index: pd.Index | None = None,
         kept: tuple[Sequence[int] | np.ndarray, pd.DataFrame] | None = None,
+        chunks: ChunkIndex | None = None,
     ) -> None:
         if not isinstance(outcomes, Outcomes):
             n = len(data) if data is not None else len(index) if index is not None else None
@@ -134,6 +137,7 @@ class SendReport:
         self._identifiers = identifiers if identifiers is not None else pd.DataFrame(index=index)
         self._results = results.set_axis(index) if results is not None else None
         self._kept = _kept(kept) if kept is not None else None
+        self._chunks = chunks
         self._readings = list(readings)
         self._follow_up = follow_up
         self.removed: SendReport | None = None  # a segment mirror: the people taken out
@@ -144,6 +148,10 @@ class SendReport:
     def _rows(self, where: slice, *, unmasked: bool = False) -> pd.DataFrame:
         """The table's rows ``where`` (a slice of positions), built from the codes."""
         base = pd.DataFrame(self._outcomes.take(where), index=self._index[where])
+        if self._chunks is not None:  # an input of chunks: where each row came in
+            number, within = self._chunks.columns(where)
+            base.insert(0, "chunk", number)
+            base.insert(1, "chunk_index", within.array)
         ids = self._identifiers.iloc[where]
         results = [] if self._results is None else [self._results.iloc[where]]
         if unmasked:

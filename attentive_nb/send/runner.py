@@ -28,6 +28,7 @@ from attentive_nb.http.client import Client
 from attentive_nb.plan import Plan, frames
 from attentive_nb.plan.readings import LOOKS_LIKE
 from attentive_nb.report import Outcomes, RowOutcome, SendReport
+from attentive_nb.report.chunks import ChunkIndex
 from attentive_nb.report.lookups import result_columns
 from attentive_nb.send import stream
 from attentive_nb.send.engine import Engine, RunOptions
@@ -120,7 +121,8 @@ def run_streamed(
     chunks, total = frames.pieces(data, stream.STREAM_ROWS)
     if total is not None and total <= stream.STREAM_ROWS:  # one frame, not large: as ever
         return whole(data)
-    pieces = stream.resliced(chunks)
+    seen = ChunkIndex() if total is None else None  # chunks as given: named in the table
+    pieces = stream.resliced(chunks, seen)
     first_rows = next(pieces, None)
     if first_rows is None:  # an empty iterator: nothing to send, a report of no rows
         return _empty_report(target, options)
@@ -176,6 +178,7 @@ def run_streamed(
         results=result_columns(first.kind, outcomes.answers, n),
         index=index,
         kept=kept,
+        chunks=seen.upto(n) if seen is not None else None,
     )
     _wait_for_jobs(report, sending, options)
     unkept = int(stream.RETRY_CODES[outcomes.codes].sum()) - len(report.to_retry)

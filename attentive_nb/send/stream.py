@@ -11,7 +11,10 @@ each kind's requests checked against earlier chunks'
 (:mod:`~attentive_nb.send.stream_checks`: the same event, link or question
 carried, the later row getting the first's outcome as one request carrying
 both would; an event id given to another event, or an id to another person,
-refused), a person named in an earlier chunk (remarked).
+refused), a person named in an earlier chunk (remarked). Phone numbers of a
+later chunk that ``phonenumbers`` must parse go to a worker process when there
+are many (:mod:`~attentive_nb.plan.phone_pool`), so that parsing overlaps the
+sending.
 
 An input without an index of its own (Arrow, polars, chunks) is named by stream
 position; :class:`ChunkOutcomes` holds each chunk's input rows until they are settled,
@@ -33,10 +36,12 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
+from attentive_nb.plan import phone_pool
 from attentive_nb.plan.hashes import Hashes64, hash64
 from attentive_nb.plan.model import KeyCounter, Plan, Request, _Draft
 from attentive_nb.plan.prepare import lowered
 from attentive_nb.report import Outcomes, RowOutcome
+from attentive_nb.report.chunks import ChunkIndex
 from attentive_nb.report.rows import CODES, DONE, PENDING, STATUSES
 from attentive_nb.send import stream_checks
 
@@ -71,11 +76,16 @@ RETRY_CODES = np.zeros(len(STATUSES) + 1, dtype=bool)
 RETRY_CODES[[CODES[s] for s in STATUSES if s not in DONE | PENDING]] = True
 
 
-def resliced(chunks: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+def resliced(
+    chunks: Iterator[pd.DataFrame], seen: ChunkIndex | None = None
+) -> Iterator[pd.DataFrame]:
     """The chunks again, at most ``STREAM_ROWS`` rows each and the first ``FIRST_ROWS``:
-    the first request waits for the first chunk's plan only."""
+    the first request waits for the first chunk's plan only. ``seen`` notes each input
+    chunk's index as it is read (the report names rows by chunk)."""
     limit = FIRST_ROWS
     for chunk in chunks:
+        if seen is not None:
+            seen.add(chunk.index)
         start = 0
         while start < len(chunk):
             yield chunk.iloc[start : start + limit]
@@ -117,6 +127,7 @@ class StreamPlan(Plan):
         self._people: dict[str, Hashes64] = {}
         self._lock = threading.Lock()
         self._frozen = False
+        self.phones = phone_pool.PhonePool()  # started when a later chunk has many numbers
         self.n_rows = total if total is not None else len(first_rows)
         self._rate = first.n_requests / max(first.n_rows, 1)  # requests a row, as in chunk 1
 
@@ -136,12 +147,16 @@ class StreamPlan(Plan):
             yield from self._chunk(self._first, self._first_rows, min(chunk_size, FIRST_LIST))
             for rows in self._rest:
                 rows = self._placed(rows)
-                yield from self._chunk(self._planner(rows), rows, chunk_size)
+                with phone_pool.used(self.phones):  # its numbers parsed in a worker process
+                    plan = self._planner(rows)
+                yield from self._chunk(plan, rows, chunk_size)
             self.exhausted = True
         except _Frozen:
             return
         except Exception as error:  # the rows before it stand; the engine sends what it has
             self.error = error
+        finally:
+            self.phones.close()
 
     def _placed(self, rows: pd.DataFrame) -> pd.DataFrame:
         if self._positional:  # no index of the stream's own: a row is named by its position

@@ -997,3 +997,42 @@ def test_a_large_csv_of_product_views_is_read_chunk_by_chunk(
     assert main(["send", "ecommerce", str(tmp_path / "v.csv"), "--event", "product-view"]) == 0
     assert "Streamed: 30 rows read in 8 chunks" in capsys.readouterr().out
     assert len(sandbox.received("/v1/events/ecommerce/product-view")) == 30
+
+
+def test_a_streamed_csv_sends_what_the_whole_read_sends(sandbox, monkeypatch, capsys, tmp_path):
+    """Whole numbers with blanks only in later chunks, and a column whole in some chunks and
+    with fractions in others: streamed, each cell is sent as the whole read sends it."""
+    from attentive_nb.cli import send
+    from attentive_nb.cli.commands import main
+    from attentive_nb.send import stream
+
+    for key, value in creds(sandbox).items():
+        monkeypatch.setenv(key, value)
+    rows = [
+        f"+1201555{i:04d},A{i},{'' if i in (13, 22) else i},{i + 0.5 if i >= 24 else i},"
+        f"{'' if i == 27 else 10**17 + i}"
+        for i in range(30)
+    ]
+    write(str(tmp_path / "e.csv"), "phone,sku,points,score,ref\n" + "\n".join(rows) + "\n")
+    args = ["send", "events", str(tmp_path / "e.csv"), "--event-type", "Viewed"]
+    bodies = {}
+    for chunk, streamed in ((4, 10**6), (4, 10), (100_000, 10**6)):  # whole, streamed, one
+        monkeypatch.setattr(send, "CSV_CHUNK_ROWS", chunk)
+        monkeypatch.setattr(stream, "STREAM_ROWS", streamed)
+        (tmp_path / f"{chunk}-{streamed}").mkdir()
+        monkeypatch.chdir(tmp_path / f"{chunk}-{streamed}")  # a ledger of its own
+        assert main(args) == 0
+        assert ("Streamed: 30 rows" in capsys.readouterr().out) == (streamed == 10)
+        sent = sandbox.received("/v1/events/custom")
+        bodies[chunk, streamed] = sorted(sent, key=lambda b: b["properties"]["sku"])
+        sandbox.reset()
+    assert json.dumps(bodies[4, 10]) == json.dumps(bodies[4, 10**6])  # 1 is not 1.0 here
+    by_sku = {b["properties"]["sku"]: b["properties"] for b in bodies[4, 10]}
+    assert json.dumps(by_sku["A1"]["points"]) == "1" and "points" not in by_sku["A13"]
+    assert by_sku["A25"]["score"] == 25.5
+    assert by_sku["A1"]["ref"] == 10**17 + 1  # every digit, though row 27 is blank
+    # whole numbers with blanks are the same whatever the chunks: ints, as written
+    read_once = {b["properties"]["sku"]: b["properties"] for b in bodies[100_000, 10**6]}
+    points = [json.dumps(read_once[f"A{i}"].get("points")) for i in range(30)]
+    assert points == [json.dumps(by_sku[f"A{i}"].get("points")) for i in range(30)]
+    assert points[1] == "1" and read_once["A1"]["ref"] == 10**17 + 1
