@@ -3,13 +3,19 @@
 A set (or a map to a few integers) of uint64 keys kept as a handful of sorted
 numpy runs, merged when two neighbours grow alike (a log-structured merge):
 10,000,000 keys hold 80 MB (plus 8 bytes a value), each chunk is looked up and
-added with vectorised searches, and no Python object is kept per key.
+added with vectorised searches, runs stop growing at ``MAX_RUN`` keys (a merge's
+copy stays small), and no Python object is kept per key.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+
+#: Runs stop merging at this many keys: a merge copies its runs (with their values and
+#: the sort order, ~40 bytes a key at once), so the copy stays a few tens of MB while
+#: 10,000,000 keys are held; a look-up searches the ten-odd runs that makes.
+MAX_RUN = 1 << 20
 
 
 def hash64(values: np.ndarray) -> np.ndarray:
@@ -60,6 +66,8 @@ class Hashes64:
 
     def _merge(self) -> None:
         while len(self._keys) > 1 and len(self._keys[-2]) <= 2 * len(self._keys[-1]):
+            if len(self._keys[-2]) + len(self._keys[-1]) > MAX_RUN:
+                return
             keys = np.concatenate([self._keys.pop(-2), self._keys.pop()])
             values = np.concatenate([self._values.pop(-2), self._values.pop()])
             order = np.argsort(keys, kind="stable")
