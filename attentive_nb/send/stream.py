@@ -388,7 +388,8 @@ def sparse_identifiers(n: int, positions: np.ndarray, ids: pd.DataFrame) -> pd.D
     columns = {}
     for name, column in ids.items():
         codes_of_kept, values = pd.factorize(column, use_na_sentinel=True)
-        codes = np.full(n, -1, dtype=np.int32)
+        small = next(t for t in (np.int8, np.int16, np.int32) if len(values) < np.iinfo(t).max)
+        codes = np.full(n, -1, dtype=small)  # the categorical's own width: not made twice
         codes[positions] = codes_of_kept
         columns[name] = pd.Categorical.from_codes(codes, categories=pd.Index(values))
     frame: pd.DataFrame = pd.DataFrame(columns, index=pd.RangeIndex(n), columns=ids.columns)
