@@ -25,10 +25,15 @@ def hash64(values: np.ndarray) -> np.ndarray:
 
 
 class Hashes64:
-    """uint64 keys, each with ``width`` int64 values (0: a set); the first value given wins."""
+    """uint64 keys, each with ``width`` int64 values (0: a set); the first value given wins.
 
-    def __init__(self, width: int = 0) -> None:
+    ``small=True``: the values are held as int32 while they fit (row positions: 4 bytes
+    a key less), as int64 once one does not.
+    """
+
+    def __init__(self, width: int = 0, *, small: bool = False) -> None:
         self.width = width
+        self._dtype: type[np.signedinteger] = np.int32 if small else np.int64
         self._keys: list[np.ndarray] = []
         self._values: list[np.ndarray] = []
 
@@ -60,8 +65,12 @@ class Hashes64:
         if not len(keys):
             return
         keys, first = np.unique(keys, return_index=True)  # sorted; the first of each
+        values = values[first]
+        if self._dtype is np.int32 and len(values) and not _fits32(values):
+            self._dtype = np.int64
+            self._values = [held.astype(np.int64) for held in self._values]
         self._keys.append(keys)
-        self._values.append(values[first])
+        self._values.append(values.astype(self._dtype))
         self._merge()
 
     def _merge(self) -> None:
@@ -73,3 +82,8 @@ class Hashes64:
             order = np.argsort(keys, kind="stable")
             self._keys.append(keys[order])
             self._values.append(values[order])
+
+
+def _fits32(values: np.ndarray) -> bool:
+    limits = np.iinfo(np.int32)
+    return bool(values.min() >= limits.min and values.max() <= limits.max)

@@ -181,7 +181,7 @@ class StreamPlan(Plan):
             present = ~pd.isna(values)
             named = values[present]
             hashes = hash64(lowered(named) if name == "email" else named)
-            seen = self._people.setdefault(str(name), Hashes64(width=1))
+            seen = self._people.setdefault(str(name), Hashes64(width=1, small=True))
             found, first = seen.find(hashes)
             at = np.flatnonzero(present)[found]
             earliest[at] = np.minimum(earliest[at], first[found, 0])

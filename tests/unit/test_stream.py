@@ -411,3 +411,12 @@ def test_hashes64_runs_stop_merging_past_a_size_and_still_find_everything(monkey
     found, values = seen.find(np.array([0, 1999, 2000], dtype=np.uint64))
     assert found.tolist() == [True, True, False] and values[:2, 0].tolist() == [0, 1999]
     assert len(seen) == 2000
+
+
+def test_hashes64_small_values_widen_when_one_does_not_fit():
+    seen = Hashes64(width=1, small=True)
+    seen.add(np.array([1, 2], dtype=np.uint64), np.array([[10], [20]]))
+    assert seen._values[0].dtype == np.int32  # row positions: 4 bytes a key
+    seen.add(np.array([3], dtype=np.uint64), np.array([[2**40]]))
+    found, values = seen.find(np.array([1, 3, 4], dtype=np.uint64))
+    assert found.tolist() == [True, True, False] and values[:, 0].tolist() == [10, 2**40, -1]
