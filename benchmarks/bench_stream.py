@@ -1,7 +1,7 @@
 """A streamed send: time from the call to the first request, and the process's peak memory.
 
 Run: ``.venv/bin/python benchmarks/bench_stream.py [--quick] [--ten-million]
-[--bulk 1000000] [--bulk-only] [--kinds 1000000]``
+[--bulk 1000000] [--bulk-only] [--kinds 1000000] [--bulk-ten-million]``
 
 Each case runs in a fresh child process against a sandbox in a process of its
 own (no latency, real sockets): custom events with valid US phones, given as a
@@ -18,8 +18,13 @@ the sandbox keeping Attentive's bulk limits (100 requests of 256 people a second
 25,600 people/s at most): as Arrow record batches made by a generator, as a Parquet
 file read by ``ParquetFile.iter_batches`` (the CLI's way), and, as the landed
 code's baseline, one pandas frame planned whole before the first request. Printed:
-people a second planned and sent (call to return), time to the first request, peak
-memory.
+people a second sent (call to return), rows a second planned (on the thread that plans
+ahead of the sending, wall time inside the plan), time to the first request, peak memory.
+
+``--bulk-ten-million`` then sends 10,000,000 people from a Parquet file the same way,
+with the sandbox's limits raised and its bulk bodies not kept (``LEAN_SANDBOX``: the
+client's planning and memory are what is measured), after planning the same file alone
+(no network) for the rate planning can give on this machine.
 
 ``--kinds N`` sends N id links, N subscription look-ups and N product views the same
 way as the events (interrupted ``SEND_S`` after the first request): a pandas frame and
@@ -40,6 +45,22 @@ SANDBOX = r"""
 import threading
 from attentive_nb.sandbox import Sandbox
 sb = Sandbox(port=0, seed=7).start()
+print(f"demo API key: {sb.api_key}", flush=True)
+print(f"ATTENTIVE_API_URL={sb.url}", flush=True)
+threading.Event().wait()
+"""
+# For the 10,000,000-person bulk line: the sandbox's rate limits raised (the client still
+# paces itself to Attentive's 100 requests a second) and the bulk bodies it accepted not
+# kept (it would hold every person, ~1 KB each, in its own process); jobs are never run,
+# since the send returns at once (wait=0). So the client's planning and memory are measured.
+LEAN_SANDBOX = r"""
+import threading
+from attentive_nb.sandbox import Sandbox, state
+add_job, record = state.State.add_job, state.State.record
+state.State.add_job = lambda self, users, now, *a, **k: add_job(self, [], now, *a, **k)
+state.State.record = lambda self, path, body, **k: (
+    None if path == "/v2/bulk/user/attributes" else record(self, path, body, **k))
+sb = Sandbox(port=0, seed=7, rate_scale=100).start()
 print(f"demo API key: {sb.api_key}", flush=True)
 print(f"ATTENTIVE_API_URL={sb.url}", flush=True)
 threading.Event().wait()
@@ -137,6 +158,22 @@ def request(self, *a, **k):
         first.append(time.perf_counter())
     return real(self, *a, **k)
 
+# Time spent planning, on the thread that plans ahead of the sending (wall time inside the
+# plan's generator, waiting for a core included; not the time it waits for room ahead).
+planning = [0.0, 0]
+real_requests = stream.StreamPlan.requests
+def requests(self, *a, **k):
+    lists = real_requests(self, *a, **k)
+    while True:
+        t = time.perf_counter()
+        units = next(lists, None)
+        planning[0] += time.perf_counter() - t
+        if units is None:
+            return
+        planning[1] += sum(len(unit.positions) for unit in units)
+        yield units
+stream.StreamPlan.requests = requests
+
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 conn = att.Connection.from_api_key(key, api_url=url)
 conn.company_id()
@@ -145,7 +182,34 @@ t0 = time.perf_counter()
 report = conn.send_attributes(data, bulk=True, wait=0, progress=False, ledger=ledger)
 t1 = time.perf_counter()
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(f"{first[0] - t0:.2f} {t1 - t0:.1f} {before:.0f} {peak:.0f} {report.counts['submitted']}")
+planned = planning[1] / planning[0] if planning[0] else 0  # 0: planned whole, first
+print(f"{first[0] - t0:.2f} {t1 - t0:.1f} {before:.0f} {peak:.0f} {report.counts['submitted']}"
+      f" {planned:.0f}")
+"""
+
+PLAN_CHILD = r"""
+import resource, sys, time
+import pandas as pd, pyarrow.parquet as pq
+from attentive_nb.plan import frames
+from attentive_nb.plan.attributes import plan_attributes
+from attentive_nb.send import stream
+
+# Planning alone, no network: the Parquet file's batches planned and their requests made,
+# as the stream does ahead of the sending (each chunk's plan, its ledger keys, the bodies).
+path = sys.argv[1]
+planner = lambda rows: plan_attributes(rows, bulk=True)
+t0 = time.perf_counter()
+batches = pq.ParquetFile(path).iter_batches(batch_size=100_000)
+chunks, total = frames.pieces(batches, stream.STREAM_ROWS)
+pieces = stream.resliced(chunks)
+rows = next(pieces)
+rows = rows.set_axis(pd.RangeIndex(len(rows)))
+plan = stream.StreamPlan(planner(rows), rows, pieces, planner, total, positional=True)
+plan.outcomes = stream.ChunkOutcomes()  # nothing is sent here: no rows held for to_retry
+n = sum(len(unit.positions) for units in plan.requests(5000) for unit in units)
+took = time.perf_counter() - t0
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(f"{n} {took:.2f} {peak:.0f}")
 """
 
 
@@ -263,15 +327,36 @@ def bulk_case(kind: str, n: int, server: Server, tmp: str, path: str) -> str:
     out = subprocess.run(
         [sys.executable, "-c", BULK_CHILD, *args], capture_output=True, text=True, check=True
     )
-    first, took, before, peak, submitted = out.stdout.split()[-5:]
+    first, took, before, peak, submitted, planned = out.stdout.split()[-6:]
     rate = int(submitted) / float(took)
+    plan_rate = f"{float(planned):>9,.0f}/s" if float(planned) else f"{'(whole)':>11}"
     return (
-        f"{kind:<8} {n:>11,} {rate:>9,.0f}/s {float(took):>7.1f} s {float(first):>7.2f} s "
-        f"{float(before):>7,.0f} MB {float(peak):>7,.0f} MB   ({int(submitted):,} submitted)"
+        f"{kind:<8} {n:>11,} {rate:>9,.0f}/s {plan_rate} {float(took):>7.1f} s "
+        f"{float(first):>7.2f} s {float(before):>7,.0f} MB {float(peak):>7,.0f} MB   "
+        f"({int(submitted):,} submitted)"
     )
 
 
-def bulk_cases(n: int, tmp: str) -> None:
+def plan_case(path: str, n: int) -> str:
+    """Planning alone (no network): the rate the stream can plan at, on this machine now."""
+    out = subprocess.run(
+        [sys.executable, "-c", PLAN_CHILD, path], capture_output=True, text=True, check=True
+    )
+    rows, took, peak = out.stdout.split()[-3:]
+    rate = int(rows) / float(took)
+    return (
+        f"planning alone (no network), parquet, {n:,} rows: {rate:,.0f} rows/s "
+        f"({float(took):.1f} s, peak {float(peak):,.0f} MB)"
+    )
+
+
+BULK_HEAD = "input          rows     people/s    planned    total  first req  before call     peak"
+# stream4's figures (branch stream4, load 2-4.6), before a job kept positions, not keys:
+# 1 M people, parquet 1.02-1.25 s to the first request, peak 626 MB; whole pandas 754-760 MB.
+BULK_BEFORE = "before (1 M, stream4): parquet first request 1.0-1.3 s, peak 626 MB; whole 757 MB"
+
+
+def bulk_cases(n: int, tmp: str, kinds: tuple[str, ...] = ("arrow", "parquet", "whole")) -> None:
     server = Server([sys.executable, "-c", SANDBOX])  # a fresh sandbox: its store grows
     path = os.path.join(tmp, "people.parquet")
     write_parquet(path, n)
@@ -280,9 +365,31 @@ def bulk_cases(n: int, tmp: str) -> None:
             f"\nbulk attributes, {n:,} people to the end (goal: 25,600/s planned while "
             "sending, peak <= 600 MB at 10 M; landed: everything planned first)"
         )
-        print("input          rows     people/s   total  first req  before call     peak")
-        for kind in ("arrow", "parquet", "whole"):
+        print(BULK_HEAD)
+        for kind in kinds:
             print(bulk_case(kind, n, server, tmp, path), flush=True)
+        print(BULK_BEFORE)
+    finally:
+        server.stop()
+
+
+def bulk_ten_million(tmp: str, n: int = 10_000_000) -> None:
+    """The issue's goal: a 10 M-row Parquet file sent as bulk attributes, with the lean
+    sandbox (limits raised, bodies not kept: see LEAN_SANDBOX), and planning alone."""
+    path = os.path.join(tmp, "people-10m.parquet")
+    write_parquet(path, n)
+    print(
+        f"\nbulk attributes, {n:,} people from Parquet (goal: peak <= 600 MB, >= 25,600 "
+        "rows/s planned; sandbox: limits raised, bulk bodies not kept)"
+    )
+    small = os.path.join(tmp, "people-1m.parquet")  # the rate does not hang on the length
+    write_parquet(small, 1_000_000)
+    print(plan_case(small, 1_000_000), flush=True)
+    server = Server([sys.executable, "-c", LEAN_SANDBOX])
+    try:
+        print(BULK_HEAD)
+        print(bulk_case("parquet", n, server, tmp, path), flush=True)
+        print(BULK_BEFORE)
     finally:
         server.stop()
 
@@ -312,6 +419,9 @@ def main() -> None:
     parser.add_argument("--bulk", type=int, default=1_000_000, help="people sent in bulk")
     parser.add_argument("--bulk-only", action="store_true", help="only the bulk run")
     parser.add_argument("--kinds", type=int, default=0, help="rows of id links and look-ups")
+    parser.add_argument(
+        "--bulk-ten-million", action="store_true", help="also 10,000,000 people from Parquet"
+    )
     args = parser.parse_args()
     sizes = [100_000] if args.quick else [100_000, 1_000_000]
     sizes += [10_000_000] if args.ten_million else []
@@ -335,6 +445,8 @@ def main() -> None:
             kinds_cases(args.kinds, tmp)
         if args.bulk:
             bulk_cases(args.bulk, tmp)
+        if args.bulk_ten_million:
+            bulk_ten_million(tmp)
     print(f"load: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} (uptime)")
 
 

@@ -168,11 +168,21 @@ class Outcomes:
         self.reason_codes[position] = self.strings.code(f"{reason}; {remark}" if reason else remark)
 
     def grow(self, n: int) -> None:
-        """``n`` more rows, without outcomes yet (a stream's length comes late)."""
+        """``n`` more rows, without outcomes yet (a stream's length comes late).
+
+        Each column is resized in place when nothing else holds it (a large one is
+        remapped, not copied, so a stream's outcomes are never held twice); a column
+        with a view taken of it is copied instead (the view stays valid).
+        """
         for name in ("codes", "http", "reason_codes", "attempts", "latency"):
-            column = getattr(self, name)
-            fill = _NO_LATENCY if name == "latency" else 0
-            setattr(self, name, np.concatenate([column, np.full(n, fill, dtype=column.dtype)]))
+            size = len(getattr(self, name))
+            try:
+                getattr(self, name).resize(size + n, refcheck=True)  # zero-filled
+            except ValueError:  # referenced elsewhere: resizing would pull it from under them
+                column = getattr(self, name)
+                setattr(self, name, np.concatenate([column, np.zeros(n, dtype=column.dtype)]))
+            if name == "latency":
+                self.latency[size:] = _NO_LATENCY
 
     def place(self, start: int, part: Outcomes) -> None:
         """The rows of ``part`` as this one's rows from ``start`` (its reasons re-coded).

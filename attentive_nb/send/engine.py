@@ -44,7 +44,7 @@ from attentive_nb.http.client import ApiResponse, Client, JsonText
 from attentive_nb.plan.model import Plan, Request, kind_words
 from attentive_nb.report import RowOutcome
 from attentive_nb.send import bulk, deletions, ledger_jobs, outcomes, voice
-from attentive_nb.send.jobs import SubmittedJob, submitted_reason
+from attentive_nb.send.jobs import JobRows, SubmittedJob, submitted_reason
 from attentive_nb.send.ledger import Ledger, LedgerRun
 from attentive_nb.send.prefetch import Prefetched
 from attentive_nb.send.progress import Progress
@@ -353,14 +353,16 @@ class Engine:
 
     def _submitted(self, units: list[Request], job_id: str, response: ApiResponse) -> Answer:
         """Attentive took a bulk request as a job: its rows are submitted, the job in the ledger."""
-        carried = tuple((p, unit.key) for unit in units for p in unit.positions)
+        # Positions only: the records' keys are in the ledger, by job (``ledger_jobs.submit``).
+        rows = JobRows.of([unit.positions for unit in units])
         job = SubmittedJob(
-            job_id, carried, response.attempts, outcomes.milliseconds(response.elapsed_s)
+            job_id, rows, response.attempts, outcomes.milliseconds(response.elapsed_s)
         )
         reason = submitted_reason(job_id)
         records = [
             RowOutcome(p, "submitted", response.status, reason, job.attempts, job.latency_ms)
-            for p, _ in carried
+            for unit in units
+            for p in unit.positions
         ]
         # A record names its person in ``identifiers`` (attributes) or is the identifiers
         # itself (a segment member).
@@ -383,7 +385,7 @@ class Engine:
         (unit,) = units
         job = SubmittedJob(
             request_id,
-            tuple((p, unit.key) for p in unit.positions),
+            JobRows.of([unit.positions]),
             response.attempts,
             outcomes.milliseconds(response.elapsed_s),
         )

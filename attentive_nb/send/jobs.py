@@ -1,6 +1,7 @@
 """A send's v2 bulk jobs, followed up for its report, and every job listed for the analyst.
 
-- :class:`SubmittedJob`: a job one send submitted, and the rows it carries;
+- :class:`SubmittedJob`: a job one send submitted, and the rows it carries
+  (:class:`JobRows`: positions, not keys: the ledger has those, by job);
 - :class:`BulkFollowUp`: what ``report.refresh()`` calls: follows the report's
   jobs up (:func:`~attentive_nb.send.follow_up.follow`) and turns what was
   learnt into its rows' outcomes;
@@ -13,10 +14,11 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from attentive_nb.endpoints import ENDPOINTS
@@ -70,11 +72,46 @@ def ledger_for(given: object) -> Iterator[Ledger]:
 
 
 @dataclass(frozen=True)
+class JobRows:
+    """The rows a job carries, in the order sent, kept compactly (a bulk load submits
+    every row: no Python object, and no ledger key, per row).
+
+    ``positions``: a ``range`` when the rows follow on (the usual case), else an
+    int32 array (int64 past 2**31). ``records``: each row's record, its place in
+    the job (the ledger keeps every record's key by it); None when row i is record i.
+    """
+
+    positions: range | np.ndarray
+    records: np.ndarray | None = None
+
+    @classmethod
+    def of(cls, units: Sequence[Sequence[int]]) -> JobRows:
+        """The rows of ``units`` (each record's row positions, in the order sent)."""
+        counts = np.fromiter((len(unit) for unit in units), dtype=np.int64, count=len(units))
+        flat = np.fromiter((p for unit in units for p in unit), np.int64, int(counts.sum()))
+        records = None
+        if len(flat) != len(units):
+            records = np.repeat(np.arange(len(units), dtype=np.int32), counts)
+        if len(flat) and flat[-1] - flat[0] == len(flat) - 1 and (np.diff(flat) == 1).all():
+            return cls(range(int(flat[0]), int(flat[-1]) + 1), records)
+        small = not len(flat) or (flat.min() >= 0 and flat.max() < 2**31)
+        return cls(flat.astype(np.int32) if small else flat, records)
+
+    def __len__(self) -> int:
+        return len(self.positions)
+
+    def record_of(self) -> np.ndarray:
+        """Each row's record (its place in the job)."""
+        return np.arange(len(self)) if self.records is None else self.records
+
+
+@dataclass(frozen=True)
 class SubmittedJob:
-    """A job a send submitted: its id, the (row position, record key) pairs it carries."""
+    """A job a send submitted: its id and the rows it carries (their record keys are
+    the ledger's, read back by job when the follow-up needs them)."""
 
     job_id: str
-    carried: tuple[tuple[int, str], ...]
+    rows: JobRows
     attempts: int
     latency_ms: float | None
 
@@ -113,22 +150,24 @@ class BulkFollowUp:
         job = followed.jobs.get(sent.job_id)
         if job is None:  # no longer in the ledger (forgotten): nothing more can be learnt
             return []
+        positions = sent.rows.positions
         if job.settled:
             del self._open[sent.job_id]
-            found = self._outcomes(sent, job, followed, ledger)
+            keys = _row_keys(ledger, job, sent.rows)
+            found = self._outcomes(list(dict.fromkeys(keys)), job, followed, ledger)
+            pairs = [(int(p), found[key]) for p, key in zip(positions, keys) if key]
         else:
             waiting = ("submitted", _waiting(job, followed.problems.get(job.job_id)))
-            found = dict.fromkeys((key for _, key in sent.carried), waiting)
+            pairs = [(int(p), waiting) for p in positions]
         return [
-            RowOutcome(p, found[key][0], 202, found[key][1], sent.attempts, sent.latency_ms)
-            for p, key in sent.carried
+            RowOutcome(p, status, 202, reason, sent.attempts, sent.latency_ms)
+            for p, (status, reason) in pairs
         ]
 
     def _outcomes(
-        self, sent: SubmittedJob, job: Job, followed: Followed, ledger: Ledger
+        self, keys: list[str], job: Job, followed: Followed, ledger: Ledger
     ) -> dict[str, tuple[str, str]]:
         """Each record's (status, reason): as learnt now, or as an earlier follow-up left it."""
-        keys = [key for _, key in sent.carried]
         earlier = [key for key in keys if key not in followed.outcomes]
         states = ledger.states(self._company, job.endpoint, earlier) if earlier else {}
         found = {key: followed.outcomes[key] for key in keys if key in followed.outcomes}
@@ -137,6 +176,12 @@ class BulkFollowUp:
             status = state if state in _ROW_STATES else "unknown"
             found[key] = (status, f"{job.words} {job.status}: {status} (read earlier)")
         return found
+
+
+def _row_keys(ledger: Ledger, job: Job, rows: JobRows) -> list[str]:
+    """Each row's record key, read back from the ledger by job ("" for a record it lacks)."""
+    keys = [record.key for record in ledger_jobs.records(ledger, job.company_id, job.job_id)]
+    return [keys[i] if i < len(keys) else "" for i in rows.record_of().tolist()]
 
 
 def _waiting(job: Job, problem: str | None) -> str:

@@ -31,7 +31,6 @@ from __future__ import annotations
 import bisect
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -213,7 +212,7 @@ class StreamPlan(Plan):
             present = ~pd.isna(values)
             named = values[present]
             hashes = hash64(lowered(named) if name == "email" else named)
-            seen = self._people.setdefault(str(name), Hashes64(width=1))
+            seen = self._people.setdefault(str(name), Hashes64(width=1, small=True))
             found, first = seen.find(hashes)
             at = np.flatnonzero(present)[found]
             earliest[at] = np.minimum(earliest[at], first[found, 0])
@@ -284,7 +283,8 @@ class _StreamKeys(KeyCounter):
 
 
 class ChunkOutcomes:
-    """Every row's outcome, an :class:`Outcomes` per chunk (a stream's length comes late).
+    """Every row's outcome, in one :class:`Outcomes` grown a chunk at a time (a stream's
+    length comes late; its columns are resized in place, so they are never held twice).
 
     With ``keep``, it also holds what a report of an input without an index of its own
     needs for ``to_retry``: each chunk's input rows (and identifiers) until every row of
@@ -295,12 +295,13 @@ class ChunkOutcomes:
     """
 
     def __init__(self, *, keep: bool = False) -> None:
+        self._all = Outcomes(0)
         self._starts: list[int] = []
-        self._parts: list[Outcomes] = []
-        self._set: list[int] = []  # rows of each part with an outcome
+        self._sizes: list[int] = []
+        self._set: list[int] = []  # rows of each chunk with an outcome
         self._keep = keep
-        self._carried: dict[int, list[int]] = {}  # part -> its carried rows (in the part)
-        self._held: dict[int, tuple[pd.DataFrame, pd.DataFrame]] = {}  # part -> rows, ids
+        self._carried: dict[int, list[int]] = {}  # chunk -> its carried rows (in the chunk)
+        self._held: dict[int, tuple[pd.DataFrame, pd.DataFrame]] = {}  # chunk -> rows, ids
         self._kept: list[tuple[np.ndarray, pd.DataFrame, pd.DataFrame]] = []
         self._none: tuple[np.ndarray, pd.DataFrame, pd.DataFrame] | None = None  # no row kept
         self._lock = threading.Lock()
@@ -312,14 +313,16 @@ class ChunkOutcomes:
         rows: pd.DataFrame | None = None,
         identifiers: pd.DataFrame | None = None,
     ) -> None:
-        """A part of ``n`` rows from ``start``; with ``rows``, held for ``to_retry``."""
+        """A chunk of ``n`` rows from ``start``; with ``rows``, held for ``to_retry``."""
         with self._lock:
             self._starts.append(start)
-            self._parts.append(Outcomes(n))
+            self._sizes.append(n)
             self._set.append(0)
+            if start + n > len(self._all):
+                self._all.grow(start + n - len(self._all))
             if self._keep and rows is not None:
                 ids = identifiers if identifiers is not None else pd.DataFrame(index=rows.index)
-                self._held[len(self._parts) - 1] = (rows, ids)
+                self._held[len(self._starts) - 1] = (rows, ids)
                 if self._none is None:  # to_retry with the input's columns when empty
                     self._none = (np.zeros(0, dtype=np.intp), rows.iloc[:0], ids.iloc[:0])
 
@@ -327,18 +330,21 @@ class ChunkOutcomes:
         """One row's outcome; ``carried``: its final outcome is an earlier row's."""
         with self._lock:
             i = bisect.bisect_right(self._starts, record.position) - 1
-            part = self._parts[i]
-            part.add(replace(record, position=record.position - self._starts[i]))
+            if i < 0 or record.position >= self._starts[i] + self._sizes[i]:
+                raise ValueError(f"outcome for row position {record.position}: not read")
+            self._all.add(record)
             if carried:
                 self._carried.setdefault(i, []).append(record.position - self._starts[i])
             self._set[i] += 1
-            if self._set[i] == len(part) and i in self._held:
-                self._settle(i, part.codes)
+            if self._set[i] == self._sizes[i] and i in self._held:
+                self._settle(i)
 
-    def _settle(self, i: int, codes: np.ndarray) -> None:
-        """Part ``i``'s rows let go but those needing another go (or carried)."""
+    def _settle(self, i: int, codes: np.ndarray | None = None) -> None:
+        """Chunk ``i``'s rows let go but those needing another go (or carried)."""
         rows, ids = self._held.pop(i)
         start = self._starts[i]
+        if codes is None:
+            codes = self._all.codes[start : start + self._sizes[i]]
         keep = RETRY_CODES[codes]
         keep[self._carried.pop(i, [])] = True
         where = np.flatnonzero(keep)
@@ -352,20 +358,22 @@ class ChunkOutcomes:
     def add_many(
         self, start: int, n: int, status: str, reason: str, rows: pd.DataFrame | None = None
     ) -> None:
-        """A part of ``n`` rows from ``start``, all one status (the rows never read);
+        """A chunk of ``n`` rows from ``start``, all one status (the rows never read);
         ``rows``: their input rows, held for ``to_retry``."""
         self.register(start, n, rows)
         with self._lock:
-            self._parts[-1].add_many(np.arange(n), status, [reason] * n)
+            where = np.arange(start, start + n)
+            self._all.add_many(where, status)
+            self._all.reason_codes[where] = self._all.strings.code(reason)
             self._set[-1] = n
-            if len(self._parts) - 1 in self._held:
-                self._settle(len(self._parts) - 1, self._parts[-1].codes)
+            if len(self._starts) - 1 in self._held:
+                self._settle(len(self._starts) - 1)
 
     def joined(self, n: int, carried: dict[int, int]) -> Outcomes:
-        """One :class:`Outcomes` of ``n`` rows; a carried row takes its first row's outcome."""
-        out = Outcomes(n)
-        for start, part in zip(self._starts, self._parts):
-            out.place(start, part)
+        """The :class:`Outcomes` of ``n`` rows; a carried row takes its first row's outcome."""
+        out = self._all
+        if len(out) < n:
+            out.grow(n - len(out))
         if carried:
             later = np.fromiter(carried, dtype=np.intp)
             first = np.fromiter(carried.values(), dtype=np.intp)
@@ -378,7 +386,7 @@ class ChunkOutcomes:
         with self._lock:
             for i in list(self._held):
                 start = self._starts[i]
-                self._settle(i, outcomes.codes[start : start + len(self._parts[i])])
+                self._settle(i, outcomes.codes[start : start + self._sizes[i]])
             parts, self._kept = self._kept, []
         if not parts and self._none is not None:
             parts = [self._none]
@@ -402,7 +410,8 @@ def sparse_identifiers(n: int, positions: np.ndarray, ids: pd.DataFrame) -> pd.D
     columns = {}
     for name, column in ids.items():
         codes_of_kept, values = pd.factorize(column, use_na_sentinel=True)
-        codes = np.full(n, -1, dtype=np.int32)
+        small = next(t for t in (np.int8, np.int16, np.int32) if len(values) < np.iinfo(t).max)
+        codes = np.full(n, -1, dtype=small)  # the categorical's own width: not made twice
         codes[positions] = codes_of_kept
         columns[name] = pd.Categorical.from_codes(codes, categories=pd.Index(values))
     frame: pd.DataFrame = pd.DataFrame(columns, index=pd.RangeIndex(n), columns=ids.columns)

@@ -129,3 +129,14 @@ def test_an_empty_report_writes_its_header(tmp_path):
     report = SendReport(pd.DataFrame({"phone": []}), None, [], kind="subscribe")
     assert report.to_csv(tmp_path / "e.csv").read_text(encoding="utf-8").startswith(",status")
     assert len(pd.read_parquet(report.to_parquet(tmp_path / "e.parquet"))) == 0
+
+
+def test_grow_keeps_what_was_set_and_a_view_held_stays_valid():
+    outcomes = Outcomes(2)
+    outcomes.add(RowOutcome(1, "sent", 200, "ok", 1, 1.5))
+    outcomes.grow(3)
+    assert len(outcomes) == 5 and outcomes.status[1] == "sent" and outcomes.reason(1) == "ok"
+    assert outcomes.latency[1] == 15 and (outcomes.latency[2:] == -1).all()
+    view = outcomes.codes[:2]
+    outcomes.grow(1)  # copied, not resized under the view
+    assert view.tolist() == [0, outcomes.codes[1]] and len(outcomes) == 6

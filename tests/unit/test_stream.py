@@ -382,3 +382,41 @@ def test_a_carried_row_is_kept_when_its_first_row_needs_another_go(conn):
     report = conn.send_events(pa.Table.from_pandas(df).to_reader(max_chunksize=25), **quiet())
     assert list(report.to_retry.index) == [3, 45, 70, 80]  # 81 was sent with row 4
     assert report.to_retry["sku"].tolist() == ["A3", "A45", "A70", "A3"]
+
+
+def test_chunk_outcomes_fill_one_outcomes_that_is_the_joined_one():
+    parts = stream.ChunkOutcomes()
+    parts.register(0, 3)
+    parts.add(RowOutcome(2, "sent", 200, "ok"))
+    parts.register(3, 2)
+    parts.add(RowOutcome(3, "failed", 500, "busy"))
+    parts.add_many(5, 4, "not_sent", "not sent: stopped")
+    parts.add(RowOutcome(1, "skipped"), carried=True)
+    joined = parts.joined(9, {1: 2})
+    statuses = joined.status[:].tolist()
+    assert statuses == [None, "sent", "sent", "failed", None] + ["not_sent"] * 4
+    assert joined.reason(3) == "busy" and joined.reason(8) == "not sent: stopped"
+    assert parts.joined(9, {}) is joined  # one Outcomes filled in place: never held twice
+
+
+def test_hashes64_runs_stop_merging_past_a_size_and_still_find_everything(monkeypatch):
+    from attentive_nb.plan import hashes
+
+    monkeypatch.setattr(hashes, "MAX_RUN", 256)
+    seen = Hashes64(width=1)
+    for start in range(0, 2000, 100):
+        keys_ = np.arange(start, start + 100, dtype=np.uint64)
+        seen.add(keys_, keys_.astype(np.int64).reshape(-1, 1))
+    assert max(len(run) for run in seen._keys) <= 256  # a merge's copy stays small
+    found, values = seen.find(np.array([0, 1999, 2000], dtype=np.uint64))
+    assert found.tolist() == [True, True, False] and values[:2, 0].tolist() == [0, 1999]
+    assert len(seen) == 2000
+
+
+def test_hashes64_small_values_widen_when_one_does_not_fit():
+    seen = Hashes64(width=1, small=True)
+    seen.add(np.array([1, 2], dtype=np.uint64), np.array([[10], [20]]))
+    assert seen._values[0].dtype == np.int32  # row positions: 4 bytes a key
+    seen.add(np.array([3], dtype=np.uint64), np.array([[2**40]]))
+    found, values = seen.find(np.array([1, 3, 4], dtype=np.uint64))
+    assert found.tolist() == [True, True, False] and values[:, 0].tolist() == [10, 2**40, -1]
