@@ -82,13 +82,40 @@ def _sharing(values: np.ndarray, valid: np.ndarray) -> Iterator[list[int]]:
     positions = np.flatnonzero(present)
     if len(positions) < 2:
         return
-    taken = values[positions].tolist()
-    if len(set(taken)) == len(taken):  # most columns share nothing: no grouping to do
+    taken = values[positions]
+    maybe = _maybe_repeated(taken)
+    if maybe is None:  # not all text: Python's own equality decides (1 == 1.0)
+        if len(set(taken.tolist())) == len(taken):
+            return
+    elif not maybe.any():  # most columns share nothing: no grouping to do
         return
-    series = pd.Series(values[positions], index=positions, dtype=values.dtype)
-    shared = series[series.duplicated(keep=False)]
-    for _, members in shared.groupby(shared, sort=False):
-        yield [int(p) for p in members.index]
+    else:  # only the values whose digest repeats can repeat: the exact check among them
+        positions, taken = positions[maybe], taken[maybe]
+    # Grouped by a dict, not pandas: the same equality, and text Arrow cannot hold is fine.
+    seen: dict[object, list[int]] = {}
+    for p, value in zip(positions.tolist(), taken.tolist()):
+        seen.setdefault(value, []).append(p)
+    yield from (members for members in seen.values() if len(members) > 1)
+
+
+def _maybe_repeated(taken: np.ndarray) -> np.ndarray | None:
+    """True for each text whose 64-bit digest another one shares (None: not all text).
+
+    Equal texts have equal digests, so every repeated value is among them; a
+    million fresh strings are hashed in C and the digests sorted, where a
+    Python set of them costs about twice as much.
+    """
+    if pd.api.types.infer_dtype(taken, skipna=False) != "string":
+        return None
+    try:
+        digests = pd.util.hash_array(taken, categorize=False)
+    except (TypeError, UnicodeEncodeError):  # a lone surrogate: no UTF-8 to hash
+        return None
+    ordered = np.sort(digests)
+    repeated = ordered[1:][ordered[1:] == ordered[:-1]]
+    if not len(repeated):
+        return np.zeros(len(taken), dtype=bool)
+    return np.isin(digests, repeated)
 
 
 def disagreements(group: Sequence[int], fields: dict[str, np.ndarray]) -> list[str]:

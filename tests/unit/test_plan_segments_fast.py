@@ -267,3 +267,29 @@ def test_member_texts_of_any_width_are_canonical_json_escaped_or_not(count):
     picked[-1][1] = 'é\u2028"x\\\n'  # one column needing escapes, the others plain
     expected = [canonical_json(dict(zip(given, row))) for row in zip(*picked)]
     assert _texts(given, picked) == expected
+
+
+def test_rows_sharing_a_value_are_found_alike_by_digests_and_by_python_equality():
+    """merge._sharing finds repeats among text by 64-bit digests, the rest by Python's
+    own equality: the same groups either way (surrogates, case, numbers equal as floats)."""
+    from attentive_nb.plan import merge
+
+    def groups(values, valid=None, digests=True):
+        column = np.array(values, dtype=object)
+        mask = np.ones(len(column), dtype=bool) if valid is None else np.array(valid)
+        if not digests:
+            original = merge._maybe_repeated
+            merge._maybe_repeated = lambda taken: None
+        try:
+            return sorted(merge._sharing(column, mask))
+        finally:
+            if not digests:
+                merge._maybe_repeated = original
+
+    texts = ["a", "b", None, "a", "A", "c", "b", "a", "\ud800", "\ud800", "é", "é"]
+    expected = [[0, 3, 7], [1, 6], [8, 9], [10, 11]]
+    assert groups(texts) == groups(texts, digests=False) == expected
+    assert groups(texts, valid=[True] * 7 + [False] * 5) == [[0, 3], [1, 6]]
+    assert groups([f"u{i}" for i in range(1000)]) == []
+    assert groups([1, 1.0, "1", 2, None]) == [[0, 1]]  # not all text: Python's equality
+    assert groups(["x", None]) == groups([None]) == []
