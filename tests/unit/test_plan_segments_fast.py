@@ -269,27 +269,23 @@ def test_member_texts_of_any_width_are_canonical_json_escaped_or_not(count):
     assert _texts(given, picked) == expected
 
 
-def test_rows_sharing_a_value_are_found_alike_by_digests_and_by_python_equality():
-    """merge._sharing finds repeats among text by 64-bit digests, the rest by Python's
-    own equality: the same groups either way (surrogates, case, numbers equal as floats)."""
+def test_rows_sharing_a_value_are_found_alike_whether_hashes_collide_or_not(monkeypatch):
+    """merge._sharing looks for repeats only among values whose hash repeats: the same
+    groups as when every value is taken as a candidate (surrogates, case, 1 == 1.0)."""
     from attentive_nb.plan import merge
 
-    def groups(values, valid=None, digests=True):
+    def groups(values, valid=None):
         column = np.array(values, dtype=object)
         mask = np.ones(len(column), dtype=bool) if valid is None else np.array(valid)
-        if not digests:
-            original = merge._maybe_repeated
-            merge._maybe_repeated = lambda taken: None
-        try:
-            return sorted(merge._sharing(column, mask))
-        finally:
-            if not digests:
-                merge._maybe_repeated = original
+        return sorted(merge._sharing(column, mask))
 
-    texts = ["a", "b", None, "a", "A", "c", "b", "a", "\ud800", "\ud800", "é", "é"]
+    texts = ["a", "b", None, "a", "A", "c", "b", "a", "\ud800", "\ud800", "é", "é", "\ud801"]
     expected = [[0, 3, 7], [1, 6], [8, 9], [10, 11]]
-    assert groups(texts) == groups(texts, digests=False) == expected
-    assert groups(texts, valid=[True] * 7 + [False] * 5) == [[0, 3], [1, 6]]
+    assert groups(texts) == expected
+    assert groups(texts, valid=[True] * 7 + [False] * 6) == [[0, 3], [1, 6]]
     assert groups([f"u{i}" for i in range(1000)]) == []
-    assert groups([1, 1.0, "1", 2, None]) == [[0, 1]]  # not all text: Python's equality
+    assert groups([1, 1.0, "1", 2, None]) == [[0, 1]]  # Python's equality, as a set's
     assert groups(["x", None]) == groups([None]) == []
+    monkeypatch.setattr(merge, "_maybe_repeated", lambda taken: np.ones(len(taken), dtype=bool))
+    assert groups(texts) == expected  # every value a candidate: the same groups
+    assert groups([1, 1.0, "1", 2, None]) == [[0, 1]]
