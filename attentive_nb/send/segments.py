@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 from urllib.parse import quote
@@ -64,6 +64,41 @@ def member_who(member: dict[str, Any]) -> str:
 
 
 _WHO_ORDER = ("clientUserId", "email", "phone")
+
+
+def member_whos(members: Sequence[dict[str, Any]]) -> list[str]:
+    """:func:`member_who` of each member; a chunk of members giving the same fields, all
+    text with nothing to strip, digested column by column (no call a member)."""
+    fields = [name for name in _WHO_ORDER if members and name in members[0]]
+    columns = [[m.get(name) for m in members] for name in fields]
+    same = sum(map(len, members)) == len(fields) * len(members)  # with the test below:
+    if not fields or not same or not all(map(_plain, columns)):  # nobody gives another field
+        return [member_who(m) for m in members]
+    values = [
+        _lower(column) if name == "email" else column for name, column in zip(fields, columns)
+    ]
+    heads = [("\n" if k else "") + name + "=" for k, name in enumerate(fields)]
+    if len(fields) == 1:
+        ((a,), (va,)) = heads, values
+        texts = [f"{a}{x}" for x in va]
+    elif len(fields) == 2:
+        ((a, b), (va, vb)) = heads, values
+        texts = [f"{a}{x}{b}{y}" for x, y in zip(va, vb)]
+    else:
+        ((a, b, c), (va, vb, vc)) = heads, values
+        texts = [f"{a}{x}{b}{y}{c}{z}" for x, y, z in zip(va, vb, vc)]
+    sha = hashlib.sha256
+    return [sha(text.encode("utf-8")).hexdigest()[:32] for text in texts]
+
+
+def _plain(column: list[Any]) -> bool:
+    """Every value non-blank text with nothing to strip (no member lacks the field)."""
+    return all(type(v) is str and v and v.strip() == v for v in column)
+
+
+def _lower(column: list[Any]) -> list[Any]:
+    joined = "\n".join(column)
+    return column if joined == joined.lower() else [v.lower() for v in column]
 
 
 # -- the segments themselves ----------------------------------------------------------------
@@ -299,7 +334,7 @@ class _Sync:
         chunks = list(self.plan.requests())
         members = [r for chunk in chunks for r in chunk]
         keys = [r.key for r in members]
-        whos = [member_who(r.payload) for r in members]
+        whos = [who for chunk in chunks for who in member_whos([r.payload for r in chunk])]
         states = self.ledger.states(self.company, self.plan.endpoint.name, keys)
         # resend=True sends the members the ledger has as in again: none is unchanged then.
         unchanged = 0

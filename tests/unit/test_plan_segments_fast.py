@@ -238,6 +238,28 @@ def test_a_members_digest_is_the_one_bulk_results_are_matched_by():
     assert [member_who(m) for m in members] == [bulk.who(m) for m in members]
 
 
+def test_members_digested_a_chunk_at_a_time_are_digested_as_one_by_one():
+    from attentive_nb.send import bulk
+    from attentive_nb.send.segments import member_whos
+
+    plain = [{"clientUserId": f"u{i}", "email": f"p{i}@example.com"} for i in range(5)]
+    chunks = [
+        plain,
+        [{"email": f"P{i}@Example.com", "phone": f"+1202555{i:04d}"} for i in range(4)],
+        [{"phone": "+12025550100"}, {"phone": "+12025550101"}],
+        plain + [{"email": "x@example.com"}],  # a member giving fewer fields
+        plain[:2] + [{"clientUserId": "u9", "email": "e@example.com", "shopifyId": "7"}],
+        plain[:2] + [{"clientUserId": " u9", "email": "e@example.com"}],  # to strip
+        plain[:2] + [{"clientUserId": 9, "email": "e@example.com"}],  # not text
+        plain[:1] + [{"clientUserId": "u2", "phone": "+12025550100"}],  # other fields
+        [r.payload for r in units(plan_members(messy(), "vip"))],
+        [{}],
+        [],
+    ]
+    for chunk in chunks:
+        assert member_whos(chunk) == [bulk.who(m) for m in chunk]
+
+
 def test_members_sealed_by_earlier_versions_still_open():
     import base64
     import hashlib
