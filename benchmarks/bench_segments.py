@@ -24,7 +24,10 @@ import pandas as pd
 from attentive_nb.plan.segments import MEMBERS_PER_REQUEST, plan_members
 
 # Earlier figures of the email + client id line, for comparison (issue 20; each at its load).
-BASELINES = "12.25 s before per-column members (segfast), 5.76 s after"
+BASELINES = (
+    "12.25 s before per-column members (segfast), 5.76 s after; "
+    "3.5-4.2 s CPU before seg4 (checks and merging ~1.5-1.7 s, requests ~2.1-2.5 s)"
+)
 
 
 def frame(n: int) -> pd.DataFrame:
@@ -48,10 +51,12 @@ def phones(n: int) -> pd.DataFrame:
     )
 
 
-def planned(df: pd.DataFrame) -> tuple[float, int]:
-    """Seconds to plan and write every request body; how many requests."""
-    started = time.perf_counter()
+def planned(df: pd.DataFrame) -> tuple[float, int, float | None]:
+    """Seconds to plan and write every request body; how many requests; the CPU seconds
+    of checking and merging (``plan_members``), before any request is made."""
+    started, cpu = time.perf_counter(), time.process_time()
     plan = plan_members(df, "bench")
+    checks = time.process_time() - cpu
     units: list = []
     bodies = 0
     for chunk in plan.requests():
@@ -62,17 +67,17 @@ def planned(df: pd.DataFrame) -> tuple[float, int]:
     if units:
         plan.wire(units)
         bodies += 1
-    return time.perf_counter() - started, bodies
+    return time.perf_counter() - started, bodies, checks
 
 
-def naive(df: pd.DataFrame) -> tuple[float, int]:
+def naive(df: pd.DataFrame) -> tuple[float, int, float | None]:
     started = time.perf_counter()
     records = df.rename(columns={"client_user_id": "clientUserId"}).to_dict("records")
     bodies = 0
     for start in range(0, len(records), MEMBERS_PER_REQUEST):
         json.dumps({"externalId": "bench", "members": records[start : start + MEMBERS_PER_REQUEST]})
         bodies += 1
-    return time.perf_counter() - started, bodies
+    return time.perf_counter() - started, bodies, None
 
 
 def main() -> None:
@@ -90,11 +95,12 @@ def main() -> None:
     for name, make, run in lines:
         df = make(n)
         cpu = time.process_time()
-        seconds, requests = run(df)
+        seconds, requests, checks = run(df)
         cpu = time.process_time() - cpu
+        split = f"  (checks+merge {checks:.2f}, requests {cpu - checks:.2f})" if checks else ""
         print(
             f"{name:<20} {seconds:6.2f} s ({cpu:5.2f} s CPU)  {requests:>5,} requests  "
-            f"{n / seconds:>10,.0f} people/s"
+            f"{n / seconds:>10,.0f} people/s{split}"
         )
     print(f"load average now {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 

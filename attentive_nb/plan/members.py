@@ -54,13 +54,37 @@ def chunked(
 
     def chunks(chunk_size: int) -> Iterator[list[Request]]:
         step = max(1, int(chunk_size))
+        # Once for the whole plan rather than per chunk: the fields each unit's first
+        # row gives, and which columns hold any text JSON must escape (a merged unit
+        # takes its values from the same columns, so the flags hold for it too).
+        shapes = _shapes([column[firsts] for _, column in columns])
+        raw = [not _ESCAPED.search("".join(_present(column))) for _, column in columns]
         for start in range(0, len(firsts), step):
-            chunk = firsts[start : start + step]
+            stop = start + step
             with _no_collection():
-                made = _chunk(chunk, columns, together, merged_payload, prefix)
+                made = _chunk(
+                    firsts[start:stop],
+                    shapes[start:stop],
+                    (columns, raw, prefix),
+                    together,
+                    merged_payload,
+                )
             yield made
 
     return chunks
+
+
+def _present(column: np.ndarray) -> list[str]:
+    """The column's values, blanks (None) left out: the text they all are."""
+    return [v for v in column.tolist() if v is not None]
+
+
+def _shapes(values: list[np.ndarray]) -> np.ndarray:
+    """Which fields each member gives, as bits (bit ``k``: ``values[k]`` is not blank)."""
+    shape = np.zeros(len(values[0]) if values else 0, dtype=np.int64)
+    for bit, column in enumerate(values):
+        shape |= (~pd.isna(column)).astype(np.int64) << bit
+    return shape
 
 
 @contextmanager
@@ -81,39 +105,56 @@ def _no_collection() -> Iterator[None]:
             gc.enable()
 
 
+_Columns = tuple[list[tuple[str, np.ndarray]], list[bool], bytes]  # columns, raw flags, key prefix
+
+
 def _chunk(
     firsts: np.ndarray,
-    columns: list[tuple[str, np.ndarray]],
+    shape: np.ndarray,
+    columns: _Columns,
     together: dict[int, Unit],
     merged_payload: Callable[[Unit], Payload],
-    prefix: bytes,
 ) -> list[Request]:
-    """The Requests of the units starting at ``firsts``, in order."""
-    n = len(firsts)
-    values = {name: column[firsts] for name, column in columns}  # copies: merged rows change them
+    """The Requests of the units starting at ``firsts`` (``shape``: their fields), in order."""
+    named, raw, prefix = columns
+    values = {name: column[firsts] for name, column in named}  # copies: merged rows change them
     units: list[Unit] = list(zip(firsts.tolist()))  # one-row units, made in C
-    for i in np.flatnonzero(np.isin(firsts, list(together))) if together else ():
+    merged = np.flatnonzero(np.isin(firsts, list(together))) if together else ()
+    if len(merged):
+        shape = shape.copy()
+    for i in merged:
         unit = together[int(firsts[i])]
         units[i] = unit
         payload = merged_payload(unit)
-        for name in values:
-            values[name][i] = payload.get(name)
-    shape = np.zeros(n, dtype=np.int64)  # which fields each member gives, as bits
-    for bit, column in enumerate(values.values()):
-        shape |= (~pd.isna(column)).astype(np.int64) << bit
-    payloads = np.empty(n, dtype=object)
-    texts = np.empty(n, dtype=object)
-    for code in np.unique(shape).tolist():
-        given = [name for bit, name in enumerate(values) if code >> bit & 1]
-        at = np.flatnonzero(shape == code)
-        whole = len(at) == n  # the usual chunk: every member gives the same fields
-        picked = [(values[name] if whole else values[name][at]).tolist() for name in given]
-        payloads[at], texts[at] = _payloads(given, picked), _texts(given, picked)
+        bits = 0
+        for bit, name in enumerate(values):
+            values[name][i] = value = payload.get(name)
+            bits |= (value is not None) << bit
+        shape[i] = bits
+    codes = np.unique(shape).tolist()
+    if len(codes) == 1:  # the usual chunk: every member gives the same fields
+        payloads, texts = _members(codes[0], values, raw, None)
+    else:  # members giving different fields: each kind made apart, then put in place
+        spread = np.empty((2, len(firsts)), dtype=object)
+        for code in codes:
+            at = np.flatnonzero(shape == code)
+            spread[0, at], spread[1, at] = _members(code, values, raw, at)
+        payloads, texts = spread.tolist()
     sha = hashlib.sha256
-    keys = [sha(prefix + text.encode("utf-8")).hexdigest() for text in texts.tolist()]
+    keys = [sha(prefix + text.encode("utf-8")).hexdigest() for text in texts]
     new = tuple.__new__  # Request's own __new__ is a Python function: a million calls
-    made = zip(units, payloads.tolist(), keys, texts.tolist(), repeat(()))
+    made = zip(units, payloads, keys, texts, repeat(()))
     return [new(Request, fields) for fields in made]
+
+
+def _members(
+    code: int, values: dict[str, np.ndarray], raw: list[bool], at: np.ndarray | None
+) -> tuple[list[Payload], list[str]]:
+    """The payloads and texts of the members giving the fields ``code`` names (all, or ``at``)."""
+    given = [name for bit, name in enumerate(values) if code >> bit & 1]
+    flags = [flag for bit, flag in enumerate(raw) if code >> bit & 1]
+    picked = [(values[name] if at is None else values[name][at]).tolist() for name in given]
+    return _payloads(given, picked), _texts(given, picked, flags)
 
 
 def _payloads(given: list[str], picked: list[list[str]]) -> list[Payload]:
@@ -129,32 +170,33 @@ def _payloads(given: list[str], picked: list[list[str]]) -> list[Payload]:
     return [dict(zip(given, row)) for row in zip(*picked)]
 
 
-def _texts(given: list[str], picked: list[list[str]]) -> list[str]:
+def _texts(given: list[str], picked: list[list[str]], raw: list[bool] | None = None) -> list[str]:
     """The same members as canonical JSON: keys sorted, no spaces, strings escaped alike.
 
-    The text between two values is one literal (``","email":"``: the closing
-    quote, the next key, the opening quote), so a member is a handful of
-    concatenations; a column needing escapes is quoted value by value instead.
+    ``raw[k]``: no value of ``picked[k]`` needs escaping (found out here when not
+    given). The text between two values is one literal (``","email":"``: the
+    closing quote, the next key, the opening quote), and a member is one f-string
+    of them, a single allocation; a value needing escapes is escaped first (by
+    ``encode_basestring``, its quotes taken off: the literals hold them).
     """
+    if raw is None:
+        raw = [not _ESCAPED.search("".join(column)) for column in picked]
     order = sorted(range(len(given)), key=lambda k: given[k])
-    values, literals, closing = [], ["{"], ""
-    for j, k in enumerate(order):
-        raw = not _ESCAPED.search("".join(picked[k]))  # one search over the column
-        values.append(picked[k] if raw else [encode_basestring(v) for v in picked[k]])
-        head = "," * (j > 0) + encode_basestring(given[k]) + ":" + '"' * raw
-        literals[-1] += closing + head
-        literals.append("")
-        closing = '"' * raw
-    literals[-1] += closing + "}"
+    values = [
+        picked[k] if raw[k] else [encode_basestring(v)[1:-1] for v in picked[k]] for k in order
+    ]
+    literals = ["{" + encode_basestring(given[order[0]]) + ':"']
+    literals += ['","' + encode_basestring(given[k])[1:] + ':"' for k in order[1:]]
+    literals.append('"}')
     if len(order) == 1:
         (va,), (h, t) = values, literals
-        return [h + a + t for a in va]
+        return [f"{h}{a}{t}" for a in va]
     if len(order) == 2:
         (va, vb), (h, m, t) = values, literals
-        return [h + a + m + b + t for a, b in zip(va, vb)]
+        return [f"{h}{a}{m}{b}{t}" for a, b in zip(va, vb)]
     if len(order) == 3:
         (va, vb, vc), (h, m, n, t) = values, literals
-        return [h + a + m + b + n + c + t for a, b, c in zip(va, vb, vc)]
+        return [f"{h}{a}{m}{b}{n}{c}{t}" for a, b, c in zip(va, vb, vc)]
     return ["".join(_interleave(literals, vs)) for vs in zip(*values)]
 
 

@@ -82,13 +82,31 @@ def _sharing(values: np.ndarray, valid: np.ndarray) -> Iterator[list[int]]:
     positions = np.flatnonzero(present)
     if len(positions) < 2:
         return
-    taken = values[positions].tolist()
-    if len(set(taken)) == len(taken):  # most columns share nothing: no grouping to do
+    taken = values[positions]
+    maybe = _maybe_repeated(taken)
+    if not maybe.any():  # most columns share nothing: no grouping to do
         return
-    series = pd.Series(values[positions], index=positions, dtype=values.dtype)
-    shared = series[series.duplicated(keep=False)]
-    for _, members in shared.groupby(shared, sort=False):
-        yield [int(p) for p in members.index]
+    # Only values whose hash repeats can repeat: the exact grouping among them, by a dict
+    # (Python's own equality, as a set would; 1 == 1.0).
+    seen: dict[object, list[int]] = {}
+    for p, value in zip(positions[maybe].tolist(), taken[maybe].tolist()):
+        seen.setdefault(value, []).append(p)
+    yield from (members for members in seen.values() if len(members) > 1)
+
+
+def _maybe_repeated(taken: np.ndarray) -> np.ndarray:
+    """True for each value whose hash another one shares: every repeated value among them.
+
+    Equal values have equal hashes. A million fresh strings are hashed by
+    ``map`` in C and the hashes sorted, in a third of what a set of them costs
+    (and each string keeps its hash for the dicts and sets that come after).
+    """
+    hashes = np.fromiter(map(hash, taken.tolist()), dtype=np.int64, count=len(taken))
+    ordered = np.sort(hashes)
+    repeated = ordered[1:][ordered[1:] == ordered[:-1]]
+    if not len(repeated):
+        return np.zeros(len(taken), dtype=bool)
+    return np.isin(hashes, repeated)
 
 
 def disagreements(group: Sequence[int], fields: dict[str, np.ndarray]) -> list[str]:

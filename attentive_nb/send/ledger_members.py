@@ -44,6 +44,7 @@ CREATE TABLE IF NOT EXISTS segment_members (
 """
 KEY_FILE = "members.key"
 _OPPOSITE = {"in": "segment_add", "out": "segment_remove"}  # the request a wish sends
+Record = dict[str, Any] | str  # a member's record, or its canonical JSON text
 
 
 @dataclass(frozen=True)
@@ -80,21 +81,24 @@ def want(
     company_id: str,
     segment: str,
     wanted: str,
-    members: Iterable[tuple[str, dict[str, Any]]],
+    members: Iterable[tuple[str, Record]],
 ) -> None:
     """Record that these (who, record) are wanted ``in`` or ``out`` of the segment.
 
+    A record is the member's dict, or its canonical JSON text (a plan's
+    ``Request.text``: a sync of a million members writes no text twice).
     A person whose wish flips has the record of their earlier request this
     way dropped (unless a run holds it), so the new request is sent.
     """
     _ready(ledger)
     sealer = Sealer.beside(ledger.path)
-    members = list(members)
+    people = [(who, _as_text(record)) for who, record in members]
+    sealed = sealer.seal_texts([text for _, text in people])  # before the write lock is taken
     endpoint = _OPPOSITE[wanted]
     now = ledger.now()
     with ledger.transaction() as db:
         before: dict[str, str] = {}
-        for chunk in chunks([who for who, _ in members]):
+        for chunk in chunks([who for who, _ in people]):
             marks = ",".join("?" * len(chunk))
             before.update(
                 db.execute(
@@ -103,19 +107,23 @@ def want(
                     (str(company_id), segment, *chunk),
                 ).fetchall()
             )
-        flipped = [record for who, record in members if before.get(who, wanted) != wanted]
+        flipped = [text for who, text in people if before.get(who, wanted) != wanted]
         db.executemany(
             "DELETE FROM requests WHERE company_id = ? AND endpoint = ? AND key = ?"
             " AND state != 'claimed'",
-            [(str(company_id), endpoint, member_key(endpoint, segment, r)) for r in flipped],
+            [(str(company_id), endpoint, text_key(endpoint + "\n" + segment, t)) for t in flipped],
         )
         db.executemany(
             "INSERT OR REPLACE INTO segment_members VALUES (?, ?, ?, ?, ?, ?)",
             [
-                (str(company_id), segment, who, wanted, sealer.seal(record), now)
-                for who, record in members
+                (str(company_id), segment, who, wanted, seal, now)
+                for (who, _), seal in zip(people, sealed)
             ],
         )
+
+
+def _as_text(record: Record) -> str:
+    return record if isinstance(record, str) else canonical_json(record)
 
 
 def forget_segment(ledger: Ledger, company_id: str, segment: str) -> int:
@@ -186,11 +194,19 @@ class Sealer:
         return b"".join(blocks)[:size]
 
     def seal(self, record: dict[str, Any]) -> str:
-        plain = canonical_json(record).encode("utf-8")
-        nonce = secrets.token_bytes(16)
-        body = _xor(plain, self._stream(nonce, len(plain)))
-        tag = hmac.digest(self._mac, nonce + body, "sha256")[:16]
-        return base64.b64encode(nonce + tag + body).decode("ascii")
+        return self.seal_texts([canonical_json(record)])[0]
+
+    def seal_texts(self, texts: Sequence[str]) -> list[str]:
+        """Records written as canonical JSON, sealed: one random draw for every nonce."""
+        nonces = secrets.token_bytes(16 * len(texts))
+        digest, mac, stream = hmac.digest, self._mac, self._stream
+        out = []
+        for i, text in enumerate(texts):
+            plain, nonce = text.encode("utf-8"), nonces[16 * i : 16 * i + 16]
+            body = _xor(plain, stream(nonce, len(plain)))
+            tag = digest(mac, nonce + body, "sha256")[:16]
+            out.append(base64.b64encode(nonce + tag + body).decode("ascii"))
+        return out
 
     def open(self, sealed: str) -> dict[str, Any]:
         raw = base64.b64decode(sealed)

@@ -12,6 +12,8 @@ people put in the segment some other way are never touched.
 from __future__ import annotations
 
 import hashlib
+from collections import deque
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 from urllib.parse import quote
@@ -21,6 +23,7 @@ import pandas as pd
 from attentive_nb.endpoints import ENDPOINTS
 from attentive_nb.errors import ApiError, ConfigError
 from attentive_nb.http.client import Client
+from attentive_nb.plan.model import Plan, Request
 from attentive_nb.plan.segments import MODES, plan_members, segment_text
 from attentive_nb.report import SendReport
 from attentive_nb.send import bulk, ledger_members, runner
@@ -61,6 +64,41 @@ def member_who(member: dict[str, Any]) -> str:
 
 
 _WHO_ORDER = ("clientUserId", "email", "phone")
+
+
+def member_whos(members: Sequence[dict[str, Any]]) -> list[str]:
+    """:func:`member_who` of each member; a chunk of members giving the same fields, all
+    text with nothing to strip, digested column by column (no call a member)."""
+    fields = [name for name in _WHO_ORDER if members and name in members[0]]
+    columns = [[m.get(name) for m in members] for name in fields]
+    same = sum(map(len, members)) == len(fields) * len(members)  # with the test below:
+    if not fields or not same or not all(map(_plain, columns)):  # nobody gives another field
+        return [member_who(m) for m in members]
+    values = [
+        _lower(column) if name == "email" else column for name, column in zip(fields, columns)
+    ]
+    heads = [("\n" if k else "") + name + "=" for k, name in enumerate(fields)]
+    if len(fields) == 1:
+        ((a,), (va,)) = heads, values
+        texts = [f"{a}{x}" for x in va]
+    elif len(fields) == 2:
+        ((a, b), (va, vb)) = heads, values
+        texts = [f"{a}{x}{b}{y}" for x, y in zip(va, vb)]
+    else:
+        ((a, b, c), (va, vb, vc)) = heads, values
+        texts = [f"{a}{x}{b}{y}{c}{z}" for x, y, z in zip(va, vb, vc)]
+    sha = hashlib.sha256
+    return [sha(text.encode("utf-8")).hexdigest()[:32] for text in texts]
+
+
+def _plain(column: list[Any]) -> bool:
+    """Every value non-blank text with nothing to strip (no member lacks the field)."""
+    return all(type(v) is str and v and v.strip() == v for v in column)
+
+
+def _lower(column: list[Any]) -> list[Any]:
+    joined = "\n".join(column)
+    return column if joined == joined.lower() else [v.lower() for v in column]
 
 
 # -- the segments themselves ----------------------------------------------------------------
@@ -246,6 +284,30 @@ def _segment(
     return create(client, segment), True
 
 
+def _handing_over(plan: Plan, chunks: list[list[Request]]) -> Plan:
+    """``plan``, whose first ``requests()`` hands over ``chunks`` (made already, by the
+    same plan), letting go of each as it is taken; a later call makes them again.
+
+    A sync reads every member's key and digest before anything is sent; the
+    run then takes the same Requests rather than building a million again.
+    ``chunk_size`` only shapes the lists, so the first call need not honour it.
+    """
+    made = plan.requests
+    kept = deque(chunks)
+    handed = False
+
+    def requests(chunk_size: int) -> Iterator[list[Request]]:
+        nonlocal handed
+        if handed:
+            yield from made(chunk_size)
+            return
+        handed = True
+        while kept:
+            yield kept.popleft()
+
+    return replace(plan, _chunked=requests)
+
+
 class _Sync:
     """One sync's two halves: the frame's members, and the members to take out."""
 
@@ -268,17 +330,18 @@ class _Sync:
         self.label = f"Segment {external_id}"
 
     def run(self, known: dict[str, Any], created: bool) -> SendReport:
-        members = [
-            (r.key, member_who(r.payload), r.payload) for c in self.plan.requests() for r in c
-        ]
-        states = self.ledger.states(
-            self.company, self.plan.endpoint.name, [key for key, _, _ in members]
-        )
+        # The one walk of the plan: its chunks are kept and handed to the run below.
+        chunks = list(self.plan.requests())
+        members = [r for chunk in chunks for r in chunk]
+        keys = [r.key for r in members]
+        whos = [who for chunk in chunks for who in member_whos([r.payload for r in chunk])]
+        states = self.ledger.states(self.company, self.plan.endpoint.name, keys)
         # resend=True sends the members the ledger has as in again: none is unchanged then.
         unchanged = 0
         if self.options.resend is not True:
-            unchanged = sum(states.get(key) in ("sent", "submitted") for key, _, _ in members)
-        leaving = self._leaving({who for _, who, _ in members})
+            unchanged = sum(states.get(key) in ("sent", "submitted") for key in keys)
+        del states, keys
+        leaving = self._leaving(set(whos))
         name = repr(known.get("name"))
         self.label = (
             f"Segment {name} ({self.segment})" if known.get("externalId") else f"Segment {name}"
@@ -294,12 +357,16 @@ class _Sync:
         if not self.options.dry_run:
             self._confirm_removals(len(leaving) if self.mode == "mirror" else 0)
             wanted = "out" if self.mode == "remove" else "in"
-            people = [(who, record) for _, who, record in members]
+            people = [(who, r.text) for who, r in zip(whos, members)]  # the text is the record
             ledger_members.want(self.ledger, self.company, self.segment, wanted, people)
+            del people
             if leaving:
                 out = [(m.who, m.record) for m in leaving]
                 ledger_members.want(self.ledger, self.company, self.segment, "out", out)
-        report = runner.run(self.target, self.df, self.plan, self._frame_options(len(leaving)))
+        del members, whos
+        plan = _handing_over(self.plan, chunks)
+        del chunks  # the run lets go of each chunk as it takes it
+        report = runner.run(self.target, self.df, plan, self._frame_options(len(leaving)))
         report.notes[:0] = notes
         report.removed = self._removals(removed_df) if leaving else None
         return report

@@ -82,6 +82,27 @@ def test_25000_members_go_in_3_requests_and_all_of_them_are_in_the_segment(sandb
     check_every_segments_request(sandbox)
 
 
+def test_a_sync_builds_each_members_request_once_dry_run_or_real(sandbox, monkeypatch):
+    """The sync reads every member's key before sending; the run takes the same Requests."""
+    from attentive_nb.plan import members
+
+    built: list[int] = []
+    chunk = members._chunk
+
+    def counted(firsts, *rest):
+        built.append(len(firsts))
+        return chunk(firsts, *rest)
+
+    monkeypatch.setattr(members, "_chunk", counted)
+    conn = connect(sandbox)
+    dry = conn.sync_segment(people(12_000), "Once", dry_run=True, **quiet())
+    assert dry.counts["would_send"] == 12_000 and sum(built) == 12_000
+    built.clear()
+    report = conn.sync_segment(people(12_000), "Once", **quiet())
+    assert report.counts["sent"] == 12_000 and sum(built) == 12_000
+    assert len(emails(sandbox, only_segment(conn))) == 12_000
+
+
 def test_mirror_sends_exactly_who_left_and_who_joined_and_an_unchanged_rerun_sends_nothing(
     sandbox,
 ):

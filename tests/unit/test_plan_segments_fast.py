@@ -238,6 +238,28 @@ def test_a_members_digest_is_the_one_bulk_results_are_matched_by():
     assert [member_who(m) for m in members] == [bulk.who(m) for m in members]
 
 
+def test_members_digested_a_chunk_at_a_time_are_digested_as_one_by_one():
+    from attentive_nb.send import bulk
+    from attentive_nb.send.segments import member_whos
+
+    plain = [{"clientUserId": f"u{i}", "email": f"p{i}@example.com"} for i in range(5)]
+    chunks = [
+        plain,
+        [{"email": f"P{i}@Example.com", "phone": f"+1202555{i:04d}"} for i in range(4)],
+        [{"phone": "+12025550100"}, {"phone": "+12025550101"}],
+        plain + [{"email": "x@example.com"}],  # a member giving fewer fields
+        plain[:2] + [{"clientUserId": "u9", "email": "e@example.com", "shopifyId": "7"}],
+        plain[:2] + [{"clientUserId": " u9", "email": "e@example.com"}],  # to strip
+        plain[:2] + [{"clientUserId": 9, "email": "e@example.com"}],  # not text
+        plain[:1] + [{"clientUserId": "u2", "phone": "+12025550100"}],  # other fields
+        [r.payload for r in units(plan_members(messy(), "vip"))],
+        [{}],
+        [],
+    ]
+    for chunk in chunks:
+        assert member_whos(chunk) == [bulk.who(m) for m in chunk]
+
+
 def test_members_sealed_by_earlier_versions_still_open():
     import base64
     import hashlib
@@ -267,3 +289,25 @@ def test_member_texts_of_any_width_are_canonical_json_escaped_or_not(count):
     picked[-1][1] = 'é\u2028"x\\\n'  # one column needing escapes, the others plain
     expected = [canonical_json(dict(zip(given, row))) for row in zip(*picked)]
     assert _texts(given, picked) == expected
+
+
+def test_rows_sharing_a_value_are_found_alike_whether_hashes_collide_or_not(monkeypatch):
+    """merge._sharing looks for repeats only among values whose hash repeats: the same
+    groups as when every value is taken as a candidate (surrogates, case, 1 == 1.0)."""
+    from attentive_nb.plan import merge
+
+    def groups(values, valid=None):
+        column = np.array(values, dtype=object)
+        mask = np.ones(len(column), dtype=bool) if valid is None else np.array(valid)
+        return sorted(merge._sharing(column, mask))
+
+    texts = ["a", "b", None, "a", "A", "c", "b", "a", "\ud800", "\ud800", "é", "é", "\ud801"]
+    expected = [[0, 3, 7], [1, 6], [8, 9], [10, 11]]
+    assert groups(texts) == expected
+    assert groups(texts, valid=[True] * 7 + [False] * 6) == [[0, 3], [1, 6]]
+    assert groups([f"u{i}" for i in range(1000)]) == []
+    assert groups([1, 1.0, "1", 2, None]) == [[0, 1]]  # Python's equality, as a set's
+    assert groups(["x", None]) == groups([None]) == []
+    monkeypatch.setattr(merge, "_maybe_repeated", lambda taken: np.ones(len(taken), dtype=bool))
+    assert groups(texts) == expected  # every value a candidate: the same groups
+    assert groups([1, 1.0, "1", 2, None]) == [[0, 1]]
