@@ -156,10 +156,9 @@ class RateGovernor:
         # One zone per window, fixed once its first slot is taken: a zone that shrank
         # under slots spaced for the wider one would hold more than the limit.
         if zone is None or not zone.end - 1.0 <= at <= zone.end - zone.spacing / 2:
-            budget = self.limit * min(1.0, self.rate / self.ceiling)  # cut after 429s too
             after = -math.inf if zone is None or at < zone.end - 1.0 else zone.end
             zone = self._zone_cache = self.windows.zone(
-                at, self._edge_spread, budget, after=after, wider=self._wider()
+                at, self._edge_spread, self._budget(), after=after, wider=self._wider()
             )
         if zone is None:
             return None
@@ -188,9 +187,17 @@ class RateGovernor:
         left = round((zone.end - zone.start) / zone.spacing) - taken
         start = max(at, zone.start)
         if left < 1 or start >= zone.end:
-            budget = self.limit * min(1.0, self.rate / self.ceiling)
-            return self.windows.zone(at, self._edge_spread, budget, after=zone.end)
+            return self.windows.zone(at, self._edge_spread, self._budget(), after=zone.end)
         return Zone(start, zone.end, (zone.end - start) / left)
+
+    def _budget(self) -> float:
+        """A zone's slots: the limit, fewer while the pace wins back a cut after 429s. The
+        share won back is reckoned from the (shared) cut on this process's own ceiling, not
+        from the rate: the record's rate is the last writer's, under its own ceiling (its
+        own latency spread), and a lower one read as a cut took a slot off every window."""
+        since = max(0.0, self._clock() - self._last_cut)
+        regained = self._cut_to + self.ceiling * RECOVERY * since
+        return self.limit * min(1.0, regained / self.ceiling)
 
     _fill_from = math.nan  # filling from this time on (the edge before the first zone)
     _zone_cache: Zone | None = None
