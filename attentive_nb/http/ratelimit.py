@@ -11,8 +11,9 @@ refused requests are retried, and the pace climbs back over the next second.
 
 Once ``x-ratelimit-remaining`` has told where the server's windows begin
 (:mod:`attentive_nb.http.windows`), the governor fills each window to the
-limit instead: the limit's slots, evenly spaced in the part of the window
-that latency jitter cannot push a request out of, and none at its edges.
+limit instead: the limit's slots, counted, in the part of the window that
+latency jitter cannot push a request out of (spaced over its first half, the
+rest room for late senders), and none at its edges.
 Without those headers it never leaves the even pace.
 
 With a :class:`~attentive_nb.http.shared_pace.SharedPace` record, the slots,
@@ -39,7 +40,7 @@ from pathlib import Path
 
 from attentive_nb import config
 from attentive_nb.http.shared_pace import PaceState, SharedPace, SharedPaceError, record_path
-from attentive_nb.http.windows import WindowLearner, Zone
+from attentive_nb.http.windows import FRONT, WindowLearner, Zone
 
 # Aim just under the limit: evenly spaced requests still arrive a little
 # bunched after network jitter, and every 429 costs a retry.
@@ -144,6 +145,7 @@ class RateGovernor:
                 self._even_slots.append(slot)
                 return slot, math.inf
             slot = max(slot, zone.start)
+            self._zone_left -= 1
             self._next_slot = slot + zone.spacing
             return slot, zone.end
 
@@ -153,18 +155,21 @@ class RateGovernor:
             self._fill_from, self._zone_cache = math.nan, None
             return None
         zone = self._zone_cache
-        # One zone per window, fixed once its first slot is taken: a zone that shrank
-        # under slots spaced for the wider one would hold more than the limit.
-        if zone is None or not zone.end - 1.0 <= at <= zone.end - zone.spacing / 2:
+        # One zone per window, fixed once its first slot is taken, its slots counted: a
+        # zone that shrank or widened under slots given for the other would hold more
+        # (or fewer) than the limit.
+        if zone is None or self._zone_left < 1 or not zone.end - 1.0 <= at < zone.end:
             after = -math.inf if zone is None or at < zone.end - 1.0 else zone.end
-            zone = self._zone_cache = self.windows.zone(
-                at, self._edge_spread, self._budget(), after=after, wider=self._wider()
+            zone = self._new_zone(
+                self.windows.zone(
+                    at, self._edge_spread, self._budget(), after=after, wider=self._wider()
+                )
             )
         if zone is None:
             return None
         if not math.isfinite(self._fill_from):
             if self.shared is None:
-                zone = self._zone_cache = self._hand_over(zone, at)
+                zone = self._new_zone(self._hand_over(zone, at))
                 self._fill_from = at
             else:
                 # Other processes' even slots are not known here: go on evenly up to the
@@ -184,11 +189,16 @@ class RateGovernor:
         after = sum(1 for slot in self._even_slots if slot >= edge)
         fuzz = sum(1 for slot in self._even_slots if edge - gap / 2 <= slot < edge)
         taken = after + math.ceil(fuzz / 2)
-        left = round((zone.end - zone.start) / zone.spacing) - taken
+        left = zone.slots - taken
         start = max(at, zone.start)
         if left < 1 or start >= zone.end:
             return self.windows.zone(at, self._edge_spread, self._budget(), after=zone.end)
-        return Zone(start, zone.end, (zone.end - start) / left)
+        return Zone(start, zone.end, FRONT * (zone.end - start) / left, left)
+
+    def _new_zone(self, zone: Zone | None) -> Zone | None:
+        """The zone filled from now on, all its slots still to give."""
+        self._zone_cache, self._zone_left = zone, 0 if zone is None else zone.slots
+        return zone
 
     def _budget(self) -> float:
         """A zone's slots: the limit, fewer while the pace wins back a cut after 429s. The
@@ -201,6 +211,7 @@ class RateGovernor:
 
     _fill_from = math.nan  # filling from this time on (the edge before the first zone)
     _zone_cache: Zone | None = None
+    _zone_left = 0  # the slots of the zone being filled not given yet
     # Sharing: the widest half another process published, when; the record's forgettings.
     _shared_half, _shared_half_at, _forgotten = 0.0, -math.inf, 0.0
 
@@ -333,11 +344,13 @@ class RateGovernor:
             self.windows.strikes = int(state.strikes)
             self._fill_from = state.fill_from
             # ... and one zone: slots spaced for another half would over- or underfill it
-            self._zone_cache = (
-                Zone(state.zone_start, state.zone_end, state.zone_spacing)
-                if math.isfinite(state.zone_start)
-                else None
-            )
+            if math.isfinite(state.zone_start):
+                self._zone_cache = Zone(
+                    state.zone_start, state.zone_end, state.zone_spacing, int(state.zone_slots)
+                )
+                self._zone_left = int(state.zone_left)
+            else:
+                self._zone_cache, self._zone_left = None, 0
 
     def _state(self) -> PaceState:
         edge = self.windows.edge
@@ -363,6 +376,8 @@ class RateGovernor:
             math.nan if zone is None else zone.start,
             math.nan if zone is None else zone.end,
             math.nan if zone is None else zone.spacing,
+            0 if zone is None else zone.slots,
+            0 if zone is None else self._zone_left,
             self._forgotten,
             self.windows.strikes,
         )

@@ -49,15 +49,21 @@ STRIKES = 3  # 429 windows while filling before the edge is forgotten
 DRIFT_S = 0.05  # the wall clock left the monotonic one (a suspend): the edge is lost
 MIN_ZONE_S = 0.2  # a zone shorter than this is not worth filling: pace evenly
 PLAUSIBLE = 100  # a limit over this many times the documented one is garbage
+# A zone's slots are spaced over its first FRONT, not the whole of it: the last window of
+# a call (a part of the limit) is sent and answered sooner, and senders that wake late
+# or wait for a free worker still find room in the zone (its slots are counted).
+FRONT = 0.5
 
 
 @dataclass(frozen=True)
 class Zone:
-    """The send times that surely land in one window, and the slot spacing that fills it."""
+    """The send times that surely land in one window, the slots it holds and their spacing
+    (they fill the zone's first FRONT: the rest is room for late senders)."""
 
     start: float
     end: float
     spacing: float
+    slots: int
 
 
 class WindowLearner:
@@ -152,12 +158,12 @@ class WindowLearner:
         length = 1.0 - 2 * half
         if length < MIN_ZONE_S:
             return None
-        spacing = length / math.floor(budget)
+        slots = math.floor(budget)
+        spacing = FRONT * length / slots
         start = self.edge + math.floor(at - self.edge - half) + half
-        # Half a spacing of slack: budget slots from the start fit, never one more.
         if at > start + length - spacing / 2 or start < after:
             start += 1.0
-        return Zone(start, start + length, spacing)
+        return Zone(start, start + length, spacing, slots)
 
     def throttled(self) -> None:
         """A 429 window while filling: the edges were too close; widen them, or relearn."""

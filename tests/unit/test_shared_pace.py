@@ -145,7 +145,7 @@ def corrupt(path):
 
 
 def other_version(path):
-    path.write_bytes(RECORD.pack(MAGIC, 99, 0, *([0.0] * 17)))
+    path.write_bytes(RECORD.pack(MAGIC, 99, 0, *([0.0] * ((RECORD.size - 16) // 8))))
 
 
 @pytest.mark.parametrize("spoil, words", [(corrupt, "corrupt"), (other_version, "version")])
