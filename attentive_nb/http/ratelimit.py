@@ -168,32 +168,33 @@ class RateGovernor:
         if zone is None:
             return None
         if not math.isfinite(self._fill_from):
-            if self.shared is None:
-                zone = self._new_zone(self._hand_over(zone, at))
-                self._fill_from = at
-            else:
-                # Other processes' even slots are not known here: go on evenly up to the
-                # next edge, send nothing across it, fill from the zone after.
-                self._fill_from = zone.start - (1.0 - (zone.end - zone.start))
-                if self._fill_from < at:
-                    self._fill_from += 1.0
+            zone = self._new_zone(self._hand_over(zone, at))
+            self._fill_from = at
         return zone if zone is not None and at >= self._fill_from else None
 
     def _hand_over(self, zone: Zone, at: float) -> Zone | None:
-        """The first zone filled: what the even pace left of its window's limit, spread
-        over the rest of the zone. Even sends since the window's edge count as its own;
-        of those in the fuzz before the edge, which land there with a chance under one
-        half (a quarter on average), half count: enough to err safe."""
+        """The first zone filled: what the even pace left of its window's limit, over the
+        rest of the zone. Even sends since the window's edge count as its own; of those in
+        the fuzz before the edge, which land there with a chance under one half (a quarter
+        on average), half count: enough to err safe."""
         gap = 1.0 - (zone.end - zone.start)  # both edges' fuzz, between two zones
         edge = zone.start - gap / 2  # the send time of the window's edge
-        after = sum(1 for slot in self._even_slots if slot >= edge)
-        fuzz = sum(1 for slot in self._even_slots if edge - gap / 2 <= slot < edge)
+        after = self._even_slots_in(edge, at)
+        fuzz = self._even_slots_in(edge - gap / 2, min(at, edge))
         taken = after + math.ceil(fuzz / 2)
         left = zone.slots - taken
         start = max(at, zone.start)
         if left < 1 or start >= zone.end:
             return self.windows.zone(at, self._edge_spread, self._budget(), after=zone.end)
         return Zone(start, zone.end, FRONT * (zone.end - start) / left, left)
+
+    def _even_slots_in(self, start: float, end: float) -> int:
+        """The even pace's slots from ``start`` to ``end``: counted alone; sharing, other
+        processes' are not seen here, so the most the pace can have given (its slots lie
+        1 / rate apart at least, and no process's rate exceeds HEADROOM of the limit)."""
+        if self.shared is None:
+            return sum(1 for slot in self._even_slots if start <= slot < end)
+        return max(0, math.ceil((end - start) * self.limit * HEADROOM))
 
     def _new_zone(self, zone: Zone | None) -> Zone | None:
         """The zone filled from now on, all its slots still to give."""

@@ -359,3 +359,23 @@ def test_another_process_s_lower_ceiling_is_not_read_as_a_cut_of_the_zones(tmp_p
     full = [per_window[w] for w in sorted(per_window)[1:-1]]  # the first and last: partial
     assert full == [limit] * len(full)
     assert server.refused == refused
+
+
+@pytest.mark.parametrize("offset", [0.37, 0.81, 0.05])
+@pytest.mark.parametrize("processes", [2, 4])
+def test_the_window_of_the_hand_over_gets_what_is_left_of_its_limit_shared_too(
+    tmp_path, clocks, offset, processes
+):
+    # Sharing, the even pace went on up to the next edge and sent nothing across it: the
+    # window the edge was learned in got 117-119 of 150. The even slots any process took
+    # since the edge are at most what the pace can give: what is left of it is filled.
+    from test_windows import Server
+
+    turns = random.Random(7).choices(range(processes), k=997)
+    path = tmp_path / "record"
+    govs = [process(path, clocks, rate=150) for _ in range(processes)]
+    server = Server(150, offset)
+    run_together(govs, (0.25,) * processes, clocks, server, 150 * 8, turns)
+    full = [server.used[w] for w in sorted(server.used)[1:-1]]  # the first and last: partial
+    assert server.refused == 0
+    assert min(full) >= 130, full  # alone, counting its own slots: 133
