@@ -39,7 +39,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from attentive_nb import config
-from attentive_nb.http.shared_pace import PaceState, SharedPace, SharedPaceError, record_path
+from attentive_nb.http.shared_pace import (
+    SAMPLES,
+    PaceState,
+    SharedPace,
+    SharedPaceError,
+    record_path,
+)
 from attentive_nb.http.windows import FRONT, WindowLearner, Zone
 
 # Aim just under the limit: evenly spaced requests still arrive a little
@@ -337,6 +343,7 @@ class RateGovernor:
         if state.forgotten > self._forgotten:  # another process forgot the edge (its 429s)
             self.windows.forget()
         self._forgotten = state.forgotten
+        self.windows.merge([x for x in state.samples if math.isfinite(x)], self._spread())
         self._seen_forgotten = self.windows.forgotten
         self._shared_half, self._shared_half_at = state.half, state.half_at
         self._published = math.isfinite(state.edge)
@@ -381,6 +388,7 @@ class RateGovernor:
             0 if zone is None else self._zone_left,
             self._forgotten,
             self.windows.strikes,
+            tuple(self.windows.recent(SAMPLES)),
         )
 
     def _unpublished(self) -> bool:

@@ -51,8 +51,9 @@ VERSION = 4
 # after it, announced limit, the windows' edge (NaN: not known), its margin, filling since,
 # the zones' half (the widest published) and when it was, the zone being filled (start,
 # end, spacing; NaN: none), the slots it holds and those not given yet, how often the edge
-# was forgotten, the 429 strikes while filling.
-RECORD = struct.Struct("<8sII19d")
+# was forgotten, the 429 strikes while filling, the latest samples of the edge (NaN: none).
+SAMPLES = 8
+RECORD = struct.Struct(f"<8sII{19 + SAMPLES}d")
 STALE_AFTER_S = 1.0  # the two clocks may disagree this much before a record is stale
 NETWORK_FILE_SYSTEMS = frozenset(
     {"nfs", "nfs4", "cifs", "smb3", "smbfs", "afs", "ceph", "glusterfs", "lustre", "9p"}
@@ -83,6 +84,7 @@ class PaceState:
     zone_left: float = 0.0
     forgotten: float = 0.0  # the edge forgotten by any process (429s): all learn it again
     strikes: float = 0.0
+    samples: tuple[float, ...] = (float("nan"),) * SAMPLES  # the windows' edge, learning it
 
 
 class SharedPaceError(Exception):
@@ -132,7 +134,9 @@ class SharedPace:
         since_mono, since_wall = self._clock() - mono, self._wall() - wall
         if since_mono < 0 or abs(since_mono - since_wall) > STALE_AFTER_S:
             return None  # another boot, a suspend, or the wall clock was set: start afresh
-        return PaceState(*fields)
+        state = PaceState(*fields[:-SAMPLES])
+        state.samples = tuple(fields[-SAMPLES:])
+        return state
 
     def store(self, state: PaceState) -> None:
         record = RECORD.pack(
@@ -158,6 +162,7 @@ class SharedPace:
             state.zone_left,
             state.forgotten,
             state.strikes,
+            *(list(state.samples) + [float("nan")] * SAMPLES)[:SAMPLES],
         )
         try:
             written = os.pwrite(self._fd, record, 0)

@@ -134,6 +134,22 @@ class WindowLearner:
         self.edge = ref + sum(offsets) / len(offsets)
         self.uncertainty = SIGMAS * spread / math.sqrt(12 * distinct)
 
+    def recent(self, count: int) -> list[float]:
+        """The latest ``count`` samples, for the other processes of a shared pace."""
+        return self._samples[-count:]
+
+    def merge(self, samples: list[float], spread: float) -> None:
+        """Samples other processes took (one pace shared): the first counted of a window
+        come in runs from one process's workers, so alone each would learn from a part
+        of them, several windows later."""
+        if self.known:
+            return
+        new = [sample for sample in samples if sample not in self._samples]
+        if new:
+            self._samples.extend(new)
+            del self._samples[:-MAX_SAMPLES]
+            self._estimate(spread)
+
     def half(self, spread: float) -> float:
         """How far from the edge a zone keeps its slots, latencies spreading ``spread``."""
         return spread / 2 + self.uncertainty + self.margin

@@ -379,3 +379,23 @@ def test_the_window_of_the_hand_over_gets_what_is_left_of_its_limit_shared_too(
     full = [server.used[w] for w in sorted(server.used)[1:-1]]  # the first and last: partial
     assert server.refused == 0
     assert min(full) >= 130, full  # alone, counting its own slots: 133
+
+
+@pytest.mark.parametrize("processes", [2, 4])
+def test_processes_learn_the_edge_from_each_other_s_answers_as_fast_as_one_alone(
+    tmp_path, clocks, processes
+):
+    # Only the first few requests counted in a window tell where it begins: 3 a window at
+    # 10/s, and they come in runs from one process (its workers take slots one after the
+    # other). Each process learned from its own answers alone: 5-7 windows of the even
+    # pace (90 % of 10/s) before any filled, half of a 10 s call. The samples are shared.
+    from test_windows import Server
+
+    alone = RateGovernor(10, clock=clocks.clock, sleep=lambda _s: None, wall=clocks.wall)
+    turns = [who for who in range(processes) for _ in range(5)]  # 5 workers each
+    path = tmp_path / "record"
+    govs = [process(path, clocks, rate=10) for _ in range(processes)]
+    run_together([alone], (0.25,), clocks, Server(10, 0.37), 40, [0])
+    assert alone.windows.known  # alone, 40 requests (4 s) are enough
+    run_together(govs, (0.25,) * processes, clocks, Server(10, 0.37), 40, turns)
+    assert all(gov.windows.known for gov in govs)
