@@ -18,6 +18,13 @@ and each sender's share of the rows/s (fair), for two ways of pacing:
   (``shared_pace=False``, even: the 0.1 behaviour, issue 23's baseline: 2 x
   1,500 events reached 142 rows/s with 26 % of answers 429).
 
+``--windows`` adds, under each line, the filling run's accepted requests per
+sandbox window (from ``GET /sandbox/inspect``): the first few and the last few,
+where a whole call loses to its start and its tail, and the seconds from the
+call's start to the first request counted and from the last counted to the
+call's end. ``--only events`` (or ``subscribers``) and ``--processes 1,4`` pick
+lines.
+
 Then the cost of sharing: a governor's ``reserve`` + ``observe`` (one
 request's bookkeeping) with the shared record and without. ``uptime`` is
 printed before and after each round: the machine is shared, the figures noisy.
@@ -27,12 +34,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+import requests
 
 sys.path.insert(0, os.path.dirname(__file__))
 from bench_sandbox import Server  # a sibling script, not a package
@@ -74,6 +84,8 @@ print(json.dumps({"started": started, "ended": ended, "rows": report.counts["sen
                   "attempts": int(report.table["attempts"].sum())}))
 """
 LIMITS = {"events": 150, "subscribers": 10}
+OFFSET = 0.37  # the sandbox's windows begin this long after the clock's whole seconds
+ENDPOINTS = {"events": "events", "subscribers": "subscribe"}
 BASELINE = {  # issue 23's figures, measured on this machine before sharing; its goals
     ("events", 1): "95.1-95.2% (goal >= 97%)",
     ("events", 2): "142 rows/s, 95%, 26% 429s",
@@ -110,13 +122,45 @@ def together(
     failed = sum(r["failed"] for r in runs)
     attempts = sum(r["attempts"] for r in runs)
     each = [r["rows"] / (r["ended"] - r["started"]) for r in runs]
+    started, ended = min(r["started"] for r in runs), max(r["ended"] for r in runs)
     return {
+        "started": started,
+        "ended": ended,
         "rate": total / span,
         "share": total / span / LIMITS[kind],
         "429": (attempts - total) / attempts,  # every attempt not accepted was a 429
         "failed": failed,
         "fair": min(each) / max(each),
     }
+
+
+def windows(server: Server, kind: str, run: dict) -> str:
+    """The accepted requests per sandbox window of one run: its start and its tail."""
+    answer = requests.get(
+        f"{server.url}/sandbox/inspect",
+        headers={"Authorization": f"Bearer {server.key}"},
+        timeout=30,
+    )
+    at = [
+        h["at"]
+        for h in answer.json()["history"]
+        if h["endpoint"] == ENDPOINTS[kind]
+        and 200 <= (h["status"] or 0) < 300
+        and run["started"] <= h["at"] <= run["ended"]
+    ]
+    if not at:
+        return "    windows: none counted"
+    counts: dict[int, int] = {}
+    for t in at:
+        counts[math.floor(t - OFFSET)] = counts.get(math.floor(t - OFFSET), 0) + 1
+    row = [counts.get(w, 0) for w in range(min(counts), max(counts) + 1)]
+    low = sum(1 for n in row[1:-1] if n < LIMITS[kind])
+    return (
+        f"    windows: start {row[:5]} ... tail {row[-3:]} ({len(row)} windows, "
+        f"{low} between them under the limit); call start -> first counted "
+        f"{min(at) - run['started']:.2f} s, last counted -> call end "
+        f"{run['ended'] - max(at):.2f} s"
+    )
 
 
 def uptime() -> str:
@@ -127,7 +171,9 @@ def cells(run: dict) -> str:
     return f"{run['rate']:>8.1f}{run['share']:>8.1%}{run['429']:>7.2%}{run['fair']:>6.2f}"
 
 
-def send_lines(quick: bool) -> None:
+def send_lines(
+    quick: bool, kinds: tuple[str, ...], counts: tuple[int, ...], per_window: bool
+) -> None:
     print(f"uptime: {uptime()}")
     print(
         f"{'endpoint':<12}{'runs':>5}{'rows':>7}  {'filling: rows/s':>15}{'limit':>8}{'429s':>7}"
@@ -138,11 +184,14 @@ def send_lines(quick: bool) -> None:
     first, failures = 0, 0
     try:
         for kind, total in (("events", 3000), ("subscribers", 100)):
+            if kind not in kinds:
+                continue
             total = total // 5 if quick else total
-            for senders in (1, 2, 4):
+            for senders in counts:
                 rows = total // senders
                 # 1 process: both alone, filling vs even; more: shared (filling) vs each alone.
                 filling = together(server, kind, senders, rows, senders > 1, first, False)
+                filled = windows(server, kind, filling) if per_window else ""
                 first += 100_000
                 even = together(server, kind, senders, rows, False, first, True)
                 first += 100_000
@@ -154,6 +203,8 @@ def send_lines(quick: bool) -> None:
                     f"   {BASELINE.get((kind, senders), mode)}",
                     flush=True,
                 )
+                if filled:
+                    print(filled, flush=True)
     finally:
         server.stop()
     print(f"uptime: {uptime()}")
@@ -181,10 +232,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a fifth of the rows, to try it out")
     parser.add_argument("--repeat", type=int, default=1, help="rounds of the send lines")
+    parser.add_argument("--windows", action="store_true", help="per-window counts, each line")
+    parser.add_argument("--only", choices=sorted(LIMITS), help="one endpoint's lines")
+    parser.add_argument("--processes", default="1,2,4", help="the lines' process counts")
     args = parser.parse_args()
+    kinds = (args.only,) if args.only else tuple(LIMITS)
+    counts = tuple(int(n) for n in args.processes.split(","))
     cost_lines()
     for _ in range(args.repeat):
-        send_lines(args.quick)
+        send_lines(args.quick, kinds, counts, args.windows)
 
 
 if __name__ == "__main__":

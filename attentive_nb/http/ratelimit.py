@@ -11,8 +11,9 @@ refused requests are retried, and the pace climbs back over the next second.
 
 Once ``x-ratelimit-remaining`` has told where the server's windows begin
 (:mod:`attentive_nb.http.windows`), the governor fills each window to the
-limit instead: the limit's slots, evenly spaced in the part of the window
-that latency jitter cannot push a request out of, and none at its edges.
+limit instead: the limit's slots, counted, in the part of the window that
+latency jitter cannot push a request out of (spaced over its first half, the
+rest room for late senders), and none at its edges.
 Without those headers it never leaves the even pace.
 
 With a :class:`~attentive_nb.http.shared_pace.SharedPace` record, the slots,
@@ -38,8 +39,14 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from attentive_nb import config
-from attentive_nb.http.shared_pace import PaceState, SharedPace, SharedPaceError, record_path
-from attentive_nb.http.windows import WindowLearner, Zone
+from attentive_nb.http.shared_pace import (
+    SAMPLES,
+    PaceState,
+    SharedPace,
+    SharedPaceError,
+    record_path,
+)
+from attentive_nb.http.windows import FRONT, WindowLearner, Zone
 
 # Aim just under the limit: evenly spaced requests still arrive a little
 # bunched after network jitter, and every 429 costs a retry.
@@ -144,6 +151,7 @@ class RateGovernor:
                 self._even_slots.append(slot)
                 return slot, math.inf
             slot = max(slot, zone.start)
+            self._zone_left -= 1
             self._next_slot = slot + zone.spacing
             return slot, zone.end
 
@@ -153,47 +161,64 @@ class RateGovernor:
             self._fill_from, self._zone_cache = math.nan, None
             return None
         zone = self._zone_cache
-        # One zone per window, fixed once its first slot is taken: a zone that shrank
-        # under slots spaced for the wider one would hold more than the limit.
-        if zone is None or not zone.end - 1.0 <= at <= zone.end - zone.spacing / 2:
-            budget = self.limit * min(1.0, self.rate / self.ceiling)  # cut after 429s too
+        # One zone per window, fixed once its first slot is taken, its slots counted: a
+        # zone that shrank or widened under slots given for the other would hold more
+        # (or fewer) than the limit.
+        if zone is None or self._zone_left < 1 or not zone.end - 1.0 <= at < zone.end:
             after = -math.inf if zone is None or at < zone.end - 1.0 else zone.end
-            zone = self._zone_cache = self.windows.zone(
-                at, self._edge_spread, budget, after=after, wider=self._wider()
+            zone = self._new_zone(
+                self.windows.zone(
+                    at, self._edge_spread, self._budget(), after=after, wider=self._wider()
+                )
             )
         if zone is None:
             return None
         if not math.isfinite(self._fill_from):
-            if self.shared is None:
-                zone = self._zone_cache = self._hand_over(zone, at)
-                self._fill_from = at
-            else:
-                # Other processes' even slots are not known here: go on evenly up to the
-                # next edge, send nothing across it, fill from the zone after.
-                self._fill_from = zone.start - (1.0 - (zone.end - zone.start))
-                if self._fill_from < at:
-                    self._fill_from += 1.0
+            zone = self._new_zone(self._hand_over(zone, at))
+            self._fill_from = at
         return zone if zone is not None and at >= self._fill_from else None
 
     def _hand_over(self, zone: Zone, at: float) -> Zone | None:
-        """The first zone filled: what the even pace left of its window's limit, spread
-        over the rest of the zone. Even sends since the window's edge count as its own;
-        of those in the fuzz before the edge, which land there with a chance under one
-        half (a quarter on average), half count: enough to err safe."""
+        """The first zone filled: what the even pace left of its window's limit, over the
+        rest of the zone. Even sends since the window's edge count as its own; of those in
+        the fuzz before the edge, which land there with a chance under one half (a quarter
+        on average), half count: enough to err safe."""
         gap = 1.0 - (zone.end - zone.start)  # both edges' fuzz, between two zones
         edge = zone.start - gap / 2  # the send time of the window's edge
-        after = sum(1 for slot in self._even_slots if slot >= edge)
-        fuzz = sum(1 for slot in self._even_slots if edge - gap / 2 <= slot < edge)
+        after = self._even_slots_in(edge, at)
+        fuzz = self._even_slots_in(edge - gap / 2, min(at, edge))
         taken = after + math.ceil(fuzz / 2)
-        left = round((zone.end - zone.start) / zone.spacing) - taken
+        left = zone.slots - taken
         start = max(at, zone.start)
         if left < 1 or start >= zone.end:
-            budget = self.limit * min(1.0, self.rate / self.ceiling)
-            return self.windows.zone(at, self._edge_spread, budget, after=zone.end)
-        return Zone(start, zone.end, (zone.end - start) / left)
+            return self.windows.zone(at, self._edge_spread, self._budget(), after=zone.end)
+        return Zone(start, zone.end, FRONT * (zone.end - start) / left, left)
+
+    def _even_slots_in(self, start: float, end: float) -> int:
+        """The even pace's slots from ``start`` to ``end``: counted alone; sharing, other
+        processes' are not seen here, so the most the pace can have given (its slots lie
+        1 / rate apart at least, and no process's rate exceeds HEADROOM of the limit)."""
+        if self.shared is None:
+            return sum(1 for slot in self._even_slots if start <= slot < end)
+        return max(0, math.ceil((end - start) * self.limit * HEADROOM))
+
+    def _new_zone(self, zone: Zone | None) -> Zone | None:
+        """The zone filled from now on, all its slots still to give."""
+        self._zone_cache, self._zone_left = zone, 0 if zone is None else zone.slots
+        return zone
+
+    def _budget(self) -> float:
+        """A zone's slots: the limit, fewer while the pace wins back a cut after 429s. The
+        share won back is reckoned from the (shared) cut on this process's own ceiling, not
+        from the rate: the record's rate is the last writer's, under its own ceiling (its
+        own latency spread), and a lower one read as a cut took a slot off every window."""
+        since = max(0.0, self._clock() - self._last_cut)
+        regained = self._cut_to + self.ceiling * RECOVERY * since
+        return self.limit * min(1.0, regained / self.ceiling)
 
     _fill_from = math.nan  # filling from this time on (the edge before the first zone)
     _zone_cache: Zone | None = None
+    _zone_left = 0  # the slots of the zone being filled not given yet
     # Sharing: the widest half another process published, when; the record's forgettings.
     _shared_half, _shared_half_at, _forgotten = 0.0, -math.inf, 0.0
 
@@ -318,6 +343,7 @@ class RateGovernor:
         if state.forgotten > self._forgotten:  # another process forgot the edge (its 429s)
             self.windows.forget()
         self._forgotten = state.forgotten
+        self.windows.merge([x for x in state.samples if math.isfinite(x)], self._spread())
         self._seen_forgotten = self.windows.forgotten
         self._shared_half, self._shared_half_at = state.half, state.half_at
         self._published = math.isfinite(state.edge)
@@ -326,11 +352,13 @@ class RateGovernor:
             self.windows.strikes = int(state.strikes)
             self._fill_from = state.fill_from
             # ... and one zone: slots spaced for another half would over- or underfill it
-            self._zone_cache = (
-                Zone(state.zone_start, state.zone_end, state.zone_spacing)
-                if math.isfinite(state.zone_start)
-                else None
-            )
+            if math.isfinite(state.zone_start):
+                self._zone_cache = Zone(
+                    state.zone_start, state.zone_end, state.zone_spacing, int(state.zone_slots)
+                )
+                self._zone_left = int(state.zone_left)
+            else:
+                self._zone_cache, self._zone_left = None, 0
 
     def _state(self) -> PaceState:
         edge = self.windows.edge
@@ -356,8 +384,11 @@ class RateGovernor:
             math.nan if zone is None else zone.start,
             math.nan if zone is None else zone.end,
             math.nan if zone is None else zone.spacing,
+            0 if zone is None else zone.slots,
+            0 if zone is None else self._zone_left,
             self._forgotten,
             self.windows.strikes,
+            tuple(self.windows.recent(SAMPLES)),
         )
 
     def _unpublished(self) -> bool:

@@ -46,12 +46,14 @@ except ImportError:  # Windows: no flock
     fcntl = None  # type: ignore[assignment]
 
 MAGIC = b"ATNBPACE"
-VERSION = 3
+VERSION = 4
 # magic, version, padding; written at (monotonic, wall); next slot, rate, last cut, pace
 # after it, announced limit, the windows' edge (NaN: not known), its margin, filling since,
 # the zones' half (the widest published) and when it was, the zone being filled (start,
-# end, spacing; NaN: none), how often the edge was forgotten, the 429 strikes while filling.
-RECORD = struct.Struct("<8sII17d")
+# end, spacing; NaN: none), the slots it holds and those not given yet, how often the edge
+# was forgotten, the 429 strikes while filling, the latest samples of the edge (NaN: none).
+SAMPLES = 8
+RECORD = struct.Struct(f"<8sII{19 + SAMPLES}d")
 STALE_AFTER_S = 1.0  # the two clocks may disagree this much before a record is stale
 NETWORK_FILE_SYSTEMS = frozenset(
     {"nfs", "nfs4", "cifs", "smb3", "smbfs", "afs", "ceph", "glusterfs", "lustre", "9p"}
@@ -78,8 +80,11 @@ class PaceState:
     zone_start: float = float("nan")
     zone_end: float = float("nan")
     zone_spacing: float = float("nan")
+    zone_slots: float = 0.0
+    zone_left: float = 0.0
     forgotten: float = 0.0  # the edge forgotten by any process (429s): all learn it again
     strikes: float = 0.0
+    samples: tuple[float, ...] = (float("nan"),) * SAMPLES  # the windows' edge, learning it
 
 
 class SharedPaceError(Exception):
@@ -129,7 +134,9 @@ class SharedPace:
         since_mono, since_wall = self._clock() - mono, self._wall() - wall
         if since_mono < 0 or abs(since_mono - since_wall) > STALE_AFTER_S:
             return None  # another boot, a suspend, or the wall clock was set: start afresh
-        return PaceState(*fields)
+        state = PaceState(*fields[:-SAMPLES])
+        state.samples = tuple(fields[-SAMPLES:])
+        return state
 
     def store(self, state: PaceState) -> None:
         record = RECORD.pack(
@@ -151,8 +158,11 @@ class SharedPace:
             state.zone_start,
             state.zone_end,
             state.zone_spacing,
+            state.zone_slots,
+            state.zone_left,
             state.forgotten,
             state.strikes,
+            *(list(state.samples) + [float("nan")] * SAMPLES)[:SAMPLES],
         )
         try:
             written = os.pwrite(self._fd, record, 0)

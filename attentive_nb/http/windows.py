@@ -49,15 +49,21 @@ STRIKES = 3  # 429 windows while filling before the edge is forgotten
 DRIFT_S = 0.05  # the wall clock left the monotonic one (a suspend): the edge is lost
 MIN_ZONE_S = 0.2  # a zone shorter than this is not worth filling: pace evenly
 PLAUSIBLE = 100  # a limit over this many times the documented one is garbage
+# A zone's slots are spaced over its first FRONT, not the whole of it: the last window of
+# a call (a part of the limit) is sent and answered sooner, and senders that wake late
+# or wait for a free worker still find room in the zone (its slots are counted).
+FRONT = 0.5
 
 
 @dataclass(frozen=True)
 class Zone:
-    """The send times that surely land in one window, and the slot spacing that fills it."""
+    """The send times that surely land in one window, the slots it holds and their spacing
+    (they fill the zone's first FRONT: the rest is room for late senders)."""
 
     start: float
     end: float
     spacing: float
+    slots: int
 
 
 class WindowLearner:
@@ -128,6 +134,22 @@ class WindowLearner:
         self.edge = ref + sum(offsets) / len(offsets)
         self.uncertainty = SIGMAS * spread / math.sqrt(12 * distinct)
 
+    def recent(self, count: int) -> list[float]:
+        """The latest ``count`` samples, for the other processes of a shared pace."""
+        return self._samples[-count:]
+
+    def merge(self, samples: list[float], spread: float) -> None:
+        """Samples other processes took (one pace shared): the first counted of a window
+        come in runs from one process's workers, so alone each would learn from a part
+        of them, several windows later."""
+        if self.known:
+            return
+        new = [sample for sample in samples if sample not in self._samples]
+        if new:
+            self._samples.extend(new)
+            del self._samples[:-MAX_SAMPLES]
+            self._estimate(spread)
+
     def half(self, spread: float) -> float:
         """How far from the edge a zone keeps its slots, latencies spreading ``spread``."""
         return spread / 2 + self.uncertainty + self.margin
@@ -152,12 +174,12 @@ class WindowLearner:
         length = 1.0 - 2 * half
         if length < MIN_ZONE_S:
             return None
-        spacing = length / math.floor(budget)
+        slots = math.floor(budget)
+        spacing = FRONT * length / slots
         start = self.edge + math.floor(at - self.edge - half) + half
-        # Half a spacing of slack: budget slots from the start fit, never one more.
         if at > start + length - spacing / 2 or start < after:
             start += 1.0
-        return Zone(start, start + length, spacing)
+        return Zone(start, start + length, spacing, slots)
 
     def throttled(self) -> None:
         """A 429 window while filling: the edges were too close; widen them, or relearn."""
