@@ -53,7 +53,13 @@ from urllib3.exceptions import (
 from urllib3.util import Timeout
 
 from attentive_nb.http.reading import awaiting_headers
-from attentive_nb.http.wire import Answer, LeanConnection, case_insensitive
+from attentive_nb.http.wire import (
+    Answer,
+    LeanConnection,
+    case_insensitive,
+    exchange,
+    never_retries,
+)
 
 _REQUESTS_SEND = HTTPAdapter.send  # requests' own; a mock (``responses``) replaces it
 
@@ -103,19 +109,30 @@ class DeadlineAdapter(requests.adapters.HTTPAdapter):
             raise requests.exceptions.InvalidURL(error, request=request) from None
         self.cert_verify(pool, request.url or "", verify, cert)  # type: ignore[no-untyped-call]
         try:
-            answer = pool.urlopen(
-                method=request.method,
-                url=request.path_url,
-                body=request.body,
-                headers=request.headers,
-                redirect=False,
-                assert_same_host=False,
-                preload_content=False,
-                decode_content=False,
-                retries=self.max_retries,
-                timeout=Timeout(connect=timeout[0], read=timeout[1]),
-                chunked=not (request.body is None or "Content-Length" in request.headers),
-            )
+            if never_retries(self.max_retries):  # urlopen's steps, leaner: http/wire.py
+                answer = exchange(
+                    pool,
+                    request.method or "GET",
+                    request.path_url,
+                    request.body,
+                    request.headers,
+                    timeout,
+                    self.max_retries,
+                )
+            else:
+                answer = pool.urlopen(
+                    method=request.method,
+                    url=request.path_url,
+                    body=request.body,
+                    headers=request.headers,
+                    redirect=False,
+                    assert_same_host=False,
+                    preload_content=False,
+                    decode_content=False,
+                    retries=self.max_retries,
+                    timeout=Timeout(connect=timeout[0], read=timeout[1]),
+                    chunked=not (request.body is None or "Content-Length" in request.headers),
+                )
         except Exception as error:
             mapped = _as_requests_error(error, request)
             if mapped is error:

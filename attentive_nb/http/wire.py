@@ -22,6 +22,7 @@ line ends, odd names) are parsed by http.client's own parser, as before.
 
 from __future__ import annotations
 
+import errno
 import http.client
 import io
 import logging
@@ -35,22 +36,31 @@ from requests.structures import CaseInsensitiveDict
 from urllib3._collections import HTTPHeaderDict
 from urllib3.connection import (
     _CONTAINS_CONTROL_CHAR_RE,
+    BaseSSLError,
     HTTPConnection,
     _get_default_user_agent,
     _normalize_header_values,
 )
+from urllib3.connectionpool import HTTPConnectionPool
 from urllib3.exceptions import (
     DecodeError,
     HeaderParsingError,
     IncompleteRead,
     InvalidChunkLength,
     InvalidHeader,
+    NewConnectionError,
     ProtocolError,
+    ProxyError,
     ReadTimeoutError,
+    SSLError,
 )
+from urllib3.exceptions import TimeoutError as U3TimeoutError
 from urllib3.response import HTTPResponse, _get_decoder
-from urllib3.util import SKIP_HEADER
+from urllib3.util import SKIP_HEADER, Retry
 from urllib3.util.response import assert_header_parsing
+from urllib3.util.ssl_match_hostname import CertificateError
+from urllib3.util.url import _encode_target
+from urllib3.util.util import to_str
 
 _MAXLINE = http.client._MAXLINE  # type: ignore[attr-defined]
 _MAXHEADERS = http.client._MAXHEADERS  # type: ignore[attr-defined]
@@ -65,6 +75,7 @@ BLOCK = 64 * 1024
 _PLAIN_FIELD = re.compile(r"([!-9;-~]+):[ \t]*([^\r\n]*)\r\n")
 _PLAIN_BLOCK = re.compile(r"(?:[!-9;-~]+:[^\r\n]*\r\n)*")
 log = logging.getLogger("urllib3.connection")  # its warning, where it gave it
+log_pool = logging.getLogger("urllib3.connectionpool")  # its request line, where it logs it
 _LINES: dict[tuple[str, str], bytes] = {}  # (name, value) -> its checked line
 _KEPT_LINES = 512
 _NOT_KEPT = frozenset({"authorization", "proxy-authorization", "cookie"})
@@ -608,3 +619,135 @@ class Answer:
                 pass
         except Exception:
             pass
+
+
+# -- the exchange ----------------------------------------------------------------------------
+
+# What _make_request catches around opening a connection, to raise again (TLS ones wrapped).
+_OPEN_CATCHES = (
+    OSError,
+    NewConnectionError,
+    U3TimeoutError,
+    BaseSSLError,
+    CertificateError,
+    SSLError,
+)
+# What urlopen catches to wrap and hand to its retries (the rest it lets through).
+_URLOPEN_CATCHES = (
+    U3TimeoutError,
+    http.client.HTTPException,
+    OSError,
+    ProtocolError,
+    BaseSSLError,
+    SSLError,
+    CertificateError,
+    ProxyError,
+)
+
+
+def never_retries(retries: Retry) -> bool:
+    """urllib3 retries nothing with these (requests' default, ``Retry(0, read=False)``):
+    every error raises at once and no answer is asked again, so :func:`exchange` may stand
+    in for ``urlopen``."""
+    return isinstance(retries, Retry) and retries.total == 0 and not retries.status_forcelist
+
+
+def exchange(
+    pool: HTTPConnectionPool,
+    method: str,
+    url: str,
+    body: Any,
+    headers: Mapping[str, str],
+    timeout: tuple[float, float],
+    retries: Retry,
+) -> Any:
+    """``pool.urlopen(method, url, body, headers, retries, redirect=False,
+    assert_same_host=False, timeout=Timeout(*timeout), preload_content=False,
+    decode_content=False)``, for a pool with no proxy and ``retries`` that
+    :func:`never_retries`: the same steps and the same errors, without what urlopen
+    does per request for what these leave out (header copies, timeouts and retries
+    as objects, redirects, file bodies).
+    """
+    connect_s, read_s = timeout
+    if url.startswith("/"):
+        url = to_str(_encode_target(url))
+    conn = None
+    try:
+        conn = pool._get_conn()
+        pool.num_requests += 1
+        conn.timeout = connect_s
+        _open(pool, conn, url)
+        try:
+            conn.request(
+                method, url, body=body, headers=headers, preload_content=False, decode_content=False
+            )
+        except BrokenPipeError:  # as urllib3: the server may have answered before closing
+            pass
+        except OSError as error:
+            if error.errno not in (errno.EPROTOTYPE, errno.ECONNRESET):
+                raise
+        if not conn.is_closed:
+            if read_s == 0:
+                raise ReadTimeoutError(pool, url, f"Read timed out. (read timeout={read_s})")
+            conn.timeout = read_s
+        try:
+            answer = conn.getresponse()
+        except (BaseSSLError, OSError) as error:
+            pool._raise_timeout(err=error, url=url, timeout_value=read_s)
+            raise
+    except _URLOPEN_CATCHES as error:
+        _drop(pool, conn)
+        new: Exception = error
+        if isinstance(error, BaseSSLError | CertificateError):
+            new = SSLError(error)
+        elif isinstance(error, OSError | http.client.HTTPException):
+            new = ProtocolError("Connection aborted.", error)
+        retries.increment(method, url, error=new, _pool=pool, _stacktrace=sys.exc_info()[2])
+        raise  # never reached: these retries raise (never_retries)
+    except BaseException:
+        _drop(pool, conn)
+        raise
+    answer.retries = retries
+    answer._connection = conn  # type: ignore[attr-defined]  # the answer gives it back once read
+    answer._pool = pool  # type: ignore[attr-defined]
+    log_pool.debug(
+        '%s://%s:%s "%s %s %s" %s %s',
+        pool.scheme,
+        pool.host,
+        pool.port,
+        method,
+        url,
+        answer.version_string,
+        answer.status,
+        answer.length_remaining,
+    )
+    return answer
+
+
+def _open(pool: HTTPConnectionPool, conn: Any, url: str) -> None:
+    """As ``_make_request`` before it sends: the pool checks (and for TLS opens) the
+    connection, its failures raised as urllib3 raises them."""
+    try:
+        try:
+            pool._validate_conn(conn)
+        except (TimeoutError, BaseSSLError) as error:  # socket.timeout among them
+            pool._raise_timeout(err=error, url=url, timeout_value=conn.timeout)
+            raise
+    except (
+        OSError,
+        NewConnectionError,
+        U3TimeoutError,
+        BaseSSLError,
+        CertificateError,
+        SSLError,
+    ) as error:
+        if isinstance(error, BaseSSLError | CertificateError):
+            raise SSLError(error) from error
+        raise
+
+
+def _drop(pool: HTTPConnectionPool, conn: Any) -> None:
+    """As urlopen after an error: the connection closed, its place in the pool given back."""
+    if conn is not None:
+        conn.close()
+    pool._put_conn(None)

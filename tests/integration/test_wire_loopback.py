@@ -157,3 +157,23 @@ def test_nobody_listening_is_not_reached():
     with pytest.raises(TransportError) as raised:
         client(url).request("me")
     assert not raised.value.answer_lost
+
+
+def test_an_answer_that_does_not_come_in_time_is_a_lost_answer():
+    gone = threading.Event()
+
+    def hold(_: bytes) -> None:
+        gone.wait(10)  # the client has given up by then
+        return None
+
+    with Scripted([hold]) as server:
+        slow = Client(
+            ApiKeyAuth("ak_wire_test_key_0123456789"),
+            server.url,
+            timeout=(5.0, 0.2),
+            retry=RetryPolicy(attempts=1),
+        )
+        with pytest.raises(TransportError) as raised:
+            slow.request("subscribe", json_body={"user": {"phone": "+12015550100"}})
+        gone.set()
+    assert raised.value.answer_lost and "no answer came in time" in str(raised.value)
