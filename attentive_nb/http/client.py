@@ -346,11 +346,15 @@ class Client:
             template = self.session.prepare_request(requests.Request(method, url, headers))
             if not self.session.cookies:
                 self._templates[key] = template  # never changed: every request is a copy
-        prepared = template.copy()
+        prepared = _copy(template)
         if params:
             prepared.prepare_url(url, params)
-        if as_text:
-            prepared.prepare_body(body.encode("utf-8"), None)
+        data = body.encode("utf-8") if as_text else None
+        if data:  # what prepare_body makes of bytes: the body and its length
+            prepared.body = data
+            prepared.headers["Content-Length"] = str(len(data))
+        elif as_text:
+            prepared.prepare_body(data, None)
         else:
             prepared.prepare_body(None, None, body)
         prepared.prepare_auth(self.auth)
@@ -370,6 +374,17 @@ class Client:
         if isinstance(error, RateLimited):
             governor.slow_down(after)
         return after if after is not None else self.retry.delay(attempt, self._rng)
+
+
+def _copy(template: requests.PreparedRequest) -> requests.PreparedRequest:
+    """``template.copy()``, its (empty) cookie jar shared rather than copied: a template is
+    kept only while the session has no cookies, and nothing writes to a request's jar."""
+    prepared = requests.PreparedRequest()
+    prepared.method, prepared.url = template.method, template.url
+    prepared.headers = template.headers.copy()
+    prepared._cookies = template._cookies  # type: ignore[attr-defined]
+    prepared.hooks = template.hooks
+    return prepared
 
 
 class _NoAuth(requests.auth.AuthBase):

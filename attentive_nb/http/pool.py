@@ -19,6 +19,10 @@ then used), no response hooks, and no proxy for the address. Redirects stay
 off, the timeouts and the header wait are the same, urllib3's errors become
 the same requests exceptions, and cookies an answer sets still go to the
 session's jar.
+
+The connections write each request and read its answer themselves
+(:mod:`attentive_nb.http.wire`: the same bytes, without http.client's mail
+parser for the headers), on every path through these pools.
 """
 
 from __future__ import annotations
@@ -49,17 +53,24 @@ from urllib3.exceptions import (
 from urllib3.util import Timeout
 
 from attentive_nb.http.reading import awaiting_headers
+from attentive_nb.http.wire import (
+    Answer,
+    LeanConnection,
+    case_insensitive,
+    exchange,
+    never_retries,
+)
 
 _REQUESTS_SEND = HTTPAdapter.send  # requests' own; a mock (``responses``) replaces it
 
 
-class _HTTPConnection(HTTPConnection):
+class _HTTPConnection(LeanConnection, HTTPConnection):
     def getresponse(self) -> Any:  # the same call, its wait watched
         awaiting_headers(self.sock)
         return super().getresponse()
 
 
-class _HTTPSConnection(HTTPSConnection):
+class _HTTPSConnection(LeanConnection, HTTPSConnection):
     def getresponse(self) -> Any:
         awaiting_headers(self.sock)
         return super().getresponse()
@@ -98,19 +109,30 @@ class DeadlineAdapter(requests.adapters.HTTPAdapter):
             raise requests.exceptions.InvalidURL(error, request=request) from None
         self.cert_verify(pool, request.url or "", verify, cert)  # type: ignore[no-untyped-call]
         try:
-            answer = pool.urlopen(
-                method=request.method,
-                url=request.path_url,
-                body=request.body,
-                headers=request.headers,
-                redirect=False,
-                assert_same_host=False,
-                preload_content=False,
-                decode_content=False,
-                retries=self.max_retries,
-                timeout=Timeout(connect=timeout[0], read=timeout[1]),
-                chunked=not (request.body is None or "Content-Length" in request.headers),
-            )
+            if never_retries(self.max_retries):  # urlopen's steps, leaner: http/wire.py
+                answer = exchange(
+                    pool,
+                    request.method or "GET",
+                    request.path_url,
+                    request.body,
+                    request.headers,
+                    timeout,
+                    self.max_retries,
+                )
+            else:
+                answer = pool.urlopen(
+                    method=request.method,
+                    url=request.path_url,
+                    body=request.body,
+                    headers=request.headers,
+                    redirect=False,
+                    assert_same_host=False,
+                    preload_content=False,
+                    decode_content=False,
+                    retries=self.max_retries,
+                    timeout=Timeout(connect=timeout[0], read=timeout[1]),
+                    chunked=not (request.body is None or "Content-Length" in request.headers),
+                )
         except Exception as error:
             mapped = _as_requests_error(error, request)
             if mapped is error:
@@ -151,7 +173,10 @@ def _response(request: requests.PreparedRequest, answer: Any, adapter: Any) -> r
     """The Response ``HTTPAdapter.build_response`` makes, its body left to be streamed."""
     response = requests.Response()
     response.status_code = answer.status
-    response.headers = CaseInsensitiveDict(answer.headers)
+    if isinstance(answer, Answer):  # the same dict, made from the fields at once
+        response.headers = case_insensitive(answer.items)
+    else:
+        response.headers = CaseInsensitiveDict(answer.headers)
     response.encoding = get_encoding_from_headers(response.headers)
     response.raw = answer
     response.reason = answer.reason

@@ -3,8 +3,10 @@
 The main thread takes requests from the plan, claims them in the ledger
 (committed before any leaves), hands them to worker threads, and yields each
 row's outcome as answers come in. Workers share the client's pooled session
-and rate governor, and record each answer in the ledger themselves, so the
-ledger is complete even if the main thread is interrupted while they work.
+and rate governor; the answers that came together are recorded in the ledger
+in one transaction before their rows are yielded (one commit, not one per
+request), and once the main thread stops collecting (a second Ctrl-C, the
+end of the run) each worker still on its way records its own answer.
 The estimate line, the plan's warnings and the progress bar come with the
 first request really sent; a run whose rows were all sent before says
 "Nothing to send" instead.
@@ -28,6 +30,7 @@ import contextlib
 import math
 import signal
 import threading
+import time
 from collections import Counter, deque
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -52,9 +55,11 @@ from attentive_nb.send.reads import NotRecorded
 from attentive_nb.send.resend import policy, tally_notes
 
 Answer = tuple[list[RowOutcome], Exception | None]  # a worker's: row outcomes, what stopped it
+Outcome = tuple[list[str], str | None]  # a request's keys and their state (None: never left)
 CHUNK_ROWS = 5000
 LOOK_AHEAD = 500  # units decided in one ledger transaction when they are all skipped
 BULK_WAIT_S = 10.0  # covers the sandbox and small jobs; Attentive may take hours
+GATHER_S = 0.05  # answers gathered this long after the first, then recorded in one commit
 
 
 @dataclass(frozen=True)
@@ -145,6 +150,11 @@ class Engine:
         self._in_flight: dict[Future[Answer], list[Request]] = {}
         # Each future, once done, queued here: the loop waits on one queue, not on them all.
         self._finished: SimpleQueue[Future[Answer]] = SimpleQueue()
+        # Outcomes workers leave for the loop to record, several in one ledger transaction,
+        # by the id of the request's units (alive in ``_in_flight`` until then).
+        self._unrecorded: dict[int, Outcome] = {}
+        self._record_lock = threading.Lock()
+        self._workers_record = False  # once the loop stops collecting: each worker its own
         self.submitted: list[SubmittedJob] = []  # bulk jobs Attentive accepted
         # Rows given an outcome. It grows: a streamed plan's rows are counted as read.
         self._done = np.zeros(plan.n_rows, dtype=bool)
@@ -280,20 +290,41 @@ class Engine:
             progress.start(int(self._done.sum()))
 
     def _collect(self, progress: Progress, *, block: bool) -> Iterator[RowOutcome]:
+        """The answers come since last asked: recorded in the ledger in one transaction,
+        then their rows out (a row is never reported before its outcome is on disk)."""
         if not self._in_flight:
             return
+        done = []
         for future in self._done_futures(block):
-            if self._in_flight.pop(future, None) is None:
-                continue  # cancelled after an interrupt: its claims are released already
+            units = self._in_flight.pop(future, None)
+            if units is not None:  # else cancelled after an interrupt: its claims released
+                done.append((future, units))
+        pending = [self._unrecorded.pop(id(units), None) for _, units in done]
+        failure = self._record([outcome for outcome in pending if outcome is not None])
+        for (future, _), outcome in zip(done, pending):
             records, error = future.result()
+            if failure is not None and outcome is not None:
+                records, error = _not_recorded(records), failure
             if isinstance(error, LedgerError):
                 self._ledger_failed(error)
             elif error is not None:
                 self._note_stop(error)
             yield from self._emit(records, progress)
 
+    def _record(self, outcomes: list[Outcome]) -> LedgerError | None:
+        try:
+            self.run.record(outcomes)
+        except LedgerError as error:
+            return error
+        return None
+
     def _done_futures(self, block: bool) -> list[Future[Answer]]:
-        """The requests answered since last asked; with ``block``, waits up to 0.5 s for one."""
+        """The requests answered since last asked; with ``block``, waits up to 0.5 s for one.
+
+        After the first, the others that come within :data:`GATHER_S` join it (until every
+        request in flight is in, or a refill's worth): one ledger commit and one wake-up of
+        this thread for all of them, rather than one each.
+        """
         try:
             done = [self._finished.get(timeout=0.5) if block else self._finished.get_nowait()]
         except Empty:
@@ -301,6 +332,10 @@ class Engine:
         with contextlib.suppress(Empty):
             while True:
                 done.append(self._finished.get_nowait())
+        until = time.monotonic() + GATHER_S
+        with contextlib.suppress(Empty):
+            while len(done) < min(len(self._in_flight), self._refill):
+                done.append(self._finished.get(timeout=max(0.0, until - time.monotonic())))
         return done
 
     def _emit(self, records: list[RowOutcome], progress: Progress) -> Iterator[RowOutcome]:
@@ -339,16 +374,15 @@ class Engine:
             records = outcomes.accepted(
                 positions, response, keep=endpoint.reads, name=endpoint.name
             )
-        state = outcomes.request_state(records)
-        keys = [unit.key for unit in units]
-        try:
-            if state is None:
-                self.run.release(keys)
-            else:
-                self.run.settle(keys, state)
+        outcome = ([unit.key for unit in units], outcomes.request_state(records))
+        with self._record_lock:
+            if not self._workers_record:  # the loop records it with the others that came
+                self._unrecorded[id(units)] = outcome
+                return records, error
+        try:  # the loop has stopped collecting (a second interrupt, the end): recorded here
+            self.run.record([outcome])
         except LedgerError as failure:
-            note = "; its outcome could not be recorded in the ledger"
-            return [replace(r, message=r.message + note) for r in records], failure
+            return _not_recorded(records), failure
         return records, error
 
     def _submitted(self, units: list[Request], job_id: str, response: ApiResponse) -> Answer:
@@ -428,6 +462,7 @@ class Engine:
 
     def _abandon(self) -> Iterator[RowOutcome]:
         """After a second interrupt: the requests still on the wire are unknown here."""
+        self._leave_recording()
         self.abandoned = bool(self._in_flight)
         self.notes.append(
             f"Interrupted twice: {len(self._in_flight):,} requests were still on their way; "
@@ -480,7 +515,17 @@ class Engine:
         with contextlib.suppress(LedgerError):  # an unreleased claim reads as unknown: safe
             self.run.release(keys)
 
+    def _leave_recording(self) -> None:
+        """The loop collects no more: outcomes left for it are recorded now, and each
+        worker still on its way records its own."""
+        with self._record_lock:
+            self._workers_record = True
+            left, self._unrecorded = list(self._unrecorded.values()), {}
+        with contextlib.suppress(LedgerError):  # an unrecorded claim reads as unknown: safe
+            self.run.record(left)
+
     def _close(self) -> None:
+        self._leave_recording()
         self._units.close()
         self._pool.shutdown(wait=False, cancel_futures=True)
         self._release(self._unsubmitted)
@@ -488,6 +533,11 @@ class Engine:
             self.run.finish()
         except LedgerError as error:
             self.notes.append(f"The end of this run could not be recorded: {error}")
+
+
+def _not_recorded(records: list[RowOutcome]) -> list[RowOutcome]:
+    note = "; its outcome could not be recorded in the ledger"
+    return [replace(r, message=r.message + note) for r in records]
 
 
 def _job_id(response: ApiResponse) -> str | None:

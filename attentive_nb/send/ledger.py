@@ -23,7 +23,8 @@ The protocol, which :class:`LedgerRun` carries out for the engine:
 1. **claim**: in one transaction, read each key's row and let the caller's
    policy decide; the keys to send are written ``claimed`` by this run and
    committed (``synchronous=FULL``) before any of them leaves.
-2. **settle**: once the answer is in, the worker records the outcome.
+2. **settle**: once the answer is in, its outcome is recorded (the engine records
+   the answers that came together in one transaction, before their rows go out).
 3. **release**: a claimed request that never left goes back to what it was.
 4. **finish**: the run is marked ended; a claim it still holds was in flight
    with no answer, so it becomes ``unknown``.
@@ -470,10 +471,24 @@ class LedgerRun:
 
         ``keys``: one request's key, or the keys of a bulk request's records, in one go.
         """
+        self.record([([keys] if isinstance(keys, str) else keys, state)])
+
+    def record(self, outcomes: Sequence[tuple[Sequence[str], str | None]]) -> None:
+        """Several requests' outcomes in one transaction: one commit, one sync to disk.
+
+        Each ``(keys, state)`` is settled as :meth:`settle` does, or released as
+        :meth:`release` does when ``state`` is None (the request never left).
+        """
+        if not outcomes:
+            return
         now = self.ledger._clock()
         with self.ledger._write() as db:
-            for key in [keys] if isinstance(keys, str) else keys:
-                self._write_state(db, key, state, now)
+            for keys, state in outcomes:
+                if state is None:
+                    self._release(db, keys)
+                    continue
+                for key in keys:
+                    self._write_state(db, key, state, now)
 
     def _write_state(self, db: sqlite3.Connection, key: str, state: str, now: float) -> None:
         row = db.execute(
@@ -492,18 +507,21 @@ class LedgerRun:
         if not keys:
             return
         with self.ledger._write() as db:
-            for key in keys:
-                db.execute(
-                    "UPDATE requests SET state = prior, prior = NULL WHERE company_id = ?"
-                    " AND endpoint = ? AND key = ? AND state = 'claimed' AND run_id = ?"
-                    " AND prior IS NOT NULL",
-                    (self.company_id, self.endpoint, key, self.id),
-                )
-                db.execute(
-                    "DELETE FROM requests WHERE company_id = ? AND endpoint = ? AND key = ?"
-                    " AND state = 'claimed' AND run_id = ?",
-                    (self.company_id, self.endpoint, key, self.id),
-                )
+            self._release(db, keys)
+
+    def _release(self, db: sqlite3.Connection, keys: Sequence[str]) -> None:
+        for key in keys:
+            db.execute(
+                "UPDATE requests SET state = prior, prior = NULL WHERE company_id = ?"
+                " AND endpoint = ? AND key = ? AND state = 'claimed' AND run_id = ?"
+                " AND prior IS NOT NULL",
+                (self.company_id, self.endpoint, key, self.id),
+            )
+            db.execute(
+                "DELETE FROM requests WHERE company_id = ? AND endpoint = ? AND key = ?"
+                " AND state = 'claimed' AND run_id = ?",
+                (self.company_id, self.endpoint, key, self.id),
+            )
 
     def heartbeat(self) -> None:
         """Say this run is alive (cheap when called often: written every HEARTBEAT_S)."""

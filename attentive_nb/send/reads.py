@@ -35,6 +35,9 @@ class NotRecorded:
     def release(self, keys: Sequence[str]) -> None:
         """Nothing was claimed."""
 
+    def record(self, outcomes: Sequence[tuple[Sequence[str], str | None]]) -> None:
+        """Nothing to remember, nothing claimed."""
+
     def heartbeat(self) -> None:
         """No other run needs to know this one is alive."""
 
