@@ -355,7 +355,7 @@ class _Sync:
             dtype=object,
         )
         if not self.options.dry_run:
-            self._confirm_removals(len(leaving) if self.mode == "mirror" else 0)
+            self._confirm_removals(self._removal_count(len(members) - unchanged, len(leaving)))
             wanted = "out" if self.mode == "remove" else "in"
             people = [(who, r.text) for who, r in zip(whos, members)]  # the text is the record
             ledger_members.want(self.ledger, self.company, self.segment, wanted, people)
@@ -422,6 +422,10 @@ class _Sync:
                 "other way are not touched."
             )
         return notes
+
+    def _removal_count(self, to_send: int, leaving: int) -> int:
+        """How many this sync takes out: the frame's members (remove) or those who left (mirror)."""
+        return {"remove": to_send, "mirror": leaving}.get(self.mode, 0)
 
     def _confirm_removals(self, count: int) -> None:
         if count <= CONFIRM_REMOVE_ABOVE or self.options.confirm:

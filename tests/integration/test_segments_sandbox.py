@@ -249,6 +249,20 @@ def test_removing_more_than_1000_needs_a_yes(sandbox, monkeypatch):
     check_every_segments_request(sandbox)  # the DELETE bodies among them
 
 
+def test_taking_more_than_1000_out_with_mode_remove_needs_a_yes_too(sandbox, monkeypatch):
+    conn = connect(sandbox)
+    conn.sync_segment(people(1001), "Big", mode="add", **quiet())
+    monkeypatch.setattr("builtins.input", lambda _question: "")
+    with pytest.raises(ConfigError, match="1,001 people would leave"):
+        conn.sync_segment(people(1001), "Big", mode="remove", **quiet())
+    assert sandbox.received(TAKEN_OUT) == []
+    done = conn.sync_segment(people(1001), "Big", mode="remove", **quiet(confirm=True))
+    assert done.counts["sent"] == 1001
+    assert sum(len(body["members"]) for body in sandbox.received(TAKEN_OUT)) == 1001
+    few = conn.sync_segment(people(3, prefix="z"), "Big", mode="remove", **quiet())
+    assert few.counts["sent"] == 3  # 1,000 or fewer: no question
+
+
 def test_names_rename_and_a_name_two_segments_share(sandbox):
     conn = connect(sandbox)
     conn.create_segment("  Twins  ", external_id="a", description="first of two")
