@@ -733,14 +733,7 @@ def _open(pool: HTTPConnectionPool, conn: Any, url: str) -> None:
         except (TimeoutError, BaseSSLError) as error:  # socket.timeout among them
             pool._raise_timeout(err=error, url=url, timeout_value=conn.timeout)
             raise
-    except (
-        OSError,
-        NewConnectionError,
-        U3TimeoutError,
-        BaseSSLError,
-        CertificateError,
-        SSLError,
-    ) as error:
+    except _OPEN_CATCHES as error:
         if isinstance(error, BaseSSLError | CertificateError):
             raise SSLError(error) from error
         raise

@@ -187,6 +187,18 @@ def test_rows_with_a_blank_company_are_invalid_and_the_others_are_sent(sandbox, 
     assert len(sandbox.received(EVENTS)) == 2
 
 
+def oauth_flow(sandbox, **options) -> att.OAuthFlow:
+    """The sandbox's OAuth app, as a notebook signs in with it."""
+    return att.OAuthFlow(
+        sandbox.client_id,
+        sandbox.client_secret,
+        sandbox.redirect_uri,
+        api_url=sandbox.url,
+        auth_url=sandbox.auth_url,
+        **options,
+    )
+
+
 def test_companies_that_installed_the_app_through_oauth_are_listed_and_each_sends_as_itself(
     sandbox,
 ):
@@ -194,14 +206,7 @@ def test_companies_that_installed_the_app_through_oauth_are_listed_and_each_send
 
     alpha, beta = sandbox.add_company("Alpha"), sandbox.add_company("Beta")
     for company in (alpha, beta):
-        flow = att.OAuthFlow(
-            sandbox.client_id,
-            sandbox.client_secret,
-            sandbox.redirect_uri,
-            scopes=["events:write"],
-            api_url=sandbox.url,
-            auth_url=sandbox.auth_url,
-        )
+        flow = oauth_flow(sandbox, scopes=["events:write"])
         pasted = training.authorize(flow.authorization_url, company=company.company_name)
         signed_in = flow.finish(pasted)
         assert signed_in.company["companyId"] == company.company_id
@@ -223,12 +228,6 @@ def test_authorize_refuses_a_company_the_consent_page_does_not_offer(sandbox):
     from attentive_nb import training
 
     sandbox.add_company("Alpha")
-    flow = att.OAuthFlow(
-        sandbox.client_id,
-        sandbox.client_secret,
-        sandbox.redirect_uri,
-        api_url=sandbox.url,
-        auth_url=sandbox.auth_url,
-    )
+    flow = oauth_flow(sandbox)
     with pytest.raises(att.ConfigError, match=r"'Nobody'.*Alpha"):
         training.authorize(flow.authorization_url, company="Nobody")
