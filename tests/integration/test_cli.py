@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import array
+import fcntl
 import json
 import os
 import shutil
@@ -9,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+import termios
 import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -646,6 +649,19 @@ def test_send_without_credentials_is_a_configuration_error():
     assert_usage_error(result, "No Attentive credentials found")
 
 
+def _wait_until_read(pipe, proc: subprocess.Popen, timeout: float = 60.0) -> None:
+    """Wait until the child has read everything written to its stdin (FIONREAD on the pipe
+    counts the bytes still in it), so a signal sent next finds it reading, not importing."""
+    deadline = time.monotonic() + timeout
+    unread = array.array("i", [1])
+    while time.monotonic() < deadline and proc.poll() is None:
+        fcntl.ioctl(pipe.fileno(), termios.FIONREAD, unread)
+        if unread[0] == 0:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"the command did not read its input ({unread[0]} bytes left)")
+
+
 def test_ctrl_c_outside_the_engine_exits_130_without_a_traceback(sandbox):
     proc = subprocess.Popen(
         [*CLI, "send", "events", "-", "--event-type", "X"],
@@ -657,7 +673,7 @@ def test_ctrl_c_outside_the_engine_exits_130_without_a_traceback(sandbox):
     )
     proc.stdin.write("phone\n+12015550110\n")  # stdin left open: still reading the file
     proc.stdin.flush()
-    time.sleep(2)  # let it import and start reading
+    _wait_until_read(proc.stdin, proc)  # started and reading, however slow the import
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 130
