@@ -116,7 +116,10 @@ def _refused(data: object, what: str) -> str:
 
 
 def _kind(item: object) -> str:
-    return "None" if item is None else f"a {type(item).__name__}"
+    if item is None:
+        return "None"
+    name = type(item).__name__
+    return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
 
 
 def _is_other_frame(data: Any) -> bool:

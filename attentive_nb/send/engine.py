@@ -159,7 +159,7 @@ class Engine:
         # Rows given an outcome. It grows: a streamed plan's rows are counted as read.
         self._done = np.zeros(plan.n_rows, dtype=bool)
         self._interrupts = 0
-        self._all_skipped = False
+        self._last_batch_skipped = False  # then look further ahead: skipping is cheap
         self._sending = False  # a request has been handed to a worker: estimate said, bar drawn
         self.workers = options.workers or default_workers(plan)
         self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="attentive-send")
@@ -238,7 +238,7 @@ class Engine:
 
     def _next_batch(self, room: int) -> list[Request]:
         wanted = room * self.plan.batch
-        size = max(LOOK_AHEAD, wanted) if self._all_skipped else wanted
+        size = max(LOOK_AHEAD, wanted) if self._last_batch_skipped else wanted
         batch = [self._ahead.popleft() for _ in range(min(size, len(self._ahead)))]
         batch += islice(self._requests, size - len(batch))
         return batch
@@ -262,7 +262,7 @@ class Engine:
         self._ahead.extendleft(reversed(batch[len(verdicts) :]))
         sends = [unit for unit, verdict in zip(batch, verdicts) if verdict.send]
         self._unsubmitted = [unit.key for unit in sends]
-        self._all_skipped = not sends
+        self._last_batch_skipped = not sends
         for unit, verdict in zip(batch, verdicts):
             self._tally[verdict.tally] += len(unit.positions) if verdict.tally else 0
             if not verdict.send:

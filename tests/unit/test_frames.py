@@ -175,7 +175,7 @@ def test_bad_input_is_refused_in_one_line():
     assert "chunk 1 of the data" in refused([{"phone": PHONES[0]}, {"email": "x"}])
     assert "got a str" in refused("people.csv")
     assert "got None" in refused(None)
-    assert "got a int" in refused(3)
+    assert "got an int" in refused(3) and "Chunk 1 of the data is an int" in refused([1, 2])
     assert "series.to_frame()" in refused(pd.Series(PHONES))
     assert "got a Series" in refused(pl.Series(PHONES))
     assert "repeated column names" in refused(pa.table([[1], [2]], names=["a", "a"]))
