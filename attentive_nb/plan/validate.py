@@ -42,6 +42,7 @@ _NESTED = (list, tuple, set, frozenset, dict, np.ndarray, pd.Series)
 Converted = tuple[Any, str | None, bool]
 # A set's order changes from one process to the next: its request (and ledger key) would too.
 _UNORDERED = "is a set, which has no order: make it a list (sorted(...))"
+_BLANK_ITEM = "is blank (None or NaN): a list is sent whole, so fill the item or take it out"
 
 
 # -- identifiers -------------------------------------------------------------------------------
@@ -326,11 +327,13 @@ def _timestamp_text(ts: pd.Timestamp, timezone: str) -> Converted:
 
 
 def _nested(value: Iterable[Any], timezone: str, path: str = "") -> Converted:
-    """A list or dict for event properties, as ``json_scalar`` returns it; blanks dropped.
+    """A list or dict for event properties, as ``json_scalar`` returns it.
 
-    The first problem found at any depth spoils the whole value, as at the top
-    level, and says where it is (``at ['a'][0]``). Mapping keys follow the rule
-    for property names.
+    A blank value of a mapping is left out, as a blank cell's key is; a blank
+    item of a list is refused, since the list sent without it would be another
+    list. The first problem found at any depth spoils the whole value, as at the
+    top level, and says where it is (``at ['a'][0]``). Mapping keys follow the
+    rule for property names.
     """
     mapping = isinstance(value, dict)
     out: dict[str, Any] = {}
@@ -344,6 +347,8 @@ def _nested(value: Iterable[Any], timezone: str, path: str = "") -> Converted:
             converted, inner, was_naive = None, f"at {here} {_UNORDERED}", False
         elif isinstance(v, _NESTED):
             converted, inner, was_naive = _nested(v, timezone, here)
+        elif not mapping and is_blank(v):  # dropping it would move the items after it
+            converted, inner, was_naive = None, f"at {here} {_BLANK_ITEM}", False
         else:
             converted, inner, was_naive = json_scalar(v, timezone=timezone)
             inner = inner and f"at {here} {inner}"
@@ -373,6 +378,8 @@ EVENT_KEY_FORBIDDEN = '"{}[]\\|'
 
 def key_problem(name: str) -> str | None:
     """Why ``name`` cannot be an event property name, in words (None if it can)."""
+    if name == "":  # Attentive's rule needs at least one character
+        return "is empty, and a property needs a name"
     found = forbidden_in(name, EVENT_KEY_FORBIDDEN)
     return f"contains {' '.join(found)}, which Attentive forbids" if found else None
 

@@ -126,6 +126,13 @@ def test_one_event_id_for_two_different_events_is_refused_on_both_rows():
     }
 
 
+def test_a_column_with_an_empty_name_is_no_property_name():
+    df = pd.DataFrame({"email": ["a@x.com", "b@x.com"], "": [3, None]})
+    plan = plan_events(df, event_type="T")
+    assert plan.invalid == {0: ["property name '' is empty, and a property needs a name"]}
+    assert [p for p, _ in sent(plan)] == [(1,)]
+
+
 def test_empty_event_id_is_invalid():
     df = pd.DataFrame({"email": ["a@x.com"], "eid": [np.nan]})
     assert plan_events(df, event_type="T", event_id_column="eid").invalid == {
@@ -163,7 +170,10 @@ def test_nested_properties_are_allowed_for_events():
             {"a": [1, {"b": object()}]},
             "at ['a'][1]['b'] has a value of type object that cannot be sent",
         ),
-        ({"a": {"b": {"c": {"d": [[np.float64("nan"), np.inf]]}}}}, "is not a finite number"),
+        (
+            {"a": {"b": {"c": {"d": [[np.float64(2.0), np.inf]]}}}},
+            "at ['a']['b']['c']['d'][0][1] is not a finite",
+        ),
         (
             {"at": pd.Timestamp("2024-03-10 02:30")},
             "at ['at'] does not exist in America/New_York: on 2024-03-10 the clocks went forward",
@@ -171,6 +181,9 @@ def test_nested_properties_are_allowed_for_events():
         ({"size [cm]": 3}, "has the key 'size [cm]' that contains [ ], which Attentive forbids"),
         ({"a": [{"b|c": 1}]}, "has the key 'b|c' at ['a'][0] that contains |, which Attentive"),
         ({1: "x", "1": "y"}, "has two keys that both read '1'"),
+        ([1.0, np.nan, 3.0], "at [1] is blank (None or NaN): a list is sent whole"),
+        ({"": 1}, "has the key '' that is empty, and a property needs a name"),
+        ({"tags": ["a", None]}, "at ['tags'][1] is blank (None or NaN)"),
     ],
 )
 def test_nested_values_are_checked_like_top_level_ones_at_any_depth(value, reason):
