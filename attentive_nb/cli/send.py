@@ -161,7 +161,7 @@ def _reading(name: str) -> Iterator[tuple[Any, str]]:
         except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
             if interrupted:  # pandas' C parser turns a Ctrl-C inside read() into its own error
                 raise KeyboardInterrupt from None
-            raise BadInput(f"{name}: cannot be read as {what} ({_first_line(exc)})") from None
+            raise _unreadable(name, what, exc) from None
 
 
 class FileChunks:
@@ -182,9 +182,7 @@ class FileChunks:
         try:
             yield from self._rest
         except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
-            raise BadInput(
-                f"{self.name}: cannot be read as {self.what} ({_first_line(exc)})"
-            ) from None
+            raise _unreadable(self.name, self.what, exc) from None
         self.finished = True
 
 
@@ -273,6 +271,17 @@ def _noting_ctrl_c() -> Iterator[list[int]]:
         yield noted
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def _unreadable(name: str, what: str, exc: BaseException) -> BadInput:
+    """Why the file cannot be read, in one line; text in another encoding says what to do."""
+    if isinstance(exc, UnicodeDecodeError):
+        return BadInput(
+            # exc.start counts from the block pandas was decoding, not from the file's start
+            f"{name}: is not UTF-8 text (it has the byte 0x{exc.object[exc.start]:02x}): "
+            "save it as CSV UTF-8 (Excel: Save As > CSV UTF-8) and try again"
+        )
+    return BadInput(f"{name}: cannot be read as {what} ({_first_line(exc)})")
 
 
 def _first_line(exc: BaseException) -> str:

@@ -526,6 +526,10 @@ def _wait_for(condition, timeout: float = 30) -> None:
         (["send", "events", "missing.csv", "--event-type", "X"], "missing.csv: no such file"),
         (["send", "events", "bad.csv", "--event-type", "X"], "cannot be read as CSV"),
         (["send", "events", "blank.csv", "--event-type", "X"], "cannot be read as CSV"),
+        (
+            ["send", "events", "latin1.csv", "--event-type", "X"],
+            "latin1.csv: is not UTF-8 text (it has the byte 0xe9): save it as CSV UTF-8",
+        ),
         (["send", "events", "bad.parquet", "--event-type", "X"], "cannot be read as Parquet"),
         (
             ["send", "events", "ok.csv", "--event-type", "X", "--columns", "Mobile=phone"],
@@ -550,6 +554,7 @@ def _wait_for(condition, timeout: float = 30) -> None:
 def test_bad_input_exits_2_with_one_line(sandbox, args, what):
     write("bad.csv", 'a,b\n1,2,3,4\n"x')
     write("blank.csv", "\n\n")
+    Path("latin1.csv").write_bytes("phone,city\n+12015550110,Montr\u00e9al\n".encode("latin-1"))
     write("bad.parquet", "this is not parquet")
     write("ok.csv", "phone\n+12015550110\n")
     result = run(*args, env=creds(sandbox))
