@@ -108,7 +108,9 @@ def _draw(schema: dict, rng, depth: int = 0) -> object:
     kind = schema.get("type")
     if kind == "object":
         fields = schema.get("properties", {})
-        names = [n for n in fields if rng.random() < 0.7] + (["extra"] if rng.random() < 0.2 else [])
+        names = [n for n in fields if rng.random() < 0.7] + (
+            ["extra"] if rng.random() < 0.2 else []
+        )
         return {n: _draw(fields.get(n, {}), rng, depth + 1) for n in names}
     if kind == "array":
         return [_draw(schema.get("items", {}), rng, depth + 1) for _ in range(rng.randrange(4))]
