@@ -269,7 +269,8 @@ class Plan:
             (unit,) = units
             return unit.text
         head = canonical_json(self.envelope)[1:-1] + "," if self.envelope else ""
-        return f'{{{head}"{self.batch_field}":[{",".join(unit.text for unit in units)}]}}'
+        texts = ",".join([unit.text for unit in units])  # a list: join reads it in one go
+        return f'{{{head}"{self.batch_field}":[{texts}]}}'
 
     def rows_read(self) -> int:
         """The rows this plan has read: all of them (a streamed plan's, those read so far)."""
