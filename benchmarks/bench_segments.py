@@ -38,7 +38,12 @@ from attentive_nb.plan.segments import MEMBERS_PER_REQUEST, plan_members
 # Earlier figures of the email + client id line, for comparison (issue 20; each at its load).
 BASELINES = (
     "12.25 s before per-column members (segfast), 5.76 s after; "
-    "3.5-4.2 s CPU before seg4 (checks and merging ~1.5-1.7 s, requests ~2.1-2.5 s)"
+    "3.5-4.2 s CPU before seg4 (checks and merging ~1.5-1.7 s, requests ~2.1-2.5 s); "
+    "3.1-3.6 s CPU before seg5 (paired, load 2.4-3.2)"
+)
+SYNC_BASELINE = (  # the sync line before seg5 (the sandbox took 0.4 s to check each body)
+    "1M sync before seg5: 122 requests for 100, 6,811 people/s, 0 unknown (load 3.5-4.2); "
+    "at load 8-10, 281 requests and 900k rows unknown"
 )
 
 
@@ -162,6 +167,7 @@ def main() -> None:
             f"{n / seconds:>10,.0f} people/s{split}"
         )
     if args.sync:
+        print(f"baseline (sync): {SYNC_BASELINE}")
         print(synced(frame(n)))
     print(f"load average now {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
