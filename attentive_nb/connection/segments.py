@@ -110,8 +110,10 @@ class Segments(ConnectionPart):
         ``"add"`` only adds, ``"remove"`` takes the frame's people out.
         Membership is idempotent: lost answers are retried, re-runs send what
         did not apply, and an unchanged re-run sends nothing. The frame is read
-        whole first (not a chunk at a time): the summary line counts every member
-        before anything is sent, and a mirror needs everyone in the frame.
+        whole first (not a chunk at a time), in every mode: the summary line counts
+        every member before anything is sent, rows naming one person anywhere in
+        the frame are one member (and rows that disagree are refused), and a mirror
+        needs everyone in the frame.
 
         Args:
             df: One row per person: a phone, email and/or ``client_user_id`` column.

@@ -216,7 +216,7 @@ def plan_coupons(
         invalid=invalid,
         duplicates=duplicates,
         notes=notes,
-        identifiers=pd.DataFrame({CODE_FIELD: shown}, index=df.index),
+        _identifiers=lambda: pd.DataFrame({CODE_FIELD: shown}, index=df.index),
         column_map={column: CODE_FIELD},
         readings=[],
         _units=lambda: iter(units),

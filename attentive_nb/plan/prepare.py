@@ -268,8 +268,7 @@ def first_seen(keys: list[np.ndarray], valid: np.ndarray) -> dict[int, int]:
 
 def lowered(values: np.ndarray) -> np.ndarray:
     """Emails compared without case: the same mailbox whatever the capitals."""
-    present = [v for v in values.tolist() if v is not None]
-    joined = "\n".join(present)
+    joined = "\n".join(filter(None, values.tolist()))  # blanks (None, "") change nothing
     if joined == joined.lower():  # most columns are lower-case already: a copy will do
         same: np.ndarray = values.copy()
         return same

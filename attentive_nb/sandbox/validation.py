@@ -8,17 +8,23 @@ from typing import Any, cast
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
+from attentive_nb.sandbox import quick_check
 from attentive_nb.sandbox.schemas import BULK_ENVELOPE, BULK_USER, SCHEMAS
 
-# Compiled once: the handlers only iterate errors.
-_VALIDATORS = {name: Draft202012Validator(schema) for name, schema in SCHEMAS.items()}
 # The bulk envelope 400s as a whole; each record is checked on its own.
-_VALIDATORS["attributes_bulk"] = Draft202012Validator(BULK_ENVELOPE)
-_VALIDATORS["bulk_user"] = Draft202012Validator(BULK_USER)
+_SCHEMAS = {**SCHEMAS, "attributes_bulk": BULK_ENVELOPE, "bulk_user": BULK_USER}
+# Compiled once: the handlers only iterate errors.
+_VALIDATORS = {name: Draft202012Validator(schema) for name, schema in _SCHEMAS.items()}
+# Where a schema uses only simple rules, a quick yes first (segment members: 0.4 s a body
+# in jsonschema); jsonschema still says what is wrong with a body it does not pass.
+_QUICK = {name: quick_check.compiled(schema) for name, schema in _SCHEMAS.items()}
 
 
 def problem(name: str, body: Any) -> str | None:
     """The first problem with ``body`` for endpoint ``name``, in words; None when valid."""
+    quick = _QUICK[name]
+    if quick is not None and quick(body):
+        return None
     error = best_match(_VALIDATORS[name].iter_errors(body))
     return None if error is None else describe(error)
 

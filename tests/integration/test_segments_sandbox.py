@@ -54,6 +54,11 @@ def requests_to(sb: Sandbox, endpoint: str) -> list[dict]:
     return [h for h in sb.history if h["endpoint"] == endpoint and h["status"] == 202]
 
 
+def arrivals(sb: Sandbox, endpoint: str) -> list[dict]:
+    """Every request the sandbox took for ``endpoint``, whatever it answered, or when."""
+    return [h for h in sb.history if h["endpoint"] == endpoint]
+
+
 def check_every_segments_request(sb: Sandbox) -> None:
     """Every body the sandbox took for a segments endpoint fits the v2 OpenAPI document."""
     for body in sb.received("/v2/segments"):
@@ -76,7 +81,7 @@ def test_25000_members_go_in_3_requests_and_all_of_them_are_in_the_segment(sandb
     report = conn.sync_segment(people(25_000), "Lapsed buyers", **quiet())
     external_id = only_segment(conn)
     assert report.counts["sent"] == 25_000
-    assert len(requests_to(sandbox, "segment_add")) == 3
+    assert len(arrivals(sandbox, "segment_add")) == 3
     assert len(emails(sandbox, external_id)) == 25_000
     assert report.notes[0].endswith("+25,000 added, -0 removed, 0 unchanged (to be sent).")
     check_every_segments_request(sandbox)
@@ -168,6 +173,28 @@ def test_lost_answers_are_recovered_on_a_rerun():
         second = conn.sync_segment(df, "Lost", **quiet())
         assert second.counts["sent"] == 30
         assert emails(sb, only_segment(conn)) == set(df["email"])  # adding twice: once
+
+
+def test_an_answer_later_than_the_client_waits_is_resent_once_and_no_more():
+    """A slow answer is a lost one: membership is idempotent, so the body is sent again
+    (the resend rule's one copy per lost answer, up to the retry policy's attempts), and
+    nothing else is: a 25,000-member sync is its 3 requests plus one per slow answer."""
+    with Sandbox(port=0, bulk_delay_s=0.2, slow_rate=0.2, slow_seconds=3.0, seed=11) as sb:
+        sb.faults.endpoints = frozenset({"segment_add"})
+        # Six attempts: a body answered late every time (0.2 ** 6) would end unknown.
+        retry = RetryPolicy(attempts=6, base_delay=0.01, max_delay=0.05)
+        conn = att.Connection.from_api_key(
+            sb.api_key, api_url=sb.url, retry=retry, timeout=(5.0, 2.0)
+        )
+        report = conn.sync_segment(people(25_000), "Slow", **quiet())
+        took = arrivals(sb, "segment_add")
+        slow = [h for h in took if h["outcome"] == "slow"]
+        assert slow, "the seed gives no slow answer: the test shows nothing"
+        assert report.counts["sent"] == 25_000, report.summary
+        assert len(took) == 3 + len(slow)
+        assert len(emails(sb, only_segment(conn))) == 25_000  # adding twice: once
+        again = conn.sync_segment(people(25_000), "Slow", **quiet())
+        assert again.counts["skipped"] == 25_000 and len(arrivals(sb, "segment_add")) == len(took)
 
 
 def _claim_all(sb: Sandbox, conn: att.Connection, df: pd.DataFrame, process: Process) -> None:
