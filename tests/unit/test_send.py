@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 
 import pandas as pd
 import pytest
@@ -235,11 +236,12 @@ def test_every_claim_is_committed_before_its_request_leaves(conn, tmp_path):
     what is committed) finds the claims of the whole batch it belongs to."""
     path = tmp_path / "ledger.sqlite"
     seen: list[tuple[int, set[str]]] = []
+    one_at_a_time = threading.Lock()  # two workers: the n-th entry is the n-th look
 
     def on_disk(request):
-        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+        with one_at_a_time, sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
             rows = db.execute("SELECT state FROM requests WHERE endpoint = 'events'").fetchall()
-        seen.append((len(rows), {state for (state,) in rows}))
+            seen.append((len(rows), {state for (state,) in rows}))
         return 200, {}, ""
 
     responses.get(f"{API}/v1/me", json=ME)
