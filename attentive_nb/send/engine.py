@@ -35,7 +35,6 @@ from collections import Counter, deque
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from itertools import islice
 from pathlib import Path
 from queue import Empty, SimpleQueue
 from typing import Any
@@ -143,7 +142,6 @@ class Engine:
         self._decide = policy(options.resend, plan.endpoint.resend_safe, self._reach)
         self._tally: Counter[str] = Counter()
         self._units = Prefetched(plan.requests(CHUNK_ROWS))  # built on a thread, ahead
-        self._requests: Iterator[Request] = iter(self._units)
         self._ahead: deque[Request] = deque()
         self._unsubmitted: list[str] = []  # claimed keys not yet handed to a worker
         # A request's units (bulk: people), by the future of its worker.
@@ -240,7 +238,8 @@ class Engine:
         wanted = room * self.plan.batch
         size = max(LOOK_AHEAD, wanted) if self._all_skipped else wanted
         batch = [self._ahead.popleft() for _ in range(min(size, len(self._ahead)))]
-        batch += islice(self._requests, size - len(batch))
+        if len(batch) < size:  # what is built: the first request waits for no more
+            batch += self._units.take(size - len(batch))
         return batch
 
     def _claim_and_submit(

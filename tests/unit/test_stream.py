@@ -420,3 +420,29 @@ def test_hashes64_small_values_widen_when_one_does_not_fit():
     seen.add(np.array([3], dtype=np.uint64), np.array([[2**40]]))
     found, values = seen.find(np.array([1, 3, 4], dtype=np.uint64))
     assert found.tolist() == [True, True, False] and values[:, 0].tolist() == [10, 2**40, -1]
+
+
+@responses.activate
+def test_a_bulk_streams_first_request_leaves_once_the_first_chunk_is_planned(conn):
+    # The engine has room for many requests of 256 people; it sends the first chunk's
+    # people without waiting for that many (the second chunk is read after the request).
+    import threading
+
+    responses.get(f"{API}/v1/me", json=ME)
+    sent = threading.Event()
+
+    def accepted(_request):
+        sent.set()
+        return 202, {}, json.dumps({"batchJobId": "job-1"})
+
+    responses.add_callback(responses.POST, f"{API}/v2/bulk/user/attributes", callback=accepted)
+    seen = []
+
+    def chunks():
+        yield pd.DataFrame({"email": [f"p{i}@example.com" for i in range(10)], "tier": "gold"})
+        seen.append(sent.wait(timeout=10))  # set at once, unless the engine waits for us
+        yield pd.DataFrame({"email": [f"q{i}@example.com" for i in range(10)], "tier": "gold"})
+
+    report = conn.send_attributes(chunks(), bulk=True, wait=0, progress=False)
+    assert seen == [True]
+    assert report.counts["submitted"] == 20
