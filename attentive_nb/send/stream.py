@@ -48,6 +48,9 @@ from attentive_nb.send import stream_checks
 STREAM_ROWS = 100_000
 #: The first chunk's rows: planned before the first request, so kept small.
 FIRST_ROWS = 5_000
+#: A bulk plan's chunks after the first: a person's record is a few dicts and a text, built
+#: for a chunk at a time and held until sent, so a bulk chunk is kept smaller.
+BULK_ROWS = 25_000
 #: Rows of the first chunk's request lists: the engine takes a list at a time.
 FIRST_LIST = 500
 #: The kinds that stream. The others read everything first (see the README's streaming
@@ -144,7 +147,7 @@ class StreamPlan(Plan):
         """Each chunk planned (the first already is) and its requests, in stream order."""
         try:
             yield from self._chunk(self._first, self._first_rows, min(chunk_size, FIRST_LIST))
-            for rows in self._rest:
+            for rows in _cut(self._rest, BULK_ROWS if self.batch > 1 else STREAM_ROWS):
                 rows = self._placed(rows)
                 with phone_pool.used(self.phones):  # its numbers parsed in a worker process
                     plan = self._planner(rows)
@@ -237,6 +240,13 @@ class StreamPlan(Plan):
                 "after it were not read and are not in this report."
             )
         return notes
+
+
+def _cut(chunks: Iterator[pd.DataFrame], limit: int) -> Iterator[pd.DataFrame]:
+    """The chunks again, none longer than ``limit`` rows."""
+    for chunk in chunks:
+        for start in range(0, len(chunk), limit):
+            yield chunk.iloc[start : start + limit]
 
 
 class _Frozen(Exception):

@@ -446,3 +446,16 @@ def test_a_bulk_streams_first_request_leaves_once_the_first_chunk_is_planned(con
     report = conn.send_attributes(chunks(), bulk=True, wait=0, progress=False)
     assert seen == [True]
     assert report.counts["submitted"] == 20
+
+
+@responses.activate
+def test_a_bulk_stream_is_planned_in_smaller_chunks(conn, monkeypatch):
+    monkeypatch.setattr(stream, "BULK_ROWS", 10)
+    responses.get(f"{API}/v1/me", json=ME)
+    responses.post(f"{API}/v2/bulk/user/attributes", status=202, json={"batchJobId": "job-1"})
+    df = pd.DataFrame({"email": [f"p{i}@example.com" for i in range(100)], "tier": "gold"})
+    parts = iter([df.iloc[:40], df.iloc[40:80], df.iloc[80:]])
+    report = conn.send_attributes(parts, bulk=True, wait=0, progress=False)
+    assert report.counts["submitted"] == 100
+    # the first chunk as read (40 rows), then chunks of at most 10: 4 + 2
+    assert any("100 rows read in 7 chunks" in n for n in report.notes)
