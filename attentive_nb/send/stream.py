@@ -374,7 +374,7 @@ class ChunkOutcomes:
         with self._lock:
             where = np.arange(start, start + n)
             self._all.add_many(where, status)
-            self._all.reason_codes[where] = self._all.strings.code(reason)
+            self._all.set_reasons(where, self._all.strings.code(reason))
             self._set[-1] = n
             if len(self._starts) - 1 in self._held:
                 self._settle(len(self._starts) - 1)
