@@ -85,9 +85,27 @@ def estimate_line(plan: Plan) -> str:
     if plan.n_requests == 0:
         return "Nothing to send."
     label = plan.endpoint.label.format(**(plan.path_args or {}))  # the pool's own path
+    streamed = getattr(plan, "streamed_counts", None)  # a stream's plan knows only part of it
+    if streamed is not None:
+        return _streamed_line(*streamed(), f"to {label} at {rate:g}/s", rate)
     return (
         f"{_count(plan.n_valid, 'row')} in {_count(plan.n_requests, 'request')} to "
         f"{label} at {rate:g}/s ≈ {_duration(plan.n_requests / rate)}"
+    )
+
+
+def _streamed_line(total: int | None, read: int, requests: int, where: str, rate: float) -> str:
+    """A stream's estimate: its length (when known) and the rows planned so far, kept apart;
+    ``requests``: the estimate for the whole (known length), else those of the rows read."""
+    if total is None:
+        return (
+            f"Streaming an input of unknown length: {_count(read, 'row')} planned so far, "
+            f"{_count(requests, 'request')} {where} ≈ {_duration(requests / rate)} for those; "
+            "the rest is planned as it is read."
+        )
+    return (
+        f"{_count(total, 'row')}, streamed ({read:,} planned so far), in about "
+        f"{_count(requests, 'request')} {where} ≈ {_duration(requests / rate)}"
     )
 
 

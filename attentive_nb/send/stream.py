@@ -131,7 +131,9 @@ class StreamPlan(Plan):
         self._frozen = False
         self.phones = phone_pool.PhonePool()  # started when a later chunk has many numbers
         self.n_rows = total if total is not None else len(first_rows)
-        self._rate = first.n_requests / max(first.n_rows, 1)  # requests a row, as in chunk 1
+        # requests a row, as in chunk 1 (a bulk request carries ``batch`` valid rows)
+        per_row = first.n_valid / first.batch if first.batch > 1 else first.n_requests
+        self._rate = per_row / max(first.n_rows, 1)
 
     # -- what the engine asks ------------------------------------------------------------
 
@@ -140,6 +142,14 @@ class StreamPlan(Plan):
         """An estimate: the first chunk's requests a row, over the rows known (read so far,
         when the source's length is unknown)."""
         return int(np.ceil(self._rate * self.n_rows))
+
+    def streamed_counts(self) -> tuple[int | None, int, int]:
+        """What the estimate line says: the source's length (None: unknown), the rows read,
+        and the requests: for every row at the first chunk's requests a row (known length),
+        else for the rows read so far."""
+        with self._lock:
+            read, total = self.read, self.total
+        return total, read, int(np.ceil(self._rate * (read if total is None else total)))
 
     def requests(
         self, chunk_size: int = 5000, keys: KeyCounter | None = None, offset: int = 0

@@ -7,6 +7,7 @@ make several chunks. No sockets, no sleeps.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 
 import numpy as np
@@ -459,3 +460,16 @@ def test_a_bulk_stream_is_planned_in_smaller_chunks(conn, monkeypatch):
     assert report.counts["submitted"] == 100
     # the first chunk as read (40 rows), then chunks of at most 10: 4 + 2
     assert any("100 rows read in 7 chunks" in n for n in report.notes)
+
+
+@responses.activate
+def test_the_estimate_of_a_stream_keeps_its_length_and_the_rows_planned_apart(conn, capsys):
+    responses.get(f"{API}/v1/me", json=ME)
+    responses.post(f"{API}/v2/bulk/user/attributes", status=202, json={"batchJobId": "job-1"})
+    df = pd.DataFrame({"email": [f"p{i}@example.com" for i in range(600)], "tier": "gold"})
+    conn.send_attributes(pa.Table.from_pandas(df), bulk=True, wait=0, progress=False)
+    said = capsys.readouterr().out
+    assert re.search(r"600 rows, streamed \(\d+ planned so far\), in about 3 requests", said)
+    conn.send_attributes(iter([df.iloc[:40], df.iloc[40:]]), bulk=True, wait=0, progress=False)
+    said = capsys.readouterr().out
+    assert re.search(r"unknown length: \d+ rows planned so far, \d+ requests? to", said)
