@@ -87,7 +87,8 @@ def estimate_line(plan: Plan) -> str:
     label = plan.endpoint.label.format(**(plan.path_args or {}))  # the pool's own path
     streamed = getattr(plan, "streamed_counts", None)  # a stream's plan knows only part of it
     if streamed is not None:
-        return _streamed_line(*streamed(), f"to {label} at {rate:g}/s", rate)
+        total, read, requests = streamed()
+        return _streamed_line(total, read, requests, f"to {label} at {rate:g}/s", rate)
     return (
         f"{_count(plan.n_valid, 'row')} in {_count(plan.n_requests, 'request')} to "
         f"{label} at {rate:g}/s ≈ {_duration(plan.n_requests / rate)}"
