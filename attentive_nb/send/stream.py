@@ -36,13 +36,14 @@ import numpy as np
 import pandas as pd
 
 from attentive_nb.plan import phone_pool
+from attentive_nb.plan.attributes import repeats_note
 from attentive_nb.plan.hashes import Hashes64, hash64
 from attentive_nb.plan.model import KeyCounter, Plan, Request, _Draft
 from attentive_nb.plan.prepare import lowered
 from attentive_nb.report import Outcomes, RowOutcome
 from attentive_nb.report.chunks import ChunkIndex
 from attentive_nb.report.rows import CODES, DONE, PENDING, STATUSES
-from attentive_nb.send import stream_checks
+from attentive_nb.send import stream_checks, stream_notes
 
 #: Input rows planned at a time (a frame this long or shorter is planned whole, as before).
 STREAM_ROWS = 100_000
@@ -117,6 +118,7 @@ class StreamPlan(Plan):
         self.__dict__.update(first.__dict__)
         self.invalid, self.skipped, self.duplicates = {}, {}, {}
         self.notes = list(first.notes)
+        self._said = stream_notes.ChunkNotes()  # each chunk's notes, each said once
         self.total, self.read, self.chunks_read, self.exhausted = total, 0, 0, False
         self.error: Exception | None = None
         self.carried: dict[int, int] = {}  # a later row of an event sent before -> its first row
@@ -204,18 +206,21 @@ class StreamPlan(Plan):
                 self.skipped[p + offset] = reason
                 self.outcomes.add(RowOutcome(p + offset, "skipped", message=reason))
             self.duplicates.update({p + offset: q + offset for p, q in plan.duplicates.items()})
+            notes = list(plan.notes)
             if plan.kind == "attributes":
-                self._same_people(plan, offset)
+                across = self._same_people(plan, offset)
+                notes += [repeats_note(across)] if across else []
             if not self._positional:
                 self.identifier_parts.append(plan.identifiers)
-            self.notes += [n for n in plan.notes if n not in self.notes]
+            self.notes = self._said.add(notes)
             self.read += plan.n_rows
             self.chunks_read += 1
             if self.total is None:
                 self.n_rows = self.read
 
-    def _same_people(self, plan: Plan, offset: int) -> None:
-        """Rows naming a person an earlier chunk named: remarked like a whole frame's."""
+    def _same_people(self, plan: Plan, offset: int) -> int:
+        """Rows naming a person an earlier chunk named: remarked like a whole frame's (how
+        many the chunk's own plan did not find)."""
         valid = np.ones(plan.n_rows, dtype=bool)
         valid[list(plan.invalid) + list(plan.skipped)] = False
         positions = np.flatnonzero(valid)
@@ -230,9 +235,12 @@ class StreamPlan(Plan):
             at = np.flatnonzero(present)[found]
             earliest[at] = np.minimum(earliest[at], first[found, 0])
             seen.add(hashes, (positions[present] + offset).reshape(-1, 1))
+        across = 0
         for p, q in zip(positions + offset, earliest):
             if q < p:
+                across += int(p) not in self.duplicates
                 self.duplicates[int(p)] = min(int(q), self.duplicates.get(int(p), int(q)))
+        return across
 
     # -- after the run -------------------------------------------------------------------
 

@@ -473,3 +473,36 @@ def test_the_estimate_of_a_stream_keeps_its_length_and_the_rows_planned_apart(co
     conn.send_attributes(iter([df.iloc[:40], df.iloc[40:]]), bulk=True, wait=0, progress=False)
     said = capsys.readouterr().out
     assert re.search(r"unknown length: \d+ rows planned so far, \d+ requests? to", said)
+
+
+def test_a_note_each_chunk_says_in_its_own_numbers_is_said_once():
+    from attentive_nb.send.stream_notes import ChunkNotes
+
+    notes = ChunkNotes()
+    notes.add(["1 row repeats a person named earlier.", "Column 'x' is text."])
+    notes.add(["19 rows repeat a person named earlier.", "Column 'x' is text."])
+    said = notes.add(["1,000 rows repeat a person named earlier.", "Row 7 of chunk 3 is odd."])
+    assert said == [
+        "1,020 rows repeat a person named earlier.",
+        "Column 'x' is text.",
+        "Row 7 of chunk 3 is odd.",
+    ]
+    said = notes.add(["Row 2 of chunk 4 is odd."])
+    assert said[2] == "Row 7 of chunk 3 is odd. (said of 2 chunks)"
+
+
+@responses.activate
+def test_a_streamed_bulk_says_its_repeats_once_counted_as_a_whole_frame_run(conn, tmp_path):
+    responses.get(f"{API}/v1/me", json=ME)
+    responses.post(f"{API}/v2/bulk/user/attributes", status=202, json={"batchJobId": "job-1"})
+    df = pd.DataFrame({"email": [f"p{i % 70}@example.com" for i in range(200)], "tier": "gold"})
+    whole = conn.send_attributes(
+        df.iloc[:100], bulk=True, wait=0, progress=False, ledger=tmp_path / "a"
+    )
+    parts = iter([df.iloc[:30], df.iloc[30:60], df.iloc[60:100]])
+    streamed = conn.send_attributes(parts, bulk=True, wait=0, progress=False, ledger=tmp_path / "b")
+    said = [n for n in streamed.notes if "repeat a person" in n]
+    assert said == [n for n in whole.notes if "repeat a person" in n]
+    assert said == [
+        "30 rows repeat a person named earlier in the data; all are sent, the last one wins."
+    ]
