@@ -46,6 +46,7 @@ from attentive_nb.http.client import ApiResponse, Client, JsonText
 from attentive_nb.plan.model import Plan, Request, kind_words
 from attentive_nb.report import RowOutcome
 from attentive_nb.send import bulk, deletions, ledger_jobs, outcomes, voice
+from attentive_nb.send.collections_pause import fewer_collections
 from attentive_nb.send.jobs import JobRows, SubmittedJob, submitted_reason
 from attentive_nb.send.ledger import Ledger, LedgerRun
 from attentive_nb.send.prefetch import Prefetched
@@ -194,7 +195,7 @@ class Engine:
         verb = "Asking" if self.plan.endpoint.reads else "Sending"
         label = f"{verb}: {kind_words(self.plan.kind)}"
         progress = Progress(self.plan.n_valid, label, governor, enabled=self.options.progress)
-        with interrupts_call(self._on_interrupt):
+        with interrupts_call(self._on_interrupt), fewer_collections():
             try:
                 yield from self._drive(progress)
                 yield from self._not_reached()
