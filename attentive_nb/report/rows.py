@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -227,20 +227,72 @@ class Outcomes:
             "latency_ms": np.where(latency == _NO_LATENCY, np.nan, latency / 10),
         }
 
-    def set_from(self, newer: Outcomes, positions: np.ndarray) -> None:
-        """Rows ``positions`` take ``newer``'s outcomes (a refresh), whatever they were."""
-        self.codes[positions] = newer.codes[positions]
-        self.http[positions] = newer.http[positions]
-        self.attempts[positions] = newer.attempts[positions]
-        self.latency[positions] = newer.latency[positions]
+    def put(self, moved: Moved) -> None:
+        """The rows ``moved`` names take its outcomes (a refresh), whatever they were."""
+        positions, newer = moved.positions, moved.outcomes
+        self.codes[positions] = newer.codes
+        self.http[positions] = newer.http
+        self.attempts[positions] = newer.attempts
+        self.latency[positions] = newer.latency
         recode = self.strings.codes(newer.strings.texts)
-        self.set_reasons(positions, recode[newer.reason_codes[positions]])
+        self.set_reasons(positions, recode[newer.reason_codes])
+
+    @classmethod
+    def joined(cls, parts: Sequence[Outcomes]) -> Outcomes:
+        """The rows of ``parts`` one after another (each part's reasons re-coded)."""
+        out = cls(sum(len(part) for part in parts))
+        start = 0
+        for part in parts:
+            out.place(start, part)
+            start += len(part)
+        return out
 
     def check(self) -> None:
         """Every row has an outcome (statuses are checked as they are set)."""
         missing = np.flatnonzero(self.codes == 0)
         if len(missing):
             raise ValueError(f"no outcome for row positions {missing[:5].tolist()} (first shown)")
+
+
+class Moved(NamedTuple):
+    """Newer outcomes of some rows (a refresh): row ``positions[i]`` takes ``outcomes``' row i.
+    Columns, not an object a row: a refresh of a 10,000,000-row bulk load moves them all."""
+
+    positions: np.ndarray
+    outcomes: Outcomes
+
+    @classmethod
+    def of(cls, records: Sequence[RowOutcome]) -> Moved:
+        """The rows of one outcome each (in any order)."""
+        outcomes = Outcomes(len(records))
+        for i, record in enumerate(records):
+            outcomes.add(
+                RowOutcome(
+                    i,
+                    record.status,
+                    record.http_status,
+                    record.message,
+                    record.attempts,
+                    record.latency_ms,
+                )
+            )
+        positions = np.fromiter((r.position for r in records), dtype=np.intp, count=len(records))
+        return cls(positions, outcomes)
+
+    @classmethod
+    def joined(cls, parts: Sequence[Moved]) -> Moved:
+        if not parts:
+            return cls(np.zeros(0, dtype=np.intp), Outcomes(0))
+        positions = np.concatenate([part.positions for part in parts])
+        return cls(positions, Outcomes.joined([part.outcomes for part in parts]))
+
+    def __len__(self) -> int:
+        return len(self.positions)
+
+
+def codes_of(statuses: Sequence[str]) -> np.ndarray:
+    """The status code of each of ``statuses`` (ValueError for one outside the list)."""
+    return np.fromiter((_code(s) for s in statuses), dtype=np.uint8, count=len(statuses))
 
 
 def _code(status: str) -> int:
