@@ -120,11 +120,17 @@ def _repeats(rows: Rows) -> dict[int, int]:
     keys = [lowered(v) if k == "email" else v for k, v in rows.ids.items()]
     dups = first_seen(keys + list(rows.custom.values()), rows.valid_mask())
     if dups:
-        rows.notes.append(
-            f"{len(dups)} {'row repeats' if len(dups) == 1 else 'rows repeat'} a person named "
-            "earlier in the data; all are sent, the last one wins."
-        )
+        rows.notes.append(repeats_note(len(dups)))
     return dups
+
+
+def repeats_note(n: int) -> str:
+    """The note on ``n`` rows naming a person an earlier row named (a stream adds its own
+    chunks' and those across chunks, said as one note)."""
+    return (
+        f"{n:,} {'row repeats' if n == 1 else 'rows repeat'} a person named "
+        "earlier in the data; all are sent, the last one wins."
+    )
 
 
 def _note_person_fields(rows: Rows) -> None:

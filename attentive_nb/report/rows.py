@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -55,7 +55,8 @@ CODES = {status: i + 1 for i, status in enumerate(STATUSES)}
 _NAMES = np.array([None, *STATUSES], dtype=object)
 _NO_HTTP = 0  # http status 0: none (an answer never has it)
 _NO_LATENCY = -1  # latency in tenths of a millisecond; -1: none
-_MOST_ATTEMPTS = 32767  # int16
+_MOST_ATTEMPTS = 127  # int8: retries stop long before
+_FEW_REASONS = np.iinfo(np.uint16).max  # reason codes are uint16 up to here, then int32
 
 
 class Strings:
@@ -102,17 +103,18 @@ class _StatusView:
 class Outcomes:
     """Every row's outcome as small columns, filled a row or many rows at a time, each row once.
 
-    A row costs 13 bytes: its status as a one-byte code, its http status (int16,
+    A row costs 10 bytes: its status as a one-byte code, its http status (int16,
     0 for none), its reason as a code into :class:`Strings` shared by every row
-    (most rows share a few reasons), its attempts (int16) and its latency in
+    (most rows share a few reasons: uint16, widened to int32 past 65,535 texts, as
+    a bulk load's one reason a job may be), its attempts (int8) and its latency in
     tenths of a millisecond (int32, -1 for none). No Python object per row.
     """
 
     def __init__(self, n: int, strings: Strings | None = None) -> None:
         self.codes = np.zeros(n, dtype=np.uint8)
         self.http = np.zeros(n, dtype=np.int16)
-        self.reason_codes = np.zeros(n, dtype=np.int32)
-        self.attempts = np.zeros(n, dtype=np.int16)
+        self.reason_codes: np.ndarray = np.zeros(n, dtype=np.uint16)
+        self.attempts = np.zeros(n, dtype=np.int8)
         self.latency = np.full(n, _NO_LATENCY, dtype=np.int32)
         self.strings = strings or Strings()
         self.answers: dict[int, Any] = {}  # a look-up's answers, by row position
@@ -139,7 +141,7 @@ class Outcomes:
         if not 0 <= p < len(self) or self.codes[p]:
             raise ValueError(f"outcome for row position {p} is out of range or repeated")
         self.codes[p] = _code(record.status)
-        self.reason_codes[p] = self.strings.code(record.message or "")
+        self.set_reasons(p, self.strings.code(record.message or ""))
         self.attempts[p] = min(record.attempts, _MOST_ATTEMPTS)
         if record.http_status is not None:
             self.http[p] = record.http_status
@@ -157,7 +159,13 @@ class Outcomes:
             raise ValueError("outcome for a row position given twice")
         self.codes[where] = _code(status)
         if len(reasons):
-            self.reason_codes[where] = self.strings.codes(reasons)
+            self.set_reasons(where, self.strings.codes(reasons))
+
+    def set_reasons(self, where: Any, codes: int | np.ndarray) -> None:
+        """Rows ``where`` take reason ``codes`` (the column widened first if they need it)."""
+        if np.max(codes, initial=0) > _FEW_REASONS and self.reason_codes.dtype != np.int32:
+            self.reason_codes = self.reason_codes.astype(np.int32)
+        self.reason_codes[where] = codes
 
     def reason(self, position: int) -> str:
         return self.strings.texts[int(self.reason_codes[position])]
@@ -165,7 +173,7 @@ class Outcomes:
     def remark(self, position: int, remark: str) -> None:
         """Add a remark after a row's reason."""
         reason = self.reason(position)
-        self.reason_codes[position] = self.strings.code(f"{reason}; {remark}" if reason else remark)
+        self.set_reasons(position, self.strings.code(f"{reason}; {remark}" if reason else remark))
 
     def grow(self, n: int) -> None:
         """``n`` more rows, without outcomes yet (a stream's length comes late).
@@ -196,7 +204,7 @@ class Outcomes:
         self.attempts[start:end] = part.attempts[:n]
         self.latency[start:end] = part.latency[:n]
         recode = self.strings.codes(part.strings.texts)
-        self.reason_codes[start:end] = recode[part.reason_codes[:n]]
+        self.set_reasons(slice(start, end), recode[part.reason_codes[:n]])
         self.answers.update({p + start: a for p, a in part.answers.items() if p < n})
 
     def copy_rows(self, to: np.ndarray, source: np.ndarray) -> None:
@@ -219,20 +227,72 @@ class Outcomes:
             "latency_ms": np.where(latency == _NO_LATENCY, np.nan, latency / 10),
         }
 
-    def set_from(self, newer: Outcomes, positions: np.ndarray) -> None:
-        """Rows ``positions`` take ``newer``'s outcomes (a refresh), whatever they were."""
-        self.codes[positions] = newer.codes[positions]
-        self.http[positions] = newer.http[positions]
-        self.attempts[positions] = newer.attempts[positions]
-        self.latency[positions] = newer.latency[positions]
+    def put(self, moved: Moved) -> None:
+        """The rows ``moved`` names take its outcomes (a refresh), whatever they were."""
+        positions, newer = moved.positions, moved.outcomes
+        self.codes[positions] = newer.codes
+        self.http[positions] = newer.http
+        self.attempts[positions] = newer.attempts
+        self.latency[positions] = newer.latency
         recode = self.strings.codes(newer.strings.texts)
-        self.reason_codes[positions] = recode[newer.reason_codes[positions]]
+        self.set_reasons(positions, recode[newer.reason_codes])
+
+    @classmethod
+    def joined(cls, parts: Sequence[Outcomes]) -> Outcomes:
+        """The rows of ``parts`` one after another (each part's reasons re-coded)."""
+        out = cls(sum(len(part) for part in parts))
+        start = 0
+        for part in parts:
+            out.place(start, part)
+            start += len(part)
+        return out
 
     def check(self) -> None:
         """Every row has an outcome (statuses are checked as they are set)."""
         missing = np.flatnonzero(self.codes == 0)
         if len(missing):
             raise ValueError(f"no outcome for row positions {missing[:5].tolist()} (first shown)")
+
+
+class Moved(NamedTuple):
+    """Newer outcomes of some rows (a refresh): row ``positions[i]`` takes ``outcomes``' row i.
+    Columns, not an object a row: a refresh of a 10,000,000-row bulk load moves them all."""
+
+    positions: np.ndarray
+    outcomes: Outcomes
+
+    @classmethod
+    def of(cls, records: Sequence[RowOutcome]) -> Moved:
+        """The rows of one outcome each (in any order)."""
+        outcomes = Outcomes(len(records))
+        for i, record in enumerate(records):
+            outcomes.add(
+                RowOutcome(
+                    i,
+                    record.status,
+                    record.http_status,
+                    record.message,
+                    record.attempts,
+                    record.latency_ms,
+                )
+            )
+        positions = np.fromiter((r.position for r in records), dtype=np.intp, count=len(records))
+        return cls(positions, outcomes)
+
+    @classmethod
+    def joined(cls, parts: Sequence[Moved]) -> Moved:
+        if not parts:
+            return cls(np.zeros(0, dtype=np.intp), Outcomes(0))
+        positions = np.concatenate([part.positions for part in parts])
+        return cls(positions, Outcomes.joined([part.outcomes for part in parts]))
+
+    def __len__(self) -> int:
+        return len(self.positions)
+
+
+def codes_of(statuses: Sequence[str]) -> np.ndarray:
+    """The status code of each of ``statuses`` (ValueError for one outside the list)."""
+    return np.fromiter((_code(s) for s in statuses), dtype=np.uint8, count=len(statuses))
 
 
 def _code(status: str) -> int:

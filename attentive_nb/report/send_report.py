@@ -27,7 +27,15 @@ from attentive_nb.report.csv_out import SavedCsv, write_csv_slices
 from attentive_nb.report.html import render, text_summary
 from attentive_nb.report.masking import column_table, mask_identifiers, mask_reasons
 from attentive_nb.report.parquet_out import write_parquet_slices
-from attentive_nb.report.rows import CODES, DONE, PENDING, STATUSES, Outcomes, RowOutcome
+from attentive_nb.report.rows import (
+    CODES,
+    DONE,
+    PENDING,
+    STATUSES,
+    Moved,
+    Outcomes,
+    RowOutcome,
+)
 from attentive_nb.report.summary import StatusCounts, group_reasons, summarise
 
 TABLE_COLUMNS = ("status", "http_status", "reason", "attempts", "latency_ms")
@@ -40,7 +48,7 @@ class FollowUp(Protocol):
     ``wait_s`` is how long it may keep asking while jobs are not done yet.
     """
 
-    def __call__(self, wait_s: float) -> tuple[list[RowOutcome], list[str]]: ...
+    def __call__(self, wait_s: float) -> tuple[Moved | list[RowOutcome], list[str]]: ...
 
 
 def _free_name(name: str, taken: Iterable[str]) -> str:
@@ -324,15 +332,16 @@ class SendReport:
         self.notes.extend(notes)
         return self
 
-    def _replace(self, outcomes: list[RowOutcome]) -> None:
+    def _replace(self, outcomes: Moved | list[RowOutcome]) -> None:
         """Put newer outcomes in place of the rows' earlier ones; cached views are rebuilt."""
-        if not outcomes:
+        moved = outcomes if isinstance(outcomes, Moved) else Moved.of(outcomes)
+        if not len(moved):
             return
-        newer = Outcomes(len(self))
-        for outcome in outcomes:
-            newer.add(outcome)
-        positions = np.asarray([o.position for o in outcomes], dtype=np.intp)
-        self._outcomes.set_from(newer, positions)
+        if len(moved.positions) and (
+            moved.positions.min() < 0 or moved.positions.max() >= len(self)
+        ):
+            raise ValueError("a refreshed outcome names a row position out of range")
+        self._outcomes.put(moved)
         for cached in ("_cached_table", "counts", "_retry_mask", "reasons", "summary"):
             self.__dict__.pop(cached, None)
 

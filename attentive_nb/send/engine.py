@@ -35,7 +35,6 @@ from collections import Counter, deque
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from itertools import islice
 from pathlib import Path
 from queue import Empty, SimpleQueue
 from typing import Any
@@ -47,6 +46,7 @@ from attentive_nb.http.client import ApiResponse, Client, JsonText
 from attentive_nb.plan.model import Plan, Request, kind_words
 from attentive_nb.report import RowOutcome
 from attentive_nb.send import bulk, deletions, ledger_jobs, outcomes, voice
+from attentive_nb.send.collections_pause import fewer_collections
 from attentive_nb.send.jobs import JobRows, SubmittedJob, submitted_reason
 from attentive_nb.send.ledger import Ledger, LedgerRun
 from attentive_nb.send.prefetch import Prefetched
@@ -86,9 +86,28 @@ def estimate_line(plan: Plan) -> str:
     if plan.n_requests == 0:
         return "Nothing to send."
     label = plan.endpoint.label.format(**(plan.path_args or {}))  # the pool's own path
+    streamed = getattr(plan, "streamed_counts", None)  # a stream's plan knows only part of it
+    if streamed is not None:
+        total, read, requests = streamed()
+        return _streamed_line(total, read, requests, f"to {label} at {rate:g}/s", rate)
     return (
         f"{_count(plan.n_valid, 'row')} in {_count(plan.n_requests, 'request')} to "
         f"{label} at {rate:g}/s ≈ {_duration(plan.n_requests / rate)}"
+    )
+
+
+def _streamed_line(total: int | None, read: int, requests: int, where: str, rate: float) -> str:
+    """A stream's estimate: its length (when known) and the rows planned so far, kept apart;
+    ``requests``: the estimate for the whole (known length), else those of the rows read."""
+    if total is None:
+        return (
+            f"Streaming an input of unknown length: {_count(read, 'row')} planned so far, "
+            f"{_count(requests, 'request')} {where} ≈ {_duration(requests / rate)} for those; "
+            "the rest is planned as it is read."
+        )
+    return (
+        f"{_count(total, 'row')}, streamed ({read:,} planned so far), in about "
+        f"{_count(requests, 'request')} {where} ≈ {_duration(requests / rate)}"
     )
 
 
@@ -143,7 +162,6 @@ class Engine:
         self._decide = policy(options.resend, plan.endpoint.resend_safe, self._reach)
         self._tally: Counter[str] = Counter()
         self._units = Prefetched(plan.requests(CHUNK_ROWS))  # built on a thread, ahead
-        self._requests: Iterator[Request] = iter(self._units)
         self._ahead: deque[Request] = deque()
         self._unsubmitted: list[str] = []  # claimed keys not yet handed to a worker
         # A request's units (bulk: people), by the future of its worker.
@@ -177,7 +195,7 @@ class Engine:
         verb = "Asking" if self.plan.endpoint.reads else "Sending"
         label = f"{verb}: {kind_words(self.plan.kind)}"
         progress = Progress(self.plan.n_valid, label, governor, enabled=self.options.progress)
-        with interrupts_call(self._on_interrupt):
+        with interrupts_call(self._on_interrupt), fewer_collections():
             try:
                 yield from self._drive(progress)
                 yield from self._not_reached()
@@ -240,7 +258,8 @@ class Engine:
         wanted = room * self.plan.batch
         size = max(LOOK_AHEAD, wanted) if self._last_batch_skipped else wanted
         batch = [self._ahead.popleft() for _ in range(min(size, len(self._ahead)))]
-        batch += islice(self._requests, size - len(batch))
+        if len(batch) < size:  # what is built: the first request waits for no more
+            batch += self._units.take(size - len(batch))
         return batch
 
     def _claim_and_submit(

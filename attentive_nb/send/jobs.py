@@ -24,7 +24,8 @@ import pandas as pd
 from attentive_nb.endpoints import ENDPOINTS
 from attentive_nb.errors import ConfigError, LedgerError
 from attentive_nb.http.client import Client
-from attentive_nb.report import RowOutcome
+from attentive_nb.report import Outcomes
+from attentive_nb.report.rows import Moved, codes_of
 from attentive_nb.send import deletions, ledger_jobs
 from attentive_nb.send.follow_up import Followed, follow
 from attentive_nb.send.ledger import Ledger
@@ -133,36 +134,37 @@ class BulkFollowUp:
         self._client, self._ledger, self._company = client, ledger, company_id
         self._open = {job.job_id: job for job in jobs}  # jobs whose rows may still move on
 
-    def __call__(self, wait_s: float) -> tuple[list[RowOutcome], list[str]]:
-        """Follow the open jobs up (for ``wait_s`` at most); every row they carry, as now known."""
+    def __call__(self, wait_s: float) -> tuple[Moved, list[str]]:
+        """Follow the open jobs up (for ``wait_s`` at most); every row they carry, as now known
+        (as columns, a job's rows at a time: no object a row)."""
         try:
             with ledger_for(self._ledger) as ledger:
                 followed = follow(
                     self._client, ledger, self._company, list(self._open), wait_s=wait_s
                 )
                 jobs = list(self._open.values())
-                rows = [row for sent in jobs for row in self._rows(sent, followed, ledger)]
+                parts = [part for sent in jobs if (part := self._rows(sent, followed, ledger))]
         except LedgerError as error:  # the rows stay submitted; the report still comes back
-            return [], [f"The bulk jobs could not be followed up: {error}"]
-        return rows, followed.notes
+            return Moved.joined([]), [f"The bulk jobs could not be followed up: {error}"]
+        return Moved.joined(parts), followed.notes
 
-    def _rows(self, sent: SubmittedJob, followed: Followed, ledger: Ledger) -> list[RowOutcome]:
+    def _rows(self, sent: SubmittedJob, followed: Followed, ledger: Ledger) -> Moved | None:
         job = followed.jobs.get(sent.job_id)
         if job is None:  # no longer in the ledger (forgotten): nothing more can be learnt
-            return []
-        positions = sent.rows.positions
+            return None
+        positions = np.asarray(sent.rows.positions, dtype=np.intp)
         if job.settled:
             del self._open[sent.job_id]
             keys = _row_keys(ledger, job, sent.rows)
             found = self._outcomes(list(dict.fromkeys(keys)), job, followed, ledger)
-            pairs = [(int(p), found[key]) for p, key in zip(positions, keys) if key]
+            has = np.fromiter((bool(key) for key in keys), dtype=bool, count=len(keys))
+            pairs = [found[key] for key in keys if key]
+            statuses, reasons = [s for s, _ in pairs], [r for _, r in pairs]
+            positions = positions[has]
         else:
-            waiting = ("submitted", _waiting(job, followed.problems.get(job.job_id)))
-            pairs = [(int(p), waiting) for p in positions]
-        return [
-            RowOutcome(p, status, 202, reason, sent.attempts, sent.latency_ms)
-            for p, (status, reason) in pairs
-        ]
+            waiting = _waiting(job, followed.problems.get(job.job_id))
+            statuses, reasons = ["submitted"] * len(positions), [waiting] * len(positions)
+        return _moved(positions, statuses, reasons, sent)
 
     def _outcomes(
         self, keys: list[str], job: Job, followed: Followed, ledger: Ledger
@@ -176,6 +178,20 @@ class BulkFollowUp:
             status = state if state in _ROW_STATES else "unknown"
             found[key] = (status, f"{job.words} {job.status}: {status} (read earlier)")
         return found
+
+
+def _moved(
+    positions: np.ndarray, statuses: list[str], reasons: list[str], sent: SubmittedJob
+) -> Moved:
+    """A job's rows' outcomes as columns: its own status and reason each, the job's answer."""
+    outcomes = Outcomes(len(positions))
+    outcomes.codes[:] = codes_of(statuses)
+    outcomes.set_reasons(slice(None), outcomes.strings.codes(reasons))
+    outcomes.http[:] = 202
+    outcomes.attempts[:] = min(sent.attempts, np.iinfo(outcomes.attempts.dtype).max)
+    if sent.latency_ms is not None:
+        outcomes.latency[:] = round(sent.latency_ms * 10)
+    return Moved(positions, outcomes)
 
 
 def _row_keys(ledger: Ledger, job: Job, rows: JobRows) -> list[str]:

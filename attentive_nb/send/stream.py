@@ -36,18 +36,22 @@ import numpy as np
 import pandas as pd
 
 from attentive_nb.plan import phone_pool
+from attentive_nb.plan.attributes import repeats_note
 from attentive_nb.plan.hashes import Hashes64, hash64
 from attentive_nb.plan.model import KeyCounter, Plan, Request, _Draft
 from attentive_nb.plan.prepare import lowered
 from attentive_nb.report import Outcomes, RowOutcome
 from attentive_nb.report.chunks import ChunkIndex
 from attentive_nb.report.rows import CODES, DONE, PENDING, STATUSES
-from attentive_nb.send import stream_checks
+from attentive_nb.send import stream_checks, stream_notes
 
 #: Input rows planned at a time (a frame this long or shorter is planned whole, as before).
 STREAM_ROWS = 100_000
 #: The first chunk's rows: planned before the first request, so kept small.
 FIRST_ROWS = 5_000
+#: A bulk plan's chunks after the first: a person's record is a few dicts and a text, built
+#: for a chunk at a time and held until sent, so a bulk chunk is kept smaller.
+BULK_ROWS = 25_000
 #: Rows of the first chunk's request lists: the engine takes a list at a time.
 FIRST_LIST = 500
 #: The kinds that stream. The others read everything first (see the README's streaming
@@ -114,6 +118,7 @@ class StreamPlan(Plan):
         self.__dict__.update(first.__dict__)
         self.invalid, self.skipped, self.duplicates = {}, {}, {}
         self.notes = list(first.notes)
+        self._said = stream_notes.ChunkNotes()  # each chunk's notes, each said once
         self.total, self.read, self.chunks_read, self.exhausted = total, 0, 0, False
         self.error: Exception | None = None
         self.carried: dict[int, int] = {}  # a later row of an event sent before -> its first row
@@ -128,7 +133,9 @@ class StreamPlan(Plan):
         self._frozen = False
         self.phones = phone_pool.PhonePool()  # started when a later chunk has many numbers
         self.n_rows = total if total is not None else len(first_rows)
-        self._rate = first.n_requests / max(first.n_rows, 1)  # requests a row, as in chunk 1
+        # requests a row, as in chunk 1 (a bulk request carries ``batch`` valid rows)
+        per_row = first.n_valid / first.batch if first.batch > 1 else first.n_requests
+        self._rate = per_row / max(first.n_rows, 1)
 
     # -- what the engine asks ------------------------------------------------------------
 
@@ -138,13 +145,21 @@ class StreamPlan(Plan):
         when the source's length is unknown)."""
         return int(np.ceil(self._rate * self.n_rows))
 
+    def streamed_counts(self) -> tuple[int | None, int, int]:
+        """What the estimate line says: the source's length (None: unknown), the rows read,
+        and the requests: for every row at the first chunk's requests a row (known length),
+        else for the rows read so far."""
+        with self._lock:
+            read, total = self.read, self.total
+        return total, read, int(np.ceil(self._rate * (read if total is None else total)))
+
     def requests(
         self, chunk_size: int = 5000, keys: KeyCounter | None = None, offset: int = 0
     ) -> Iterator[list[Request]]:
         """Each chunk planned (the first already is) and its requests, in stream order."""
         try:
             yield from self._chunk(self._first, self._first_rows, min(chunk_size, FIRST_LIST))
-            for rows in self._rest:
+            for rows in _cut(self._rest, BULK_ROWS if self.batch > 1 else STREAM_ROWS):
                 rows = self._placed(rows)
                 with phone_pool.used(self.phones):  # its numbers parsed in a worker process
                     plan = self._planner(rows)
@@ -191,18 +206,21 @@ class StreamPlan(Plan):
                 self.skipped[p + offset] = reason
                 self.outcomes.add(RowOutcome(p + offset, "skipped", message=reason))
             self.duplicates.update({p + offset: q + offset for p, q in plan.duplicates.items()})
+            notes = list(plan.notes)
             if plan.kind == "attributes":
-                self._same_people(plan, offset)
+                across = self._same_people(plan, offset)
+                notes += [repeats_note(across)] if across else []
             if not self._positional:
                 self.identifier_parts.append(plan.identifiers)
-            self.notes += [n for n in plan.notes if n not in self.notes]
+            self.notes = self._said.add(notes)
             self.read += plan.n_rows
             self.chunks_read += 1
             if self.total is None:
                 self.n_rows = self.read
 
-    def _same_people(self, plan: Plan, offset: int) -> None:
-        """Rows naming a person an earlier chunk named: remarked like a whole frame's."""
+    def _same_people(self, plan: Plan, offset: int) -> int:
+        """Rows naming a person an earlier chunk named: remarked like a whole frame's (how
+        many the chunk's own plan did not find)."""
         valid = np.ones(plan.n_rows, dtype=bool)
         valid[list(plan.invalid) + list(plan.skipped)] = False
         positions = np.flatnonzero(valid)
@@ -217,9 +235,12 @@ class StreamPlan(Plan):
             at = np.flatnonzero(present)[found]
             earliest[at] = np.minimum(earliest[at], first[found, 0])
             seen.add(hashes, (positions[present] + offset).reshape(-1, 1))
+        across = 0
         for p, q in zip(positions + offset, earliest):
             if q < p:
+                across += int(p) not in self.duplicates
                 self.duplicates[int(p)] = min(int(q), self.duplicates.get(int(p), int(q)))
+        return across
 
     # -- after the run -------------------------------------------------------------------
 
@@ -237,6 +258,13 @@ class StreamPlan(Plan):
                 "after it were not read and are not in this report."
             )
         return notes
+
+
+def _cut(chunks: Iterator[pd.DataFrame], limit: int) -> Iterator[pd.DataFrame]:
+    """The chunks again, none longer than ``limit`` rows."""
+    for chunk in chunks:
+        for start in range(0, len(chunk), limit):
+            yield chunk.iloc[start : start + limit]
 
 
 class _Frozen(Exception):
@@ -364,7 +392,7 @@ class ChunkOutcomes:
         with self._lock:
             where = np.arange(start, start + n)
             self._all.add_many(where, status)
-            self._all.reason_codes[where] = self._all.strings.code(reason)
+            self._all.set_reasons(where, self._all.strings.code(reason))
             self._set[-1] = n
             if len(self._starts) - 1 in self._held:
                 self._settle(len(self._starts) - 1)

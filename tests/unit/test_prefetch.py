@@ -32,3 +32,21 @@ def test_closing_stops_the_builder_of_an_endless_plan():
     ahead.close()
     ahead._thread.join(timeout=5)
     assert not ahead._thread.is_alive()
+
+
+def test_take_gives_what_is_built_and_waits_only_when_nothing_is():
+    import threading
+
+    second = threading.Event()
+
+    def chunks():
+        yield [1, 2, 3]
+        second.wait(timeout=10)  # the second list is built only once the first was taken
+        yield [4, 5]
+
+    ahead = Prefetched(chunks())
+    assert ahead.take(100) == [1, 2, 3]  # not waiting for 100 units
+    second.set()
+    assert ahead.take(1) == [4]
+    assert ahead.take(100) == [5]
+    assert ahead.take(100) == []

@@ -40,7 +40,7 @@ def test_outcomes_hold_small_codes_and_each_reason_once():
         getattr(outcomes, c).itemsize
         for c in ("codes", "http", "reason_codes", "attempts", "latency")
     )
-    assert per_row == 13 and outcomes.strings.texts == ["", BAD]
+    assert per_row == 10 and outcomes.strings.texts == ["", BAD]
     assert outcomes.status[5] == "invalid" and outcomes.reason(5) == BAD
     assert outcomes.status[:2].tolist() == ["invalid", "invalid"]
 
@@ -140,3 +140,19 @@ def test_grow_keeps_what_was_set_and_a_view_held_stays_valid():
     view = outcomes.codes[:2]
     outcomes.grow(1)  # copied, not resized under the view
     assert view.tolist() == [0, outcomes.codes[1]] and len(outcomes) == 6
+
+
+def test_reason_codes_widen_past_65535_texts_and_keep_every_reason():
+    outcomes = Outcomes(70_000)
+    reasons = [f"in bulk job {i}" for i in range(70_000)]  # one reason a job
+    outcomes.add_many(np.arange(70_000), "submitted", reasons)
+    assert outcomes.reason_codes.dtype == np.int32
+    assert outcomes.reason(0) == reasons[0] and outcomes.reason(69_999) == reasons[-1]
+    outcomes.remark(69_998, "same person as row 1")
+    assert outcomes.reason(69_998) == f"{reasons[-2]}; same person as row 1"
+
+
+def test_attempts_past_int8_are_held_at_its_most():
+    outcomes = Outcomes(1)
+    outcomes.add(RowOutcome(0, "failed", 503, "busy", attempts=500))
+    assert outcomes.take(slice(None))["attempts"].tolist() == [127]

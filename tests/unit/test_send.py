@@ -304,3 +304,24 @@ def test_a_stopped_run_leaves_blank_rows_skipped(conn):
     report = conn.send_attributes(df, **quiet(workers=1))
     assert report.counts["skipped"] == 3
     assert report.counts["rejected"] + report.counts["not_sent"] == 3
+
+
+@responses.activate
+def test_the_collector_runs_less_often_during_a_send_and_as_before_after_it(conn, tmp_path):
+    import gc
+
+    during = []
+
+    def accepted(_request):
+        during.append(gc.get_threshold())
+        return 200, {}, ""
+
+    responses.get(f"{API}/v1/me", json=ME)
+    responses.add_callback(responses.POST, f"{API}/v1/events/custom", callback=accepted)
+    before = gc.get_threshold()
+    report = conn.send_events(
+        people(3), event_type="Viewed", ledger=tmp_path / "l.sqlite", **quiet()
+    )
+    assert report.counts["sent"] == 3
+    assert all(t[0] >= 20_000 for t in during) and len(during) == 3
+    assert gc.get_threshold() == before

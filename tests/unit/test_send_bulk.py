@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 import requests
@@ -266,3 +267,18 @@ def test_a_report_refreshed_after_the_ledger_was_followed_up_elsewhere_reads_the
     report.refresh()
     assert report.table["status"].tolist() == ["sent", "rejected"]
     assert "read earlier" in report.table["reason"].iloc[1]
+
+
+@responses.activate
+def test_a_refresh_hands_the_report_columns_not_an_object_a_row(conn):
+    from attentive_nb.report.rows import Moved
+
+    accept()
+    report = conn.send_attributes(people(), bulk=True, wait=0, **quiet())
+    results("job-1", ok(0), refused(1, "no such attribute"), ok(2))
+    moved, _ = report._follow_up(0)
+    assert isinstance(moved, Moved) and moved.outcomes.codes.dtype == np.uint8
+    assert sorted(moved.positions.tolist()) == [0, 1, 2]
+    report._replace(moved)
+    assert report.table["status"].tolist() == ["sent", "rejected", "sent"]
+    assert report.table["http_status"].tolist() == [202, 202, 202]

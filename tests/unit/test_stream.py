@@ -7,6 +7,7 @@ make several chunks. No sockets, no sleeps.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 
 import numpy as np
@@ -420,3 +421,88 @@ def test_hashes64_small_values_widen_when_one_does_not_fit():
     seen.add(np.array([3], dtype=np.uint64), np.array([[2**40]]))
     found, values = seen.find(np.array([1, 3, 4], dtype=np.uint64))
     assert found.tolist() == [True, True, False] and values[:, 0].tolist() == [10, 2**40, -1]
+
+
+@responses.activate
+def test_a_bulk_streams_first_request_leaves_once_the_first_chunk_is_planned(conn):
+    # The engine has room for many requests of 256 people; it sends the first chunk's
+    # people without waiting for that many (the second chunk is read after the request).
+    import threading
+
+    responses.get(f"{API}/v1/me", json=ME)
+    sent = threading.Event()
+
+    def accepted(_request):
+        sent.set()
+        return 202, {}, json.dumps({"batchJobId": "job-1"})
+
+    responses.add_callback(responses.POST, f"{API}/v2/bulk/user/attributes", callback=accepted)
+    seen = []
+
+    def chunks():
+        yield pd.DataFrame({"email": [f"p{i}@example.com" for i in range(10)], "tier": "gold"})
+        seen.append(sent.wait(timeout=10))  # set at once, unless the engine waits for us
+        yield pd.DataFrame({"email": [f"q{i}@example.com" for i in range(10)], "tier": "gold"})
+
+    report = conn.send_attributes(chunks(), bulk=True, wait=0, progress=False)
+    assert seen == [True]
+    assert report.counts["submitted"] == 20
+
+
+@responses.activate
+def test_a_bulk_stream_is_planned_in_smaller_chunks(conn, monkeypatch):
+    monkeypatch.setattr(stream, "BULK_ROWS", 10)
+    responses.get(f"{API}/v1/me", json=ME)
+    responses.post(f"{API}/v2/bulk/user/attributes", status=202, json={"batchJobId": "job-1"})
+    df = pd.DataFrame({"email": [f"p{i}@example.com" for i in range(100)], "tier": "gold"})
+    parts = iter([df.iloc[:40], df.iloc[40:80], df.iloc[80:]])
+    report = conn.send_attributes(parts, bulk=True, wait=0, progress=False)
+    assert report.counts["submitted"] == 100
+    # the first chunk as read (40 rows), then chunks of at most 10: 4 + 2
+    assert any("100 rows read in 7 chunks" in n for n in report.notes)
+
+
+@responses.activate
+def test_the_estimate_of_a_stream_keeps_its_length_and_the_rows_planned_apart(conn, capsys):
+    responses.get(f"{API}/v1/me", json=ME)
+    responses.post(f"{API}/v2/bulk/user/attributes", status=202, json={"batchJobId": "job-1"})
+    df = pd.DataFrame({"email": [f"p{i}@example.com" for i in range(600)], "tier": "gold"})
+    conn.send_attributes(pa.Table.from_pandas(df), bulk=True, wait=0, progress=False)
+    said = capsys.readouterr().out
+    assert re.search(r"600 rows, streamed \(\d+ planned so far\), in about 3 requests", said)
+    conn.send_attributes(iter([df.iloc[:40], df.iloc[40:]]), bulk=True, wait=0, progress=False)
+    said = capsys.readouterr().out
+    assert re.search(r"unknown length: \d+ rows planned so far, \d+ requests? to", said)
+
+
+def test_a_note_each_chunk_says_in_its_own_numbers_is_said_once():
+    from attentive_nb.send.stream_notes import ChunkNotes
+
+    notes = ChunkNotes()
+    notes.add(["1 row repeats a person named earlier.", "Column 'x' is text."])
+    notes.add(["19 rows repeat a person named earlier.", "Column 'x' is text."])
+    said = notes.add(["1,000 rows repeat a person named earlier.", "Row 7 of chunk 3 is odd."])
+    assert said == [
+        "1,020 rows repeat a person named earlier.",
+        "Column 'x' is text.",
+        "Row 7 of chunk 3 is odd.",
+    ]
+    said = notes.add(["Row 2 of chunk 4 is odd."])
+    assert said[2] == "Row 7 of chunk 3 is odd. (said of 2 chunks)"
+
+
+@responses.activate
+def test_a_streamed_bulk_says_its_repeats_once_counted_as_a_whole_frame_run(conn, tmp_path):
+    responses.get(f"{API}/v1/me", json=ME)
+    responses.post(f"{API}/v2/bulk/user/attributes", status=202, json={"batchJobId": "job-1"})
+    df = pd.DataFrame({"email": [f"p{i % 70}@example.com" for i in range(200)], "tier": "gold"})
+    whole = conn.send_attributes(
+        df.iloc[:100], bulk=True, wait=0, progress=False, ledger=tmp_path / "a"
+    )
+    parts = iter([df.iloc[:30], df.iloc[30:60], df.iloc[60:100]])
+    streamed = conn.send_attributes(parts, bulk=True, wait=0, progress=False, ledger=tmp_path / "b")
+    said = [n for n in streamed.notes if "repeat a person" in n]
+    assert said == [n for n in whole.notes if "repeat a person" in n]
+    assert said == [
+        "30 rows repeat a person named earlier in the data; all are sent, the last one wins."
+    ]
