@@ -325,8 +325,8 @@ class Client:
         the user sets on the session counts at once and the environment as it was when
         the first request to that address went (set it before connecting)."""
         session = self.session
-        key = (_origin(url), session.trust_env, tuple(session.proxies.items()))
-        key += (session.verify, session.cert)
+        proxies = tuple(session.proxies.items())
+        key = (_origin(url), session.trust_env, proxies, session.verify, session.cert)
         settings = self._settings_by.get(key)
         if settings is None:
             settings = self._settings_by[key] = self._resolved_settings(url)
