@@ -309,6 +309,7 @@ class RateGovernor:
         with self._lock:
             if latency is not None:
                 self._latencies.append(latency)
+                self._latencies_seen += 1
                 self._note_edge_latency(latency)
                 self.windows.observe(
                     self._clock() - latency,
@@ -468,15 +469,26 @@ class RateGovernor:
 
     def _note_edge_latency(self, latency: float) -> None:
         self._edge_latencies.append(latency)
-        if len(self._edge_latencies) % EDGE_REFRESH == 0 or len(self._edge_latencies) == 1:
+        self._edge_answers += 1
+        if self._edge_answers % EDGE_REFRESH == 0 or self._edge_answers == 1:
             ordered = sorted(self._edge_latencies)
             cut = len(ordered) // 100
             whole = (ordered[-1 - cut] - ordered[cut]) / (1 - 2 * cut / len(ordered))
             prior = PRIOR_SPREAD_S if len(ordered) < LATENCY_SAMPLES else 0.0
             self._edge_spread = max(whole, prior, self._spread())
 
+    _edge_answers = 0  # answers noted for the edges' spread (their samples are bounded)
+
     def _spread(self) -> float:
-        """How far apart the answers' latencies lie (seconds, their whole range)."""
+        """How far apart the answers' latencies lie (seconds, their whole range); worked out
+        once per answer (it is asked for several times each)."""
+        if self._spread_at != self._latencies_seen:  # a latency came since (only appended)
+            self._spread_at, self._spread_value = self._latencies_seen, self._worked_out_spread()
+        return self._spread_value
+
+    _spread_at, _spread_value, _latencies_seen = 0, PRIOR_SPREAD_S, 0
+
+    def _worked_out_spread(self) -> float:
         if len(self._latencies) < MIN_SAMPLES:
             return PRIOR_SPREAD_S
         ordered = sorted(self._latencies)
