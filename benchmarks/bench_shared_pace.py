@@ -216,16 +216,26 @@ def send_lines(
 
 
 def cost_lines(n: int = 20_000) -> None:
+    """One request's bookkeeping (process CPU): alone, with the record, and with the record
+    while callers wait for their slots (a run at the limit: slots claimed a few at a time;
+    here on a clock that stands still, so that each slot lies ahead of the last)."""
     with tempfile.TemporaryDirectory() as folder:
-        record = SharedPace(Path(folder) / "record")
-        for label, shared in (("alone", None), ("shared record", record)):
-            gov = RateGovernor(1e9, shared=shared)  # a limit never reached: no waits
-            started = time.perf_counter()
+        still = 1000.0
+        lines = (
+            ("alone", None, 1e9, 0, time.monotonic),  # a limit never reached: no waits
+            ("shared record", SharedPace(Path(folder) / "a"), 1e9, 0, time.monotonic),
+        )
+        waiting = SharedPace(Path(folder) / "b", clock=lambda: still, wall=lambda: still)
+        lines += (("shared, 8 callers waiting", waiting, 150.0, 8, lambda: still),)
+        for label, shared, rate, callers, clock in lines:
+            gov = RateGovernor(rate, shared=shared, clock=clock)
+            gov._waiting = callers  # as if so many threads waited in acquire
+            started = time.process_time()
             for _ in range(n):
                 gov.reserve()
                 gov.observe(None, None, latency=0.1)
-            micro = (time.perf_counter() - started) / n * 1e6
-            print(f"{'bookkeeping per request, ' + label:<42}{micro:>8.1f} µs")
+            micro = (time.process_time() - started) / n * 1e6
+            print(f"{'bookkeeping per request, ' + label:<50}{micro:>8.1f} µs")
 
 
 def main() -> None:

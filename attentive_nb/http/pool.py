@@ -161,7 +161,8 @@ def direct_for(
     session: requests.Session, url: str, proxies: dict[str, str]
 ) -> DeadlineAdapter | None:
     """The adapter to send ``url`` with directly, or None: then ``session.send``."""
-    if session.hooks.get("response") or select_proxy(url, proxies):
+    # No proxies, none to select (select_proxy parses the URL three times to say so).
+    if session.hooks.get("response") or (proxies and select_proxy(url, proxies)):
         return None
     adapter = session.get_adapter(url)
     if isinstance(adapter, DeadlineAdapter) and type(adapter).send is _REQUESTS_SEND:

@@ -19,9 +19,9 @@ Without those headers it never leaves the even pace.
 With a :class:`~attentive_nb.http.shared_pace.SharedPace` record, the slots,
 the pace and its cuts, the announced limit, the windows' edge and the zone being
 filled (its half the widest any process needs) are read from and written to it
-under its lock at every step, so the governors of one token in other
-processes pace as one; if the record fails, the governor goes on alone and
-says so in :attr:`RateGovernor.shared_note`.
+under its lock at every step (slots a few at a time while callers wait for
+theirs), so the governors of one token in other processes pace as one; if the
+record fails, the governor goes on alone and says so in :attr:`RateGovernor.shared_note`.
 
 The constants were tuned with ``benchmarks/sim_ratelimit.py`` (a fixed-window
 server, uniformly 50–300 ms of latency, windows not aligned to the client's
@@ -77,6 +77,10 @@ EVEN_SLOTS = 1024
 # Sharing, the zones' half is the widest any process published within this long (one
 # that stopped, or whose spread shrank, no longer widens the others' zones after it).
 HALF_FRESH_S = 2.0
+# Sharing, one read and write of the record claims at most the slots of this long at once
+# (at most BATCH_MAX; see _reserve): a run that dies leaves no more than this unused.
+BATCH_S = 0.05
+BATCH_MAX = 32
 ALONE = "Paced this run on its own, not with the other runs on this token: {}."
 
 
@@ -133,6 +137,10 @@ class RateGovernor:
         self._last_now = clock()
         self._paced_since = self._last_now  # slots back to back since then (even pace)
         self._even_slots: deque[float] = deque(maxlen=EVEN_SLOTS)  # for the hand-over
+        # Sharing: slots claimed with an earlier one, not given yet (slot, latest, given
+        # until): see _reserve.
+        self._held: deque[tuple[float, float, float]] = deque()
+        self._waiting = 0  # callers waiting for their slots (acquire)
 
     def reserve(self) -> float:
         """The next free send slot (a time on this governor's clock), taken for the caller."""
@@ -140,20 +148,55 @@ class RateGovernor:
 
     def _reserve(self) -> tuple[float, float]:
         """A slot, and the latest time its request may still go (its window's zone's end)."""
-        with self._lock, self._synced():
-            now = self._now()
-            slot = max(now, self._next_slot)
-            zone = self._zone(slot)
-            if zone is None:
-                if now > self._next_slot + 1.0 / self.rate:  # a break in the sending
-                    self._paced_since = now
-                self._next_slot = slot + 1.0 / self.rate
-                self._even_slots.append(slot)
-                return slot, math.inf
-            slot = max(slot, zone.start)
-            self._zone_left -= 1
-            self._next_slot = slot + zone.spacing
-            return slot, zone.end
+        with self._lock:
+            held = self._take_held()
+            if held is not None:
+                return held
+            with self._synced():
+                now = self._now()
+                first = self._claim(now)
+                # Sharing, while callers of this process wait for their slots (it gets
+                # fewer than it could send), the slots of BATCH_S after its own are claimed with
+                # this one, as many as callers wait, in one read and write of the record
+                # (locking it costs more than the rest of a slot): the callers to come take
+                # them before their time. Otherwise, and alone, one slot at a time: claimed
+                # slots nobody takes in time would be lost to every process.
+                wanted = min(BATCH_MAX, self._waiting) if self.shared is not None else 0
+                while len(self._held) < wanted and self._next_slot < first[0] + BATCH_S:
+                    slot, latest = self._claim(now)
+                    late = latest if math.isfinite(latest) else slot + 1.0 / self.rate
+                    self._held.append((slot, latest, late))
+                return first
+
+    def _take_held(self) -> tuple[float, float] | None:
+        """The next slot claimed with an earlier one that is still good: an even one at
+        most a spacing late (a pause in the sending leaves no burst of old slots), one of a
+        zone before its end. None: none left; a clock gone back drops them (no stall)."""
+        if not self._held:
+            return None
+        now = self._clock()
+        if now < self._last_now:
+            self._held.clear()
+        while self._held:
+            slot, latest, late = self._held.popleft()
+            if now <= late:
+                return slot, latest
+        return None
+
+    def _claim(self, now: float) -> tuple[float, float]:
+        """Take the next slot from the pace (under the locks, the record adopted)."""
+        slot = max(now, self._next_slot)
+        zone = self._zone(slot)
+        if zone is None:
+            if now > self._next_slot + 1.0 / self.rate:  # a break in the sending
+                self._paced_since = now
+            self._next_slot = slot + 1.0 / self.rate
+            self._even_slots.append(slot)
+            return slot, math.inf
+        slot = max(slot, zone.start)
+        self._zone_left -= 1
+        self._next_slot = slot + zone.spacing
+        return slot, zone.end
 
     def _zone(self, at: float) -> Zone | None:
         """Filling windows: the zone for a slot at ``at``; None: pace evenly."""
@@ -245,7 +288,14 @@ class RateGovernor:
         for _ in range(LATE_TRIES):
             slot, latest = self._reserve()
             wait = slot - self._clock()
-            pause(wait, stop, self._sleep)
+            if wait > 0:
+                with self._lock:
+                    self._waiting += 1
+                try:
+                    pause(wait, stop, self._sleep)
+                finally:
+                    with self._lock:
+                        self._waiting -= 1
             waited += max(wait, 0.0)
             if self._clock() <= latest or (stop is not None and stop.is_set()):
                 break
@@ -259,6 +309,7 @@ class RateGovernor:
         with self._lock:
             if latency is not None:
                 self._latencies.append(latency)
+                self._latencies_seen += 1
                 self._note_edge_latency(latency)
                 self.windows.observe(
                     self._clock() - latency,
@@ -418,15 +469,26 @@ class RateGovernor:
 
     def _note_edge_latency(self, latency: float) -> None:
         self._edge_latencies.append(latency)
-        if len(self._edge_latencies) % EDGE_REFRESH == 0 or len(self._edge_latencies) == 1:
+        self._edge_answers += 1
+        if self._edge_answers % EDGE_REFRESH == 0 or self._edge_answers == 1:
             ordered = sorted(self._edge_latencies)
             cut = len(ordered) // 100
             whole = (ordered[-1 - cut] - ordered[cut]) / (1 - 2 * cut / len(ordered))
             prior = PRIOR_SPREAD_S if len(ordered) < LATENCY_SAMPLES else 0.0
             self._edge_spread = max(whole, prior, self._spread())
 
+    _edge_answers = 0  # answers noted for the edges' spread (their samples are bounded)
+
     def _spread(self) -> float:
-        """How far apart the answers' latencies lie (seconds, their whole range)."""
+        """How far apart the answers' latencies lie (seconds, their whole range); worked out
+        once per answer (it is asked for several times each)."""
+        if self._spread_at != self._latencies_seen:  # a latency came since (only appended)
+            self._spread_at, self._spread_value = self._latencies_seen, self._worked_out_spread()
+        return self._spread_value
+
+    _spread_at, _spread_value, _latencies_seen = 0, PRIOR_SPREAD_S, 0
+
+    def _worked_out_spread(self) -> float:
         if len(self._latencies) < MIN_SAMPLES:
             return PRIOR_SPREAD_S
         ordered = sorted(self._latencies)
@@ -438,6 +500,7 @@ class RateGovernor:
         pause = retry_after or 0.0
         with self._lock, self._synced():
             self.throttled += 1
+            self._held.clear()  # claimed at the pace before the cut (and Retry-After)
             now = self._now()
             if now - self._last_cut >= WINDOW_S:  # one cut per window: its 429s are one event
                 self.rate = max(self.ceiling * FLOOR, self.rate * SLOWDOWN)

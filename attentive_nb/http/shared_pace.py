@@ -6,8 +6,9 @@ the limit together send twice too many. So the governor of a token and
 endpoint keeps its state (the next free send slot, the pace and its last cut
 after a 429 window, the limit the headers announce, the windows' edge and the
 zone being filled) in one record file, read and written under an exclusive
-``fcntl.flock`` for every slot taken, and every process on this machine takes
-its slots from the same record.
+``fcntl.flock`` for every slot taken (or every few: while a process's callers
+wait for theirs, it claims the slots of the next 50 ms at once), and every
+process on this machine takes its slots from the same record.
 
 Where: ``<ATTENTIVE_NB_HOME or ~/.attentive_nb>/pace/<name>``, one file per
 token, API address and endpoint; ``<name>`` is a SHA-256 digest of them, so
@@ -20,7 +21,8 @@ resume, the wall clock set), the record is stale and starts afresh from now:
 a slot is never far ahead (no stall) and the pace never skips ahead (no burst).
 
 A run that dies leaves its lock to the kernel (released with the process) and
-at most the slots its workers had taken, a fraction of a second of them.
+at most the slots its workers had taken and those it claimed ahead, a fraction
+of a second of them.
 
 When the record cannot be shared the run paces on its own, as before, and the
 report says why: no ``fcntl`` (Windows), a network file system (where locks

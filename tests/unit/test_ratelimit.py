@@ -125,3 +125,22 @@ def test_varied_latencies_widen_the_headroom(fake_time):
     for i in range(64):
         busy.observe(150, 5, latency=0.05 + 0.25 * i / 63)
     assert busy.ceiling == pytest.approx(150 * HEADROOM, rel=0.01)  # high limits barely move
+
+
+def test_the_edges_spread_is_refreshed_every_few_answers_also_once_its_samples_are_full(
+    fake_time,
+):
+    # Once EDGE_SAMPLES latencies were kept, their count stayed a multiple of EDGE_REFRESH:
+    # all of them were sorted again at every answer (a tenth of the governor's CPU).
+    from attentive_nb.http.ratelimit import EDGE_REFRESH, EDGE_SAMPLES
+
+    gov = governor(150, fake_time)
+    for _ in range(EDGE_SAMPLES):
+        gov.observe(None, None, latency=0.1)
+    before = gov._edge_spread
+    spreads = []
+    for _ in range(EDGE_REFRESH):
+        gov.observe(None, None, latency=0.6)
+        spreads.append(gov._edge_spread)
+    assert spreads[:-1] == [before] * (EDGE_REFRESH - 1)
+    assert spreads[-1] > before
