@@ -98,15 +98,16 @@ def naive(df: pd.DataFrame) -> tuple[float, int, float | None]:
 
 
 # The sandbox in its own process (its own core for the event loop); each line read on
-# stdin is answered with how many member requests it took.
+# stdin is answered with the member requests it took, counted by their answer's status.
 SANDBOX = r"""
 import json, sys
+from collections import Counter
 from attentive_nb.sandbox import Sandbox
 sb = Sandbox(port=0).start()
 print(sb.api_key, sb.url, flush=True)
 for _ in sys.stdin:
     took = [h for h in sb.history if h["endpoint"] in ("segment_add", "segment_remove")]
-    print(len(took), flush=True)
+    print(json.dumps(Counter(str(h["status"]) for h in took)), flush=True)
 """
 
 
@@ -132,13 +133,15 @@ def synced(df: pd.DataFrame) -> str:
             os.chdir(folder)
         child.stdin.write("count\n")
         child.stdin.flush()
-        took = int(child.stdout.readline())
+        statuses = json.loads(child.stdout.readline())
     finally:
         child.terminate()
         child.wait(timeout=30)
+    answers = ", ".join(f"{n:,} answered {status}" for status, n in sorted(statuses.items()))
     return (
-        f"{'sync (sandbox)':<20} {seconds:6.2f} s ({cpu:5.2f} s CPU)  {took:>5,} requests  "
-        f"{len(df) / seconds:>10,.0f} people/s  {report.counts['unknown']:,} rows unknown"
+        f"{'sync (sandbox)':<20} {seconds:6.2f} s ({cpu:5.2f} s CPU)  "
+        f"{sum(statuses.values()):>5,} requests  {len(df) / seconds:>10,.0f} people/s  "
+        f"{report.counts['unknown']:,} rows unknown ({answers})"
     )
 
 

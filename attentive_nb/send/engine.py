@@ -260,6 +260,23 @@ class Engine:
         batch = [self._ahead.popleft() for _ in range(min(size, len(self._ahead)))]
         if len(batch) < size:  # what is built: the first request waits for no more
             batch += self._units.take(size - len(batch))
+        return self._whole_requests(batch)
+
+    def _whole_requests(self, batch: list[Request]) -> list[Request]:
+        """``batch`` cut, or filled, to whole requests of ``plan.batch`` units (the plan's
+        last may be short): a request cut short by what the planner had built when asked
+        is one request more (a 1,000,000-member sync takes 100). What is over waits for the
+        next batch. A stream's first request alone leaves with what is built: the rest of
+        it would wait on reading the input."""
+        per = self.plan.batch
+        over = len(batch) % per
+        if over and len(batch) > per:
+            self._ahead.extendleft(reversed(batch[-over:]))
+            return batch[:-over]
+        if self.plan.streamed and not self._sending:
+            return batch
+        while 0 < len(batch) < per and (more := self._units.take(per - len(batch))):
+            batch += more
         return batch
 
     def _claim_and_submit(

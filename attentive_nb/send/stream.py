@@ -105,6 +105,8 @@ class StreamPlan(Plan):
     grow as chunks are planned.
     """
 
+    streamed = True
+
     def __init__(
         self,
         first: Plan,

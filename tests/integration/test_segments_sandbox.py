@@ -87,6 +87,18 @@ def test_25000_members_go_in_3_requests_and_all_of_them_are_in_the_segment(sandb
     check_every_segments_request(sandbox)
 
 
+def test_requests_are_whole_however_little_the_planner_has_built_ahead(sandbox, monkeypatch):
+    """Units come from the planner's thread a list at a time: a request is never cut short
+    by what happened to be built when the engine asked (one request more each time)."""
+    from attentive_nb.send import engine, prefetch
+
+    monkeypatch.setattr(engine, "CHUNK_ROWS", 3_000)  # lists of 3,000 members...
+    monkeypatch.setattr(prefetch, "AHEAD", 1)  # ...at most two at hand: never 10,000
+    report = connect(sandbox).sync_segment(people(25_000), "Whole", **quiet())
+    assert report.counts["sent"] == 25_000
+    assert [len(body["members"]) for body in sandbox.received(MEMBERS)] == [10_000, 10_000, 5_000]
+
+
 def test_a_sync_builds_each_members_request_once_dry_run_or_real(sandbox, monkeypatch):
     """The sync reads every member's key before sending; the run takes the same Requests."""
     from attentive_nb.plan import members
