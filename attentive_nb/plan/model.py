@@ -19,7 +19,7 @@ import json
 from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, ClassVar, NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -197,9 +197,6 @@ class Plan:
     # Why a large input must be planned whole before sending (its units group rows from
     # anywhere in it); "" when it may be planned a chunk at a time (send/stream.py).
     whole_input: str = ""
-    # Read a chunk at a time while sending (send/stream.py's StreamPlan): its later units
-    # wait on reading the input, so its first request leaves with what is built.
-    streamed: ClassVar[bool] = False
 
     @classmethod
     def of(

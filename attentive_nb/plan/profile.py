@@ -149,21 +149,12 @@ class Profile:
     columns: dict[str, object]  # field -> the input column it came from
     values: dict[str, np.ndarray] = field(default_factory=dict)
 
-    def attributes(self, p: int) -> Payload:
-        """Row ``p``'s ``attributes`` object, custom attributes aside."""
-        out: Payload = {}
-        for groups, last, values in self._places:
-            value = values[p]
-            if value is not None:
-                target = out
-                for group in groups:
-                    target = target.setdefault(group, {})
-                target[last] = value
-        return out
-
     def attributes_reader(self) -> Callable[[int], Payload]:
-        """:meth:`attributes` with the columns read once as Python lists (a bulk load asks
-        for every row, and a list is indexed several times faster than an object array)."""
+        """A function of a row giving its ``attributes`` object, custom attributes aside.
+
+        The columns are read once as Python lists: a bulk load asks for every row, and a
+        list is indexed several times faster than an object array.
+        """
         places = [(groups, last, values.tolist()) for groups, last, values in self._places]
 
         def attributes(p: int) -> Payload:

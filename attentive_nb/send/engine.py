@@ -53,6 +53,7 @@ from attentive_nb.send.prefetch import Prefetched
 from attentive_nb.send.progress import Progress
 from attentive_nb.send.reads import NotRecorded
 from attentive_nb.send.resend import policy, tally_notes
+from attentive_nb.send.stream import StreamPlan
 
 Answer = tuple[list[RowOutcome], Exception | None]  # a worker's: row outcomes, what stopped it
 Outcome = tuple[list[str], str | None]  # a request's keys and their state (None: never left)
@@ -86,9 +87,8 @@ def estimate_line(plan: Plan) -> str:
     if plan.n_requests == 0:
         return "Nothing to send."
     label = plan.endpoint.label.format(**(plan.path_args or {}))  # the pool's own path
-    streamed = getattr(plan, "streamed_counts", None)  # a stream's plan knows only part of it
-    if streamed is not None:
-        total, read, requests = streamed()
+    if isinstance(plan, StreamPlan):  # a stream's plan knows only part of it
+        total, read, requests = plan.streamed_counts()
         return _streamed_line(total, read, requests, f"to {label} at {rate:g}/s", rate)
     return (
         f"{_count(plan.n_valid, 'row')} in {_count(plan.n_requests, 'request')} to "
@@ -273,7 +273,7 @@ class Engine:
         if over and len(batch) > per:
             self._ahead.extendleft(reversed(batch[-over:]))
             return batch[:-over]
-        if self.plan.streamed and not self._sending:
+        if isinstance(self.plan, StreamPlan) and not self._sending:
             return batch
         while 0 < len(batch) < per and (more := self._units.take(per - len(batch))):
             batch += more

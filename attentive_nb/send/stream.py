@@ -105,8 +105,6 @@ class StreamPlan(Plan):
     grow as chunks are planned.
     """
 
-    streamed = True
-
     def __init__(
         self,
         first: Plan,
