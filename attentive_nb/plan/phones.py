@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cache, lru_cache
 
 from phonenumbers import COUNTRY_CODE_TO_REGION_CODE, PhoneMetadata, PhoneNumberDesc
@@ -122,7 +123,14 @@ def valid_e164_many(texts: Sequence[object]) -> list[bool]:
 
 @lru_cache(maxsize=4096)  # keyed by any three characters after a '+': bounded
 def _pattern_for(first_digits: str) -> re.Pattern[str] | None:
-    """The pattern of the calling code that ``first_digits`` (1 to 3 digits) start with.
+    """The pattern of the calling code that ``first_digits`` (1 to 3 digits) start with."""
+    code = calling_code(first_digits)
+    return _whole(code) if code is not None else None
+
+
+@lru_cache(maxsize=4096)
+def calling_code(first_digits: str) -> str | None:
+    """The calling code ``first_digits`` (the 1 to 3 characters after '+') start with.
 
     Only ASCII digits name a calling code (``'١'.isdigit()`` is true as well),
     and none starts with 0 (``int("01")`` is 1).
@@ -132,7 +140,7 @@ def _pattern_for(first_digits: str) -> re.Pattern[str] | None:
     for size in (1, 2, 3):
         code = first_digits[:size]
         if code.isascii() and code.isdigit() and int(code) in COUNTRY_CODE_TO_REGION_CODE:
-            return _whole(code)
+            return code
     return None
 
 
@@ -147,44 +155,74 @@ def _whole(cc: str) -> re.Pattern[str]:
     with leading digits claimed the number.
     """
     branches, claimed = [], ""
-    for leading, rule in _country(int(cc)):
+    for region in regions(cc):
+        rule = region.rule()
         if rule is not None:
-            test = f"(?={leading})" if leading is not None else ""
+            test = f"(?={region.leading})" if region.leading is not None else ""
             branches.append(f"{claimed}{test}(?:{rule})")
-        if leading is not None:
-            claimed += f"(?!{leading})"
+        if region.leading is not None:
+            claimed += f"(?!{region.leading})"
     national = "|".join(branches) or "(?!)"
     # ASCII: phonenumbers' \d must not match other scripts' digits ('١'), which E.164 has not.
     return re.compile(rf"\+{cc}(?!0)(?:{national})", re.ASCII)
 
 
+@dataclass(frozen=True)
+class Desc:
+    """A number description: its digits pattern, and its possible lengths (none: any)."""
+
+    pattern: str
+    lengths: tuple[int, ...]
+
+    def fits(self, length: int) -> bool:
+        """Whether a national number of ``length`` digits may match."""
+        return not self.lengths or length in self.lengths
+
+    def regex(self) -> str:
+        """The description as one pattern: its possible lengths, then its digits pattern."""
+        lengths = "|".join(f"\\d{{{n}}}" for n in self.lengths)
+        check = f"(?=(?:{lengths})$)" if self.lengths else ""
+        return f"(?:{check}(?:{self.pattern}))"
+
+
+@dataclass(frozen=True)
+class Region:
+    """What one region of a calling code says: valid = ``general`` and one of ``typed``."""
+
+    leading: str | None  # the leading digits that give a number to this region alone
+    general: Desc | None
+    typed: tuple[Desc, ...]
+
+    def rule(self) -> str | None:
+        """Valid national numbers as one pattern (lookaheads), or None: none are valid."""
+        if self.general is None or not self.typed:
+            return None
+        typed = "|".join(t.regex() for t in self.typed)
+        return f"(?=(?:{self.general.regex()})$)(?:{typed})$"
+
+
 @cache
-def _country(cc: int) -> tuple[tuple[str | None, str | None], ...]:
-    """Per region of a calling code: (leading digits pattern or None, validity pattern or None)."""
+def regions(cc: str) -> tuple[Region, ...]:
+    """The regions of a calling code, in phonenumbers' order."""
     out = []
-    for region in COUNTRY_CODE_TO_REGION_CODE[cc]:
+    for region in COUNTRY_CODE_TO_REGION_CODE[int(cc)]:
         if region == _NON_GEO:
-            metadata = PhoneMetadata.metadata_for_nongeo_region(cc, None)
+            metadata = PhoneMetadata.metadata_for_nongeo_region(int(cc), None)
         else:
             metadata = PhoneMetadata.metadata_for_region(region, None)
         if metadata is not None:
-            out.append((metadata.leading_digits or None, _rule(metadata)))
+            typed = (_desc(getattr(metadata, n, None)) for n in _TYPES)
+            out.append(
+                Region(
+                    metadata.leading_digits or None,
+                    _desc(metadata.general_desc),
+                    tuple(t for t in typed if t is not None),
+                )
+            )
     return tuple(out)
 
 
-def _rule(metadata: PhoneMetadata) -> str | None:
-    """Valid = matches the general description and at least one typed description."""
-    general = _desc_regex(metadata.general_desc)
-    typed = [t for t in (_desc_regex(getattr(metadata, n, None)) for n in _TYPES) if t]
-    if general is None or not typed:
-        return None
-    return f"(?=(?:{general})$)(?:{'|'.join(typed)})$"
-
-
-def _desc_regex(desc: PhoneNumberDesc | None) -> str | None:
-    """A number description as one pattern: its possible lengths, then its digits pattern."""
+def _desc(desc: PhoneNumberDesc | None) -> Desc | None:
     if desc is None or not desc.national_number_pattern:
         return None
-    lengths = desc.possible_length or ()
-    check = "(?=(?:" + "|".join(f"\\d{{{n}}}" for n in lengths) + ")$)" if lengths else ""
-    return f"(?:{check}(?:{desc.national_number_pattern}))"
+    return Desc(desc.national_number_pattern, tuple(desc.possible_length or ()))

@@ -21,6 +21,7 @@ import phonenumbers
 from attentive_nb.plan import emails, numbers, phone_pool, timestamps
 from attentive_nb.plan.cells import Problems, is_blank, pair_column, per_distinct, quote, report
 from attentive_nb.plan.phones import E164, is_valid_e164, valid_e164_many, written_problem
+from attentive_nb.plan.phones_whole import valid_e164_column
 
 _DIGITS = re.compile(r"[0-9]{8,15}")
 # \Z, not $: '$' also matches before a final newline, which would let one be sent.
@@ -32,9 +33,7 @@ _EMAIL = re.compile(
 _EMAIL_RE2 = _EMAIL.pattern.replace(r"\Z", r"\z")
 # Identifiers with nothing to strip: printable ASCII, not a space, at both ends (Python's
 # strip() removes only whitespace, and no character from '!' to '~' is whitespace).
-_ID_RE2 = (r"(?s)\A[!-~](?:.*[!-~])?\z", None)
-# An email as written: the pattern, and at most 254 characters (RE2 cannot count both).
-_EMAIL_WHOLE = (_EMAIL_RE2, 254)
+_ID_RE2 = r"(?s)\A[!-~](?:.*[!-~])?\z"
 _ARROW_FROM = 1000  # fewer values than this: Python's regex is as quick
 _NESTED = (list, tuple, set, frozenset, dict, np.ndarray, pd.Series)
 # What ``json_scalar`` gives for a cell: (the JSON value, None to omit; the problem, None if
@@ -74,7 +73,9 @@ def identifier_column(series: pd.Series, label: str, problems: Problems) -> np.n
         # Text with nothing to strip is sent as it is: a million ids need no call each.
         return [type(v) is str and v != "" and v.strip() == v for v in values]
 
-    return checked_text(series, label, problems, lambda text: (text, None), as_written, _ID_RE2)[0]
+    return checked_text(
+        series, label, problems, lambda text: (text, None), as_written, _re2(_ID_RE2)
+    )[0]
 
 
 def checked_text(
@@ -83,16 +84,16 @@ def checked_text(
     problems: Problems,
     convert: Callable[[str], tuple[str | None, str | None]],
     sent_as_written: Callable[[list[Any]], list[bool]] | None = None,
-    written_re2: tuple[str, int | None] | None = None,
+    whole: Callable[[Any], np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Cells as identifier text, then ``convert(text) -> (value, problem)``.
 
     ``sent_as_written(values)``, when given, picks out at once the many values
     that need no converting (a phone already in E.164, a well-formed email):
-    ``convert`` sees only the others. ``written_re2``, when given, is an RE2
-    pattern (and a length limit) that match only text ``sent_as_written`` accepts: with pyarrow,
-    a text column is matched against it whole first (no distinct values to
-    find), and only the rows it leaves go the way above.
+    ``convert`` sees only the others. ``whole(column)``, when given, is the
+    same test over an Arrow text column (a numpy bool per row; True only
+    where ``sent_as_written`` is): with pyarrow, a text column is tested whole first
+    (no distinct values to find), and only the rows it leaves go the way above.
 
     Returns the values to send (None where blank or refused) and the text the
     report shows (the sent value, or the raw text where refused).
@@ -111,7 +112,7 @@ def checked_text(
         assert sent_as_written is not None
         return [v if ok else None for v, ok in zip(values, sent_as_written(values))]
 
-    settled = _matched_whole(series, *written_re2) if written_re2 else None
+    settled = _matched_whole(series, whole) if whole else None
     if settled is None:
         sent, row_problems = per_distinct(series, check, fast if sent_as_written else None)
     else:  # the rows the pattern matched are sent as written; the rest are checked as above
@@ -131,12 +132,12 @@ def checked_text(
 
 
 def _matched_whole(
-    series: pd.Series, pattern: str, longest: int | None
+    series: pd.Series, whole: Callable[[Any], np.ndarray]
 ) -> tuple[np.ndarray, np.ndarray] | None:
-    """The column's text where it matches ``pattern`` (and is at most ``longest``
-    characters; None elsewhere) and where it does.
+    """The column's text where ``whole`` (over the column in Arrow) is True, None
+    elsewhere, and where it is.
 
-    One pass of Arrow's RE2 over a column of text, so a million distinct values
+    Passes of Arrow's RE2 over a column of text, so a million distinct values
     cost no factorize. None (the caller checks value by value) without pyarrow,
     for a column that is not all text, or for text Arrow cannot hold.
     """
@@ -152,12 +153,24 @@ def _matched_whole(
         column = pa.array(cells, type=pa.string(), from_pandas=True)
     except (pa.ArrowException, TypeError, ValueError, UnicodeEncodeError):  # a lone surrogate
         return None
-    matched = pc.match_substring_regex(column, pattern)
-    if longest is not None:
-        matched = pc.and_(matched, pc.less_equal(pc.utf8_length(column), longest))
-    matched = pc.fill_null(matched, False)
-    sent = pc.if_else(matched, column, pa.scalar(None, pa.string()))
-    return sent.to_numpy(zero_copy_only=False), matched.to_numpy(zero_copy_only=False)
+    matched = whole(column)
+    sent = pc.if_else(pa.array(matched), column, pa.scalar(None, pa.string()))
+    return sent.to_numpy(zero_copy_only=False), matched
+
+
+def _re2(pattern: str, longest: int | None = None) -> Callable[[Any], np.ndarray]:
+    """``whole`` for :func:`checked_text`: text that ``pattern`` matches (RE2), and at
+    most ``longest`` characters long (RE2 cannot count and match at once)."""
+
+    def matches(column: Any) -> np.ndarray:
+        import pyarrow.compute as pc
+
+        matched = pc.match_substring_regex(column, pattern)
+        if longest is not None:
+            matched = pc.and_(matched, pc.less_equal(pc.utf8_length(column), longest))
+        return pc.fill_null(matched, False).to_numpy(zero_copy_only=False)
+
+    return matches
 
 
 def _is_text_column(series: pd.Series) -> bool:
@@ -191,7 +204,7 @@ def phone_column(
         found = parsed.get(text)
         return found if found is not None else phone_result(text, region)
 
-    return checked_text(series, "phone", problems, convert, as_written)
+    return checked_text(series, "phone", problems, convert, as_written, valid_e164_column)
 
 
 PhoneResult = phone_pool.Result
@@ -243,7 +256,9 @@ def email_column(series: pd.Series, problems: Problems) -> tuple[np.ndarray, np.
     def convert(text: str) -> tuple[str | None, str | None]:
         return (text, None) if is_email(text) else (None, emails.problem(text))
 
-    return checked_text(series, "email", problems, convert, emails_as_written, _EMAIL_WHOLE)
+    return checked_text(
+        series, "email", problems, convert, emails_as_written, _re2(_EMAIL_RE2, 254)
+    )
 
 
 def emails_as_written(values: list[Any]) -> list[bool]:

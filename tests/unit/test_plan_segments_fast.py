@@ -203,7 +203,7 @@ def test_text_columns_matched_whole_by_arrow_give_what_value_by_value_gives(monk
             pd.Series(text * 3, dtype=pd.StringDtype("python")),
         ]
         for series in frames[1:]:  # the text columns do take the whole-column path
-            assert validate._matched_whole(series, *validate._ID_RE2) is not None
+            assert validate._matched_whole(series, validate._re2(validate._ID_RE2)) is not None
         for series in frames:
             whole = _column_outcome(series, check)
             with monkeypatch.context() as m:
