@@ -41,6 +41,10 @@ BASELINES = (
     "3.5-4.2 s CPU before seg4 (checks and merging ~1.5-1.7 s, requests ~2.1-2.5 s); "
     "3.1-3.6 s CPU before seg5 (paired, load 2.4-3.2)"
 )
+PHONE_BASELINE = (  # the US phone line before seg6 (each number matched by Python's regex)
+    "3.07-3.40 s CPU before seg6 (checks+merge 1.85-2.04, requests 1.22-1.36; paired, "
+    "load 1.5-1.6), 3.28-3.30 s at load 10-11"
+)
 SYNC_BASELINE = (  # the sync line before seg5 (the sandbox took 0.4 s to check each body)
     "1M sync before seg5: 122 requests for 100, 6,811 people/s, 0 unknown (load 3.5-4.2); "
     "at load 8-10, 281 requests and 900k rows unknown"
@@ -154,6 +158,7 @@ def main() -> None:
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"load average {load} (1, 5, 15 min; 2 cores, shared); {n:,} members")
     print(f"baseline (email + client id): {BASELINES}")
+    print(f"baseline (US phone): {PHONE_BASELINE}")
     lines = (
         ("email + client id", frame, planned),
         ("US phone", phones, planned),
