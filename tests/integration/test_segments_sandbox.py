@@ -364,6 +364,37 @@ def test_the_command_line_syncs_lists_and_deletes(sandbox, tmp_path):
     assert "--mode" in cli("sync", "--help").stdout
 
 
+def test_the_command_line_exits_as_send_does(sandbox, tmp_path):
+    """1 when a row is not sent (an invalid email), 2 for a file no person can be read from."""
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "some.csv").write_text("email\na@example.com\nnot an email\n")
+    (tmp_path / "none.csv").write_text("name\nAnn\n")
+    env = {**os.environ, **sandbox.environment()}
+
+    def sync(name: str) -> subprocess.CompletedProcess:
+        command = [sys.executable, "-m", "attentive_nb.cli", "segment", "sync", name]
+        command += ["--segment", "Exits", "--wait", "5"]
+        return subprocess.run(command, env=env, cwd=tmp_path, capture_output=True, text=True)
+
+    some = sync("some.csv")
+    assert some.returncode == 1, some.stdout + some.stderr
+    assert "invalid          1" in some.stdout and "not a valid address" in some.stdout
+    assert emails(sandbox, only_segment(connect(sandbox))) == {"a@example.com"}
+    none = sync("none.csv")
+    assert none.returncode == 2 and "No column identifies the people" in none.stderr, none.stderr
+
+
+def test_default_region_reads_numbers_written_without_a_plus(sandbox):
+    frame = pd.DataFrame({"phone": ["020 7183 8750", "07400 123456"]})
+    report = connect(sandbox).sync_segment(frame, "UK", default_region="GB", **quiet())
+    assert report.counts["sent"] == 2, report.table
+    phones = {m["phone"] for m in sandbox.segment_members(only_segment(connect(sandbox)))}
+    assert phones == {"+442071838750", "+447400123456"}
+
+
 def test_refresh_of_a_mirror_also_refreshes_the_people_taken_out(sandbox, tmp_path):
     conn = connect(sandbox)
     folder = tmp_path / "ledger.sqlite"  # the ledger named by its path, as a notebook does
