@@ -288,6 +288,19 @@ def test_removing_more_than_1000_needs_a_yes(sandbox, monkeypatch):
     check_every_segments_request(sandbox)  # the DELETE bodies among them
 
 
+def test_typing_the_word_when_asked_stands_for_confirm(sandbox, monkeypatch):
+    conn = connect(sandbox)
+    conn.sync_segment(people(1001), "Big", **quiet())
+    asked: list[str] = []
+    monkeypatch.setattr("builtins.input", lambda question: asked.append(question) or " REMOVE ")
+    done = conn.sync_segment(people(1, prefix="z"), "Big", **quiet())
+    assert done.removed is not None and done.removed.counts["sent"] == 1001
+    monkeypatch.setattr("builtins.input", lambda question: asked.append(question) or "DELETE")
+    conn.delete_segment("Big")
+    assert conn.segments().empty
+    assert ["Type REMOVE" in asked[0], "Type DELETE" in asked[1]] == [True, True]
+
+
 def test_taking_more_than_1000_out_with_mode_remove_needs_a_yes_too(sandbox, monkeypatch):
     conn = connect(sandbox)
     conn.sync_segment(people(1001), "Big", mode="add", **quiet())
