@@ -73,8 +73,8 @@ def test_blank_repeated_spaced_and_non_text_codes_are_reported_per_row():
         1: ["blank code"],
         2: ["blank code"],
         4: ["code ' A2' has a space: Attentive codes have none"],
-        5: ["code 'A\\x003' has a space or control character (U+0000): Attentive codes have none"],
-        6: ["code 'B\\tC' has a space or control character (U+0009): Attentive codes have none"],
+        5: ["code 'A\\x003' has a space or control character, U+0000: Attentive codes have none"],
+        6: ["code 'B\\tC' has a space or control character, U+0009: Attentive codes have none"],
         7: [
             "code '42' is a number or other value (int), not text: codes are sent exactly as "
             "written, so read them as text (dtype=str)"
