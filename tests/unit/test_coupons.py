@@ -16,7 +16,6 @@ import responses
 from attentive_spec import documents_present, validate_payload
 from fakes import ME
 
-import attentive_nb as att
 from attentive_nb.errors import ConfigError
 from attentive_nb.plan.coupons import MAX_CODES, coupon_frame, plan_coupons
 
@@ -36,11 +35,6 @@ def bodies(made) -> list[dict]:
         for body in out:
             validate_payload("POST", PATH, body)
     return out
-
-
-@pytest.fixture
-def conn():
-    return att.Connection.from_api_key("test-key-0123456789", sleep=lambda s: None)
 
 
 def posts() -> list[tuple[str, dict]]:

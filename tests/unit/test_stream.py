@@ -32,11 +32,6 @@ def small_chunks(monkeypatch):
     monkeypatch.setattr(stream, "STREAM_ROWS", 40)
 
 
-@pytest.fixture
-def conn():
-    return att.Connection.from_api_key("test-key-0123456789", sleep=lambda _s: None)
-
-
 def events(n: int, start: int = 0) -> pd.DataFrame:
     return pd.DataFrame(
         {
