@@ -12,6 +12,8 @@ line's output, the progress bar's text and file names go through it.
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections.abc import Iterable
 
 _SEQUENCES = re.compile(
     r"""
@@ -31,6 +33,22 @@ def clean(text: str, keep: str = "\n\t") -> str:
     """``text`` without escape sequences or control characters other than ``keep``."""
     text = _SEQUENCES.sub("", text)
     return text.translate({ord(c): None for c in _CONTROLS if c not in keep})
+
+
+def hidden_characters(text: str, keep: str = "") -> list[str]:
+    """The control and format characters in ``text`` (zero-width ones too), once each."""
+    return [
+        c for c in dict.fromkeys(text) if c not in keep and unicodedata.category(c) in ("Cc", "Cf")
+    ]
+
+
+def code_points(characters: Iterable[str], most: int = 3) -> str:
+    """``U+0000, U+200B (ZERO WIDTH SPACE)``: characters named so an analyst can search them."""
+    named = []
+    for char in list(characters)[:most]:
+        name = unicodedata.name(char, "")
+        named.append(f"U+{ord(char):04X}" + (f" ({name})" if name else ""))
+    return ", ".join(named)
 
 
 def has_controls(text: str) -> bool:

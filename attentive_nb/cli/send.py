@@ -167,12 +167,11 @@ def _reading(name: str) -> Iterator[tuple[Any, str]]:
 class FileChunks:
     """A large file read chunk by chunk for a streamed send (its first chunks read already,
     so its columns are known). A chunk that cannot be read ends the stream there with a
-    message in the file's words; ``finished`` says whether the file was read to its end."""
+    message in the file's words (the report's ``unfinished``)."""
 
     def __init__(self, name: str, first: list[pd.DataFrame], rest: Iterator[Any], what: str):
         self.name, self.columns, self.what = name, first[0].columns, what
         self._first, self._rest = first, rest
-        self.finished = False
 
     def __iter__(self) -> Iterator[Any]:
         import pandas as pd
@@ -183,7 +182,6 @@ class FileChunks:
             yield from self._rest
         except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
             raise _unreadable(self.name, self.what, exc) from None
-        self.finished = True
 
 
 def read_chunks(name: str) -> pd.DataFrame | FileChunks:
@@ -357,8 +355,7 @@ def run_send(args: argparse.Namespace, extra: list[str]) -> int:
     print_report(report)
     print_results(report)
     write_outputs(report, args)
-    unread = isinstance(frame, FileChunks) and not frame.finished
-    return 1 if len(report.to_retry) or unread else 0
+    return 1 if len(report.to_retry) or report.unfinished else 0
 
 
 def unmapped_in_cli_words(columns: dict[Hashable, str]) -> str:

@@ -23,6 +23,7 @@ from collections.abc import Hashable
 import numpy as np
 import pandas as pd
 
+from attentive_nb.controls import code_points
 from attentive_nb.endpoints import ENDPOINTS
 from attentive_nb.errors import ConfigError
 from attentive_nb.plan import cells, frames
@@ -157,16 +158,11 @@ def code_problem(value: object) -> tuple[str | None, str | None]:
         )
     odd = [ch for ch in value if ch.isspace() or unicodedata.category(ch).startswith("C")]
     if odd:
-        what = "a space" if set(odd) == {" "} else f"a space or control character ({_names(odd)})"
+        what = (
+            "a space" if set(odd) == {" "} else f"a space or control character, {code_points(odd)}"
+        )
         return None, f"code {cells.quote(value)} has {what}: Attentive codes have none"
     return value, None
-
-
-def _names(characters: list[str]) -> str:
-    named = dict.fromkeys(
-        unicodedata.name(ch, "").lower() or f"U+{ord(ch):04X}" for ch in characters
-    )
-    return ", ".join(named)
 
 
 def plan_coupons(

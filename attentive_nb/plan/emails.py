@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import unicodedata
 
+from attentive_nb.controls import code_points
+
 _ASCII_ONLY = "only plain ASCII addresses are sent (Attentive documents no other)"
 
 
@@ -74,11 +76,4 @@ def _ascii_form(domain: str) -> str:
 
 
 def _plural(one: str, many: str, chars: list[str]) -> str:
-    named = ", ".join(_name(c) for c in chars[:3])
-    return f"{one if len(chars) == 1 else many} {named}"
-
-
-def _name(char: str) -> str:
-    """``U+200B (ZERO WIDTH SPACE)``: a code point an analyst can search for."""
-    name = unicodedata.name(char, "")
-    return f"U+{ord(char):04X}" + (f" ({name})" if name else "")
+    return f"{one if len(chars) == 1 else many} {code_points(chars)}"

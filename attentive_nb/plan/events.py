@@ -184,7 +184,8 @@ def type_problem(text: str) -> str | None:
     found = validate.forbidden_in(text, TYPE_FORBIDDEN)
     if found:
         return f"event type {cells.quote(text)} contains {' '.join(found)}, which Attentive forbids"
-    return None
+    hidden = validate.hidden_problem(text)
+    return f"event type {cells.quote(text)} {hidden}" if hidden else None
 
 
 def _types(rows: Rows, event_type: str | None) -> np.ndarray:

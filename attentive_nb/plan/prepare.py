@@ -241,11 +241,15 @@ def property_name_problem(name: str, endpoint: str) -> str | None:
         problem = validate.key_problem(name)
         if problem:
             return f"property name {cells.quote(name)} {problem}"
+    elif name == "":
+        return "attribute name '' is empty, and an attribute needs a name"
     elif len(name) > ATTRIBUTE_NAME_LIMIT:
         return (
             f"attribute name {cells.quote(name)} is longer than "
             f"{ATTRIBUTE_NAME_LIMIT} characters ({len(name)})"
         )
+    elif problem := validate.hidden_problem(name):
+        return f"attribute name {cells.quote(name)} {problem}"
     return None
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from attentive_nb.controls import code_points, hidden_characters
 from attentive_nb.endpoints import ENDPOINTS
 from attentive_nb.errors import ConfigError
 from attentive_nb.plan import members, merge
@@ -36,6 +37,12 @@ def segment_text(what: str, value: object) -> str:
     text = value.strip()
     if not text:
         raise ConfigError(f"The segment {words} is blank: give it at least one character.")
+    hidden = hidden_characters(text, keep="\n\t" if what == "description" else "")
+    if hidden:
+        raise ConfigError(
+            f"The segment {words} {text!r} has a control character, {code_points(hidden)}: "
+            "Attentive would keep it as written (a pasted escape or zero-width space); remove it."
+        )
     if len(text) < low:
         raise ConfigError(f"The segment {words} {text!r} is too short: at least {low} characters.")
     if len(text) > high:

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import phonenumbers
 
+from attentive_nb.controls import code_points, hidden_characters
 from attentive_nb.plan import emails, numbers, phone_pool, timestamps
 from attentive_nb.plan.cells import Problems, is_blank, pair_column, per_distinct, quote, report
 from attentive_nb.plan.phones import E164, is_valid_e164, valid_e164_many, written_problem
@@ -396,7 +397,19 @@ def key_problem(name: str) -> str | None:
     if name == "":  # Attentive's rule needs at least one character
         return "is empty, and a property needs a name"
     found = forbidden_in(name, EVENT_KEY_FORBIDDEN)
-    return f"contains {' '.join(found)}, which Attentive forbids" if found else None
+    if found:
+        return f"contains {' '.join(found)}, which Attentive forbids"
+    return hidden_problem(name)
+
+
+def hidden_problem(name: str) -> str | None:
+    """Why a name (an event type, a property or attribute name) has a character nobody sees.
+
+    Attentive keeps a name as written, so ``"tier\u200b"`` would be another attribute
+    that looks like ``tier``, and an escape would act on whoever prints it.
+    """
+    hidden = hidden_characters(name)
+    return f"has a control character, {code_points(hidden)}" if hidden else None
 
 
 def json_column(

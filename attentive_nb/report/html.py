@@ -49,6 +49,8 @@ class ReportView(Protocol):
     @property
     def notes(self) -> list[str]: ...
     @property
+    def unfinished(self) -> str | None: ...
+    @property
     def counts(self) -> StatusCounts: ...
     @property
     def summary(self) -> pd.DataFrame: ...
@@ -79,6 +81,7 @@ def text_summary(report: ReportView) -> str:
     flags += " [sandbox]" if report.sandbox else ""
     counts = happened(report.counts)
     tail = f" — {counts}" if counts else ""
+    tail += "; input not read to its end" if report.unfinished else ""
     return f"<SendReport {report.kind}{flags}: {len(report):,} rows{tail}>"
 
 
@@ -120,6 +123,8 @@ def _status_lines(report: ReportView) -> list[str]:
             f"<p>{rows_text(waiting)} {_are(waiting)} in bulk jobs Attentive has not finished yet: "
             "<code>report.refresh()</code> asks again and shows their outcome.</p>"
         )
+    if report.unfinished:
+        lines.append(f"<p>The input was not read to its end: {_esc(report.unfinished)}.</p>")
     n_failed = len(report.to_retry)
     if n_failed:
         lines.append(

@@ -123,6 +123,7 @@ class SendReport:
         index: pd.Index | None = None,
         kept: tuple[Sequence[int] | np.ndarray, pd.DataFrame] | None = None,
         chunks: ChunkIndex | None = None,
+        unfinished: str | None = None,
     ) -> None:
         if not isinstance(outcomes, Outcomes):
             n = len(data) if data is not None else len(index) if index is not None else None
@@ -146,6 +147,7 @@ class SendReport:
         self._results = results.set_axis(index) if results is not None else None
         self._kept = _kept(kept) if kept is not None else None
         self._chunks = chunks
+        self.unfinished = unfinished  # why a stream was not read to its end, if it was not
         self._readings = list(readings)
         self._follow_up = follow_up
         self.removed: SendReport | None = None  # a segment mirror: the people taken out
@@ -237,8 +239,10 @@ class SendReport:
 
     @property
     def ok(self) -> bool:
-        """True when every row was sent, skipped, or (dry run) would be sent."""
-        return all(n == 0 for s, n in self.counts.items() if s not in DONE)
+        """True when the input was read to its end and every row was sent, skipped, or
+        (dry run) would be sent."""
+        finished = self.unfinished is None
+        return finished and all(n == 0 for s, n in self.counts.items() if s not in DONE)
 
     @cached_property
     def _retry_mask(self) -> np.ndarray:

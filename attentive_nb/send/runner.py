@@ -179,6 +179,7 @@ def run_streamed(
         index=index,
         kept=kept,
         chunks=seen.upto(n) if seen is not None else None,
+        unfinished=streamed.unfinished(),
     )
     _wait_for_jobs(report, sending, options)
     unkept = int(stream.RETRY_CODES[outcomes.codes].sum()) - len(report.to_retry)

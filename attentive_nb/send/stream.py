@@ -246,11 +246,11 @@ class StreamPlan(Plan):
 
     def stream_notes(self) -> list[str]:
         """What the notes say of the stream itself: where it stopped, how far it was read."""
-        notes = [f"Streamed: {self.read:,} rows read in {self.chunks_read:,} chunks."]
+        chunks = "chunk" if self.chunks_read == 1 else "chunks"
+        notes = [f"Streamed: {self.read:,} rows read in {self.chunks_read:,} {chunks}."]
         if self.error is not None:
             notes.append(
-                f"Stopped at chunk {self.chunks_read + 1} of the data: {self.error}. The rows "
-                "before it are recorded; the rest are not_sent."
+                f"S{self._stop()[1:]}. The rows before it are recorded; the rest are not_sent."
             )
         if not self.exhausted and self.total is None:
             notes.append(
@@ -258,6 +258,16 @@ class StreamPlan(Plan):
                 "after it were not read and are not in this report."
             )
         return notes
+
+    def unfinished(self) -> str | None:
+        """Why the input was not read to its end, or None when it was."""
+        if self.exhausted:
+            return None
+        return self._stop() if self.error is not None else "the run stopped before its end"
+
+    def _stop(self) -> str:
+        why = str(self.error).rstrip(".") or type(self.error).__name__
+        return f"stopped at chunk {self.chunks_read + 1} of the data: {why}"
 
 
 def _cut(chunks: Iterator[pd.DataFrame], limit: int) -> Iterator[pd.DataFrame]:

@@ -25,11 +25,6 @@ FILES = "https://files.example.com"
 SCRIPT = '<script>alert(1)</script><img src=x onerror="alert(2)">'
 
 
-@pytest.fixture
-def conn():
-    return att.Connection.from_api_key("test-key-0123456789", sleep=lambda s: None)
-
-
 def people(n: int = 2) -> pd.DataFrame:
     return pd.DataFrame({"email": [f"p{i}@example.com" for i in range(n)], "points": range(n)})
 

@@ -15,7 +15,6 @@ import pytest
 import responses
 from fakes import ME
 
-import attentive_nb as att
 from attentive_nb.report.chunks import ChunkIndex
 from attentive_nb.send import stream
 
@@ -27,11 +26,6 @@ EVENTS = f"{API}/v1/events/custom"
 def small_chunks(monkeypatch):
     monkeypatch.setattr(stream, "STREAM_ROWS", 40)
     monkeypatch.setattr(stream, "FIRST_ROWS", 15)
-
-
-@pytest.fixture
-def conn():
-    return att.Connection.from_api_key("test-key-0123456789", sleep=lambda _s: None)
 
 
 def events(n: int, start: int = 0) -> pd.DataFrame:

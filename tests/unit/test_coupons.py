@@ -16,7 +16,6 @@ import responses
 from attentive_spec import documents_present, validate_payload
 from fakes import ME
 
-import attentive_nb as att
 from attentive_nb.errors import ConfigError
 from attentive_nb.plan.coupons import MAX_CODES, coupon_frame, plan_coupons
 
@@ -36,11 +35,6 @@ def bodies(made) -> list[dict]:
         for body in out:
             validate_payload("POST", PATH, body)
     return out
-
-
-@pytest.fixture
-def conn():
-    return att.Connection.from_api_key("test-key-0123456789", sleep=lambda s: None)
 
 
 def posts() -> list[tuple[str, dict]]:
@@ -73,8 +67,8 @@ def test_blank_repeated_spaced_and_non_text_codes_are_reported_per_row():
         1: ["blank code"],
         2: ["blank code"],
         4: ["code ' A2' has a space: Attentive codes have none"],
-        5: ["code 'A\\x003' has a space or control character (U+0000): Attentive codes have none"],
-        6: ["code 'B\\tC' has a space or control character (U+0009): Attentive codes have none"],
+        5: ["code 'A\\x003' has a space or control character, U+0000: Attentive codes have none"],
+        6: ["code 'B\\tC' has a space or control character, U+0009: Attentive codes have none"],
         7: [
             "code '42' is a number or other value (int), not text: codes are sent exactly as "
             "written, so read them as text (dtype=str)"

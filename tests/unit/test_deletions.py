@@ -15,18 +15,12 @@ import responses
 from attentive_spec import documents_present, validate_payload
 from fakes import ME
 
-import attentive_nb as att
 from attentive_nb.errors import AttentiveError, ConfigError
 from attentive_nb.plan.deletions import plan_deletions
 from attentive_nb.send.ledger import Ledger
 
 API = "https://api.attentivemobile.com"
 DELETE = f"{API}/v1/privacy/delete-request"
-
-
-@pytest.fixture
-def conn():
-    return att.Connection.from_api_key("test-key-0123456789", sleep=lambda s: None)
 
 
 def quiet(**options):

@@ -13,7 +13,6 @@ import pyarrow.parquet as pq
 import pytest
 from plan_helpers import sent
 
-import attentive_nb as att
 from attentive_nb.errors import ConfigError
 from attentive_nb.plan import frames, plan_events
 from attentive_nb.plan.cells import is_blank
@@ -212,11 +211,6 @@ def test_the_values_sent_from_polars_are_those_sent_from_pandas():
     ours = sent(plan_events(frames.whole(df), event_type="Seen"))
     assert ours == sent(plan_events(reference, event_type="Seen"))
     assert ours[0][1]["properties"]["int"] == BIG  # exact, not 9.223372036854776e18
-
-
-@pytest.fixture
-def conn():
-    return att.Connection.from_api_key("test-key-0123456789")
 
 
 def people() -> pl.DataFrame:

@@ -4,17 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pytest
 import responses
 from test_send_bulk import accept, ok, quiet, refused, results
 
-import attentive_nb as att
 from attentive_nb.send.jobs import JobRows
-
-
-@pytest.fixture
-def conn():
-    return att.Connection.from_api_key("test-key-0123456789", sleep=lambda s: None)
 
 
 def test_rows_that_follow_on_one_a_record_are_a_range():

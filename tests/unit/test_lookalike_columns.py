@@ -20,11 +20,6 @@ QUESTION = (
 )
 
 
-@pytest.fixture
-def conn():
-    return att.Connection.from_api_key("test-key-0123456789", sleep=lambda _s: None)
-
-
 def renamed() -> pd.DataFrame:
     return pd.DataFrame(
         {

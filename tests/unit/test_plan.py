@@ -569,3 +569,13 @@ def test_identical_requests_of_one_plan_get_their_own_keys():
     assert first.payload == second.payload
     assert first.key == request_key("attributes", first.payload)
     assert second.key == request_key("attributes", first.payload, 1) != first.key
+
+
+def test_an_attribute_name_blank_or_with_a_control_character_is_refused():
+    df = pd.DataFrame({"email": ["a@x.com"], "": ["y"], "tier\u200b": ["gold"]})
+    assert plan_attributes(df).invalid == {
+        0: [
+            "attribute name '' is empty, and an attribute needs a name",
+            "attribute name 'tier\\u200b' has a control character, U+200B (ZERO WIDTH SPACE)",
+        ]
+    }

@@ -268,3 +268,26 @@ def test_planning_serialises_no_body_until_requests_are_taken(monkeypatch):
     plan = plan_events(df, event_type="T")
     assert plan.n_requests == 50 and serialised == []  # a dry run stops here
     assert len(sent(plan)) == 50 and len(serialised) == 50  # one id each, as requests are taken
+
+
+def test_event_types_and_property_names_with_control_characters_are_refused():
+    # An escape or a zero-width space would name another type or property that looks
+    # the same in Attentive: "Viewed\u200b" is not "Viewed".
+    df = pd.DataFrame(
+        {
+            "email": ["a@x.com", "b@x.com", "c@x.com"],
+            "type": ["Viewed\u200b", "Viewed", "Viewed"],
+            "size\x07": [None, 3, None],
+        }
+    )
+    plan = plan_events(df, type_column="type")
+    assert plan.invalid == {
+        0: ["event type 'Viewed\\u200b' has a control character, U+200B (ZERO WIDTH SPACE)"],
+        1: ["property name 'size\\x07' has a control character, U+0007"],
+    }
+    assert [p for p, _ in sent(plan)] == [(2,)]
+    with pytest.raises(ConfigError, match=r"has a control character, U\+0000"):
+        plan_events(df[["email"]], event_type="Viewed\x00")
+    nested = pd.DataFrame({"email": ["a@x.com"], "p": [{"a\tb": 1}]})
+    (reason,) = plan_events(nested, event_type="T").invalid[0]
+    assert reason.endswith("has the key 'a\\tb' that has a control character, U+0009")

@@ -65,6 +65,28 @@ def test_segment_texts_are_trimmed_and_within_attentives_lengths():
         segment_text("description", "x")
 
 
+@pytest.mark.parametrize(
+    ("what", "value", "named"),
+    [
+        ("name", "VIP\x00", "U+0000"),
+        ("name", "VIP\n\x1b[31m", "U+000A, U+001B"),
+        ("external_id", "vip\u200b", "U+200B (ZERO WIDTH SPACE)"),
+        ("description", "Lapsed\x07 buyers", "U+0007"),
+    ],
+)
+def test_a_segment_text_with_a_control_character_is_refused_naming_it(what, value, named):
+    # A pasted escape or zero-width space would be kept in Attentive as written.
+    with pytest.raises(ConfigError) as refused:
+        segment_text(what, value)
+    assert f"has a control character, {named}: " in str(refused.value)
+
+
+def test_a_description_keeps_its_line_breaks_and_tabs():
+    assert segment_text("description", "Lapsed buyers:\n\tno order in 90 days") == (
+        "Lapsed buyers:\n\tno order in 90 days"
+    )
+
+
 def test_a_frame_with_only_invalid_phones_is_refused_in_one_line():
     with pytest.raises(ConfigError, match="No phone in column 'mobile' is a valid number"):
         plan_members(pd.DataFrame({"mobile": ["12", "abc"]}), "vip")

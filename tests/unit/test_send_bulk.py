@@ -18,11 +18,6 @@ API = "https://api.attentivemobile.com"
 FILES = "https://files.example.com"
 
 
-@pytest.fixture
-def conn():
-    return att.Connection.from_api_key("test-key-0123456789", sleep=lambda s: None)
-
-
 def quiet(**options):
     return {"progress": False, **options}
 

@@ -32,11 +32,6 @@ def small_chunks(monkeypatch):
     monkeypatch.setattr(stream, "STREAM_ROWS", 40)
 
 
-@pytest.fixture
-def conn():
-    return att.Connection.from_api_key("test-key-0123456789", sleep=lambda _s: None)
-
-
 def events(n: int, start: int = 0) -> pd.DataFrame:
     return pd.DataFrame(
         {
@@ -167,8 +162,14 @@ def test_a_chunk_with_other_columns_stops_there_naming_the_difference(conn):
     bad = events(30, 60).rename(columns={"sku": "item"})
     report = conn.send_events(iter([events(30), events(30, 30), bad]), **quiet())
     assert report.counts["sent"] == 60 and len(report) == 60
-    assert any("without ['sku'], with ['item']" in n for n in report.notes)
+    stop = (
+        "Stopped at chunk 3 of the data: Chunk 3 has other columns than the first chunk: "
+        "without ['sku'], with ['item']. Every chunk needs the same columns. The rows before "
+        "it are recorded; the rest are not_sent."
+    )
+    assert stop in report.notes  # one full stop between the error and the rest
     assert any("read up to row 60" in n for n in report.notes)
+    assert not report.ok and "Chunk 3 has other columns" in report.unfinished
 
 
 @responses.activate
@@ -183,6 +184,19 @@ def test_a_source_raising_midway_keeps_the_rows_before_and_shows_the_error(conn)
     report = conn.send_events(pages(), **quiet())
     assert report.counts["sent"] == 60
     assert any("the warehouse went away" in n for n in report.notes)
+    # every row it holds was sent, but the input was not read to its end: not ok
+    assert not report.ok and len(report.to_retry) == 0
+    assert report.unfinished == "stopped at chunk 3 of the data: the warehouse went away"
+    assert "input not read to its end" in repr(report)
+    assert "the warehouse went away" in report._repr_html_()
+
+
+@responses.activate
+def test_a_stream_read_to_its_end_is_finished_and_one_chunk_is_said_so(conn):
+    accept()
+    report = conn.send_events(iter([events(30)]), **quiet())
+    assert report.ok and report.unfinished is None
+    assert "Streamed: 30 rows read in 1 chunk." in report.notes
 
 
 @responses.activate

@@ -17,7 +17,6 @@ import pytest
 import responses
 from fakes import ME
 
-import attentive_nb as att
 from attentive_nb.send import engine, stream
 
 API = "https://api.attentivemobile.com"
@@ -28,11 +27,6 @@ SUBSCRIPTIONS = f"{API}/v1/subscriptions"
 @pytest.fixture(autouse=True)
 def small_chunks(monkeypatch):
     monkeypatch.setattr(stream, "STREAM_ROWS", 40)
-
-
-@pytest.fixture
-def conn():
-    return att.Connection.from_api_key("test-key-0123456789", sleep=lambda _s: None)
 
 
 def keys(path) -> list[str]:

@@ -37,11 +37,6 @@ def test_other_errors_keep_their_traceback():
     assert not hasattr(att.ApiError("x", status=500), "_render_traceback_")
 
 
-@pytest.fixture
-def conn():
-    return att.Connection.from_api_key("test-key-0123456789")
-
-
 def test_a_misspelt_keyword_says_which_one_was_meant(conn):
     with pytest.raises(ArgumentError) as caught:
         conn.send_subscribers(pd.DataFrame({"phone": []}), sign_up_sorce_id="1", dry_run=True)
