@@ -7,34 +7,71 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import pandas as pd
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from attentive_nb.__about__ import __version__
-from attentive_nb.connection import Connection
-from attentive_nb.errors import (
-    ApiError,
-    ArgumentError,
-    AttentiveError,
-    AuthError,
-    ConfigError,
-    LedgerError,
-    NotSignedIn,
-    OAuthError,
-    RateLimited,
-    ScopeError,
-    ServerError,
-    TransportError,
-    UnmappedColumns,
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from attentive_nb.connection import Connection
+    from attentive_nb.errors import (
+        ApiError,
+        ArgumentError,
+        AttentiveError,
+        AuthError,
+        ConfigError,
+        LedgerError,
+        NotSignedIn,
+        OAuthError,
+        RateLimited,
+        ScopeError,
+        ServerError,
+        TransportError,
+        UnmappedColumns,
+    )
+    from attentive_nb.fleet import send_by_company
+    from attentive_nb.http.auth import ApiKeyAuth, TokenAuth
+    from attentive_nb.http.client import Client, RetryPolicy
+    from attentive_nb.report import SendReport
+    from attentive_nb.report.companies import CompanyReport
+    from attentive_nb.signin.companies import describe_credentials
+    from attentive_nb.signin.oauth import OAuthFlow
+
+# Each public name and the module it comes from, imported when first asked for: the
+# command line starts without pandas (a Ctrl-C while it loads is one line, not a
+# traceback), and ``import attentive_nb`` costs what the names used cost.
+_ERRORS = (
+    "ApiError ArgumentError AttentiveError AuthError ConfigError LedgerError NotSignedIn "
+    "OAuthError RateLimited ScopeError ServerError TransportError UnmappedColumns"
 )
-from attentive_nb.fleet import send_by_company
-from attentive_nb.http.auth import ApiKeyAuth, TokenAuth
-from attentive_nb.http.client import Client, RetryPolicy
-from attentive_nb.report import SendReport
-from attentive_nb.report.companies import CompanyReport
-from attentive_nb.signin.companies import describe_credentials
-from attentive_nb.signin.oauth import OAuthFlow
+_FROM = {
+    **dict.fromkeys(_ERRORS.split(), "attentive_nb.errors"),
+    "Connection": "attentive_nb.connection",
+    "send_by_company": "attentive_nb.fleet",
+    "ApiKeyAuth": "attentive_nb.http.auth",
+    "TokenAuth": "attentive_nb.http.auth",
+    "Client": "attentive_nb.http.client",
+    "RetryPolicy": "attentive_nb.http.client",
+    "SendReport": "attentive_nb.report",
+    "CompanyReport": "attentive_nb.report.companies",
+    "describe_credentials": "attentive_nb.signin.companies",
+    "OAuthFlow": "attentive_nb.signin.oauth",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _FROM.get(name)
+    if module is None:
+        raise AttributeError(f"module 'attentive_nb' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # asked once
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_FROM})
 
 
 def companies(api_url: str | None = None) -> pd.DataFrame:
@@ -69,6 +106,8 @@ def bulk_jobs(
     (:meth:`Connection.from_env`); ``refresh=True`` also reads the results of
     completed jobs. See :meth:`Connection.bulk_jobs`.
     """
+    from attentive_nb.connection import Connection
+
     return (conn or Connection.from_env()).bulk_jobs(refresh=refresh, ledger=ledger)
 
 

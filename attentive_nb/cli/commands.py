@@ -122,7 +122,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _main(argv: list[str]) -> int:
-    parser = build_parser()
+    try:
+        parser = build_parser()  # it loads pandas and the rest: a second or so
+    except KeyboardInterrupt:
+        return _interrupted()
     args, extra = parser.parse_known_args(argv)
     if getattr(args, "run", None) is None:
         parser.print_help(sys.stderr)
@@ -138,14 +141,18 @@ def _main(argv: list[str]) -> int:
             print(f"warning: {_scrub(str(warning.message))}", file=sys.stderr)
         return code
     except KeyboardInterrupt:
-        print(f"\n{PROG}: interrupted (Ctrl-C).", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return _interrupted()
     except (ConfigError, BadInput, NotebooksMissing) as exc:
         return _usage_error(args, exc)
     except AttentiveError as exc:
         return _failure(args, exc)
     except Exception as exc:  # one line, not a traceback (unless --debug)
         return _failure(args, exc, unexpected=True)
+
+
+def _interrupted() -> int:
+    print(f"\n{PROG}: interrupted (Ctrl-C).", file=sys.stderr)
+    return EXIT_INTERRUPTED
 
 
 def _run_sandbox(argv: list[str]) -> int:

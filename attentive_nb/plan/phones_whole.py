@@ -144,4 +144,5 @@ def _matched(texts: Any, positions: np.ndarray, pattern: str) -> np.ndarray:
 def _bools(mask: Any) -> np.ndarray:
     import pyarrow.compute as pc
 
-    return pc.fill_null(mask, False).to_numpy(zero_copy_only=False)
+    bools: np.ndarray = pc.fill_null(mask, False).to_numpy(zero_copy_only=False)
+    return bools

@@ -169,7 +169,8 @@ def _re2(pattern: str, longest: int | None = None) -> Callable[[Any], np.ndarray
         matched = pc.match_substring_regex(column, pattern)
         if longest is not None:
             matched = pc.and_(matched, pc.less_equal(pc.utf8_length(column), longest))
-        return pc.fill_null(matched, False).to_numpy(zero_copy_only=False)
+        bools: np.ndarray = pc.fill_null(matched, False).to_numpy(zero_copy_only=False)
+        return bools
 
     return matches
 

@@ -33,3 +33,15 @@ def test_lookups_take_no_resend(what):
     assert set(kwargs) == {"dry_run", "progress", "ignore"}
     with pytest.raises(SystemExit):
         build_parser().parse_args(["lookup", what, "f.csv", "--resend"])
+
+
+def test_a_ctrl_c_while_the_commands_load_is_one_line_and_exit_130(monkeypatch, capsys):
+    from attentive_nb.cli import commands
+
+    def loading() -> None:  # the parser imports pandas and the rest of the package
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(commands, "build_parser", loading)
+    assert commands.main(["whoami"]) == commands.EXIT_INTERRUPTED
+    err = capsys.readouterr().err
+    assert err.strip() == "attentive-nb: interrupted (Ctrl-C)." and "Traceback" not in err

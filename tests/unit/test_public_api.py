@@ -11,19 +11,35 @@ import attentive_nb
 from attentive_nb import errors
 
 # Names the package module holds that are not part of its API.
-NOT_EXPORTED = {"annotations", "Any"}
+NOT_EXPORTED = {"annotations", "Any", "TYPE_CHECKING"}
 
 
 def test_all_names_what_the_package_exposes_and_nothing_else():
     exposed = {
         name
-        for name, value in vars(attentive_nb).items()
+        for name in dir(attentive_nb)  # the names loaded when first asked for, too
         if not name.startswith("_")
-        and not isinstance(value, ModuleType)
+        and not isinstance(getattr(attentive_nb, name), ModuleType)
         and name not in NOT_EXPORTED
     } | {"__version__"}
     assert sorted(attentive_nb.__all__) == sorted(exposed)
     assert attentive_nb.__all__ == sorted(attentive_nb.__all__)
+
+
+def test_the_command_line_starts_without_pandas():
+    # A Ctrl-C while pandas loads is then inside the command's own handler.
+    code = "import sys, attentive_nb.cli; print('pandas' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.stdout.strip() == "False", out.stderr
+
+
+def test_a_name_the_package_does_not_have_is_an_attribute_error():
+    try:
+        attentive_nb.Conection  # noqa: B018
+    except AttributeError as exc:
+        assert "no attribute 'Conection'" in str(exc)
+    else:
+        raise AssertionError("a misspelt name was found")
 
 
 def test_every_exported_name_exists_and_has_a_docstring():
