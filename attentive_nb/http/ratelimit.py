@@ -161,12 +161,38 @@ class RateGovernor:
                 # (locking it costs more than the rest of a slot): the callers to come take
                 # them before their time. Otherwise, and alone, one slot at a time: claimed
                 # slots nobody takes in time would be lost to every process.
-                wanted = min(BATCH_MAX, self._waiting) if self.shared is not None else 0
+                ahead = self.shared is not None and self._callers_to_come
+                wanted = min(BATCH_MAX, self._waiting) if ahead else 0
                 while len(self._held) < wanted and self._next_slot < first[0] + BATCH_S:
                     slot, latest = self._claim(now)
                     late = latest if math.isfinite(latest) else slot + 1.0 / self.rate
                     self._held.append((slot, latest, late))
                 return first
+
+    def last_requests(self) -> None:
+        """A send's last requests are on their way: no callers come after those asking now.
+        The zone slots claimed ahead for them go back to the zone (any process may take
+        them; each process's send ended holding some: at 10/s, 4 runs of 25 rows lost 4 %
+        of the call), and none is claimed ahead until :meth:`more_requests`. Even slots
+        claimed ahead are dropped (a spacing each; the pace goes on from the latest)."""
+        with self._lock:
+            self._callers_to_come = False
+            if not self._held:
+                return
+            with self._synced():
+                zone, held = self._zone_cache, list(self._held)
+                self._held.clear()
+                back = [slot for slot, latest, _ in held if zone is not None and latest == zone.end]
+                if back:
+                    self._zone_left += len(back)
+                    self._next_slot = min(self._next_slot, max(self._now(), min(back)))
+
+    def more_requests(self) -> None:
+        """A send begins: callers come after those asking now (see :meth:`last_requests`)."""
+        with self._lock:
+            self._callers_to_come = True
+
+    _callers_to_come = True  # see last_requests
 
     def _take_held(self) -> tuple[float, float] | None:
         """The next slot claimed with an earlier one that is still good: an even one at
