@@ -155,8 +155,9 @@ def windows(server: Server, kind: str, run: dict) -> str:
         counts[math.floor(t - OFFSET)] = counts.get(math.floor(t - OFFSET), 0) + 1
     row = [counts.get(w, 0) for w in range(min(counts), max(counts) + 1)]
     low = sum(1 for n in row[1:-1] if n < LIMITS[kind])
+    shown = row if len(row) <= 30 else f"start {row[:5]} ... tail {row[-3:]}"
     return (
-        f"    windows: start {row[:5]} ... tail {row[-3:]} ({len(row)} windows, "
+        f"    windows: {shown} ({len(row)} windows, "
         f"{low} between them under the limit); call start -> first counted "
         f"{min(at) - run['started']:.2f} s, last counted -> call end "
         f"{run['ended'] - max(at):.2f} s"

@@ -161,12 +161,38 @@ class RateGovernor:
                 # (locking it costs more than the rest of a slot): the callers to come take
                 # them before their time. Otherwise, and alone, one slot at a time: claimed
                 # slots nobody takes in time would be lost to every process.
-                wanted = min(BATCH_MAX, self._waiting) if self.shared is not None else 0
+                ahead = self.shared is not None and self._callers_to_come
+                wanted = min(BATCH_MAX, self._waiting) if ahead else 0
                 while len(self._held) < wanted and self._next_slot < first[0] + BATCH_S:
                     slot, latest = self._claim(now)
                     late = latest if math.isfinite(latest) else slot + 1.0 / self.rate
                     self._held.append((slot, latest, late))
                 return first
+
+    def last_requests(self) -> None:
+        """A send's last requests are on their way: no callers come after those asking now.
+        The zone slots claimed ahead for them go back to the zone (any process may take
+        them; each process's send ended holding some: at 10/s, 4 runs of 25 rows lost 4 %
+        of the call), and none is claimed ahead until :meth:`more_requests`. Even slots
+        claimed ahead are dropped (a spacing each; the pace goes on from the latest)."""
+        with self._lock:
+            self._callers_to_come = False
+            if not self._held:
+                return
+            with self._synced():
+                zone, held = self._zone_cache, list(self._held)
+                self._held.clear()
+                back = [slot for slot, latest, _ in held if zone is not None and latest == zone.end]
+                if back:
+                    self._zone_left += len(back)
+                    self._next_slot = min(self._next_slot, max(self._now(), min(back)))
+
+    def more_requests(self) -> None:
+        """A send begins: callers come after those asking now (see :meth:`last_requests`)."""
+        with self._lock:
+            self._callers_to_come = True
+
+    _callers_to_come = True  # see last_requests
 
     def _take_held(self) -> tuple[float, float] | None:
         """The next slot claimed with an earlier one that is still good: an even one at
@@ -203,47 +229,64 @@ class RateGovernor:
         if not self.windows.known:
             self._fill_from, self._zone_cache = math.nan, None
             return None
+        if not math.isfinite(self._fill_from):
+            self._fill_from, self._zone_cache = self._first_zone_start(at), None
+        if not at >= self._fill_from:  # NaN too: no zone wide enough to fill
+            return None
         zone = self._zone_cache
+        if zone is None:  # from the even pace: what it left of the window's limit
+            return self._new_zone(self._hand_over(self._fresh_zone(at, -math.inf), at))
         # One zone per window, fixed once its first slot is taken, its slots counted: a
         # zone that shrank or widened under slots given for the other would hold more
         # (or fewer) than the limit.
-        if zone is None or self._zone_left < 1 or not zone.end - 1.0 <= at < zone.end:
-            after = -math.inf if zone is None or at < zone.end - 1.0 else zone.end
-            zone = self._new_zone(
-                self.windows.zone(
-                    at, self._edge_spread, self._budget(), after=after, wider=self._wider()
-                )
-            )
-        if zone is None:
-            return None
-        if not math.isfinite(self._fill_from):
-            zone = self._new_zone(self._hand_over(zone, at))
-            self._fill_from = at
-        return zone if zone is not None and at >= self._fill_from else None
+        if self._zone_left < 1 or not zone.end - 1.0 <= at < zone.end:
+            after = -math.inf if at < zone.end - 1.0 else zone.end
+            return self._new_zone(self._fresh_zone(at, after))
+        return zone
 
-    def _hand_over(self, zone: Zone, at: float) -> Zone | None:
-        """The first zone filled: what the even pace left of its window's limit, over the
-        rest of the zone. Even sends since the window's edge count as its own; of those in
+    def _fresh_zone(self, at: float, after: float) -> Zone | None:
+        return self.windows.zone(
+            at, self._edge_spread, self._budget(), after=after, wider=self._wider()
+        )
+
+    def _first_zone_start(self, at: float) -> float:
+        """The edge just learned: filling begins at ``at`` inside a zone, else with the next
+        zone; the even pace goes on until then. (It stopped at once, and nothing was sent
+        between its last slot and the next zone: the rest of that window and the next one's
+        front, 5-6 of 10 in it at 10/s.) NaN: no zone wide enough to fill."""
+        zone = self._fresh_zone(at, -math.inf)
+        return math.nan if zone is None else max(at, zone.start)
+
+    def _hand_over(self, zone: Zone | None, at: float) -> Zone | None:
+        """The first zone filled after the even pace: what it left of the window's limit,
+        over the rest of the zone. Even sends since the window's edge count as its own; of those in
         the fuzz before the edge, which land there with a chance under one half (a quarter
         on average), half count: enough to err safe."""
+        if zone is None:
+            return None
         gap = 1.0 - (zone.end - zone.start)  # both edges' fuzz, between two zones
         edge = zone.start - gap / 2  # the send time of the window's edge
         after = self._even_slots_in(edge, at)
-        fuzz = self._even_slots_in(edge - gap / 2, min(at, edge))
+        fuzz = self._even_slots_in(edge - gap / 2, at) - after
         taken = after + math.ceil(fuzz / 2)
         left = zone.slots - taken
         start = max(at, zone.start)
         if left < 1 or start >= zone.end:
-            return self.windows.zone(at, self._edge_spread, self._budget(), after=zone.end)
+            return self._fresh_zone(at, zone.end)
         return Zone(start, zone.end, FRONT * (zone.end - start) / left, left)
 
     def _even_slots_in(self, start: float, end: float) -> int:
         """The even pace's slots from ``start`` to ``end``: counted alone; sharing, other
-        processes' are not seen here, so the most the pace can have given (its slots lie
-        1 / rate apart at least, and no process's rate exceeds HEADROOM of the limit)."""
+        processes' are not seen here, so the most the pace can have given: its slots lie
+        1 / rate apart at least (no process's rate exceeds HEADROOM of the limit), the
+        last a spacing before the cursor or more. (Up to ``end`` alone, that bound took
+        2-3 of 10 off the hand-over window at 10/s.)"""
         if self.shared is None:
             return sum(1 for slot in self._even_slots if start <= slot < end)
-        return max(0, math.ceil((end - start) * self.limit * HEADROOM))
+        per_second = self.limit * HEADROOM
+        if end >= self._next_slot:  # the cursor, where the even pace stopped
+            return max(0, math.floor((self._next_slot - start) * per_second))
+        return max(0, math.ceil((end - start) * per_second))
 
     def _new_zone(self, zone: Zone | None) -> Zone | None:
         """The zone filled from now on, all its slots still to give."""
@@ -259,7 +302,7 @@ class RateGovernor:
         regained = self._cut_to + self.ceiling * RECOVERY * since
         return self.limit * min(1.0, regained / self.ceiling)
 
-    _fill_from = math.nan  # filling from this time on (the edge before the first zone)
+    _fill_from = math.nan  # filling from this time on (the first zone's start)
     _zone_cache: Zone | None = None
     _zone_left = 0  # the slots of the zone being filled not given yet
     # Sharing: the widest half another process published, when; the record's forgettings.

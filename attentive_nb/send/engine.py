@@ -195,6 +195,8 @@ class Engine:
         verb = "Asking" if self.plan.endpoint.reads else "Sending"
         label = f"{verb}: {kind_words(self.plan.kind)}"
         progress = Progress(self.plan.n_valid, label, governor, enabled=self.options.progress)
+        self._governor = governor
+        governor.more_requests()
         with interrupts_call(self._on_interrupt), fewer_collections():
             try:
                 yield from self._drive(progress)
@@ -248,7 +250,8 @@ class Engine:
             room = self.workers * 2 - len(self._in_flight)
             if room >= self._refill:
                 batch = self._next_batch(room)
-                if not batch:
+                if not batch:  # every request submitted: no slot to claim ahead for more
+                    self._governor.last_requests()
                     return
                 yield from self._claim_and_submit(batch, room, progress)
             yield from self._collect(progress, block=room < self._refill)

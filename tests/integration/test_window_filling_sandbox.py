@@ -12,6 +12,7 @@ windows hold fewer).
 
 from __future__ import annotations
 
+import math
 import statistics
 import subprocess
 import sys
@@ -24,6 +25,7 @@ import pytest
 import requests
 
 import attentive_nb as att
+from attentive_nb.http.ratelimit import HEADROOM
 
 OFFSET = 0.37
 LIMIT = 150
@@ -75,5 +77,10 @@ def test_one_send_learns_the_windows_and_fills_them_with_almost_no_429(sandbox_c
     accepted = Counter(int((h["at"] - OFFSET) // 1) for h in history if h["status"] == 200)
     windows = sorted(accepted)
     filling = [accepted[w] for w in windows[5:-1]]  # learned by then; the last is the tail
-    assert statistics.median(filling) == LIMIT, filling  # the even pace: ~146 a window
+    # Filling, not the even pace: slots given from zones, and windows fuller than the even
+    # pace aims (HEADROOM of the limit, ~146 a window with this jitter). Not "every window
+    # at the limit": on a loaded machine a sender that wakes past its zone gives its slot
+    # up, and its window can hold one or two fewer: the median was load-sensitive.
+    assert math.isfinite(governor._fill_from)
+    assert statistics.median(filling) > LIMIT * HEADROOM, filling
     assert max(filling) <= LIMIT
