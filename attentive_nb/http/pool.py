@@ -138,7 +138,7 @@ class DeadlineAdapter(requests.adapters.HTTPAdapter):
                 raise
             raise mapped from error
         response = _response(request, answer, self)
-        if "set-cookie" in answer.headers:  # as Session.send: the session keeps them
+        if "set-cookie" in response.headers:  # as Session.send: the session keeps them
             extract_cookies_to_jar(session.cookies, request, answer)  # type: ignore[no-untyped-call]
         return response
 
