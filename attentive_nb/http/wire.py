@@ -354,7 +354,7 @@ def request_bytes(
 
     ``host`` is the connection's own ``Host`` line (:func:`host_line`).
     """
-    keys = {name.lower() for name in headers}
+    keys, items = _names_and_items(headers)
     lines = [f"{method} {url or '/'} HTTP/1.1".encode("ascii")]
     if "host" not in keys:
         lines.append(host)
@@ -368,13 +368,24 @@ def request_bytes(
             lines.append(b"Content-Length: %d" % length)
     if "user-agent" not in keys:
         lines.append(b"User-Agent: " + _get_default_user_agent().encode("latin-1"))
-    for name, value in headers.items():
+    for name, value in items:
         if value == SKIP_HEADER:
             return None
         lines.append(_line(name, value))
     lines.append(b"")
     lines.append(body or b"")
     return b"\r\n".join(lines)
+
+
+def _names_and_items(headers: Mapping[str, str]) -> tuple[Any, Any]:
+    """The headers' names in lower case, and their (name, value)s as given.
+
+    requests' own dict keeps both under each lowered name: read as they are kept, not a
+    ``lower()`` and a look-up a header (a tenth of a request's header handling)."""
+    if type(headers) is CaseInsensitiveDict:
+        store = headers._store  # type: ignore[attr-defined]
+        return store.keys(), store.values()
+    return {name.lower() for name in headers}, headers.items()
 
 
 def _line(name: str, value: Any) -> bytes:

@@ -334,6 +334,21 @@ def test_a_request_is_written_as_urllib3_writes_it(host, port, asked):
 
 
 @pytest.mark.parametrize(
+    "headers",
+    [
+        CaseInsensitiveDict(HEADERS),  # as requests prepares them
+        CaseInsensitiveDict({"host": "h", "content-length": "11", "user-agent": "u", "X": "1"}),
+        CaseInsensitiveDict({"Accept": "*/*", "user-agent": wire.SKIP_HEADER}),
+    ],
+)
+def test_requests_header_dict_is_written_as_urllib3_writes_it(headers):
+    asked = {"method": "POST", "url": "/v1/x", "body": b'{"a": "b"}x', "headers": headers}
+    assert written(Lean, "api.example", None, **asked) == written(
+        HTTPConnection, "api.example", None, **asked
+    )
+
+
+@pytest.mark.parametrize(
     "asked",
     [
         {"method": "GET", "url": "/a b", "headers": {}},
