@@ -171,13 +171,18 @@ class Head:
         self.block, self.end = block, end
         self.items = _fields(block, end)
         first: dict[str, str] = {}  # each name's first value: what http.client reads
-        for name, value in self.items:
-            first.setdefault(name.lower(), value)
+        lengths = []  # every Content-Length's value: what urllib3 reads
+        for name, value in self.items:  # one pass, each name lowered once
+            low = name.lower()
+            if low not in first:
+                first[low] = value
+            if low == "content-length":
+                lengths.append(value)
         self.first = first
         empty = status in (204, 304) or 100 <= status < 200 or method == "HEAD"
         coding = (first.get("transfer-encoding") or "").lower()
         self.chunked = "chunked" in (c.strip() for c in coding.split(","))
-        self.length = 0 if empty else (None if self.chunked else _length(self.items))
+        self.length = 0 if empty else (None if self.chunked else _length(lengths))
         self.will_close = _will_close(version, first) or (
             not empty and coding != "chunked" and _plain_length(first) is None
         )
@@ -294,9 +299,9 @@ def _will_close(version: int, first: Mapping[str, str]) -> bool:
     return "keep-alive" not in (first.get("proxy-connection") or "").lower()
 
 
-def _length(items: list[tuple[str, str]]) -> int | None:
-    """As urllib3's ``HTTPResponse._init_length``: the body's length, or None (to the close)."""
-    values = [value for name, value in items if name.lower() == "content-length"]
+def _length(values: list[str]) -> int | None:
+    """As urllib3's ``HTTPResponse._init_length`` of the Content-Length values: the body's
+    length, or None (to the close)."""
     if not values:
         return None
     joined = ", ".join(values)
