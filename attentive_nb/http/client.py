@@ -30,6 +30,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+from requests.structures import CaseInsensitiveDict
 
 import attentive_nb.http.log_redaction  # noqa: F401  (installs the filter: no signed link in logs)
 from attentive_nb.__about__ import __version__
@@ -188,7 +189,7 @@ class Client:
                 return ApiResponse(
                     response.status_code,
                     body,
-                    dict(response.headers),
+                    _headers_dict(response.headers),
                     attempt,
                     self._clock() - started,
                 )
@@ -397,10 +398,27 @@ def _copy(template: requests.PreparedRequest) -> requests.PreparedRequest:
     kept only while the session has no cookies, and nothing writes to a request's jar."""
     prepared = requests.PreparedRequest()
     prepared.method, prepared.url = template.method, template.url
-    prepared.headers = template.headers.copy()
+    prepared.headers = _headers_copy(template.headers)
     prepared._cookies = template._cookies  # type: ignore[attr-defined]
     prepared.hooks = template.hooks
     return prepared
+
+
+def _headers_copy(headers: CaseInsensitiveDict[str]) -> CaseInsensitiveDict[str]:
+    """``headers.copy()``: the same names and values, its store copied whole rather than
+    each header set again (a lower() and a call a header)."""
+    if type(headers) is not CaseInsensitiveDict:
+        return headers.copy()
+    copied: CaseInsensitiveDict[str] = CaseInsensitiveDict()
+    copied._store = headers._store.copy()  # type: ignore[attr-defined]
+    return copied
+
+
+def _headers_dict(headers: CaseInsensitiveDict[str]) -> dict[str, str]:
+    """``dict(headers)``: each name as it came, with its value, read from the store."""
+    if type(headers) is not CaseInsensitiveDict:
+        return dict(headers)
+    return dict(headers._store.values())  # type: ignore[attr-defined]
 
 
 class _NoAuth(requests.auth.AuthBase):

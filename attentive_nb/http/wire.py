@@ -115,6 +115,20 @@ class Stream:
                 raise http.client.IncompleteRead(self._take(len(self._buffer)), n)
         return self._take(n)
 
+    def head(self) -> bytes | None:
+        """The status line and headers, taken whole when they came at once in CRLF lines
+        (ended by a blank one, none bare LF, all within a line's limit); else None and
+        nothing taken: :func:`read_head` reads them line by line."""
+        if not self._buffer:
+            self._more()
+        end = self._buffer.find(b"\r\n\r\n", 0, _MAXLINE)
+        if end < 0:
+            return None
+        block = self._buffer[: end + 4]
+        if block.count(b"\n") != block.count(b"\r\n") or block.count(b"\n") > _MAXHEADERS:
+            return None
+        return self._take(end + 4)
+
     def left(self) -> int:
         """Bytes read past what was asked for (none, after a whole answer)."""
         return len(self._buffer)
@@ -136,20 +150,39 @@ class Head:
     ``will_close`` is http.client's (it decides whether the connection is kept).
     """
 
-    __slots__ = ("version", "status", "reason", "items", "lines", "chunked", "length", "will_close")
+    __slots__ = (
+        "version",
+        "status",
+        "reason",
+        "block",
+        "end",
+        "items",
+        "first",
+        "chunked",
+        "length",
+        "will_close",
+    )
 
     def __init__(
-        self, version: int, status: int, reason: str, lines: list[bytes], method: str
+        self, version: int, status: int, reason: str, block: bytes, end: bytes, method: str
     ) -> None:
-        self.version, self.status, self.reason, self.lines = version, status, reason, lines
-        self.items = _fields(lines)
+        """``block``: the header lines; ``end``: the line that ended them (blank, or none)."""
+        self.version, self.status, self.reason = version, status, reason
+        self.block, self.end = block, end
+        self.items = _fields(block, end)
         first: dict[str, str] = {}  # each name's first value: what http.client reads
-        for name, value in self.items:
-            first.setdefault(name.lower(), value)
+        lengths = []  # every Content-Length's value: what urllib3 reads
+        for name, value in self.items:  # one pass, each name lowered once
+            low = name.lower()
+            if low not in first:
+                first[low] = value
+            if low == "content-length":
+                lengths.append(value)
+        self.first = first
         empty = status in (204, 304) or 100 <= status < 200 or method == "HEAD"
         coding = (first.get("transfer-encoding") or "").lower()
         self.chunked = "chunked" in (c.strip() for c in coding.split(","))
-        self.length = 0 if empty else (None if self.chunked else _length(self.items))
+        self.length = 0 if empty else (None if self.chunked else _length(lengths))
         self.will_close = _will_close(version, first) or (
             not empty and coding != "chunked" and _plain_length(first) is None
         )
@@ -160,18 +193,31 @@ def read_head(stream: Stream, method: str) -> Head:
 
     Raises what ``http.client.HTTPResponse.begin`` raises, for the same answers.
     """
-    while True:
-        version, status, reason = _status(stream)
-        lines = _header_lines(stream)
-        if status != http.client.CONTINUE:
-            break
+    whole = stream.head()
+    if whole is not None:  # one split, not a read a line
+        status_line, _, rest = whole.partition(b"\r\n")
+        version, status, reason = _status_of(status_line + b"\r\n")
+        block, end = rest[:-2], b"\r\n"
+        if status == http.client.CONTINUE:  # rare: the lines after it read one by one
+            version, status, reason, block, end = _head_by_lines(stream)
+    else:
+        version, status, reason, block, end = _head_by_lines(stream)
     if version in ("HTTP/1.0", "HTTP/0.9"):
         number = 10
     elif version.startswith("HTTP/1."):
         number = 11
     else:
         raise http.client.UnknownProtocol(version)
-    return Head(number, status, reason.strip(), lines, method)
+    return Head(number, status, reason.strip(), block, end, method)
+
+
+def _head_by_lines(stream: Stream) -> tuple[str, int, str, bytes, bytes]:
+    """The status line and the header lines read one by one, past ``100 Continue``s."""
+    while True:
+        version, status, reason = _status(stream)
+        lines = _header_lines(stream)
+        if status != http.client.CONTINUE:
+            return version, status, reason, b"".join(lines[:-1]), lines[-1]
 
 
 def _status(stream: Stream) -> tuple[str, int, str]:
@@ -181,6 +227,11 @@ def _status(stream: Stream) -> tuple[str, int, str]:
         raise http.client.LineTooLong("status line")
     if not line:
         raise http.client.RemoteDisconnected("Remote end closed connection without response")
+    return _status_of(line)
+
+
+def _status_of(line: bytes) -> tuple[str, int, str]:
+    """The status line's version, code and reason, or the error http.client raises."""
     text = str(line, "iso-8859-1")
     try:
         version, status, reason = text.split(None, 2)
@@ -215,22 +266,22 @@ def _header_lines(stream: Stream) -> list[bytes]:
             return lines
 
 
-def _fields(lines: list[bytes]) -> list[tuple[str, str]]:
+def _fields(block: bytes, end: bytes) -> list[tuple[str, str]]:
     """(name, value) of each header, as http.client's email parser and urllib3 read them.
 
     Plain ``Name: value`` lines (a name of visible characters but the colon, a
     value with no line break in it, each ending CRLF) read as the parser reads
     them: the value without its leading blanks. Anything else is given to it.
     """
-    block = b"".join(lines[:-1]).decode("iso-8859-1")
-    if not _PLAIN_BLOCK.fullmatch(block):
-        return _parsed(lines)
-    return _PLAIN_FIELD.findall(block)
+    text = block.decode("iso-8859-1")
+    if not _PLAIN_BLOCK.fullmatch(text):
+        return _parsed(block + end)
+    return _PLAIN_FIELD.findall(text)
 
 
-def _parsed(lines: list[bytes]) -> list[tuple[str, str]]:
+def _parsed(head: bytes) -> list[tuple[str, str]]:
     """The headers through http.client's own parser, as before (folded lines, odd names)."""
-    message = http.client.parse_headers(io.BytesIO(b"".join(lines)))
+    message = http.client.parse_headers(io.BytesIO(head))
     try:
         assert_header_parsing(message)
     except (HeaderParsingError, TypeError) as error:  # urllib3 only logs it, as here
@@ -248,9 +299,9 @@ def _will_close(version: int, first: Mapping[str, str]) -> bool:
     return "keep-alive" not in (first.get("proxy-connection") or "").lower()
 
 
-def _length(items: list[tuple[str, str]]) -> int | None:
-    """As urllib3's ``HTTPResponse._init_length``: the body's length, or None (to the close)."""
-    values = [value for name, value in items if name.lower() == "content-length"]
+def _length(values: list[str]) -> int | None:
+    """As urllib3's ``HTTPResponse._init_length`` of the Content-Length values: the body's
+    length, or None (to the close)."""
     if not values:
         return None
     joined = ", ".join(values)
@@ -308,7 +359,7 @@ def request_bytes(
 
     ``host`` is the connection's own ``Host`` line (:func:`host_line`).
     """
-    keys = {name.lower() for name in headers}
+    keys, items = _names_and_items(headers)
     lines = [f"{method} {url or '/'} HTTP/1.1".encode("ascii")]
     if "host" not in keys:
         lines.append(host)
@@ -322,13 +373,24 @@ def request_bytes(
             lines.append(b"Content-Length: %d" % length)
     if "user-agent" not in keys:
         lines.append(b"User-Agent: " + _get_default_user_agent().encode("latin-1"))
-    for name, value in headers.items():
+    for name, value in items:
         if value == SKIP_HEADER:
             return None
         lines.append(_line(name, value))
     lines.append(b"")
     lines.append(body or b"")
     return b"\r\n".join(lines)
+
+
+def _names_and_items(headers: Mapping[str, str]) -> tuple[Any, Any]:
+    """The headers' names in lower case, and their (name, value)s as given.
+
+    requests' own dict keeps both under each lowered name: read as they are kept, not a
+    ``lower()`` and a look-up a header (a tenth of a request's header handling)."""
+    if type(headers) is CaseInsensitiveDict:
+        store = headers._store  # type: ignore[attr-defined]
+        return store.keys(), store.values()
+    return {name.lower() for name in headers}, headers.items()
 
 
 def _line(name: str, value: Any) -> bytes:
@@ -454,8 +516,8 @@ class LeanConnection(_Connection):
 class _Original:
     """What requests' cookie jar reads of an answer: its headers as http.client's message."""
 
-    def __init__(self, lines: list[bytes]) -> None:
-        self.msg = http.client.parse_headers(io.BytesIO(b"".join(lines)))
+    def __init__(self, head: Head) -> None:
+        self.msg = http.client.parse_headers(io.BytesIO(head.block + head.end))
 
 
 class Answer:
@@ -465,8 +527,8 @@ class Answer:
     def __init__(self, head: Head, stream: Stream, conn: Any, url: str, decode: bool) -> None:
         self.status, self.reason, self.version = head.status, head.reason, head.version
         self.version_string = "HTTP/1.1"
-        self.headers = headers_of(head.items)
         self.items = head.items
+        self._headers: HTTPHeaderDict | None = None  # urllib3's dict, made if asked
         self.decode_content = decode
         self.retries: Any = None
         self.chunked = head.chunked and head.length != 0  # a HEAD's or a 204's: no body
@@ -480,10 +542,22 @@ class Answer:
         self._read = 0
         self._done = False
         self._decoder: Any = None
-        coding = self.headers.get("content-encoding", "").lower()
+        # every Content-Encoding header's value, joined, as urllib3 reads it
+        coding = (
+            self.headers.get("content-encoding", "") if "content-encoding" in head.first else ""
+        )
+        coding = coding.lower()
         if coding in _DECODERS or any(c.strip() in _DECODERS for c in coding.split(",")):
             self._decoder = _get_decoder(coding)
-        self._original_response = _Original(head.lines) if "set-cookie" in self.headers else None
+        cookies = "set-cookie" in head.first
+        self._original_response = _Original(head) if cookies else None
+
+    @property
+    def headers(self) -> HTTPHeaderDict:
+        """urllib3's header dict, made when first asked (the toolkit reads requests' one)."""
+        if self._headers is None:
+            self._headers = headers_of(self.items)
+        return self._headers
 
     @property
     def closed(self) -> bool:

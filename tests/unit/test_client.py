@@ -563,3 +563,18 @@ def test_a_cookie_the_session_holds_is_sent_as_it_is_now(client, mock):
     client.session.cookies.set("seen", "2", domain="api.attentivemobile.com")
     client.request("events", json_body={})
     assert [c.request.headers.get("Cookie") for c in mock.calls] == [None, "seen=1", "seen=2"]
+
+
+def test_a_requests_headers_are_its_own_copy_of_the_templates():
+    from requests.structures import CaseInsensitiveDict
+
+    from attentive_nb.http.client import _headers_copy, _headers_dict
+
+    template = CaseInsensitiveDict({"User-Agent": "u", "accept": "a", "Content-Type": "j"})
+    copied = _headers_copy(template)
+    assert list(copied.items()) == list(template.copy().items())
+    copied["Authorization"], copied["ACCEPT"] = "Bearer k", "b"
+    assert "authorization" not in template and template["Accept"] == "a"
+    assert copied["accept"] == "b" and list(copied)[1] == "ACCEPT"  # as requests' copy does
+    assert _headers_dict(copied) == dict(copied)
+    assert _headers_dict({"X": "1"}) == {"X": "1"}  # any other mapping: as dict() makes it

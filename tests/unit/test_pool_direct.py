@@ -121,3 +121,42 @@ def test_a_local_sandbox_reads_no_environment(monkeypatch):
 def test_urllib3s_errors_are_raised_as_requests_raises_them(error, kind):
     mapped = _as_requests_error(error, requests.PreparedRequest())
     assert type(mapped) is kind
+
+
+def prepared(url: str) -> requests.PreparedRequest:
+    return requests.Session().prepare_request(requests.Request("POST", url))
+
+
+def test_an_origins_pool_is_looked_up_once_and_kept(monkeypatch):
+    # The pool manager's look-up (its key normalised, its lock taken) was a tenth of what
+    # the direct path cost a request: the adapter keeps each origin's pool while it is open.
+    adapter = DeadlineAdapter()
+    looks = []
+    find = adapter.poolmanager.connection_from_host
+    monkeypatch.setattr(
+        adapter.poolmanager, "connection_from_host", lambda **kw: looks.append(kw) or find(**kw)
+    )
+    first = adapter._pool(prepared(URL), True, None)
+    assert adapter._pool(prepared(API + "/v1/me?x=1"), True, None) is first
+    assert len(looks) == 1
+    other = adapter._pool(prepared("https://other.example.com/v1/me"), True, None)
+    assert other is not first and len(looks) == 2
+    unverified = adapter._pool(prepared(URL), False, None)  # other TLS settings: its own pool
+    assert unverified is not first and unverified.cert_reqs == "CERT_NONE"
+    assert first.cert_reqs == "CERT_REQUIRED"
+
+
+def test_a_pool_the_adapter_closed_is_not_used_again():
+    adapter = DeadlineAdapter()
+    first = adapter._pool(prepared(URL), True, None)
+    adapter.close()  # the session closed: its pools with it
+    again = adapter._pool(prepared(URL), True, None)
+    assert again is not first and again in adapter.poolmanager.pools._container.values()
+
+
+def test_a_pool_the_manager_evicted_is_not_used_again():
+    adapter = DeadlineAdapter(pool_connections=1)  # room for one origin's pool
+    first = adapter._pool(prepared(URL), True, None)
+    adapter._pool(prepared("https://other.example.com/v1/me"), True, None)  # evicts it
+    again = adapter._pool(prepared(URL), True, None)
+    assert again is not first and again in adapter.poolmanager.pools._container.values()

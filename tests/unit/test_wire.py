@@ -53,9 +53,10 @@ HEADS = [
 ]
 
 
+@pytest.mark.parametrize("block", [7, 65536])  # line by line; the head whole at once
 @pytest.mark.parametrize("data", HEADS)
-def test_a_head_reads_as_http_client_and_urllib3_read_it(data):
-    ours = wire.read_head(stream(data), "GET")
+def test_a_head_reads_as_http_client_and_urllib3_read_it(data, block):
+    ours = wire.read_head(stream(data, block), "GET")
     theirs = stdlib_head(data)
     assert (ours.status, ours.reason, ours.version) == (
         theirs.status,
@@ -148,8 +149,11 @@ def body(got: wire.Answer, amt: int = 5) -> bytes:
     return b"".join(got.stream(amt, decode_content=True))
 
 
-def test_a_sized_body_is_read_and_the_connection_kept():
-    got, conn, pool = answer(b"HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\nhello world")
+@pytest.mark.parametrize("block", [7, 65536])  # the head line by line; whole with its body
+def test_a_sized_body_is_read_and_the_connection_kept(block):
+    got, conn, pool = answer(
+        b"HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\nhello world", block=block
+    )
     assert body(got) == b"hello world"
     assert pool.back == [conn] and conn.closed == 0
 
@@ -236,6 +240,14 @@ def test_an_encoded_body_is_decoded(coding, pack):
     assert body(got, amt=16) == b'{"ok": true}' * 50
 
 
+def test_content_encodings_in_two_headers_are_both_undone_as_urllib3_does():
+    packed = gzip.compress(zlib.compress(b'{"ok": true}'))
+    head = b"HTTP/1.1 200 OK\r\nContent-Encoding: deflate\r\ncontent-encoding: gzip\r\n"
+    got, _, _ = answer(head + b"Content-Length: %d\r\n\r\n" % len(packed) + packed, block=65536)
+    assert body(got) == b'{"ok": true}'
+    assert got.headers["Content-Encoding"] == "deflate, gzip"  # urllib3's dict, when asked
+
+
 def test_closing_an_answer_not_read_drops_its_connection():
     got, conn, pool = answer(b"HTTP/1.1 302 Found\r\nLocation: /x\r\nContent-Length: 3\r\n\r\nabc")
     got.close()
@@ -319,6 +331,21 @@ HEADERS = {
 def test_a_request_is_written_as_urllib3_writes_it(host, port, asked):
     assert written(Lean, host, port, **asked) == written(HTTPConnection, host, port, **asked)
     assert written(LeanTLS, host, port, **asked) == written(HTTPSConnection, host, port, **asked)
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        CaseInsensitiveDict(HEADERS),  # as requests prepares them
+        CaseInsensitiveDict({"host": "h", "content-length": "11", "user-agent": "u", "X": "1"}),
+        CaseInsensitiveDict({"Accept": "*/*", "user-agent": wire.SKIP_HEADER}),
+    ],
+)
+def test_requests_header_dict_is_written_as_urllib3_writes_it(headers):
+    asked = {"method": "POST", "url": "/v1/x", "body": b'{"a": "b"}x', "headers": headers}
+    assert written(Lean, "api.example", None, **asked) == written(
+        HTTPConnection, "api.example", None, **asked
+    )
 
 
 @pytest.mark.parametrize(
