@@ -43,7 +43,7 @@ from attentive_nb.plan.prepare import lowered
 from attentive_nb.report import Outcomes, RowOutcome
 from attentive_nb.report.chunks import ChunkIndex
 from attentive_nb.report.rows import CODES, DONE, PENDING, STATUSES
-from attentive_nb.send import stream_checks, stream_notes
+from attentive_nb.send import memory_back, stream_checks, stream_notes
 
 #: Input rows planned at a time (a frame this long or shorter is planned whole, as before).
 STREAM_ROWS = 100_000
@@ -157,13 +157,17 @@ class StreamPlan(Plan):
         self, chunk_size: int = 5000, keys: KeyCounter | None = None, offset: int = 0
     ) -> Iterator[list[Request]]:
         """Each chunk planned (the first already is) and its requests, in stream order."""
+        memory_back.map_large_blocks()
         try:
             yield from self._chunk(self._first, self._first_rows, min(chunk_size, FIRST_LIST))
+            memory_back.give_back()
             for rows in _cut(self._rest, BULK_ROWS if self.batch > 1 else STREAM_ROWS):
                 rows = self._placed(rows)
                 with phone_pool.used(self.phones):  # its numbers parsed in a worker process
                     plan = self._planner(rows)
                 yield from self._chunk(plan, rows, chunk_size)
+                del plan, rows  # the chunk's memory freed before it is given back
+                memory_back.give_back()
             self.exhausted = True
         except _Frozen:
             return
