@@ -528,3 +528,31 @@ def test_giving_memory_back_is_harmless_without_glibc(monkeypatch):
         memory_back.give_back()  # pyarrow's pool only
     finally:
         memory_back._libc.cache_clear()
+
+
+@responses.activate
+def test_a_streamed_bulk_load_sends_and_records_each_person_as_a_whole_frame_run(conn, tmp_path):
+    responses.get(f"{API}/v1/me", json=ME)
+    jobs = iter(range(10**6))  # a job id a request: its records are its own in the ledger
+    responses.add_callback(
+        responses.POST,
+        f"{API}/v2/bulk/user/attributes",
+        callback=lambda _r: (202, {}, json.dumps({"batchJobId": f"job-{next(jobs)}"})),
+    )
+    df = pd.DataFrame({"email": [f"P{i}@example.com" for i in range(100)], "tier": "gold"})
+    runs = {}
+    for name, rows in (("whole", 10**9), ("streamed", 40)):
+        stream.STREAM_ROWS = rows
+        start = len(responses.calls)
+        conn.send_attributes(
+            df, bulk=True, wait=0, ledger=tmp_path / f"{name}.sqlite", progress=False
+        )
+        with sqlite3.connect(tmp_path / f"{name}.sqlite") as db:
+            people = sorted(db.execute("SELECT key, who FROM job_records").fetchall())
+        sent = [json.loads(c.request.body) for c in responses.calls[start:] if c.request.body]
+        runs[name] = (
+            people,
+            sorted(json.dumps(u, sort_keys=True) for b in sent for u in b["users"]),
+        )
+    assert runs["streamed"] == runs["whole"]
+    assert len(runs["whole"][0]) == 100
