@@ -163,7 +163,10 @@ class Outcomes:
 
     def set_reasons(self, where: Any, codes: int | np.ndarray) -> None:
         """Rows ``where`` take reason ``codes`` (the column widened first if they need it)."""
-        if np.max(codes, initial=0) > _FEW_REASONS and self.reason_codes.dtype != np.int32:
+        # One row's code is an int: compared as one (np.max a row was a tenth of a bulk
+        # send's main thread, a row at a time).
+        widest = codes if isinstance(codes, int) else np.max(codes, initial=0)
+        if widest > _FEW_REASONS and self.reason_codes.dtype != np.int32:
             self.reason_codes = self.reason_codes.astype(np.int32)
         self.reason_codes[where] = codes
 

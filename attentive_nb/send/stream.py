@@ -38,12 +38,12 @@ import pandas as pd
 from attentive_nb.plan import phone_pool
 from attentive_nb.plan.attributes import repeats_note
 from attentive_nb.plan.hashes import Hashes64, hash64
-from attentive_nb.plan.model import KeyCounter, Plan, Request, _Draft
+from attentive_nb.plan.model import KeyCounter, Payload, Plan, Request, _Draft
 from attentive_nb.plan.prepare import lowered
 from attentive_nb.report import Outcomes, RowOutcome
 from attentive_nb.report.chunks import ChunkIndex
 from attentive_nb.report.rows import CODES, DONE, PENDING, STATUSES
-from attentive_nb.send import stream_checks, stream_notes
+from attentive_nb.send import memory_back, stream_checks, stream_notes
 
 #: Input rows planned at a time (a frame this long or shorter is planned whole, as before).
 STREAM_ROWS = 100_000
@@ -157,13 +157,17 @@ class StreamPlan(Plan):
         self, chunk_size: int = 5000, keys: KeyCounter | None = None, offset: int = 0
     ) -> Iterator[list[Request]]:
         """Each chunk planned (the first already is) and its requests, in stream order."""
+        memory_back.map_large_blocks()
         try:
             yield from self._chunk(self._first, self._first_rows, min(chunk_size, FIRST_LIST))
+            memory_back.give_back()
             for rows in _cut(self._rest, BULK_ROWS if self.batch > 1 else STREAM_ROWS):
                 rows = self._placed(rows)
                 with phone_pool.used(self.phones):  # its numbers parsed in a worker process
                     plan = self._planner(rows)
                 yield from self._chunk(plan, rows, chunk_size)
+                del plan, rows  # the chunk's memory freed before it is given back
+                memory_back.give_back()
             self.exhausted = True
         except _Frozen:
             return
@@ -185,7 +189,11 @@ class StreamPlan(Plan):
             )
         offset = self.read
         self._register(plan, rows, offset)
-        yield from plan.requests(size, self._keys, offset)
+        if self.batch == 1 or self.endpoint.reads:
+            yield from plan.requests(size, self._keys, offset)
+            return
+        for units in plan.requests(size, self._keys, offset):
+            yield [unit._replace(payload=_named(unit.payload)) for unit in units]
 
     def rows_read(self) -> int:
         """The rows read and planned; reading stops here (the engine is settling the rest)."""
@@ -268,6 +276,13 @@ class StreamPlan(Plan):
     def _stop(self) -> str:
         why = str(self.error).rstrip(".") or type(self.error).__name__
         return f"stopped at chunk {self.chunks_read + 1} of the data: {why}"
+
+
+def _named(record: Payload) -> Payload:
+    """A bulk record as the engine still needs it once its JSON text is written: whom it
+    names (the job's records are matched by it). A person's attributes are two dicts more
+    (~300 bytes), held for every record planned ahead or on its way (~40,000)."""
+    return {"identifiers": record["identifiers"]} if "identifiers" in record else record
 
 
 def _cut(chunks: Iterator[pd.DataFrame], limit: int) -> Iterator[pd.DataFrame]:

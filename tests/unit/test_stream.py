@@ -21,7 +21,7 @@ import attentive_nb as att
 from attentive_nb.plan.hashes import Hashes64, hash64
 from attentive_nb.plan.model import KeyCounter
 from attentive_nb.report import RowOutcome
-from attentive_nb.send import engine, stream
+from attentive_nb.send import engine, memory_back, stream
 
 API = "https://api.attentivemobile.com"
 EVENTS = f"{API}/v1/events/custom"
@@ -520,3 +520,53 @@ def test_a_streamed_bulk_says_its_repeats_once_counted_as_a_whole_frame_run(conn
     assert said == [
         "30 rows repeat a person named earlier in the data; all are sent, the last one wins."
     ]
+
+
+@responses.activate
+def test_each_chunk_planned_gives_its_freed_memory_back(conn, monkeypatch):
+    accept()
+    given: list[int] = []
+    monkeypatch.setattr(stream.memory_back, "give_back", lambda: given.append(1))
+    monkeypatch.setattr(stream.memory_back, "map_large_blocks", lambda: given.append(0))
+    report = conn.send_events(events(100), **quiet())
+    assert report.counts["sent"] == 100
+    assert given == [0, 1, 1, 1]  # large blocks mapped, then each of the three chunks
+
+
+def test_giving_memory_back_is_harmless_without_glibc(monkeypatch):
+    monkeypatch.setattr(memory_back.sys, "platform", "darwin")
+    memory_back._libc.cache_clear()
+    try:
+        assert memory_back._libc() is None
+        memory_back.map_large_blocks()  # nothing to set
+        memory_back.give_back()  # pyarrow's pool only
+    finally:
+        memory_back._libc.cache_clear()
+
+
+@responses.activate
+def test_a_streamed_bulk_load_sends_and_records_each_person_as_a_whole_frame_run(conn, tmp_path):
+    responses.get(f"{API}/v1/me", json=ME)
+    jobs = iter(range(10**6))  # a job id a request: its records are its own in the ledger
+    responses.add_callback(
+        responses.POST,
+        f"{API}/v2/bulk/user/attributes",
+        callback=lambda _r: (202, {}, json.dumps({"batchJobId": f"job-{next(jobs)}"})),
+    )
+    df = pd.DataFrame({"email": [f"P{i}@example.com" for i in range(100)], "tier": "gold"})
+    runs = {}
+    for name, rows in (("whole", 10**9), ("streamed", 40)):
+        stream.STREAM_ROWS = rows
+        start = len(responses.calls)
+        conn.send_attributes(
+            df, bulk=True, wait=0, ledger=tmp_path / f"{name}.sqlite", progress=False
+        )
+        with sqlite3.connect(tmp_path / f"{name}.sqlite") as db:
+            people = sorted(db.execute("SELECT key, who FROM job_records").fetchall())
+        sent = [json.loads(c.request.body) for c in responses.calls[start:] if c.request.body]
+        runs[name] = (
+            people,
+            sorted(json.dumps(u, sort_keys=True) for b in sent for u in b["users"]),
+        )
+    assert runs["streamed"] == runs["whole"]
+    assert len(runs["whole"][0]) == 100
