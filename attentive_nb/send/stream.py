@@ -157,7 +157,6 @@ class StreamPlan(Plan):
         self, chunk_size: int = 5000, keys: KeyCounter | None = None, offset: int = 0
     ) -> Iterator[list[Request]]:
         """Each chunk planned (the first already is) and its requests, in stream order."""
-        memory_back.map_large_blocks()
         try:
             yield from self._chunk(self._first, self._first_rows, min(chunk_size, FIRST_LIST))
             memory_back.give_back()
