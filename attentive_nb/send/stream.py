@@ -257,7 +257,7 @@ class StreamPlan(Plan):
         notes = [f"Streamed: {self.read:,} rows read in {self.chunks_read:,} {chunks}."]
         if self.error is not None:
             notes.append(
-                f"S{self._stop()[1:]}. The rows before it are recorded; the rest are not_sent."
+                f"Stopped {self._stop()}. The rows before it are recorded; the rest are not_sent."
             )
         if not self.exhausted and self.total is None:
             notes.append(
@@ -270,11 +270,16 @@ class StreamPlan(Plan):
         """Why the input was not read to its end, or None when it was."""
         if self.exhausted:
             return None
-        return self._stop() if self.error is not None else "the run stopped before its end"
+        return (
+            f"stopped {self._stop()}"
+            if self.error is not None
+            else "the run stopped before its end"
+        )
 
     def _stop(self) -> str:
+        """``at chunk 3 of the data: <the error>`` (one full stop: the caller's)."""
         why = str(self.error).rstrip(".") or type(self.error).__name__
-        return f"stopped at chunk {self.chunks_read + 1} of the data: {why}"
+        return f"at chunk {self.chunks_read + 1} of the data: {why}"
 
 
 def _named(record: Payload) -> Payload:
