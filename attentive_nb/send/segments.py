@@ -346,9 +346,12 @@ class _Sync:
         self.label = (
             f"Segment {name} ({self.segment})" if known.get("externalId") else f"Segment {name}"
         )
-        change = self._change_line(len(members) - unchanged, len(leaving), unchanged)
-        self.options.say(change)
-        notes = [change, *self._notes(known, created)]
+        counts = (len(members) - unchanged, len(leaving), unchanged)
+        dry = self.options.dry_run
+        self.options.say(self._change_line(*counts, "would be" if dry else "to be"))
+        # The report outlives the send: its note says when the counts were taken.
+        planned = self._change_line(*counts, "would be" if dry else "planned to be")
+        notes = [planned, *self._notes(known, created)]
         removed_df = pd.DataFrame(
             [{_MEMBER_COLUMNS[k]: v for k, v in m.record.items()} for m in leaving],
             columns=list(_MEMBER_COLUMNS.values()),
@@ -401,8 +404,7 @@ class _Sync:
         states = self.ledger.states(self.company, endpoint, keys)
         return {m.who for m, key in zip(out, keys) if states.get(key) in ("sent", "submitted")}
 
-    def _change_line(self, added: int, removed: int, unchanged: int) -> str:
-        verb = "would be" if self.options.dry_run else "to be"
+    def _change_line(self, added: int, removed: int, unchanged: int, verb: str) -> str:
         if self.mode == "remove":
             return f"{self.label}: -{added:,} {verb} removed, {unchanged:,} unchanged."
         return (

@@ -77,14 +77,16 @@ def only_segment(conn: att.Connection) -> str:
     return str(external_id)
 
 
-def test_25000_members_go_in_3_requests_and_all_of_them_are_in_the_segment(sandbox):
+def test_25000_members_go_in_3_requests_and_all_of_them_are_in_the_segment(sandbox, capsys):
     conn = connect(sandbox)
     report = conn.sync_segment(people(25_000), "Lapsed buyers", **quiet())
+    said = capsys.readouterr().out
+    assert "+25,000 added, -0 removed, 0 unchanged (to be sent).\n" in said  # before sending
     external_id = only_segment(conn)
     assert report.counts["sent"] == 25_000
     assert len(arrivals(sandbox, "segment_add")) == 3
     assert len(emails(sandbox, external_id)) == 25_000
-    assert report.notes[0].endswith("+25,000 added, -0 removed, 0 unchanged (to be sent).")
+    assert report.notes[0].endswith("+25,000 added, -0 removed, 0 unchanged (planned to be sent).")
     check_every_segments_request(sandbox)
 
 
