@@ -40,6 +40,11 @@ class Hashes64:
     def __len__(self) -> int:
         return sum(len(k) for k in self._keys)
 
+    @property
+    def nbytes(self) -> int:
+        """The bytes its keys and values hold (what a streamed run keeps per person)."""
+        return sum(k.nbytes for k in self._keys) + sum(v.nbytes for v in self._values)
+
     def find(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(found mask, values: one row per key, -1 where not found)."""
         keys = np.asarray(keys, dtype=np.uint64)
