@@ -37,3 +37,22 @@ def sent(plan: Plan, chunk_size: int = 5000) -> list[tuple[tuple[int, ...], dict
         out.append((tuple(p for unit in group for p in unit.positions), body))
     assert len(out) == plan.n_requests
     return out
+
+
+def example_numbers() -> list:
+    """phonenumbers' example number of every region and number type, and of every
+    non-geographic calling code (the phone tests' sample of every numbering plan)."""
+    import phonenumbers
+    from phonenumbers import PhoneNumberType
+
+    numbers = [
+        phonenumbers.example_number_for_type(region, kind)
+        for region in sorted(phonenumbers.SUPPORTED_REGIONS)
+        for kind in sorted(vars(PhoneNumberType).values(), key=str)
+        if isinstance(kind, int)
+    ]
+    numbers += [
+        phonenumbers.example_number_for_non_geo_entity(cc)
+        for cc in sorted(phonenumbers.COUNTRY_CODES_FOR_NON_GEO_REGIONS)
+    ]
+    return [n for n in numbers if n is not None]

@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 import phonenumbers
 import pytest
-from phonenumbers import COUNTRY_CODE_TO_REGION_CODE, PhoneNumberFormat, PhoneNumberType
+from phonenumbers import COUNTRY_CODE_TO_REGION_CODE, PhoneNumberFormat
+from plan_helpers import example_numbers
 
 from attentive_nb.plan import phones, validate
 from attentive_nb.plan.cells import Problems
@@ -66,17 +67,9 @@ ODD = [
 
 def _examples() -> list[str]:
     """Each region's example number of each type, and each non-geographic one, in E.164."""
-    numbers = [
-        phonenumbers.example_number_for_type(region, kind)
-        for region in sorted(phonenumbers.SUPPORTED_REGIONS)
-        for kind in sorted(vars(PhoneNumberType).values(), key=str)
-        if isinstance(kind, int)
-    ]
-    numbers += [
-        phonenumbers.example_number_for_non_geo_entity(cc)
-        for cc in sorted(phonenumbers.COUNTRY_CODES_FOR_NON_GEO_REGIONS)
-    ]
-    return sorted({phonenumbers.format_number(n, PhoneNumberFormat.E164) for n in numbers if n})
+    return sorted(
+        {phonenumbers.format_number(n, PhoneNumberFormat.E164) for n in example_numbers()}
+    )
 
 
 def _fuzz(seed: int = 20261207) -> list[str]:

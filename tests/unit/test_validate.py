@@ -9,6 +9,7 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 import pytest
+from plan_helpers import example_numbers
 
 from attentive_nb.plan import cells, timestamps, validate
 from attentive_nb.plan.validate import Problems
@@ -306,21 +307,11 @@ def _phone_sample(seed: int = 20240501) -> list[str]:
     import random
 
     import phonenumbers
-    from phonenumbers import PhoneNumberFormat, PhoneNumberType
+    from phonenumbers import PhoneNumberFormat
 
     rng = random.Random(seed)
-    examples = [
-        phonenumbers.example_number_for_type(region, kind)
-        for region in sorted(phonenumbers.SUPPORTED_REGIONS)
-        for kind in sorted(vars(PhoneNumberType).values(), key=str)
-        if isinstance(kind, int)
-    ]
-    examples += [
-        phonenumbers.example_number_for_non_geo_entity(cc)
-        for cc in sorted(phonenumbers.COUNTRY_CODES_FOR_NON_GEO_REGIONS)
-    ]
     texts = set()
-    for number in filter(None, examples):
+    for number in example_numbers():
         text = phonenumbers.format_number(number, PhoneNumberFormat.E164)
         start = len(str(number.country_code)) + 1
         texts.update({text, text[:-1], text + str(rng.randrange(10))})
