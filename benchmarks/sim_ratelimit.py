@@ -35,7 +35,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from attentive_nb.http.client import RetryPolicy
-from attentive_nb.http.ratelimit import RateGovernor
+from attentive_nb.http.ratelimit import BOOK_TRIES, RateGovernor
 from attentive_nb.http.shared_pace import SharedPace
 
 SETTINGS = ((150, 61, 1), (10, 5, 30))  # (limit, workers, a fraction of --requests)
@@ -127,8 +127,12 @@ def simulate(
         if what == "next" and queues[who]:
             queues[who] -= 1
             at(clock.now, "acquire", who)
-        elif what == "acquire":
-            at(governor.reserve(), "send", who, attempt)
+        elif what == "acquire":  # a worker's call to acquire(): its waits, then its slot
+            delay = getattr(governor, "claim_delay", float)()
+            if delay > 0 and left < BOOK_TRIES:  # ``left``: the waits so far
+                at(clock.now + delay, "acquire", who, attempt, left=left + 1)
+            else:
+                at(governor.reserve(), "send", who, attempt)
         elif what == "send":
             arrives = clock.now + rng.uniform(*latency_range)
             window = math.floor(arrives - phase)
