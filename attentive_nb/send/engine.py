@@ -14,8 +14,10 @@ first request really sent; a run whose rows were all sent before says
 A bulk plan's units are people: the ledger decides each on its own, and
 the people to send go out ``plan.batch`` (256) to a request. When Attentive
 accepts one (202 and a job id) its rows are ``submitted``, the job is written
-in the ledger with them, and :attr:`Engine.submitted` lists it for the
-follow-up (:mod:`attentive_nb.send.jobs`): the engine never waits for a job.
+in the ledger with them (by the loop, in the transaction that records the
+answers that came with it: a worker never waits on the ledger while the loop
+claims), and :attr:`Engine.submitted` lists it for the follow-up
+(:mod:`attentive_nb.send.jobs`): the engine never waits for a job.
 
 Interrupts: the first Ctrl-C stops new requests and cuts every wait short
 (pacing, retry backoff); the requests already on the wire finish and are
@@ -61,6 +63,22 @@ CHUNK_ROWS = 5000
 LOOK_AHEAD = 500  # units decided in one ledger transaction when they are all skipped
 BULK_WAIT_S = 10.0  # covers the sandbox and small jobs; Attentive may take hours
 GATHER_S = 0.05  # answers gathered this long after the first, then recorded in one commit
+
+
+@dataclass(frozen=True)
+class Unrecorded:
+    """What a worker leaves for the loop to write in the ledger with the others that came:
+    its request's outcome, and the job Attentive made of it (then no outcome: its records
+    stay claimed until the run ends), which joins :attr:`Engine.submitted` once written."""
+
+    outcome: Outcome | None
+    job: ledger_jobs.Accepted | None = None
+    submitted: SubmittedJob | None = None
+    what: str = "outcome"  # named on the rows when it could not be written
+
+    def noted(self, records: list[RowOutcome]) -> list[RowOutcome]:
+        note = f"; its {self.what} could not be recorded in the ledger"
+        return [replace(r, message=r.message + note) for r in records]
 
 
 @dataclass(frozen=True)
@@ -168,9 +186,9 @@ class Engine:
         self._in_flight: dict[Future[Answer], list[Request]] = {}
         # Each future, once done, queued here: the loop waits on one queue, not on them all.
         self._finished: SimpleQueue[Future[Answer]] = SimpleQueue()
-        # Outcomes workers leave for the loop to record, several in one ledger transaction,
-        # by the id of the request's units (alive in ``_in_flight`` until then).
-        self._unrecorded: dict[int, Outcome] = {}
+        # Outcomes (and jobs) workers leave for the loop to record, several in one ledger
+        # transaction, by the id of the request's units (alive in ``_in_flight`` until then).
+        self._unrecorded: dict[int, Unrecorded] = {}
         self._record_lock = threading.Lock()
         self._workers_record = False  # once the loop stops collecting: each worker its own
         self.submitted: list[SubmittedJob] = []  # bulk jobs Attentive accepted
@@ -339,22 +357,31 @@ class Engine:
             if units is not None:  # else cancelled after an interrupt: its claims released
                 done.append((future, units))
         pending = [self._unrecorded.pop(id(units), None) for _, units in done]
-        failure = self._record([outcome for outcome in pending if outcome is not None])
-        for (future, _), outcome in zip(done, pending):
+        failure = self._record([left for left in pending if left is not None])
+        for (future, _), left in zip(done, pending):
             records, error = future.result()
-            if failure is not None and outcome is not None:
-                records, error = _not_recorded(records), failure
+            if failure is not None and left is not None:
+                records, error = left.noted(records), failure
             if isinstance(error, LedgerError):
                 self._ledger_failed(error)
             elif error is not None:
                 self._note_stop(error)
             yield from self._emit(records, progress)
 
-    def _record(self, outcomes: list[Outcome]) -> LedgerError | None:
+    def _record(self, left: list[Unrecorded]) -> LedgerError | None:
+        """Outcomes and jobs in one transaction; the jobs then listed in :attr:`submitted`."""
+        outcomes = [each.outcome for each in left if each.outcome is not None]
+        accepted = [each.job for each in left if each.job is not None]
         try:
-            self.run.record(outcomes)
+            if accepted:
+                assert isinstance(self.run, LedgerRun)  # only sends make jobs
+                ledger_jobs.record(self.run, outcomes, accepted)
+            else:
+                self.run.record(outcomes)
         except LedgerError as error:
             return error
+        # list.extend is atomic: a worker recording its own may add at once
+        self.submitted.extend(each.submitted for each in left if each.submitted is not None)
         return None
 
     def _done_futures(self, block: bool) -> list[Future[Answer]]:
@@ -414,19 +441,21 @@ class Engine:
                 positions, response, keep=endpoint.reads, name=endpoint.name
             )
         outcome = ([unit.key for unit in units], outcomes.request_state(records))
+        return self._leave(units, Unrecorded(outcome), (records, error))
+
+    def _leave(self, units: list[Request], left: Unrecorded, answer: Answer) -> Answer:
+        """Worker thread: ``left`` for the loop to record with the others that came; once
+        the loop has stopped collecting (a second interrupt, the end), recorded here."""
         with self._record_lock:
-            if not self._workers_record:  # the loop records it with the others that came
-                self._unrecorded[id(units)] = outcome
-                return records, error
-        try:  # the loop has stopped collecting (a second interrupt, the end): recorded here
-            self.run.record([outcome])
-        except LedgerError as failure:
-            return _not_recorded(records), failure
-        return records, error
+            if not self._workers_record:
+                self._unrecorded[id(units)] = left
+                return answer
+        failure = self._record([left])
+        return answer if failure is None else (left.noted(answer[0]), failure)
 
     def _submitted(self, units: list[Request], job_id: str, response: ApiResponse) -> Answer:
         """Attentive took a bulk request as a job: its rows are submitted, the job in the ledger."""
-        # Positions only: the records' keys are in the ledger, by job (``ledger_jobs.submit``).
+        # Positions only: the records' keys are in the ledger, by job (``ledger_jobs.record``).
         rows = JobRows.of([unit.positions for unit in units])
         job = SubmittedJob(
             job_id, rows, response.attempts, outcomes.milliseconds(response.elapsed_s)
@@ -443,14 +472,7 @@ class Engine:
             (unit.key, bulk.who(unit.payload.get("identifiers", unit.payload) or {}))
             for unit in units
         ]
-        assert isinstance(self.run, LedgerRun)  # only sends make jobs; look-ups are not recorded
-        try:
-            ledger_jobs.submit(self.run, job_id, people)
-        except LedgerError as failure:
-            note = "; its job could not be recorded in the ledger"
-            return [replace(r, message=r.message + note) for r in records], failure
-        self.submitted.append(job)  # list.append is atomic: workers may add at once
-        return records, None
+        return self._leave(units, Unrecorded(None, (job_id, people), job, "job"), (records, None))
 
     def _requested(self, units: list[Request], request_id: str, response: ApiResponse) -> Answer:
         """Attentive accepted a request it carries out later (a deletion): ``sent`` in the
@@ -473,15 +495,13 @@ class Engine:
             )
             for p in unit.positions
         ]
-        assert isinstance(self.run, LedgerRun)  # only sends are followed up
-        try:
-            self.run.settle(unit.key, "sent")
-            ledger_jobs.submit(self.run, request_id, [(unit.key, deletions.masked(unit.payload))])
-        except LedgerError as failure:
-            note = "; its request id could not be recorded in the ledger"
-            return [replace(r, message=r.message + note) for r in records], failure
-        self.submitted.append(job)
-        return records, None
+        left = Unrecorded(
+            ([unit.key], "sent"),  # never again
+            (request_id, [(unit.key, deletions.masked(unit.payload))]),
+            job,
+            "request id",
+        )
+        return self._leave(units, left, (records, None))
 
     # -- stopping ---------------------------------------------------------------------------
 
@@ -560,8 +580,7 @@ class Engine:
         with self._record_lock:
             self._workers_record = True
             left, self._unrecorded = list(self._unrecorded.values()), {}
-        with contextlib.suppress(LedgerError):  # an unrecorded claim reads as unknown: safe
-            self.run.record(left)
+        self._record(left)  # if it fails, an unrecorded claim reads as unknown: safe
 
     def _close(self) -> None:
         self._leave_recording()
@@ -572,11 +591,6 @@ class Engine:
             self.run.finish()
         except LedgerError as error:
             self.notes.append(f"The end of this run could not be recorded: {error}")
-
-
-def _not_recorded(records: list[RowOutcome]) -> list[RowOutcome]:
-    note = "; its outcome could not be recorded in the ledger"
-    return [replace(r, message=r.message + note) for r in records]
 
 
 def _job_id(response: ApiResponse) -> str | None:

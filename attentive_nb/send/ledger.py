@@ -481,14 +481,20 @@ class LedgerRun:
         """
         if not outcomes:
             return
-        now = self.ledger._clock()
         with self.ledger._write() as db:
-            for keys, state in outcomes:
-                if state is None:
-                    self._release(db, keys)
-                    continue
-                for key in keys:
-                    self._write_state(db, key, state, now)
+            self.record_in(db, outcomes)
+
+    def record_in(
+        self, db: sqlite3.Connection, outcomes: Sequence[tuple[Sequence[str], str | None]]
+    ) -> None:
+        """:meth:`record`, inside a write transaction the caller holds (with its jobs)."""
+        now = self.ledger._clock()
+        for keys, state in outcomes:
+            if state is None:
+                self._release(db, keys)
+                continue
+            for key in keys:
+                self._write_state(db, key, state, now)
 
     def _write_state(self, db: sqlite3.Connection, key: str, state: str, now: float) -> None:
         row = db.execute(

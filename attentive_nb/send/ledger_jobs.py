@@ -6,7 +6,9 @@ and when, Attentive's last status, the outcome counts once read) and one row
 per record in ``job_records`` (its place in the request, its ledger key, and
 a digest of the identifiers it names, so result lines can be matched without
 the data; for a deletion request, a one-record job under its request id, the
-person masked as the report shows them). The records stay ``claimed`` by the
+person masked as the report shows them). The engine's loop writes a job in the
+transaction that records the answers that came with it (:func:`record`), so
+that no worker thread waits on the ledger. The records stay ``claimed`` by the
 run while it lasts (another run leaves them alone) and become ``submitted``
 when it ends
 (:meth:`~attentive_nb.send.ledger.LedgerRun.finish`).
@@ -20,6 +22,7 @@ still this job's: a later run that sent it again has the say.
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -61,18 +64,36 @@ class Job:
         return bool(self.outcome)
 
 
+Accepted = tuple[str, Sequence[tuple[str, str]]]  # a job id, its records (key, identifier digest)
+Outcomes = Sequence[tuple[Sequence[str], str | None]]  # as :meth:`LedgerRun.record` takes them
+
+
 def submit(run: LedgerRun, job_id: str, records: Sequence[tuple[str, str]]) -> None:
     """Attentive accepted ``records`` ((key, identifier digest), in the order sent) as a job."""
+    record(run, [], [(job_id, records)])
+
+
+def record(run: LedgerRun, outcomes: Outcomes, accepted: Sequence[Accepted]) -> None:
+    """Requests' outcomes (as :meth:`LedgerRun.record`) and the jobs Attentive accepted,
+    in one transaction: the engine's loop writes the answers that came together at once."""
+    with run.ledger.transaction() as db:
+        run.record_in(db, outcomes)
+        for job_id, records in accepted:
+            _insert(db, run, job_id, records)
+
+
+def _insert(
+    db: sqlite3.Connection, run: LedgerRun, job_id: str, records: Sequence[tuple[str, str]]
+) -> None:
     rows = [
         (run.company_id, job_id, seq, check_key(key), who) for seq, (key, who) in enumerate(records)
     ]
-    with run.ledger.transaction() as db:
-        db.execute(
-            f"INSERT OR REPLACE INTO jobs ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, 'SUBMITTED',"
-            " NULL, NULL, NULL)",
-            (run.company_id, job_id, run.endpoint, run.id, run.ledger.now(), len(records)),
-        )
-        db.executemany("INSERT OR REPLACE INTO job_records VALUES (?, ?, ?, ?, ?)", rows)
+    db.execute(
+        f"INSERT OR REPLACE INTO jobs ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, 'SUBMITTED',"
+        " NULL, NULL, NULL)",
+        (run.company_id, job_id, run.endpoint, run.id, run.ledger.now(), len(records)),
+    )
+    db.executemany("INSERT OR REPLACE INTO job_records VALUES (?, ?, ?, ?, ?)", rows)
 
 
 def jobs(

@@ -3,6 +3,7 @@ their rows go out; once it stops collecting, each worker records its own (no soc
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 
@@ -12,6 +13,8 @@ import responses
 from attentive_nb.errors import LedgerError
 from attentive_nb.http.auth import ApiKeyAuth
 from attentive_nb.http.client import Client
+from attentive_nb.plan.attributes import plan_attributes
+from attentive_nb.plan.deletions import plan_deletions
 from attentive_nb.plan.events import plan_events
 from attentive_nb.send.engine import Engine, RunOptions
 from attentive_nb.send.ledger import Ledger, LedgerRun, Verdict
@@ -131,4 +134,70 @@ def test_record_settles_and_releases_in_one_transaction(tmp_path):
     run.record([([a], "sent"), ([b], None), ([c], "failed")])
     assert ledger.states("c1", "events", [a, b, c]) == {a: "sent", c: "failed"}
     run.record([])
+    ledger.close()
+
+
+def writers(monkeypatch) -> list[str]:
+    """The name of each thread that opens a ledger write transaction, as it opens it."""
+    opened: list[str] = []
+    write = Ledger._write
+
+    def spied(ledger, *args, **kwargs):
+        opened.append(threading.current_thread().name)
+        return write(ledger, *args, **kwargs)
+
+    monkeypatch.setattr(Ledger, "_write", spied)
+    return opened
+
+
+def jobs_on_disk(path) -> dict[str, int]:
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+        return dict(db.execute("SELECT job_id, COUNT(*) FROM job_records GROUP BY job_id"))
+
+
+@responses.activate
+def test_bulk_jobs_are_written_by_the_loop_before_their_rows_are_reported(tmp_path, monkeypatch):
+    # A worker writing its job would hold the ledger's lock while the loop waits to claim.
+    ids = iter(range(100))
+    responses.add_callback(
+        responses.POST,
+        f"{API}/v2/bulk/user/attributes",
+        callback=lambda request: (202, {}, json.dumps({"batchJobId": f"job-{next(ids)}"})),
+    )
+    df = pd.DataFrame({"email": [f"p{i}@example.com" for i in range(600)], "points": range(600)})
+    plan = plan_attributes(df, bulk=True)
+    ledger = Ledger(tmp_path / "ledger.sqlite")
+    opened = writers(monkeypatch)
+    run = ledger.open_run("c1", plan.endpoint.name)
+    client = Client(ApiKeyAuth("test-key-0123456789"), sleep=lambda s: None)
+    sender = Engine(client, plan, run, RunOptions(progress=False, say=lambda s: None, workers=3))
+    for row in sender.outcomes():
+        assert row.status == "submitted"
+        job_id = row.message.removeprefix("in bulk job ").split(",")[0]
+        assert jobs_on_disk(ledger.path).get(job_id) in (88, 256)  # with its records
+    assert sorted(len(job.rows) for job in sender.submitted) == [88, 256, 256]
+    assert not [name for name in opened if name.startswith("attentive-send")]
+    assert ledger.count("c1", plan.endpoint.name, "submitted") == 600
+    ledger.close()
+
+
+@responses.activate
+def test_a_deletion_request_is_recorded_by_the_loop_too(tmp_path, monkeypatch):
+    ids = iter(range(100))
+    responses.add_callback(
+        responses.POST,
+        f"{API}/v1/privacy/delete-request",
+        callback=lambda request: (200, {}, json.dumps({"id": f"r{next(ids)}"})),
+    )
+    plan = plan_deletions(pd.DataFrame({"phone": ["+12015550100", "+12015550101"]}))
+    ledger = Ledger(tmp_path / "ledger.sqlite")
+    opened = writers(monkeypatch)
+    run = ledger.open_run("c1", plan.endpoint.name)
+    client = Client(ApiKeyAuth("test-key-0123456789"), sleep=lambda s: None)
+    sender = Engine(client, plan, run, RunOptions(progress=False, say=lambda s: None, workers=2))
+    assert [r.status for r in sender.outcomes()] == ["submitted"] * 2
+    assert sorted(job.job_id for job in sender.submitted) == ["r0", "r1"]
+    assert jobs_on_disk(ledger.path) == {"r0": 1, "r1": 1}
+    assert ledger.count("c1", plan.endpoint.name, "sent") == 2
+    assert not [name for name in opened if name.startswith("attentive-send")]
     ledger.close()
