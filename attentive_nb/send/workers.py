@@ -22,11 +22,15 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 U = TypeVar("U")  # a request's units: a list, known by its id
 A = TypeVar("A")  # a worker's answer
 IDLE_S = 1.0
+
+
+def _ended(units: Any) -> Any:
+    raise RuntimeError("the send workers were shut down")
 
 
 class Finished(Generic[U, A]):
@@ -113,6 +117,7 @@ class Workers(Generic[U, A]):
             self._idle = 0
             self._ready.notify_all()
             threads = list(self._threads)
+            self._let_go()
         if wait:
             for thread in threads:
                 if thread is not threading.current_thread():
@@ -129,6 +134,14 @@ class Workers(Generic[U, A]):
             del units, answer  # nothing of a request kept while waiting for the next
         with self._ready:
             self._threads.discard(me)
+            self._let_go()
+
+    def _let_go(self) -> None:
+        """Shut down and no worker left: ``call`` let go (a bound method of the engine
+        holding these workers: that cycle would leave the engine to the garbage collector,
+        its finalisers run at any later moment, not when its last reference goes)."""
+        if self._closed and not self._threads:
+            self._call = _ended
 
     def _next(self) -> U | None:
         """The next request queued, waiting for one while idle; None: this worker ends."""

@@ -88,3 +88,32 @@ def test_no_request_is_taken_after_shutdown():
     workers.shutdown(wait=True)
     with pytest.raises(RuntimeError, match="shut down"):
         workers.submit([[1]])
+
+
+def test_shut_down_with_no_worker_left_they_hold_nothing_of_their_caller():
+    import gc
+    import weakref
+
+    class Caller:
+        workers: Workers[list[int], int] | None = None
+
+        def call(self, units: list[int]) -> int:
+            return len(units)
+
+    caller, finished = Caller(), Finished[list[int], int]()
+    workers = Workers(2, caller.call, finished, "test-send")
+    caller.workers = workers  # as the engine holds its workers
+    workers.submit([[1], [2]])
+    answered = 0
+    while answered < 2:
+        answered += len(finished.take(10.0, 2 - answered, 10.0))
+    workers.shutdown(wait=True)
+    gone = weakref.ref(caller)
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        del caller
+        assert gone() is None  # freed at once, not left to the collector
+    finally:
+        if was_enabled:
+            gc.enable()
