@@ -81,7 +81,10 @@ class Workers(Generic[U, A]):
         self._size, self._call, self._finished, self._name = size, call, finished, name
         self._queue: deque[U] = deque()
         self._ready = threading.Condition(threading.Lock())
-        self._idle = 0  # workers waiting for work, not yet woken for some
+        # Workers waiting for work: not yet woken for some (idle), and woken but not yet
+        # back (wakes). Each one back takes one from wakes, else from idle: the two add up to
+        # those waiting even when one timed out just as it was woken.
+        self._idle = self._wakes = 0
         self._threads: set[threading.Thread] = set()
         self._closed = False
 
@@ -94,6 +97,7 @@ class Workers(Generic[U, A]):
             woken = min(self._idle, len(requests))
             if woken:
                 self._idle -= woken
+                self._wakes += woken
                 self._ready.notify(woken)
             for _ in range(min(len(requests) - woken, self._size - len(self._threads))):
                 thread = threading.Thread(
@@ -114,6 +118,7 @@ class Workers(Generic[U, A]):
         with self._ready:
             self._closed = True
             self._queue.clear()
+            self._wakes += self._idle
             self._idle = 0
             self._ready.notify_all()
             threads = list(self._threads)
@@ -151,8 +156,10 @@ class Workers(Generic[U, A]):
                     return None
                 self._idle += 1
                 woken = self._ready.wait(IDLE_S)
-                if not woken:  # idle too long (or shut down while counted idle)
-                    self._idle = max(0, self._idle - 1)
-                    if not self._queue:
-                        return None
+                if self._wakes:
+                    self._wakes -= 1
+                else:
+                    self._idle -= 1
+                if not woken and not self._queue:  # idle too long
+                    return None
             return self._queue.popleft()
