@@ -45,8 +45,53 @@ def _function(frame_: FrameType, event: str, arg: Any) -> str:
     return f"{os.path.basename(path)}:{code.co_name}"
 
 
-def counted(conn: att.Connection, rows: int) -> tuple[collections.Counter[Where], int]:
-    """Every call during one send, by thread and function; the voluntary switches."""
+class Switches:
+    """Voluntary context switches by thread name (Linux ``/proc``), sampled every 0.1 s while
+    a send runs: a thread's count is its last sample (one ending between samples loses
+    up to 0.1 s of its own)."""
+
+    def __init__(self) -> None:
+        self.last: dict[int, tuple[str, int]] = {}  # native id -> (name, switches)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="bench-sampler", daemon=True)
+
+    def __enter__(self) -> Switches:
+        self._sample()
+        self.before = dict(self.last)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._sample()
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.1):
+            self._sample()
+
+    def _sample(self) -> None:
+        for thread in threading.enumerate():
+            tid = thread.native_id
+            if tid is None or thread is self._thread:
+                continue
+            with contextlib.suppress(OSError), open(f"/proc/self/task/{tid}/status") as status:
+                for line in status:
+                    if line.startswith("voluntary_ctxt_switches"):
+                        self.last[tid] = (thread.name.split("_")[0], int(line.split()[1]))
+
+    def by_name(self) -> collections.Counter[str]:
+        out: collections.Counter[str] = collections.Counter()
+        for tid, (name, n) in self.last.items():
+            out[name] += n - self.before.get(tid, (name, 0))[1]
+        return out
+
+
+def counted(
+    conn: att.Connection, rows: int
+) -> tuple[collections.Counter[Where], int, collections.Counter[str]]:
+    """Every call during one send, by thread and function; the voluntary switches
+    (the process's, and by thread as sampled)."""
     counts: collections.Counter[Where] = collections.Counter()
 
     def hook(frame_: FrameType, event: str, arg: Any) -> None:
@@ -54,18 +99,21 @@ def counted(conn: att.Connection, rows: int) -> tuple[collections.Counter[Where]
             counts[(_thread(), _function(frame_, event, arg))] += 1
 
     df = frame(rows, 4_000_000)
-    switches = resource.getrusage(resource.RUSAGE_SELF).ru_nvcsw
-    threading.setprofile(hook)
-    sys.setprofile(hook)
-    try:
-        with contextlib.redirect_stdout(io.StringIO()):
-            report = send(conn, "events", df)
-    finally:
-        sys.setprofile(None)
-        threading.setprofile(None)
-    switches = resource.getrusage(resource.RUSAGE_SELF).ru_nvcsw - switches
+    with contextlib.redirect_stdout(io.StringIO()):  # warm: imports, first connection
+        send(conn, "events", frame(20, 4_900_000))
+    with Switches() as sampled:
+        switches = resource.getrusage(resource.RUSAGE_SELF).ru_nvcsw
+        threading.setprofile(hook)
+        sys.setprofile(hook)
+        try:
+            with contextlib.redirect_stdout(io.StringIO()):
+                report = send(conn, "events", df)
+        finally:
+            sys.setprofile(None)
+            threading.setprofile(None)
+        switches = resource.getrusage(resource.RUSAGE_SELF).ru_nvcsw - switches
     assert report.counts["sent"] == rows, report.summary
-    return counts, switches
+    return counts, switches, sampled.by_name()
 
 
 def main() -> None:
@@ -77,7 +125,7 @@ def main() -> None:
     try:
         conn = att.Connection.from_api_key(server.key, api_url=server.url)
         conn.me()
-        counts, switches = counted(conn, args.rows)
+        counts, switches, by_name = counted(conn, args.rows)
     finally:
         server.stop()
     by_thread: collections.Counter[str] = collections.Counter()
@@ -88,7 +136,9 @@ def main() -> None:
         if n >= args.rows / 10:
             print(f"  {thread:<24}{n / args.rows:>8.1f}")
     print(f"  {'all':<24}{sum(by_thread.values()) / args.rows:>8.1f}")
-    print(f"voluntary context switches a request: {switches / args.rows:.1f}")
+    print(f"voluntary context switches a request: {switches / args.rows:.1f}, by thread:")
+    for thread, n in by_name.most_common():
+        print(f"  {thread:<24}{n / args.rows:>8.2f}")
     print("the send workers' most frequent calls, a request:")
     workers = [(where, n) for where, n in counts.items() if where[0] == "attentive-send"]
     for (_, function), n in sorted(workers, key=lambda item: -item[1])[: args.top]:

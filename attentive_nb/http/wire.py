@@ -394,16 +394,23 @@ def _names_and_items(headers: Mapping[str, str]) -> tuple[Any, Any]:
 
 
 def _line(name: str, value: Any) -> bytes:
-    """A header's line, remembered for the headers every request repeats (never a credential)."""
+    """A header's line, remembered for the headers every request repeats (never a credential).
+
+    Those remembered are looked up first: only a text value of a name not in ``_NOT_KEPT``
+    is ever kept, so a line found passed those checks when it was made."""
+    key = (name, value)
+    try:
+        line = _LINES.get(key)
+    except TypeError:  # a value that cannot be a key (not text): never kept
+        line = None
+    if line is not None:
+        return line
     if not isinstance(value, str) or name.lower() in _NOT_KEPT:
         return _header(name, value)
-    key = (name, value)
-    line = _LINES.get(key)
-    if line is None:
-        line = _header(name, value)
-        if len(_LINES) >= _KEPT_LINES:
-            _LINES.clear()
-        _LINES[key] = line
+    line = _header(name, value)
+    if len(_LINES) >= _KEPT_LINES:
+        _LINES.clear()
+    _LINES[key] = line
     return line
 
 

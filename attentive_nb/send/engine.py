@@ -32,13 +32,10 @@ import contextlib
 import math
 import signal
 import threading
-import time
 from collections import Counter, deque
 from collections.abc import Callable, Hashable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from queue import Empty, SimpleQueue
 from typing import Any
 
 import numpy as np
@@ -56,6 +53,7 @@ from attentive_nb.send.progress import Progress
 from attentive_nb.send.reads import NotRecorded
 from attentive_nb.send.resend import policy, tally_notes
 from attentive_nb.send.stream import StreamPlan
+from attentive_nb.send.workers import Finished, Workers
 
 Answer = tuple[list[RowOutcome], Exception | None]  # a worker's: row outcomes, what stopped it
 Outcome = tuple[list[str], str | None]  # a request's keys and their state (None: never left)
@@ -182,10 +180,10 @@ class Engine:
         self._units = Prefetched(plan.requests(CHUNK_ROWS))  # built on a thread, ahead
         self._ahead: deque[Request] = deque()
         self._unsubmitted: list[str] = []  # claimed keys not yet handed to a worker
-        # A request's units (bulk: people), by the future of its worker.
-        self._in_flight: dict[Future[Answer], list[Request]] = {}
-        # Each future, once done, queued here: the loop waits on one queue, not on them all.
-        self._finished: SimpleQueue[Future[Answer]] = SimpleQueue()
+        # A request's units (bulk: people), by their id, from its hand-over to its answer.
+        self._in_flight: dict[int, list[Request]] = {}
+        # Each answer, with its units, put here by its worker: the loop waits on this alone.
+        self._finished: Finished[list[Request], Answer] = Finished()
         # Outcomes (and jobs) workers leave for the loop to record, several in one ledger
         # transaction, by the id of the request's units (alive in ``_in_flight`` until then).
         self._unrecorded: dict[int, Unrecorded] = {}
@@ -198,7 +196,7 @@ class Engine:
         self._last_batch_skipped = False  # then look further ahead: skipping is cheap
         self._sending = False  # a request has been handed to a worker: estimate said, bar drawn
         self.workers = options.workers or default_workers(plan)
-        self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="attentive-send")
+        self._pool = Workers(self.workers, self._call, self._finished, "attentive-send")
         # Requests claimed and handed over when this many places are free: one ledger
         # transaction for several claims, while the workers still have plenty queued.
         self._refill = max(1, self.workers // 2)
@@ -329,12 +327,11 @@ class Engine:
                 yield from self._emit(records, progress)
         if sends:
             self._start(progress)
-        for start in range(0, len(sends), self.plan.batch):
-            group = sends[start : start + self.plan.batch]
-            future = self._pool.submit(self._call, group)
-            self._in_flight[future] = group
-            future.add_done_callback(self._finished.put)
-            self._unsubmitted = self._unsubmitted[len(group) :]
+        groups = [sends[at : at + self.plan.batch] for at in range(0, len(sends), self.plan.batch)]
+        for group in groups:
+            self._in_flight[id(group)] = group
+        self._pool.submit(groups)  # one hand-over, the idle workers woken at once
+        self._unsubmitted = []
 
     def _start(self, progress: Progress) -> None:
         """At the first request really sent: the estimate, what Attentive will accept but
@@ -351,15 +348,17 @@ class Engine:
         then their rows out (a row is never reported before its outcome is on disk)."""
         if not self._in_flight:
             return
-        done = []
-        for future in self._done_futures(block):
-            units = self._in_flight.pop(future, None)
-            if units is not None:  # else cancelled after an interrupt: its claims released
-                done.append((future, units))
-        pending = [self._unrecorded.pop(id(units), None) for _, units in done]
+        done = [
+            (units, answer)
+            for units, answer in self._answers(block)
+            if self._in_flight.pop(id(units), None) is not None  # else abandoned: unknown
+        ]
+        pending = [self._unrecorded.pop(id(units), None) for units, _ in done]
         failure = self._record([left for left in pending if left is not None])
-        for (future, _), left in zip(done, pending):
-            records, error = future.result()
+        for (_, answer), left in zip(done, pending):
+            if isinstance(answer, BaseException):  # a bug in the worker: raised here
+                raise answer
+            records, error = answer
             if failure is not None and left is not None:
                 records, error = left.noted(records), failure
             if isinstance(error, LedgerError):
@@ -384,25 +383,15 @@ class Engine:
         self.submitted.extend(each.submitted for each in left if each.submitted is not None)
         return None
 
-    def _done_futures(self, block: bool) -> list[Future[Answer]]:
+    def _answers(self, block: bool) -> list[tuple[list[Request], Answer | BaseException]]:
         """The requests answered since last asked; with ``block``, waits up to 0.5 s for one.
 
         After the first, the others that come within :data:`GATHER_S` join it (until every
         request in flight is in, or a refill's worth): one ledger commit and one wake-up of
-        this thread for all of them, rather than one each.
+        this thread for all of them (the last one's, or the end of the wait), not one each.
         """
-        try:
-            done = [self._finished.get(timeout=0.5) if block else self._finished.get_nowait()]
-        except Empty:
-            return []
-        with contextlib.suppress(Empty):
-            while True:
-                done.append(self._finished.get_nowait())
-        until = time.monotonic() + GATHER_S
-        with contextlib.suppress(Empty):
-            while len(done) < min(len(self._in_flight), self._refill):
-                done.append(self._finished.get(timeout=max(0.0, until - time.monotonic())))
-        return done
+        wanted = min(len(self._in_flight), self._refill)
+        return self._finished.take(0.5 if block else 0.0, wanted, GATHER_S)
 
     def _emit(self, records: list[RowOutcome], progress: Progress) -> Iterator[RowOutcome]:
         for record in records:
@@ -512,11 +501,10 @@ class Engine:
             "Interrupted: no new request was sent; those already on their way were "
             "recorded, and rows not reached are marked not_sent."
         )
-        cancelled = [
-            unit.key for f, units in list(self._in_flight.items()) if f.cancel() for unit in units
-        ]
-        self._in_flight = {f: r for f, r in self._in_flight.items() if not f.cancelled()}
-        self._release(cancelled + self._unsubmitted)
+        cancelled = self._pool.take_back()  # no worker took them: they never leave
+        for units in cancelled:
+            del self._in_flight[id(units)]
+        self._release([unit.key for units in cancelled for unit in units] + self._unsubmitted)
         self._unsubmitted = []
 
     def _abandon(self) -> Iterator[RowOutcome]:
@@ -585,7 +573,7 @@ class Engine:
     def _close(self) -> None:
         self._leave_recording()
         self._units.close()
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._pool.shutdown(wait=False)
         self._release(self._unsubmitted)
         try:
             self.run.finish()

@@ -370,3 +370,20 @@ def test_a_chunked_upload_goes_through_http_client_as_before():
     ours = written(Lean, "h", 80, **asked)
     asked["body"] = iter([b"ab", b"cd"])
     assert ours == written(HTTPConnection, "h", 80, **asked)
+
+
+def test_header_lines_are_remembered_but_never_a_credentials():
+    from attentive_nb.http import wire
+
+    wire._LINES.clear()
+    first = wire._line("Content-Type", "application/json")
+    assert wire._line("Content-Type", "application/json") is first
+    assert first == b"Content-Type: application/json"
+    for name in ("Authorization", "authorization", "Cookie"):
+        assert wire._line(name, "Bearer secret-0123") == f"{name}: Bearer secret-0123".encode()
+    assert wire._line("X-Bytes", b"raw") == b"X-Bytes: raw"
+    assert wire._line("Content-Length", 12) == b"Content-Length: 12"
+    assert all(
+        name.lower() not in ("authorization", "cookie") and isinstance(value, str)
+        for name, value in wire._LINES
+    )
