@@ -30,9 +30,10 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
 from bench_sandbox import Server  # siblings, not a package
-from bench_stream import LEAN_SANDBOX, write_parquet
+from bench_stream import LEAN_SANDBOX, PLANNING_TIMER, write_parquet
 
-CHILD = r"""
+CHILD = (
+    r"""
 import ctypes, os, resource, sys, threading, time
 import pyarrow.parquet as pq
 import attentive_nb as att
@@ -62,19 +63,9 @@ def request(self, *a, **k):
         first.append(time.perf_counter())
     made[0] += 1
     return real(self, *a, **k)
-planning = [0.0, 0]
-real_requests = stream.StreamPlan.requests
-def requests(self, *a, **k):
-    lists = real_requests(self, *a, **k)
-    while True:
-        t = time.perf_counter()
-        units = next(lists, None)
-        planning[0] += time.perf_counter() - t
-        if units is None:
-            return
-        planning[1] += sum(len(unit.positions) for unit in units)
-        yield units
-stream.StreamPlan.requests = requests
+"""
+    + PLANNING_TIMER
+    + r"""
 
 def rollup():
     out = {}
@@ -122,6 +113,7 @@ planned = planning[1] / planning[0] if planning[0] else 0
 print(f"{first[0] - t0:.2f} {t1 - t0:.1f} {before:.0f} {peak:.0f} {report.counts['submitted']}"
       f" {planned:.0f}")
 """
+)
 
 
 def main() -> None:

@@ -124,7 +124,27 @@ print(f"{first[0] - t0:.2f} {before:.0f} {peak:.0f} {sent} {len(report)}")
 """
 
 
-BULK_CHILD = r"""
+# Time spent planning, counted in a child (``stream``, ``time`` imported): wall time
+# inside the plan's generator on the thread that plans ahead of the sending (waiting for
+# a core included; not the time it waits for room ahead); rows planned in ``planning``.
+PLANNING_TIMER = r"""
+planning = [0.0, 0]
+real_requests = stream.StreamPlan.requests
+def requests(self, *a, **k):
+    lists = real_requests(self, *a, **k)
+    while True:
+        t = time.perf_counter()
+        units = next(lists, None)
+        planning[0] += time.perf_counter() - t
+        if units is None:
+            return
+        planning[1] += sum(len(unit.positions) for unit in units)
+        yield units
+stream.StreamPlan.requests = requests
+"""
+
+BULK_CHILD = (
+    r"""
 import resource, sys, time
 import numpy as np, pandas as pd, pyarrow as pa, pyarrow.parquet as pq
 import attentive_nb as att
@@ -158,21 +178,9 @@ def request(self, *a, **k):
         first.append(time.perf_counter())
     return real(self, *a, **k)
 
-# Time spent planning, on the thread that plans ahead of the sending (wall time inside the
-# plan's generator, waiting for a core included; not the time it waits for room ahead).
-planning = [0.0, 0]
-real_requests = stream.StreamPlan.requests
-def requests(self, *a, **k):
-    lists = real_requests(self, *a, **k)
-    while True:
-        t = time.perf_counter()
-        units = next(lists, None)
-        planning[0] += time.perf_counter() - t
-        if units is None:
-            return
-        planning[1] += sum(len(unit.positions) for unit in units)
-        yield units
-stream.StreamPlan.requests = requests
+"""
+    + PLANNING_TIMER
+    + r"""
 
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 conn = att.Connection.from_api_key(key, api_url=url)
@@ -186,6 +194,7 @@ planned = planning[1] / planning[0] if planning[0] else 0  # 0: planned whole, f
 print(f"{first[0] - t0:.2f} {t1 - t0:.1f} {before:.0f} {peak:.0f} {report.counts['submitted']}"
       f" {planned:.0f}")
 """
+)
 
 PLAN_CHILD = r"""
 import resource, sys, time
