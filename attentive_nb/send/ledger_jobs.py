@@ -68,14 +68,10 @@ Accepted = tuple[str, Sequence[tuple[str, str]]]  # a job id, its records (key, 
 Outcomes = Sequence[tuple[Sequence[str], str | None]]  # as :meth:`LedgerRun.record` takes them
 
 
-def submit(run: LedgerRun, job_id: str, records: Sequence[tuple[str, str]]) -> None:
-    """Attentive accepted ``records`` ((key, identifier digest), in the order sent) as a job."""
-    record(run, [], [(job_id, records)])
-
-
 def record(run: LedgerRun, outcomes: Outcomes, accepted: Sequence[Accepted]) -> None:
-    """Requests' outcomes (as :meth:`LedgerRun.record`) and the jobs Attentive accepted,
-    in one transaction: the engine's loop writes the answers that came together at once."""
+    """Requests' outcomes (as :meth:`LedgerRun.record`) and the jobs Attentive accepted
+    (each its records, (key, identifier digest) in the order sent), in one transaction:
+    the engine's loop writes the answers that came together at once."""
     with run.ledger.transaction() as db:
         run.record_in(db, outcomes)
         for job_id, records in accepted:

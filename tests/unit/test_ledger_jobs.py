@@ -48,7 +48,7 @@ def ledger(tmp_path, clock):
 def submitted(ledger, job_id="job-1", keys=(K1, K2, K3), whos=(W1, W2, W3)):
     run = ledger.open_run("co", "attributes_bulk")
     run.claim(list(keys), lambda seen: SEND, max_claims=len(keys))
-    ledger_jobs.submit(run, job_id, list(zip(keys, whos)))
+    ledger_jobs.record(run, [], [(job_id, list(zip(keys, whos)))])
     assert set(states(ledger, keys).values()) == {"claimed"}  # the run still holds them
     run.finish()
     return run
@@ -122,7 +122,7 @@ def test_a_later_resend_is_not_overwritten_by_the_earlier_job(ledger):
     submitted(ledger, "job-1")
     resend = ledger.open_run("co", "attributes_bulk")
     resend.claim([K1], policy(True, True), max_claims=1)
-    ledger_jobs.submit(resend, "job-2", [(K1, W1)])
+    ledger_jobs.record(resend, [], [("job-2", [(K1, W1)])])
     resend.finish()
     first = next(j for j in ledger_jobs.jobs(ledger, "co") if j.job_id == "job-1")
     ledger_jobs.settle(ledger, first, "COMPLETED", {K1: "rejected"})
@@ -141,7 +141,7 @@ def test_jobs_come_newest_first_and_can_be_picked(ledger, clock):
 def test_a_job_of_a_run_that_died_before_ending_is_still_settled(ledger):
     run = ledger.open_run("co", "attributes_bulk")
     run.claim([K1], lambda seen: SEND, max_claims=1)
-    ledger_jobs.submit(run, "job-1", [(K1, W1)])  # and then the kernel died
+    ledger_jobs.record(run, [], [("job-1", [(K1, W1)])])  # and then the kernel died
     (job,) = ledger_jobs.jobs(ledger, "co")
     ledger_jobs.settle(ledger, job, "COMPLETED", {K1: "sent"})
     assert states(ledger, [K1]) == {K1: "sent"}
